@@ -1,0 +1,2 @@
+#include "spk_codecs.h"
+int spk_codecs_version(void) { return 1; }

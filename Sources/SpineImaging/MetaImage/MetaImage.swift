@@ -77,7 +77,9 @@ public enum MetaImage {
 
     static func headerText(_ volume: AnyVolume, compressed: Bool, compressedSize: Int, dataFile: String) -> String {
         let g = volume.geometry
-        func list(_ values: [Double]) -> String { values.map { "\($0 == 0 ? 0 : $0)" }.joined(separator: " ") }
+        // Shortest text that reads back to the same Double; integral values without ".0" (as ITK prints them).
+        func number(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : "\(v)" }
+        func list(_ values: [Double]) -> String { values.map(number).joined(separator: " ") }
         // TransformMatrix row i = direction of voxel axis i.
         let matrix = (0..<3).flatMap { i in [g.direction[0, i], g.direction[1, i], g.direction[2, i]] }
         // ITK's AnatomicalOrientation names where each axis comes FROM (identity LPS → "RAI").
@@ -177,7 +179,7 @@ public enum MetaImage {
         if dataFile.uppercased() == "LOCAL" {
             dataBytes = bytes
             dataStart = h.dataStart
-        } else if dataFile.uppercased().hasPrefix("LIST") || dataFile.contains("%") || dataFile.contains(" ") {
+        } else if dataFile.uppercased().hasPrefix("LIST") || dataFile.contains("%") {
             throw ImagingError.unsupported(
                 "MetaImage data split over several files (ElementDataFile = \(dataFile.prefix(60))) is not supported")
         } else {

@@ -84,3 +84,9 @@ public struct DICOMFile: Sendable {
         return .implicitVRLittleEndian
     }
 }
+
+extension DICOMFile {
+    /// Decodes every frame of the pixel data into native layout: samples interleaved, little-endian,
+    /// `BitsAllocated/8` bytes per sample (1-bit data unpacked to one byte per pixel).
+    public func decodedFrames() throws -> [[UInt8]] { try DICOMPixelData(file: self).decodedFrames() }
+}

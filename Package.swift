@@ -28,6 +28,8 @@ let package = Package(
             name: "spine",
             dependencies: ["SpineImaging", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // libFuzzer harness (Scripts/fuzz builds it with -sanitize=fuzzer); a plain build makes a replay tool.
+        .executableTarget(name: "SpineFuzz", dependencies: ["SpineImaging"], path: "Fuzz/SpineFuzz"),
         .testTarget(name: "SpineImagingTests", dependencies: ["SpineImaging"]),
     ]
 )

@@ -13,8 +13,17 @@ package enum FileIO {
             throw ImagingError(.unreadable, "cannot open for reading (permission denied?)", file: path)
         }
         defer { try? handle.close() }
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
-        if let size, size > limit {
+        // fstat the opened descriptor (follows symlinks, no race with the path): only a regular file has a
+        // size to check; a device or pipe (a MetaImage ElementDataFile = /dev/zero) would be read forever.
+        var info = stat()
+        guard fstat(handle.fileDescriptor, &info) == 0 else {
+            throw ImagingError(.unreadable, "cannot read file status", file: path)
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw ImagingError(.unreadable, "is not a regular file (a device, pipe or socket)", file: path)
+        }
+        let size = Int(info.st_size)
+        if size > limit {
             throw ImagingError(.tooLarge, "file of \(size) bytes exceeds the \(limit >> 20) MiB limit", file: path)
         }
         do {

@@ -7,7 +7,8 @@ extension ImageGeometry {
     public func cropped(to box: VoxelBox) -> ImageGeometry {
         precondition(!box.isEmpty, "cannot crop to the empty box \(box)")
         return ImageGeometry(
-            size: box.size, spacing: spacing, origin: worldLPS(voxelIJK: SIMD3<Double>(box.lower)), direction: direction)
+            size: box.size, spacing: spacing, origin: worldLPS(voxelIJK: SIMD3<Double>(box.lower)), direction: direction
+        )
     }
 }
 
@@ -17,7 +18,8 @@ extension Volume {
     ///   for boxes that reach outside).
     public func cropped(to box: VoxelBox) -> Volume {
         precondition(
-            !box.isEmpty && VoxelBox(covering: size).contains(box), "crop box \(box) is empty or outside the volume \(size)")
+            !box.isEmpty && VoxelBox(covering: size).contains(box),
+            "crop box \(box) is empty or outside the volume \(size)")
         return cropped(to: box, paddingWith: .zero)
     }
 
@@ -40,7 +42,8 @@ extension Volume {
                         let to =
                             target.linearIndex(inside.lower.x - box.lower.x, j - box.lower.y, k - box.lower.z)
                             * MemoryLayout<Scalar>.stride
-                        (destination.baseAddress! + to).copyMemory(from: source.baseAddress! + from, byteCount: rowBytes)
+                        (destination.baseAddress! + to).copyMemory(
+                            from: source.baseAddress! + from, byteCount: rowBytes)
                     }
                 }
             }

@@ -119,14 +119,22 @@ private func permute<Scalar, Bits: FixedWidthInteger & UnsignedInteger>(
 
 /// `dst[a + n0·(b + n1·c)] = src[base + a·s0 + b·s1 + c·s2]` for every (a, b, c) in `size`.
 ///
-/// When the source is not contiguous along a, the loops run over 64×16×16 tiles so that the source
-/// cache lines one tile touches are reused before they are evicted; slabs along c run in parallel.
+/// When the source is not contiguous along a, the loops run over tiles so that the source cache
+/// lines and pages one tile touches are reused before they are evicted; slabs along c run in parallel.
 private func gatherPermuted<T>(
     from src: UnsafePointer<T>, into dst: UnsafeMutablePointer<T>, size n: SIMD3<Int>, strides s: SIMD3<Int>,
     base: Int
 ) {
-    let contiguous = abs(s.x) == 1
-    let tile = contiguous ? SIMD3(n.x, n.y, 1) : SIMD3(64, 16, 16)
+    // Rows along a source-contiguous axis need no tiling; otherwise tiles are long along the axis
+    // that is contiguous in the source, so each source cache line and page is used many times.
+    let tile: SIMD3<Int>
+    if abs(s.x) == 1 {
+        tile = SIMD3(n.x, n.y, 1)
+    } else if abs(s.y) == 1 {
+        tile = SIMD3(16, 64, 16)
+    } else {
+        tile = SIMD3(16, 16, 64)
+    }
     let source = SendablePointer(base: UnsafeMutablePointer(mutating: src))
     let destination = SendablePointer(base: dst)
     let slabs = (n.z + tile.z - 1) / tile.z

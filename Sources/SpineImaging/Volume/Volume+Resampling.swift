@@ -15,7 +15,8 @@ extension ImageGeometry {
     ///   `.tooLarge` when the new grid would exceed `ImagingLimits.maxVoxels`.
     public func resampled(spacingMM newSpacing: SIMD3<Double>) throws -> ImageGeometry {
         for a in 0..<3 where !(newSpacing[a].isFinite && newSpacing[a] > 0) {
-            throw ImagingError(.invalidArgument, "resampling spacing must be positive and finite, got \(newSpacing[a]) mm")
+            throw ImagingError(
+                .invalidArgument, "resampling spacing must be positive and finite, got \(newSpacing[a]) mm")
         }
         var newSize = SIMD3<Int>.one
         var total = 1.0
@@ -23,7 +24,10 @@ extension ImageGeometry {
             let n = max(1, (Double(size[a]) * spacing[a] / newSpacing[a]).rounded(.toNearestOrEven))
             total *= n
             guard n.isFinite, total <= Double(ImagingLimits.maxVoxels) else {
-                throw ImagingError(.tooLarge, "resampling to \(newSpacing.x)×\(newSpacing.y)×\(newSpacing.z) mm would exceed \(ImagingLimits.maxVoxels) voxels")
+                throw ImagingError(
+                    .tooLarge,
+                    "resampling to \(newSpacing.x)×\(newSpacing.y)×\(newSpacing.z) mm would exceed "
+                        + "\(ImagingLimits.maxVoxels) voxels")
             }
             newSize[a] = Int(n)
         }
@@ -93,16 +97,28 @@ extension AnyVolume {
         to target: ImageGeometry, interpolation: Interpolation, outsideValue: Double = 0
     ) throws -> AnyVolume {
         switch self {
-        case .uint8(let v): .uint8(try v.resampled(to: target, interpolation: interpolation, outsideValue: .init(clamping: outsideValue)))
-        case .int16(let v): .int16(try v.resampled(to: target, interpolation: interpolation, outsideValue: .init(clamping: outsideValue)))
-        case .uint16(let v): .uint16(try v.resampled(to: target, interpolation: interpolation, outsideValue: .init(clamping: outsideValue)))
-        case .int32(let v): .int32(try v.resampled(to: target, interpolation: interpolation, outsideValue: .init(clamping: outsideValue)))
-        case .float32(let v): .float32(try v.resampled(to: target, interpolation: interpolation, outsideValue: .init(clamping: outsideValue)))
-        case .float64(let v): .float64(try v.resampled(to: target, interpolation: interpolation, outsideValue: outsideValue))
+        case .uint8(let v):
+            .uint8(
+                try v.resampled(to: target, interpolation: interpolation, outsideValue: .init(clamping: outsideValue)))
+        case .int16(let v):
+            .int16(
+                try v.resampled(to: target, interpolation: interpolation, outsideValue: .init(clamping: outsideValue)))
+        case .uint16(let v):
+            .uint16(
+                try v.resampled(to: target, interpolation: interpolation, outsideValue: .init(clamping: outsideValue)))
+        case .int32(let v):
+            .int32(
+                try v.resampled(to: target, interpolation: interpolation, outsideValue: .init(clamping: outsideValue)))
+        case .float32(let v):
+            .float32(
+                try v.resampled(to: target, interpolation: interpolation, outsideValue: .init(clamping: outsideValue)))
+        case .float64(let v):
+            .float64(try v.resampled(to: target, interpolation: interpolation, outsideValue: outsideValue))
         }
     }
 
-    /// The volume resampled to `spacingMM` [mm] over the same field of view (see `ImageGeometry.resampled(spacingMM:)`).
+    /// The volume resampled to `spacingMM` [mm] over the same field of view
+    /// (see `ImageGeometry.resampled(spacingMM:)`).
     public func resampled(spacingMM: SIMD3<Double>, interpolation: Interpolation) throws -> AnyVolume {
         try resampled(to: try geometry.resampled(spacingMM: spacingMM), interpolation: interpolation)
     }
@@ -171,9 +187,10 @@ func resampleVoxels<S: VoxelScalar>(
                         switch interpolation {
                         case .nearest:
                             let r = (c + 0.5).rounded(.down)
-                            line[i] = src[
-                                clampIndex(Int(r.x), n.x) + strideJ * clampIndex(Int(r.y), n.y)
-                                    + strideK * clampIndex(Int(r.z), n.z)]
+                            line[i] =
+                                src[
+                                    clampIndex(Int(r.x), n.x) + strideJ * clampIndex(Int(r.y), n.y)
+                                        + strideK * clampIndex(Int(r.z), n.z)]
                         case .linear:
                             let f = c.rounded(.down)
                             let t = c - f

@@ -1,4 +1,4 @@
-/// Cropping and padding on the voxel grid: exact, every kept voxel keeps its value and world position.
+// Cropping and padding on the voxel grid: exact, every kept voxel keeps its value and world position.
 
 extension ImageGeometry {
     /// The grid of the voxels in `box` (which may reach outside this grid): size `box.size`, same

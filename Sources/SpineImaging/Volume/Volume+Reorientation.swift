@@ -1,7 +1,7 @@
-/// Exact reorientation: permuting and flipping voxel axes without resampling.
-///
-/// Every voxel keeps its value and its world LPS position; only the order in which voxels are
-/// stored changes, and the geometry (size, spacing, origin, direction) follows.
+// Exact reorientation: permuting and flipping voxel axes without resampling.
+//
+// Every voxel keeps its value and its world LPS position; only the order in which voxels are
+// stored changes, and the geometry (size, spacing, origin, direction) follows.
 
 extension ImageGeometry {
     /// The same grid stored along the axes named by `codes` (nibabel convention: each letter is the

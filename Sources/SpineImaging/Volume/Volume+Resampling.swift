@@ -1,4 +1,4 @@
-/// Resampling: values of a volume on another voxel grid, by interpolation in world LPS space.
+// Resampling: values of a volume on another voxel grid, by interpolation in world LPS space.
 
 extension ImageGeometry {
     /// The grid with voxel spacing `spacingMM` [mm] along i, j, k that covers the same field of view,

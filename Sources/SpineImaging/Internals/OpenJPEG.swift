@@ -14,17 +14,56 @@ enum OpenJPEG {
     ///   (signed values as two's complement).
     static func decode(_ data: [UInt8], frame: PixelFrameDescriptor) throws -> [UInt8] {
         let total = try frame.checkedFrameByteCount(codec: "JPEG 2000")
-        let format: OPJ_CODEC_FORMAT
+        let codestream: [UInt8]
         if data.starts(with: [0xFF, 0x4F, 0xFF, 0x51]) {
-            format = OPJ_CODEC_J2K
+            codestream = data
         } else if data.starts(with: [0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50, 0x20, 0x20, 0x0D, 0x0A, 0x87, 0x0A]) {
-            format = OPJ_CODEC_JP2
+            codestream = Array(data[try contiguousCodestreamRange(ofJP2: data)])
         } else if data.count < 12 {
             throw ImagingError.truncated("JPEG 2000 stream of \(data.count) bytes")
         } else {
             throw ImagingError.malformed("not a JPEG 2000 codestream or JP2 file (bad magic bytes)", offset: 0)
         }
+        return try decodeCodestream(codestream, frame: frame, total: total)
+    }
 
+    /// The bytes of the contiguous codestream box ('jp2c') of a JP2 file (ISO/IEC 15444-1 Annex I).
+    ///
+    /// JP2 files are decoded as their raw codestream: OpenJPEG 2.5.0's JP2 reader trips an internal
+    /// assertion (cio.c, opj_stream_get_number_byte_left) with memory streams, and DICOM needs none
+    /// of the JP2 header boxes (the codestream carries the grid, precision and colour transform).
+    static func contiguousCodestreamRange(ofJP2 data: [UInt8]) throws -> Range<Int> {
+        var r = ByteReader(data)
+        while !r.isAtEnd {
+            let start = r.offset
+            var length = Int(try r.readUInt32(bigEndian: true, "JP2 box header"))
+            let type = try r.readUInt32(bigEndian: true, "JP2 box header")
+            var header = 8
+            if length == 1 {
+                let xl = try r.readUInt64(bigEndian: true, "JP2 box header")
+                guard xl <= UInt64(Int.max) else { throw ImagingError.malformed("JP2 box length \(xl)", offset: start) }
+                length = Int(xl)
+                header = 16
+            } else if length == 0 {
+                length = data.count - start
+            }
+            guard length >= header else {
+                throw ImagingError.malformed("JP2 box of \(length) bytes is shorter than its header", offset: start)
+            }
+            if type == 0x6A70_3263 {  // 'jp2c'
+                let end = start + length
+                guard end <= data.count else {
+                    throw ImagingError.truncated("JPEG 2000 codestream box ends past the data", offset: start)
+                }
+                return (start + header)..<end
+            }
+            try r.skip(length - header, "JP2 box")
+        }
+        throw ImagingError.malformed("JP2 file without a codestream box")
+    }
+
+    private static func decodeCodestream(_ data: [UInt8], frame: PixelFrameDescriptor, total: Int) throws -> [UInt8] {
+        let format = OPJ_CODEC_J2K
         return try data.withUnsafeBufferPointer { buffer -> [UInt8] in
             let context = Context(buffer: buffer)
             return try withExtendedLifetime(context) { () throws -> [UInt8] in

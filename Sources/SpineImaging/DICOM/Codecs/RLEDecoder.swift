@@ -52,6 +52,7 @@ enum RLEDecoder {
         var i = start
         var n = 0  // output bytes produced
         var o = first
+        var extra = 0  // decoded bytes beyond the plane
         while n < count {
             guard i < end else {
                 throw ImagingError.truncated("RLE segment \(segment) yields \(n) of \(count) bytes", offset: i)
@@ -65,6 +66,7 @@ enum RLEDecoder {
                     throw ImagingError.truncated("RLE segment \(segment): literal run past its end", offset: i)
                 }
                 let take = min(run, count - n)
+                extra += run - take
                 for k in 0..<take {
                     out[o] = data[i + k]
                     o += stride
@@ -79,6 +81,7 @@ enum RLEDecoder {
                 let value = data[i]
                 i += 1
                 let take = min(1 - header, count - n)
+                extra += 1 - header - take
                 for _ in 0..<take {
                     out[o] = value
                     o += stride
@@ -86,6 +89,24 @@ enum RLEDecoder {
                 n += take
             }
             // -128 is a no-op.
+        }
+        // What is left may only be padding (segments have even length). More decoded bytes than
+        // that means the segment was encoded for a larger frame than the descriptor says.
+        while i < end && extra <= 2 {
+            let header = Int(Int8(bitPattern: data[i]))
+            i += 1
+            if header >= 0 {
+                extra += min(header + 1, end - i)
+                i += header + 1
+            } else if header != -128 {
+                if i < end { extra += 1 - header }
+                i += 1
+            }
+        }
+        if extra > 2 {
+            throw ImagingError.malformed(
+                "RLE segment \(segment) holds more than the \(count) bytes of a plane: rows or columns disagree with the data",
+                offset: start)
         }
     }
 }

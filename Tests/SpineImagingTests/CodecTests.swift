@@ -71,6 +71,10 @@ struct CodecTests {
             #expect(throws: ImagingError.self, "kept \(keep) of \(stream.count) bytes") {
                 _ = try decode(Array(stream.prefix(keep)), fixture.frame)
             }
+            // Cut, then closed with an end marker (EOI / EOC) so the decoder cannot tell by the last bytes.
+            #expect(throws: ImagingError.self, "kept \(keep) of \(stream.count) bytes + end marker") {
+                _ = try decode(Array(stream.prefix(keep)) + [0xFF, 0xD9], fixture.frame)
+            }
         }
     }
 

@@ -15,28 +15,16 @@ enum JPEGLosslessDecoder {
     static func decode(_ data: [UInt8], frame: PixelFrameDescriptor) throws -> [UInt8] {
         let total = try frame.checkedFrameByteCount(codec: "JPEG lossless")
         var parser = Parser(data: data, frame: frame)
-        let planes = try parser.run()
-        let spp = frame.samplesPerPixel
-        let bps = frame.bytesPerSample
-        let pixels = frame.rows * frame.columns
+        let samples = try parser.run()
         var out = [UInt8](repeating: 0, count: total)
         let shift = parser.pointTransform
-        for c in 0..<spp {
-            let plane = planes[c]
-            if bps == 1 {
-                var o = c
-                for p in 0..<pixels {
-                    out[o] = UInt8(truncatingIfNeeded: Int(plane[p]) << shift)
-                    o += spp
-                }
-            } else {
-                var o = 2 * c
-                for p in 0..<pixels {
-                    let v = UInt16(truncatingIfNeeded: Int(plane[p]) << shift)
-                    out[o] = UInt8(truncatingIfNeeded: v)
-                    out[o + 1] = UInt8(truncatingIfNeeded: v >> 8)
-                    o += 2 * spp
-                }
+        if frame.bytesPerSample == 1 {
+            for k in samples.indices { out[k] = UInt8(truncatingIfNeeded: Int(samples[k]) << shift) }
+        } else {
+            for k in samples.indices {
+                let v = UInt16(truncatingIfNeeded: Int(samples[k]) << shift)
+                out[2 * k] = UInt8(truncatingIfNeeded: v)
+                out[2 * k + 1] = UInt8(truncatingIfNeeded: v >> 8)
             }
         }
         return out
@@ -175,7 +163,6 @@ enum JPEGLosslessDecoder {
 
     struct Component {
         var id: Int
-        var plane: [UInt16] = []
         var decoded = false
     }
 
@@ -187,6 +174,8 @@ enum JPEGLosslessDecoder {
         var width = 0
         var height = 0
         var components: [Component] = []
+        /// Every sample of the frame, interleaved (pixel-major, component fastest) as in the output.
+        var samples: [UInt16] = []
         var tables: [Int: HuffmanTable] = [:]
         var restartInterval = 0
         var pointTransform = 0
@@ -196,7 +185,7 @@ enum JPEGLosslessDecoder {
             self.frame = frame
         }
 
-        mutating func run() throws -> [[UInt16]] {
+        mutating func run() throws -> [UInt16] {
             var r = ByteReader(data)
             guard try r.readUInt16(bigEndian: true, "JPEG SOI marker") == 0xFFD8 else {
                 throw ImagingError.malformed("JPEG lossless: data does not start with an SOI marker", offset: 0)
@@ -258,7 +247,7 @@ enum JPEGLosslessDecoder {
             for (i, c) in components.enumerated() where !c.decoded {
                 throw ImagingError.truncated("JPEG lossless: component \(i + 1) of \(components.count) is in no scan")
             }
-            return components.map(\.plane)
+            return samples
         }
 
         mutating func readFrameHeader(_ segment: ByteReader) throws {
@@ -290,8 +279,9 @@ enum JPEGLosslessDecoder {
                 guard !components.contains(where: { $0.id == id }) else {
                     throw ImagingError.malformed("JPEG lossless: component id \(id) appears twice", offset: at)
                 }
-                components.append(Component(id: id, plane: [UInt16](repeating: 0, count: width * height)))
+                components.append(Component(id: id))
             }
+            samples = [UInt16](repeating: 0, count: width * height * count)
         }
 
         mutating func readHuffmanTables(_ segment: ByteReader) throws {
@@ -348,26 +338,27 @@ enum JPEGLosslessDecoder {
             }
             pointTransform = al
 
-            var planes = scanComponents.map { components[$0].plane }
-            components.indices.forEach { i in if scanComponents.contains(i) { components[i].plane = [] } }
             var bits = BitReader(data: data, position: entropyStart)
+            var buffer: [UInt16] = []
+            swap(&buffer, &samples)  // decode in place without a copy-on-write
+            defer { swap(&buffer, &samples) }
             try decodeSamples(
-                planes: &planes, tables: scanTables, predictor: predictor, initial: 1 << (precision - al - 1),
-                bits: &bits)
-            for (k, index) in scanComponents.enumerated() {
-                components[index].plane = planes[k]
-                components[index].decoded = true
-            }
+                into: &buffer, components: scanComponents, tables: scanTables, predictor: predictor,
+                initial: 1 << (precision - al - 1), bits: &bits)
+            for index in scanComponents { components[index].decoded = true }
             return bits.seekMarker()
         }
 
         /// The sample loop: Huffman-decoded differences added to the selected prediction (T.81 H.1.2).
         func decodeSamples(
-            planes: inout [[UInt16]], tables: [HuffmanTable], predictor: Int, initial: Int, bits: inout BitReader
+            into samples: inout [UInt16], components scan: [Int], tables: [HuffmanTable], predictor: Int, initial: Int,
+            bits: inout BitReader
         ) throws {
             let w = width
             let h = height
-            let ns = planes.count
+            let ns = scan.count
+            let nf = components.count
+            let up = w * nf  // distance to the same sample one row up
             let interval = restartInterval
             var mcusToRestart = interval
             // Row/column where the current restart interval began: that row is predicted from Ra only.
@@ -386,18 +377,19 @@ enum JPEGLosslessDecoder {
                         }
                         mcusToRestart -= 1
                     }
-                    let i = y * w + x
+                    let pixel = (y * w + x) * nf
                     for c in 0..<ns {
+                        let i = pixel + scan[c]
                         let diff = try decodeDifference(tables[c], &bits)
                         let prediction: Int
                         if y == firstRow {
-                            prediction = x == firstColumn ? initial : Int(planes[c][i - 1])
+                            prediction = x == firstColumn ? initial : Int(samples[i - nf])
                         } else if x == 0 {
-                            prediction = Int(planes[c][i - w])
+                            prediction = Int(samples[i - up])
                         } else {
-                            let ra = Int(planes[c][i - 1])
-                            let rb = Int(planes[c][i - w])
-                            let rc = Int(planes[c][i - w - 1])
+                            let ra = Int(samples[i - nf])
+                            let rb = Int(samples[i - up])
+                            let rc = Int(samples[i - up - nf])
                             switch predictor {
                             case 1: prediction = ra
                             case 2: prediction = rb
@@ -408,7 +400,7 @@ enum JPEGLosslessDecoder {
                             default: prediction = (ra + rb) >> 1
                             }
                         }
-                        planes[c][i] = UInt16(truncatingIfNeeded: prediction + diff)
+                        samples[i] = UInt16(truncatingIfNeeded: prediction + diff)
                     }
                 }
                 if bits.overrun {
@@ -418,7 +410,7 @@ enum JPEGLosslessDecoder {
             }
         }
 
-        @inline(__always) func decodeDifference(_ table: HuffmanTable, _ bits: inout BitReader) throws -> Int {
+        @inline(__always) func decodeDifference(_ table: borrowing HuffmanTable, _ bits: inout BitReader) throws -> Int {
             let look = bits.peek(HuffmanTable.lookaheadBits)
             let entry = table.fast[look]
             var ssss: Int

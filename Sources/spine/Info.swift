@@ -19,11 +19,22 @@ struct Info: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             let items = try ImageReader.open(path: path, volumeIndex: volume)
+            // A series that fails to decode is reported and the others still listed; the exit code says so.
             var reports: [VolumeReport] = []
+            var firstFailure: ImagingError?
             for item in items {
-                let v: AnyVolume
-                do { v = try item.load() } catch let e as ImagingError { throw e.inFile(path) }
-                reports.append(VolumeReport(item: item, volume: v))
+                do {
+                    reports.append(VolumeReport(item: item, volume: try item.load()))
+                } catch let e as ImagingError {
+                    let e = e.inFile(path)
+                    firstFailure = firstFailure ?? e
+                    reports.append(VolumeReport(item: item, error: e))
+                }
+            }
+            defer {
+                if let firstFailure, items.count > 1 {
+                    FileHandle.standardError.write(Data("spine: error: \(firstFailure.description)\n".utf8))
+                }
             }
             if json {
                 let doc = InfoDocument(path: path, volumes: reports)
@@ -33,6 +44,10 @@ struct Info: ParsableCommand {
             } else {
                 print("\(path): \(reports.count) \(reports.count == 1 ? "volume" : "volumes")")
                 for r in reports { r.printText() }
+            }
+            if let firstFailure {
+                if items.count == 1 { throw firstFailure }
+                throw ExitCode(spineExitCode(for: firstFailure.code))
             }
         }
     }
@@ -53,9 +68,28 @@ struct VolumeReport: Encodable {
     let origin: [Double]
     let direction: [[Double]]
     let axisCodes: String
-    let dataType: String
+    let dataType: String?
     let valueRange: [Double]?
     let warnings: [String]
+    /// Why the voxels could not be read (the geometry comes from the headers).
+    let error: String?
+
+    init(item: ImageItem, error: ImagingError) {
+        let g = item.geometry
+        identifier = item.identifier
+        format = item.format.rawValue
+        modality = item.modality
+        description = item.description
+        size = [g.size.x, g.size.y, g.size.z]
+        spacing = [g.spacing.x, g.spacing.y, g.spacing.z]
+        origin = [g.origin.x, g.origin.y, g.origin.z]
+        direction = g.direction.rows
+        axisCodes = g.axisCodes.description
+        dataType = nil
+        valueRange = nil
+        warnings = item.warnings
+        self.error = error.description
+    }
 
     init(item: ImageItem, volume: AnyVolume) {
         let g = volume.geometry
@@ -71,6 +105,7 @@ struct VolumeReport: Encodable {
         dataType = volume.dataType.rawValue
         valueRange = volume.valueRange.map { [$0.min, $0.max] }
         warnings = item.warnings
+        error = nil
     }
 
     func printText() {
@@ -81,7 +116,8 @@ struct VolumeReport: Encodable {
         print("    spacing:   \(f(spacing)) mm")
         print("    origin:    (\(origin.map { String(format: "%.2f", $0) }.joined(separator: ", "))) mm LPS")
         print("    direction: \(direction.map { "[" + $0.map { String(format: "%.4f", $0) }.joined(separator: " ") + "]" }.joined(separator: " "))  (\(axisCodes))")
-        print("    type:      \(dataType)\(valueRange.map { ", values \(String(format: "%g", $0[0]))…\(String(format: "%g", $0[1]))" } ?? "")")
+        if let error { print("    error:     \(error)") }
+        if let dataType { print("    type:      \(dataType)\(valueRange.map { ", values \(String(format: "%g", $0[0]))…\(String(format: "%g", $0[1]))" } ?? "")") }
         for w in warnings { print("    warning:   \(w)") }
     }
 }

@@ -22,11 +22,11 @@ func runReportingErrors(_ body: () throws -> Void) throws {
         try body()
     } catch let e as ImagingError {
         FileHandle.standardError.write(Data("spine: error: \(e.description)\n".utf8))
-        throw ExitCode(exitCode(for: e.code))
+        throw ExitCode(spineExitCode(for: e.code))
     }
 }
 
-func exitCode(for code: ImagingError.Code) -> Int32 {
+func spineExitCode(for code: ImagingError.Code) -> Int32 {
     switch code {
     case .fileNotFound: 3
     case .unreadable, .truncated, .malformed, .invalidGeometry, .noImageData, .tooLarge: 4

@@ -14,16 +14,13 @@ let package = Package(
     targets: [
         // C libraries enter through small underscore-named targets; one Swift wrapper file each.
         .systemLibrary(name: "_CZlib", path: "Sources/_CZlib"),
-        // libjpeg-turbo, libpng (setjmp error handling), CharLS and OpenJPEG behind a tiny C shim.
-        .target(
-            name: "_CCodecs",
-            path: "Sources/_CCodecs",
-            linkerSettings: [
-                .linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("charls"),
-                .linkedLibrary("openjp2"),
-            ]
-        ),
-        .target(name: "SpineImaging", dependencies: ["_CZlib", "_CCodecs"]),
+        // Codecs: libjpeg-turbo and libpng behind tiny C shims (setjmp error handling lives in C),
+        // CharLS (JPEG-LS) and OpenJPEG (JPEG 2000) as system libraries.
+        .target(name: "_CJPEG", path: "Sources/_CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
+        .target(name: "_CPNG", path: "Sources/_CPNG", linkerSettings: [.linkedLibrary("png16")]),
+        .systemLibrary(name: "_CCharLS", path: "Sources/_CCharLS"),
+        .systemLibrary(name: "_COpenJPEG", path: "Sources/_COpenJPEG"),
+        .target(name: "SpineImaging", dependencies: ["_CZlib", "_CJPEG", "_CPNG", "_CCharLS", "_COpenJPEG"]),
         .executableTarget(
             name: "spine",
             dependencies: ["SpineImaging", .product(name: "ArgumentParser", package: "swift-argument-parser")]

@@ -211,6 +211,9 @@ struct DICOMParser {
         var firstFragmentHeader = 0
         while true {
             let itemStart = reader.offset
+            guard reader.remaining >= 8 else {
+                throw ImagingError.truncated("encapsulated pixel data ends before its sequence delimiter", offset: itemStart)
+            }
             let tag = try readTag()
             let length = try reader.readUInt32(bigEndian: bigEndian, "fragment length")
             if tag == .sequenceDelimitation { break }

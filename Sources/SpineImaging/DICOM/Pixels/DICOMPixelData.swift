@@ -141,8 +141,13 @@ struct DICOMPixelData {
 enum PixelDataCodecs {
     static func decode(_ codestream: [UInt8], syntax: TransferSyntax, frame: PixelFrameDescriptor) throws -> [UInt8] {
         switch syntax.compression {
-        default:
-            throw ImagingError.unsupported("pixel data in \(syntax.name) cannot be decoded yet")
+        case .rle: return try RLEDecoder.decode(codestream, frame: frame)
+        case .jpegLossless: return try JPEGLosslessDecoder.decode(codestream, frame: frame)
+        case .jpegBaseline: return try LibJPEG.decode(codestream, frame: frame)
+        case .jpegLS: return try CharLS.decode(codestream, frame: frame)
+        case .jpeg2000: return try OpenJPEG.decode(codestream, frame: frame)
+        case .none, .unsupported:
+            throw ImagingError.unsupported("pixel data in transfer syntax \(syntax.uid) is not supported")
         }
     }
 }

@@ -1,2 +1,0 @@
-#include "spk_codecs.h"
-int spk_codecs_version(void) { return 1; }

@@ -70,7 +70,15 @@ def decoder_name(path):
         ds = pydicom.dcmread(path, stop_before_pixels=True)
         dec = get_decoder(ds.file_meta.TransferSyntaxUID)
         available = list(dec.available_plugins) if hasattr(dec, "available_plugins") else []
-        return f"{ds.file_meta.TransferSyntaxUID.name}: pydicom.pixels plugins available {available} (first is used)"
+        name = f"{ds.file_meta.TransferSyntaxUID.name}: pydicom.pixels plugins available {available} (first is used)"
+        try:
+            import openjpeg
+            from openjpeg.utils import get_openjpeg_version
+
+            name += f"; pylibjpeg-openjpeg {openjpeg.__version__} (bundled OpenJPEG {get_openjpeg_version()})"
+        except Exception:
+            pass
+        return name
     except Exception as e:  # pragma: no cover - informational only
         return f"unknown ({e})"
 

@@ -87,7 +87,7 @@ enum OpenJPEG {
                 opj_stream_set_user_data(stream, user, nil)
                 opj_stream_set_user_data_length(stream, UInt64(buffer.count))
                 opj_stream_set_read_function(stream) { out, n, user in
-                    guard let context = Context.from(user), let out else { return OPJ_SIZE_T.max }
+                    guard let context = Context.from(user), let out else { return Context.endOfData }
                     return context.read(into: out, count: n)
                 }
                 opj_stream_set_skip_function(stream) { n, user in Context.from(user)?.skip(n) ?? -1 }
@@ -178,10 +178,15 @@ enum OpenJPEG {
             if error { errors.append(text) } else { warnings.append(text) }
         }
 
-        /// OpenJPEG's read callback: (OPJ_SIZE_T)-1 at the end of the data.
+        /// What the read callback returns at the end of the data: C's `(OPJ_SIZE_T)-1`. Swift imports
+        /// size_t as `Int`, so this is -1 (`Int.max` would read as a huge byte count and make
+        /// OpenJPEG move past the end of its stream and abort on an assertion).
+        static let endOfData: OPJ_SIZE_T = -1
+
+        /// OpenJPEG's read callback: `endOfData` at the end of the data.
         func read(into out: UnsafeMutableRawPointer, count n: Int) -> Int {
             let available = buffer.count - offset
-            guard available > 0, let base = buffer.baseAddress else { return OPJ_SIZE_T.max }
+            guard available > 0, let base = buffer.baseAddress else { return Context.endOfData }
             let k = min(n, available)
             out.copyMemory(from: base + offset, byteCount: k)
             offset += k

@@ -77,7 +77,9 @@ enum OpenJPEG {
                 _ = opj_set_error_handler(codec, { msg, user in Context.from(user)?.record(msg, error: true) }, user)
                 var parameters = opj_dparameters_t()
                 opj_set_default_decoder_parameters(&parameters)
-                guard opj_setup_decoder(codec, &parameters) != 0 else { throw context.failure("could not set up the decoder") }
+                guard opj_setup_decoder(codec, &parameters) != 0 else {
+                    throw context.failure("could not set up the decoder")
+                }
                 _ = opj_decoder_set_strict_mode(codec, 1)
 
                 guard let stream = opj_stream_create(1 << 16, 1) else {
@@ -117,7 +119,8 @@ enum OpenJPEG {
         let count = Int(image.numcomps)
         let width = Int(image.x1) - Int(image.x0)
         let height = Int(image.y1) - Int(image.y0)
-        guard let comps = image.comps, count == frame.samplesPerPixel, width == frame.columns, height == frame.rows else {
+        guard let comps = image.comps, count == frame.samplesPerPixel, width == frame.columns, height == frame.rows
+        else {
             throw frame.mismatch(codec: "JPEG 2000", columns: width, rows: height, components: count)
         }
         for c in 0..<count {
@@ -126,7 +129,8 @@ enum OpenJPEG {
                 throw ImagingError.unsupported("JPEG 2000: component \(c + 1) is subsampled \(comp.dx)×\(comp.dy)")
             }
             guard comp.prec >= 1, comp.prec <= 8 * frame.bytesPerSample, comp.prec <= 16 else {
-                throw frame.mismatch(codec: "JPEG 2000", columns: width, rows: height, components: count, precision: Int(comp.prec))
+                throw frame.mismatch(
+                    codec: "JPEG 2000", columns: width, rows: height, components: count, precision: Int(comp.prec))
             }
         }
     }
@@ -141,7 +145,8 @@ enum OpenJPEG {
         for c in 0..<spp {
             let comp = comps[c]
             guard let data = comp.data, Int(comp.w) == frame.columns, Int(comp.h) == frame.rows else {
-                throw ImagingError.malformed("JPEG 2000: component \(c + 1) decoded to \(comp.w)×\(comp.h), no data or wrong size")
+                throw ImagingError.malformed(
+                    "JPEG 2000: component \(c + 1) decoded to \(comp.w)×\(comp.h), no data or wrong size")
             }
             let prec = Int(comp.prec)
             let lo = comp.sgnd != 0 ? -(1 << (prec - 1)) : 0

@@ -29,9 +29,9 @@ enum OpenJPEG {
 
     /// The bytes of the contiguous codestream box ('jp2c') of a JP2 file (ISO/IEC 15444-1 Annex I).
     ///
-    /// JP2 files are decoded as their raw codestream: OpenJPEG 2.5.0's JP2 reader trips an internal
-    /// assertion (cio.c, opj_stream_get_number_byte_left) with memory streams, and DICOM needs none
-    /// of the JP2 header boxes (the codestream carries the grid, precision and colour transform).
+    /// JP2 files are decoded as their raw codestream, so there is one decoding path: DICOM needs none
+    /// of the JP2 header boxes (the codestream carries the grid, precision and colour transform;
+    /// a JP2 'colr' box declaring sYCC is not applied).
     static func contiguousCodestreamRange(ofJP2 data: [UInt8]) throws -> Range<Int> {
         var r = ByteReader(data)
         while !r.isAtEnd {

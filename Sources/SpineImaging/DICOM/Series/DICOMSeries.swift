@@ -57,7 +57,7 @@ public struct DICOMSeries: Sendable {
                 do {
                     let file = try DICOMFile.parse(slice.instance.source.bytes())
                     let pixels = try DICOMPixelData(file: file)
-                    cache = (key, try pixels.decodedFrames(), pixels.frame)
+                    cache = (key, try pixels.decodedFrames(), pixels.outputFrame)
                 } catch let e as ImagingError {
                     throw e.inFile(key)
                 }

@@ -38,7 +38,7 @@ struct DICOMConformanceTests {
         let file = try DICOMFile.read(path: TestData.path("dicom-conformance/\(name)"))
         let pixels = try DICOMPixelData(file: file)
         let frames = try pixels.decodedFrames()
-        let stored = frames.flatMap { StoredValues.samples($0, pixels.frame) }
+        let stored = frames.flatMap { StoredValues.samples($0, pixels.outputFrame) }
         #expect(stored.min() == (expected["storedMin"] as? Int).map(Int32.init))
         #expect(stored.max() == (expected["storedMax"] as? Int).map(Int32.init))
         #expect(SHA256.hex(int32LE: stored) == expected["storedSHA256"] as? String, "pixel checksum differs from pydicom")

@@ -18,7 +18,9 @@ struct RasterImageReaderTests {
             #expect(v.voxels == expected)
         case .uint16(let v):
             #expect(fixture.bitsAllocated == 16)
-            let values = stride(from: 0, to: expected.count, by: 2).map { UInt16(expected[$0]) | UInt16(expected[$0 + 1]) << 8 }
+            let values = stride(from: 0, to: expected.count, by: 2).map {
+                UInt16(expected[$0]) | UInt16(expected[$0 + 1]) << 8
+            }
             #expect(v.voxels == values)
         default:
             Issue.record("unexpected voxel type \(volume.dataType)")
@@ -34,7 +36,10 @@ struct RasterImageReaderTests {
         #expect(g.origin == .zero)
         #expect(g.direction == .identity)
         // Voxel (i = column 5, j = row 3) is byte 3 × 32 + 5 of the image.
-        guard case .uint8(let v) = volume else { Issue.record("not UInt8"); return }
+        guard case .uint8(let v) = volume else {
+            Issue.record("not UInt8")
+            return
+        }
         let raw = try fixture.expected()
         #expect(v[5, 3, 0] == raw[3 * 32 + 5])
         #expect(try RasterImageReader.read(path: fixture.streamPath).geometry.spacing == SIMD3(1, 1, 1))
@@ -100,7 +105,9 @@ struct RasterImageReaderTests {
         var rng = SeededGenerator(state: 7)
         for trial in 0..<40 {
             var damaged = png
-            for _ in 0...(trial % 4) { damaged[Int.random(in: 8..<png.count, using: &rng)] ^= UInt8.random(in: 1...255, using: &rng) }
+            for _ in 0...(trial % 4) {
+                damaged[Int.random(in: 8..<png.count, using: &rng)] ^= UInt8.random(in: 1...255, using: &rng)
+            }
             // CRCs catch nearly all damage; any outcome but a trap is acceptable.
             _ = try? RasterImageReader.read(bytes: damaged)
         }

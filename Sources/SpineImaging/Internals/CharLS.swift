@@ -12,17 +12,22 @@ enum CharLS {
         }
         defer { charls_jpegls_decoder_destroy(decoder) }
         return try data.withUnsafeBufferPointer { src -> [UInt8] in
-            guard let base = src.baseAddress, src.count > 0 else { throw ImagingError.truncated("JPEG-LS stream is empty") }
+            guard let base = src.baseAddress, src.count > 0 else {
+                throw ImagingError.truncated("JPEG-LS stream is empty")
+            }
             try check(charls_jpegls_decoder_set_source_buffer(decoder, base, src.count))
             try check(charls_jpegls_decoder_read_header(decoder))
             var info = charls_frame_info()
             try check(charls_jpegls_decoder_get_frame_info(decoder, &info))
-            let width = Int(info.width), height = Int(info.height)
-            let components = Int(info.component_count), bits = Int(info.bits_per_sample)
+            let width = Int(info.width)
+            let height = Int(info.height)
+            let components = Int(info.component_count)
+            let bits = Int(info.bits_per_sample)
             guard width == frame.columns, height == frame.rows, components == frame.samplesPerPixel,
                 bits <= 8 * frame.bytesPerSample
             else {
-                throw frame.mismatch(codec: "JPEG-LS", columns: width, rows: height, components: components, precision: bits)
+                throw frame.mismatch(
+                    codec: "JPEG-LS", columns: width, rows: height, components: components, precision: bits)
             }
             var mode = CHARLS_INTERLEAVE_MODE_NONE
             try check(charls_jpegls_decoder_get_interleave_mode(decoder, &mode))
@@ -30,7 +35,8 @@ enum CharLS {
             try check(charls_jpegls_decoder_get_destination_size(decoder, 0, &size))
             let decodedBytesPerSample = bits <= 8 ? 1 : 2
             guard size == width * height * components * decodedBytesPerSample else {
-                throw ImagingError.malformed("JPEG-LS: CharLS reports \(size) decoded bytes for a \(width)×\(height)×\(components) frame")
+                throw ImagingError.malformed(
+                    "JPEG-LS: CharLS reports \(size) decoded bytes for a \(width)×\(height)×\(components) frame")
             }
             var decoded = [UInt8](repeating: 0, count: size)
             try decoded.withUnsafeMutableBytes { dst in

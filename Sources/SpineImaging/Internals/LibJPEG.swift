@@ -20,11 +20,14 @@ enum LibJPEG {
     static func decode(_ data: [UInt8], frame: PixelFrameDescriptor) throws -> [UInt8] {
         let total = try frame.checkedFrameByteCount(codec: "JPEG", bitsAllocated: [8, 16])
         let header = try checkedHeader(data, codec: "JPEG")
-        guard header.width == frame.columns, header.height == frame.rows, header.components == frame.samplesPerPixel else {
-            throw frame.mismatch(codec: "JPEG", columns: header.width, rows: header.height, components: header.components,
-                                 precision: header.precision)
+        guard header.width == frame.columns, header.height == frame.rows, header.components == frame.samplesPerPixel
+        else {
+            throw frame.mismatch(
+                codec: "JPEG", columns: header.width, rows: header.height, components: header.components,
+                precision: header.precision)
         }
-        let image = try decodeImage(data, colorHint: colorHint(photometricInterpretation: frame.photometricInterpretation))
+        let image = try decodeImage(
+            data, colorHint: colorHint(photometricInterpretation: frame.photometricInterpretation))
         if frame.bytesPerSample == 1 { return image.pixels }
         // 8-bit JPEG data in 16-bit DICOM samples: widen to little-endian UInt16.
         var out = [UInt8](repeating: 0, count: total)
@@ -36,7 +39,8 @@ enum LibJPEG {
     static func checkedHeader(_ data: [UInt8], codec: String) throws -> JPEGFrameHeader {
         let header = try JPEGFrameHeader(data)
         if header.isLossless {
-            throw ImagingError.unsupported("\(codec): lossless JPEG (SOF\(header.process)) must go to the JPEG lossless decoder")
+            throw ImagingError.unsupported(
+                "\(codec): lossless JPEG (SOF\(header.process)) must go to the JPEG lossless decoder")
         }
         guard header.precision == 8 else {
             throw ImagingError.unsupported(
@@ -61,7 +65,8 @@ enum LibJPEG {
         var pixels = [UInt8](repeating: 0, count: count)
         let status2 = data.withUnsafeBufferPointer { src in
             pixels.withUnsafeMutableBufferPointer { dst in
-                spk_jpeg_decode(src.baseAddress, src.count, colorHint, dst.baseAddress, dst.count, &info, &message, message.count)
+                spk_jpeg_decode(
+                    src.baseAddress, src.count, colorHint, dst.baseAddress, dst.count, &info, &message, message.count)
             }
         }
         guard status2 == 0 else { throw error(message, status2) }

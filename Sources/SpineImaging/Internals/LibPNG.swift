@@ -15,7 +15,9 @@ enum LibPNG {
     }
 
     /// True when `bytes` start with the PNG signature.
-    static func isPNG(_ bytes: [UInt8]) -> Bool { bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) }
+    static func isPNG(_ bytes: [UInt8]) -> Bool {
+        bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+    }
 
     /// Decodes a PNG held in memory: palettes expanded to RGB, gray below 8 bits scaled to 8 bits
     /// (bit replication), alpha dropped, 16-bit kept.
@@ -37,8 +39,9 @@ enum LibPNG {
             }
         }
         guard status2 == 0 else { throw error(message) }
-        return Image(width: Int(info.width), height: Int(info.height), channels: Int(info.output_channels),
-                     bitDepth: Int(info.output_bit_depth), bytes: bytes)
+        return Image(
+            width: Int(info.width), height: Int(info.height), channels: Int(info.output_channels),
+            bitDepth: Int(info.output_bit_depth), bytes: bytes)
     }
 
     private static func error(_ message: [CChar]) -> ImagingError {

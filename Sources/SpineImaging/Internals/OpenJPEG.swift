@@ -29,9 +29,9 @@ enum OpenJPEG {
 
     /// The bytes of the contiguous codestream box ('jp2c') of a JP2 file (ISO/IEC 15444-1 Annex I).
     ///
-    /// JP2 files are decoded as their raw codestream: OpenJPEG 2.5.0's JP2 reader trips an internal
-    /// assertion (cio.c, opj_stream_get_number_byte_left) with memory streams, and DICOM needs none
-    /// of the JP2 header boxes (the codestream carries the grid, precision and colour transform).
+    /// JP2 files are decoded as their raw codestream, so there is one decoding path: DICOM needs none
+    /// of the JP2 header boxes (the codestream carries the grid, precision and colour transform;
+    /// a JP2 'colr' box declaring sYCC is not applied).
     static func contiguousCodestreamRange(ofJP2 data: [UInt8]) throws -> Range<Int> {
         var r = ByteReader(data)
         while !r.isAtEnd {
@@ -77,7 +77,9 @@ enum OpenJPEG {
                 _ = opj_set_error_handler(codec, { msg, user in Context.from(user)?.record(msg, error: true) }, user)
                 var parameters = opj_dparameters_t()
                 opj_set_default_decoder_parameters(&parameters)
-                guard opj_setup_decoder(codec, &parameters) != 0 else { throw context.failure("could not set up the decoder") }
+                guard opj_setup_decoder(codec, &parameters) != 0 else {
+                    throw context.failure("could not set up the decoder")
+                }
                 _ = opj_decoder_set_strict_mode(codec, 1)
 
                 guard let stream = opj_stream_create(1 << 16, 1) else {
@@ -87,7 +89,7 @@ enum OpenJPEG {
                 opj_stream_set_user_data(stream, user, nil)
                 opj_stream_set_user_data_length(stream, UInt64(buffer.count))
                 opj_stream_set_read_function(stream) { out, n, user in
-                    guard let context = Context.from(user), let out else { return OPJ_SIZE_T.max }
+                    guard let context = Context.from(user), let out else { return Context.endOfData }
                     return context.read(into: out, count: n)
                 }
                 opj_stream_set_skip_function(stream) { n, user in Context.from(user)?.skip(n) ?? -1 }
@@ -117,7 +119,8 @@ enum OpenJPEG {
         let count = Int(image.numcomps)
         let width = Int(image.x1) - Int(image.x0)
         let height = Int(image.y1) - Int(image.y0)
-        guard let comps = image.comps, count == frame.samplesPerPixel, width == frame.columns, height == frame.rows else {
+        guard let comps = image.comps, count == frame.samplesPerPixel, width == frame.columns, height == frame.rows
+        else {
             throw frame.mismatch(codec: "JPEG 2000", columns: width, rows: height, components: count)
         }
         for c in 0..<count {
@@ -126,7 +129,8 @@ enum OpenJPEG {
                 throw ImagingError.unsupported("JPEG 2000: component \(c + 1) is subsampled \(comp.dx)×\(comp.dy)")
             }
             guard comp.prec >= 1, comp.prec <= 8 * frame.bytesPerSample, comp.prec <= 16 else {
-                throw frame.mismatch(codec: "JPEG 2000", columns: width, rows: height, components: count, precision: Int(comp.prec))
+                throw frame.mismatch(
+                    codec: "JPEG 2000", columns: width, rows: height, components: count, precision: Int(comp.prec))
             }
         }
     }
@@ -141,7 +145,8 @@ enum OpenJPEG {
         for c in 0..<spp {
             let comp = comps[c]
             guard let data = comp.data, Int(comp.w) == frame.columns, Int(comp.h) == frame.rows else {
-                throw ImagingError.malformed("JPEG 2000: component \(c + 1) decoded to \(comp.w)×\(comp.h), no data or wrong size")
+                throw ImagingError.malformed(
+                    "JPEG 2000: component \(c + 1) decoded to \(comp.w)×\(comp.h), no data or wrong size")
             }
             let prec = Int(comp.prec)
             let lo = comp.sgnd != 0 ? -(1 << (prec - 1)) : 0
@@ -178,10 +183,15 @@ enum OpenJPEG {
             if error { errors.append(text) } else { warnings.append(text) }
         }
 
-        /// OpenJPEG's read callback: (OPJ_SIZE_T)-1 at the end of the data.
+        /// What the read callback returns at the end of the data: C's `(OPJ_SIZE_T)-1`. Swift imports
+        /// size_t as `Int`, so this is -1 (`Int.max` would read as a huge byte count and make
+        /// OpenJPEG move past the end of its stream and abort on an assertion).
+        static let endOfData: OPJ_SIZE_T = -1
+
+        /// OpenJPEG's read callback: `endOfData` at the end of the data.
         func read(into out: UnsafeMutableRawPointer, count n: Int) -> Int {
             let available = buffer.count - offset
-            guard available > 0, let base = buffer.baseAddress else { return OPJ_SIZE_T.max }
+            guard available > 0, let base = buffer.baseAddress else { return Context.endOfData }
             let k = min(n, available)
             out.copyMemory(from: base + offset, byteCount: k)
             offset += k

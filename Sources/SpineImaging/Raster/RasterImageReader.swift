@@ -62,7 +62,10 @@ public enum RasterImageReader {
                 return .uint8(Volume(geometry: g, voxels: gray(raw, channels: header.components)))
             }
             let image = try LibJPEG.decodeImage(bytes)
-            return .uint8(Volume(geometry: geometry(image.width, image.height), voxels: gray(image.pixels, channels: image.channels)))
+            return .uint8(
+                Volume(
+                    geometry: geometry(image.width, image.height), voxels: gray(image.pixels, channels: image.channels))
+            )
         }
         throw ImagingError.unsupported("not a PNG or JPEG image (unrecognised magic bytes)")
     }
@@ -73,7 +76,9 @@ public enum RasterImageReader {
         let n = samples.count / 3
         var out = [T](repeating: 0, count: n)
         for p in 0..<n {
-            let r = UInt64(samples[3 * p]), g = UInt64(samples[3 * p + 1]), b = UInt64(samples[3 * p + 2])
+            let r = UInt64(samples[3 * p])
+            let g = UInt64(samples[3 * p + 1])
+            let b = UInt64(samples[3 * p + 2])
             out[p] = T(truncatingIfNeeded: (299 * r + 587 * g + 114 * b + 500) / 1000)
         }
         return out

@@ -22,7 +22,8 @@ struct JPEGFrameHeader: Sendable, Equatable {
         while true {
             var b = try r.readUInt8("JPEG marker")
             guard b == 0xFF else {
-                throw ImagingError.malformed("JPEG: expected a marker, found byte 0x\(String(b, radix: 16))", offset: r.offset - 1)
+                throw ImagingError.malformed(
+                    "JPEG: expected a marker, found byte 0x\(String(b, radix: 16))", offset: r.offset - 1)
             }
             while b == 0xFF { b = try r.readUInt8("JPEG marker") }
             switch b {
@@ -32,7 +33,9 @@ struct JPEGFrameHeader: Sendable, Equatable {
             default: break
             }
             let length = Int(try r.readUInt16(bigEndian: true, "JPEG segment length"))
-            guard length >= 2 else { throw ImagingError.malformed("JPEG: segment length \(length) < 2", offset: r.offset - 2) }
+            guard length >= 2 else {
+                throw ImagingError.malformed("JPEG: segment length \(length) < 2", offset: r.offset - 2)
+            }
             if (0xC0...0xCF).contains(b) && b != 0xC4 && b != 0xC8 && b != 0xCC {
                 precision = Int(try r.readUInt8("JPEG frame header"))
                 height = Int(try r.readUInt16(bigEndian: true, "JPEG frame header"))

@@ -51,7 +51,8 @@ enum JPEGLosslessDecoder {
                     code += n
                     maxCode[length] = code - 1
                     guard code <= (1 << length) else {
-                        throw ImagingError.malformed("JPEG lossless: Huffman table has too many codes of length \(length)", offset: offset)
+                        throw ImagingError.malformed(
+                            "JPEG lossless: Huffman table has too many codes of length \(length)", offset: offset)
                     }
                     // Fill the lookahead table with every 9-bit prefix of the short codes.
                     if length <= Self.lookaheadBits {
@@ -195,7 +196,8 @@ enum JPEGLosslessDecoder {
                 // Markers may be preceded by any number of 0xFF fill bytes.
                 var b = try r.readUInt8("JPEG marker")
                 guard b == 0xFF else {
-                    throw ImagingError.malformed("JPEG lossless: expected a marker, found byte 0x\(String(b, radix: 16))", offset: r.offset - 1)
+                    throw ImagingError.malformed(
+                        "JPEG lossless: expected a marker, found byte 0x\(String(b, radix: 16))", offset: r.offset - 1)
                 }
                 while b == 0xFF { b = try r.readUInt8("JPEG marker") }
                 let marker = Int(b)
@@ -228,14 +230,16 @@ enum JPEGLosslessDecoder {
                     restartInterval = Int(try s.readUInt16(bigEndian: true, "DRI segment"))
                 case 0xDA:
                     guard sawFrame else {
-                        throw ImagingError.malformed("JPEG lossless: scan before the frame header", offset: markerOffset)
+                        throw ImagingError.malformed(
+                            "JPEG lossless: scan before the frame header", offset: markerOffset)
                     }
                     let next = try decodeScan(header: segment, entropyStart: r.offset + length - 2)
                     r.offset = next
                     continue loop
                 case 0xC0, 0xC1, 0xC2, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF:
                     throw ImagingError.unsupported(
-                        "JPEG lossless: frame type SOF\(marker - 0xC0) is not lossless process 14 (SOF3); use the lossy JPEG decoder")
+                        "JPEG lossless: frame type SOF\(marker - 0xC0) is not lossless process 14 (SOF3); use the lossy JPEG decoder"
+                    )
                 case 0xDC:
                     throw ImagingError.unsupported("JPEG lossless: DNL marker (image height defined after the scan)")
                 default:
@@ -266,7 +270,8 @@ enum JPEGLosslessDecoder {
             guard width == frame.columns, height == frame.rows, count == frame.samplesPerPixel,
                 precision <= 8 * frame.bytesPerSample
             else {
-                throw frame.mismatch(codec: "JPEG lossless", columns: width, rows: height, components: count, precision: precision)
+                throw frame.mismatch(
+                    codec: "JPEG lossless", columns: width, rows: height, components: count, precision: precision)
             }
             for _ in 0..<count {
                 let id = Int(try s.readUInt8("SOF3 component"))
@@ -274,7 +279,8 @@ enum JPEGLosslessDecoder {
                 _ = try s.readUInt8("SOF3 component")
                 guard sampling == 0x11 else {
                     throw ImagingError.unsupported(
-                        "JPEG lossless: component sampling factors \(sampling >> 4)×\(sampling & 15) (only 1×1 is supported)")
+                        "JPEG lossless: component sampling factors \(sampling >> 4)×\(sampling & 15) (only 1×1 is supported)"
+                    )
                 }
                 guard !components.contains(where: { $0.id == id }) else {
                     throw ImagingError.malformed("JPEG lossless: component id \(id) appears twice", offset: at)
@@ -290,12 +296,15 @@ enum JPEGLosslessDecoder {
                 let at = s.offset
                 let tc = Int(try s.readUInt8("DHT segment"))
                 guard tc >> 4 <= 1, tc & 15 <= 3 else {
-                    throw ImagingError.malformed("JPEG lossless: Huffman table class/id 0x\(String(tc, radix: 16))", offset: at)
+                    throw ImagingError.malformed(
+                        "JPEG lossless: Huffman table class/id 0x\(String(tc, radix: 16))", offset: at)
                 }
                 var counts = [Int]()
                 for _ in 0..<16 { counts.append(Int(try s.readUInt8("DHT segment"))) }
                 let n = counts.reduce(0, +)
-                guard n <= 256 else { throw ImagingError.malformed("JPEG lossless: Huffman table with \(n) codes", offset: at) }
+                guard n <= 256 else {
+                    throw ImagingError.malformed("JPEG lossless: Huffman table with \(n) codes", offset: at)
+                }
                 let values = Array(try s.readBytes(n, "DHT values"))
                 // Only the table id matters: lossless scans use the "DC" class, but accept either.
                 tables[tc & 15] = try HuffmanTable(counts: counts, values: values, offset: at)
@@ -322,7 +331,8 @@ enum JPEGLosslessDecoder {
                     throw ImagingError.malformed("JPEG lossless: component \(id) is in more than one scan", offset: at)
                 }
                 guard let table = tables[td & 3] else {
-                    throw ImagingError.malformed("JPEG lossless: scan uses Huffman table \(td) that was never defined", offset: at)
+                    throw ImagingError.malformed(
+                        "JPEG lossless: scan uses Huffman table \(td) that was never defined", offset: at)
                 }
                 scanComponents.append(index)
                 scanTables.append(table)
@@ -331,10 +341,12 @@ enum JPEGLosslessDecoder {
             _ = try s.readUInt8("SOS segment")  // Se
             let al = Int(try s.readUInt8("SOS segment")) & 15
             guard (1...7).contains(predictor) else {
-                throw ImagingError.malformed("JPEG lossless: predictor selection value \(predictor) is outside 1…7", offset: at)
+                throw ImagingError.malformed(
+                    "JPEG lossless: predictor selection value \(predictor) is outside 1…7", offset: at)
             }
             guard al < precision else {
-                throw ImagingError.malformed("JPEG lossless: point transform \(al) ≥ precision \(precision)", offset: at)
+                throw ImagingError.malformed(
+                    "JPEG lossless: point transform \(al) ≥ precision \(precision)", offset: at)
             }
             pointTransform = al
 
@@ -410,7 +422,8 @@ enum JPEGLosslessDecoder {
             }
         }
 
-        @inline(__always) func decodeDifference(_ table: borrowing HuffmanTable, _ bits: inout BitReader) throws -> Int {
+        @inline(__always) func decodeDifference(_ table: borrowing HuffmanTable, _ bits: inout BitReader) throws -> Int
+        {
             let look = bits.peek(HuffmanTable.lookaheadBits)
             let entry = table.fast[look]
             var ssss: Int
@@ -445,8 +458,9 @@ enum JPEGLosslessDecoder {
         /// Consumes an RSTn marker and resets the bit reader after it.
         func restart(_ bits: inout BitReader, expected: Int) throws {
             if bits.overrun {
-                throw ImagingError.truncated("JPEG lossless: entropy-coded data ends inside a restart interval",
-                                             offset: bits.markerPosition)
+                throw ImagingError.truncated(
+                    "JPEG lossless: entropy-coded data ends inside a restart interval",
+                    offset: bits.markerPosition)
             }
             var p = bits.seekMarker()
             guard p + 1 < data.count, data[p] == 0xFF else {

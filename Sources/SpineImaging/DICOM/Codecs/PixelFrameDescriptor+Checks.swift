@@ -18,7 +18,8 @@ extension PixelFrameDescriptor {
             throw ImagingError.unsupported("\(codec): BitsAllocated \(bitsAllocated) (this codec decodes \(list))")
         }
         guard bitsStored >= 1, bitsStored <= bitsAllocated else {
-            throw ImagingError.malformed("\(codec): BitsStored \(bitsStored) does not fit BitsAllocated \(bitsAllocated)")
+            throw ImagingError.malformed(
+                "\(codec): BitsStored \(bitsStored) does not fit BitsAllocated \(bitsAllocated)")
         }
         _ = try ImagingLimits.checkedVoxelCount(
             [columns, rows, samplesPerPixel], bytesPerVoxel: bytesPerSample)
@@ -31,7 +32,8 @@ extension PixelFrameDescriptor {
     ) -> ImagingError {
         var s = "\(codec): codestream holds \(c)×\(r) pixels, \(components) component(s)"
         if let precision { s += ", \(precision)-bit" }
-        s += " but the DICOM header says \(columns)×\(rows), \(samplesPerPixel) sample(s), BitsAllocated \(bitsAllocated)"
+        s +=
+            " but the DICOM header says \(columns)×\(rows), \(samplesPerPixel) sample(s), BitsAllocated \(bitsAllocated)"
         return ImagingError.malformed(s)
     }
 }

@@ -31,7 +31,8 @@ enum RLEDecoder {
             let end = s + 1 < segmentCount ? offsets[s + 1] : data.count
             guard start >= 64, start <= end, end <= data.count else {
                 throw ImagingError.malformed(
-                    "RLE: segment \(s + 1) spans bytes \(start)..<\(end) of a \(data.count)-byte frame", offset: 4 + 4 * s)
+                    "RLE: segment \(s + 1) spans bytes \(start)..<\(end) of a \(data.count)-byte frame",
+                    offset: 4 + 4 * s)
             }
             // Segment s holds byte (s % bps) of sample (s / bps), most significant byte first.
             let sample = s / bps

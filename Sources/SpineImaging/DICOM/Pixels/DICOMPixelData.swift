@@ -53,6 +53,15 @@ struct DICOMPixelData {
         }
     }
 
+    /// The layout of decoded frames: as `frame`, except that colour JPEG and JPEG 2000 data decode to RGB
+    /// (the codecs apply YCbCr→RGB and the inverse component transform), whatever the header says.
+    var outputFrame: PixelFrameDescriptor {
+        var d = frame
+        let converts = transferSyntax.compression == .jpegBaseline || transferSyntax.compression == .jpeg2000
+        if converts && d.samplesPerPixel == 3 && d.photometricInterpretation.hasPrefix("YBR") { d.photometricInterpretation = "RGB" }
+        return d
+    }
+
     /// The frames in native layout, one array per frame.
     func decodedFrames() throws -> [[UInt8]] {
         switch element.value {

@@ -76,14 +76,26 @@ enum ModalityVolumeBuilder {
     ) throws -> AnyVolume {
         precondition(frames.count == rescales.count && frames.count == geometry.size.z)
         let invert = d.photometricInterpretation == "MONOCHROME1" && d.samplesPerPixel == 1
+        // MONOCHROME1 is inverted within the range the stored bits can hold, mapped through each frame's LUT.
         let stored = StoredValues.storedRange(d)
-        // Output range over every frame's LUT, for type choice and inversion.
-        var outLo = Double.infinity, outHi = -Double.infinity
+        var fullLo = Double.infinity, fullHi = -Double.infinity
         for r in rescales {
             let a = r.slope * stored.min + r.intercept, b = r.slope * stored.max + r.intercept
+            fullLo = min(fullLo, min(a, b))
+            fullHi = max(fullHi, max(a, b))
+        }
+        // The voxel type is chosen from the values actually present, so e.g. unsigned CT with an
+        // intercept of −1024 still fits Int16.
+        var outLo = Double.infinity, outHi = -Double.infinity
+        for (f, values) in frames.enumerated() {
+            guard let lo = values.min(), let hi = values.max() else { continue }
+            let r = rescales[f]
+            var a = r.slope * Double(lo) + r.intercept, b = r.slope * Double(hi) + r.intercept
+            if invert { (a, b) = (fullLo + fullHi - a, fullLo + fullHi - b) }
             outLo = min(outLo, min(a, b))
             outHi = max(outHi, max(a, b))
         }
+        if !outLo.isFinite { (outLo, outHi) = (0, 0) }
         let allIdentity = rescales.allSatisfy(\.isIdentity)
         let allIntegral = rescales.allSatisfy(\.isIntegral)
 
@@ -94,7 +106,7 @@ enum ModalityVolumeBuilder {
                 let r = rescales[f]
                 for v in values {
                     var x = r.slope * Double(v) + r.intercept
-                    if invert { x = outLo + outHi - x }
+                    if invert { x = fullLo + fullHi - x }
                     voxels.append(convert(x))
                 }
             }
@@ -102,13 +114,16 @@ enum ModalityVolumeBuilder {
         }
         // Fast paths without floating point for the common identity cases.
         if allIdentity && !invert {
-            if d.bitsAllocated <= 8 && !d.isSigned {
+            if outLo >= 0 && outHi <= 255 && d.bitsAllocated <= 8 {
                 return .uint8(Volume(geometry: geometry, voxels: frames.flatMap { $0.map { UInt8(truncatingIfNeeded: $0) } }))
             }
-            if stored.min >= 0 && stored.max <= 65535 {
+            if outLo >= -32768 && outHi <= 32767 && d.isSigned {
+                return .int16(Volume(geometry: geometry, voxels: frames.flatMap { $0.map { Int16(truncatingIfNeeded: $0) } }))
+            }
+            if outLo >= 0 && outHi <= 65535 {
                 return .uint16(Volume(geometry: geometry, voxels: frames.flatMap { $0.map { UInt16(truncatingIfNeeded: $0) } }))
             }
-            if stored.min >= -32768 && stored.max <= 32767 {
+            if outLo >= -32768 && outHi <= 32767 {
                 return .int16(Volume(geometry: geometry, voxels: frames.flatMap { $0.map { Int16(truncatingIfNeeded: $0) } }))
             }
             return .int32(Volume(geometry: geometry, voxels: frames.flatMap { $0 }))

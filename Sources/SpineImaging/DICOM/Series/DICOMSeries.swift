@@ -1,3 +1,5 @@
+import Foundation
+
 /// A set of DICOM frames that form one volume: the slices of one series with one orientation,
 /// image size and echo, sorted along the slice normal — or one 2D image (a radiograph).
 public struct DICOMSeries: Sendable {
@@ -44,36 +46,62 @@ public struct DICOMSeries: Sendable {
     }
 
     /// Decodes every slice and returns the volume (modality LUT applied, MONOCHROME1 inverted).
+    ///
+    /// Each object is read and decoded once, objects in parallel (decoding dominates: JPEG 2000, JPEG-LS…).
     public func loadVolume() throws -> AnyVolume {
+        // The distinct objects, in first-use order, and for each slice the object it reads from.
+        var sourceIndex: [String: Int] = [:]
+        var sources: [DICOMSource] = []
+        for slice in slices where sourceIndex[slice.instance.source.description] == nil {
+            sourceIndex[slice.instance.source.description] = sources.count
+            sources.append(slice.instance.source)
+        }
+        let decoded = DecodedObjects(count: sources.count)
+        let work = sources
+        DispatchQueue.concurrentPerform(iterations: work.count) { n in
+            let source = work[n]
+            do {
+                let file = try DICOMFile.parse(source.bytes())
+                let pixels = try DICOMPixelData(file: file)
+                let frames = try pixels.decodedFrames()
+                decoded.set(n, .success((frames, pixels.outputFrame)))
+            } catch let e as ImagingError {
+                decoded.set(n, .failure(e.inFile(source.description)))
+            } catch {
+                decoded.set(n, .failure(ImagingError(.unreadable, "\(error)", file: source.description)))
+            }
+        }
         var storedFrames: [[Int32]] = []
         storedFrames.reserveCapacity(slices.count)
         var rescales: [Rescale] = []
         var descriptor: PixelFrameDescriptor?
-        // Decode each object once, even when it holds many frames.
-        var cache: (source: String, frames: [[UInt8]], descriptor: PixelFrameDescriptor)?
         for slice in slices {
             let key = slice.instance.source.description
-            if cache?.source != key {
-                do {
-                    let file = try DICOMFile.parse(slice.instance.source.bytes())
-                    let pixels = try DICOMPixelData(file: file)
-                    cache = (key, try pixels.decodedFrames(), pixels.frame)
-                } catch let e as ImagingError {
-                    throw e.inFile(key)
-                }
-            }
-            guard let c = cache else { continue }
-            if let d = descriptor, d != c.descriptor {
+            guard let n = sourceIndex[key], let result = decoded.results[n] else { continue }
+            let (frames, d) = try result.get()
+            if let first = descriptor, first != d {
                 throw ImagingError(.malformed, "slices of one series differ in pixel format", file: key)
             }
-            descriptor = c.descriptor
-            guard slice.frameIndex < c.frames.count else {
+            descriptor = d
+            guard slice.frameIndex < frames.count else {
                 throw ImagingError(.malformed, "frame \(slice.frameIndex + 1) is missing", file: key)
             }
-            storedFrames.append(StoredValues.monochrome(c.frames[slice.frameIndex], c.descriptor))
+            storedFrames.append(StoredValues.monochrome(frames[slice.frameIndex], d))
             rescales.append(slice.geometry.rescale)
         }
         guard let descriptor else { throw ImagingError(.noImageData, "series has no slices") }
         return try ModalityVolumeBuilder.build(frames: storedFrames, rescales: rescales, descriptor: descriptor, geometry: geometry)
+    }
+}
+
+/// Results of decoding objects on several threads, each thread writing its own slot.
+private final class DecodedObjects: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var results: [Result<([[UInt8]], PixelFrameDescriptor), ImagingError>?]
+    init(count: Int) { results = Array(repeating: nil, count: count) }
+    func set(_ n: Int, _ r: Result<([[UInt8]], PixelFrameDescriptor), ImagingError>) {
+        lock.lock()
+        results[n] = r
+        lock.unlock()
     }
 }

@@ -14,13 +14,14 @@ let package = Package(
     targets: [
         // C libraries enter through small underscore-named targets; one Swift wrapper file each.
         .systemLibrary(name: "_CZlib", path: "Sources/_CZlib"),
+        .systemLibrary(name: "_CDeflate", path: "Sources/_CDeflate"),
         // Codecs: libjpeg-turbo and libpng behind tiny C shims (setjmp error handling lives in C),
         // CharLS (JPEG-LS) and OpenJPEG (JPEG 2000) as system libraries.
         .target(name: "_CJPEG", path: "Sources/_CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
         .target(name: "_CPNG", path: "Sources/_CPNG", linkerSettings: [.linkedLibrary("png16")]),
         .systemLibrary(name: "_CCharLS", path: "Sources/_CCharLS"),
         .systemLibrary(name: "_COpenJPEG", path: "Sources/_COpenJPEG"),
-        .target(name: "SpineImaging", dependencies: ["_CZlib", "_CJPEG", "_CPNG", "_CCharLS", "_COpenJPEG"]),
+        .target(name: "SpineImaging", dependencies: ["_CZlib", "_CDeflate", "_CJPEG", "_CPNG", "_CCharLS", "_COpenJPEG"]),
         .executableTarget(
             name: "spine",
             dependencies: ["SpineImaging", .product(name: "ArgumentParser", package: "swift-argument-parser")]

@@ -33,6 +33,25 @@ enum Zlib {
     static func decompress(
         _ input: [UInt8], format: Format, limit: Int = ImagingLimits.maxBytes, expectedSize: Int? = nil
     ) throws -> [UInt8] {
+        // Fast path: libdeflate into a buffer of known size — gzip's trailer records it (mod 2³²), other
+        // containers need the caller's expectation. Deflate expands at most 1032:1, which bounds any hint.
+        let gzip = format == .gzip || (format == .auto && isGzip(input))
+        var hint = expectedSize
+        if gzip, input.count >= 18 {
+            let n = input.count
+            hint = Int(UInt32(input[n - 4]) | UInt32(input[n - 3]) << 8 | UInt32(input[n - 2]) << 16 | UInt32(input[n - 1]) << 24)
+        }
+        if let h = hint, h > 0, h <= min(limit, input.count.multipliedReportingOverflow(by: 1032).partialValue + 64) {
+            let container: LibDeflate.Container = gzip ? .gzip : (format == .raw ? .raw : .zlib)
+            if let out = try LibDeflate.decompress(input, container: container, outputSize: h) { return out }
+        }
+        return try streamingDecompress(input, format: format, limit: limit, expectedSize: expectedSize)
+    }
+
+    /// zlib's streaming inflate: for multi-member gzip, unknown sizes, and outputs that outgrow a hint.
+    private static func streamingDecompress(
+        _ input: [UInt8], format: Format, limit: Int, expectedSize: Int?
+    ) throws -> [UInt8] {
         var out = [UInt8]()
         if let expectedSize, expectedSize > 0, expectedSize <= limit { out.reserveCapacity(expectedSize) }
         var stream = z_stream()

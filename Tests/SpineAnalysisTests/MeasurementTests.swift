@@ -33,8 +33,9 @@ import Testing
         let result = DiscMeasurement.measure(sampler: Self.sampler(v), members: [1], frame: frame, axisSource: source, pointsLPS: pts)
         let (m, _) = try #require(result)
         #expect(abs(m.middleHeightMM - 10) < 0.3)
-        #expect(abs(m.anteriorHeightMM - 10) < 0.3)
-        #expect(abs(m.posteriorHeightMM - 10) < 0.3)
+        // Margin heights are maxima over the margin quarter: rasterisation biases them up by ≤ one voxel (0.5 mm).
+        #expect(abs(m.anteriorHeightMM - 10) < 0.5)
+        #expect(abs(m.posteriorHeightMM - 10) < 0.5)
         #expect(abs(m.depthMM - 30) < 0.8)
         #expect(abs(m.discHeightIndex - 20.0 / 30) < 0.02)
         #expect(abs(m.wedgeAngleDeg) < 1)
@@ -50,15 +51,15 @@ import Testing
         let frame = SpineFrame(originLPS: .zero, superior: SIMD3(0, 0, 1))
         let result = VertebralBodyMeasurement.measure(sampler: Self.sampler(v), members: [1], frame: frame, pointsLPS: Self.points(v, label: 1))
         let (m, outline) = try #require(result)
-        #expect(abs(m.anteriorHeightMM - 20.6) < 0.4)  // at 10 % in from the anterior edge
+        #expect(abs(m.anteriorHeightMM - 21.5) < 0.4)  // tallest line in the anterior quarter (a = 7.5 mm)
         #expect(abs(m.middleHeightMM - 23) < 0.4)
-        #expect(abs(m.posteriorHeightMM - 25.4) < 0.4)
+        #expect(abs(m.posteriorHeightMM - 26) < 0.6)
         #expect(abs(m.depthMM - 30) < 0.8)
         #expect(abs(m.wedgeAngleDeg - (atan(-0.1) - atan(0.1)) * 180 / .pi) < 0.5)
         #expect(abs(m.cranialEndplateTiltDeg - atan(0.1) * 180 / .pi) < 0.5)
         #expect(outline.anteriorMM.count > 50)
         let reduction = GenantGrade.heightReduction(anteriorMM: m.anteriorHeightMM, middleMM: m.middleHeightMM, posteriorMM: m.posteriorHeightMM)
-        #expect(abs(reduction - (1 - 20.6 / 25.4)) < 0.02)
+        #expect(abs(reduction - (1 - 21.5 / 26)) < 0.02)
         #expect(GenantGrade(heightReduction: reduction) == .normal)
     }
 

@@ -23,6 +23,15 @@ public struct SagittalOutline: Sendable, Hashable, Codable {
         return near.map { cranialMM[$0] - caudalMM[$0] }.reduce(0, +) / Double(near.count)
     }
 
+    /// Height at the anterior (or posterior) margin: the largest height within that `fraction` of the
+    /// depth, so the tapered, rounded margins of real masks do not read as collapse [mm].
+    public func marginHeightMM(anterior: Bool, fraction: Double = 0.25) -> Double? {
+        guard let lo = anteriorMM.first, let hi = anteriorMM.last else { return nil }
+        let cut = anterior ? hi - fraction * (hi - lo) : lo + fraction * (hi - lo)
+        let idx = anteriorMM.indices.filter { anterior ? anteriorMM[$0] >= cut : anteriorMM[$0] <= cut }
+        return idx.map { cranialMM[$0] - caudalMM[$0] }.max()
+    }
+
     /// AP extent between the first and last traced lines [mm].
     public var depthMM: Double { (anteriorMM.last ?? 0) - (anteriorMM.first ?? 0) }
 

@@ -3,11 +3,11 @@ import SpineImaging
 
 /// Heights, depth and wedge angle of one vertebral body, on its mid-sagittal plane in the spine frame.
 public struct VertebralBodyMeasurement: Sendable, Hashable, Codable {
-    /// Height at the anterior line (10% of the depth in from the anterior edge) [mm].
+    /// Height at the anterior margin (largest height within the anterior 25 % of the depth) [mm].
     public var anteriorHeightMM: Double
     /// Height at the middle of the body [mm].
     public var middleHeightMM: Double
-    /// Height at the posterior line (10% in from the posterior edge) [mm].
+    /// Height at the posterior margin (largest height within the posterior 25 % of the depth) [mm].
     public var posteriorHeightMM: Double
     /// Anteroposterior depth on the mid-sagittal plane [mm].
     public var depthMM: Double
@@ -17,9 +17,6 @@ public struct VertebralBodyMeasurement: Sendable, Hashable, Codable {
     public var cranialEndplateTiltDeg: Double
     /// Sagittal tilt of the caudal endplate normal [degrees].
     public var caudalEndplateTiltDeg: Double
-
-    /// Fraction of the depth inset from the edges for the anterior and posterior heights.
-    public static let edgeInset = 0.1
 
     /// Measures a body, with heights taken parallel to the frame's `superior` (the spine tangent), the
     /// way Genant's semiquantitative method reads anterior, middle and posterior heights
@@ -49,8 +46,8 @@ public struct VertebralBodyMeasurement: Sendable, Hashable, Codable {
             current = SpineFrame(originLPS: frame.originLPS, superior: axis)
         }
         guard let outline = traced, outline.anteriorMM.count >= 3,
-            let ha = outline.heightMM(atFraction: 1 - edgeInset), let hm = outline.heightMM(atFraction: 0.5),
-            let hp = outline.heightMM(atFraction: edgeInset),
+            let ha = outline.marginHeightMM(anterior: true), let hm = outline.heightMM(atFraction: 0.5),
+            let hp = outline.marginHeightMM(anterior: false),
             let nTop = outline.cranialNormalLPS, let nBottom = outline.caudalNormalLPS
         else { return nil }
         // Wedge: angle between the endplate lines in the frame's sagittal plane.
@@ -94,9 +91,9 @@ public struct DiscMeasurement: Sendable, Hashable, Codable {
             anteriorRangeMM: (ext.anterior.lowerBound - 1)...(ext.anterior.upperBound + 1),
             reachMM: max(abs(ext.superior.lowerBound), abs(ext.superior.upperBound)) + 3)
         guard outline.anteriorMM.count >= 3,
-            let ha = outline.heightMM(atFraction: 1 - VertebralBodyMeasurement.edgeInset),
+            let ha = outline.marginHeightMM(anterior: true),
             let hm = outline.heightMM(atFraction: 0.5),
-            let hp = outline.heightMM(atFraction: VertebralBodyMeasurement.edgeInset)
+            let hp = outline.marginHeightMM(anterior: false)
         else { return nil }
         let depth = outline.depthMM + 0.5
         let sTop = outline.slope(of: outline.cranialMM) ?? 0, sBottom = outline.slope(of: outline.caudalMM) ?? 0

@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "SpineImaging", targets: ["SpineImaging"]),
+        .library(name: "SpineAnalysis", targets: ["SpineAnalysis"]),
         .executable(name: "spine", targets: ["spine"]),
     ],
     dependencies: [
@@ -22,12 +23,14 @@ let package = Package(
         .systemLibrary(name: "_CCharLS", path: "Sources/_CCharLS"),
         .systemLibrary(name: "_COpenJPEG", path: "Sources/_COpenJPEG"),
         .target(name: "SpineImaging", dependencies: ["_CZlib", "_CDeflate", "_CJPEG", "_CPNG", "_CCharLS", "_COpenJPEG"]),
+        .target(name: "SpineAnalysis", dependencies: ["SpineImaging"]),
         .executableTarget(
             name: "spine",
-            dependencies: ["SpineImaging", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["SpineImaging", "SpineAnalysis", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // libFuzzer harness (Scripts/fuzz builds it with -sanitize=fuzzer); a plain build makes a replay tool.
         .executableTarget(name: "SpineFuzz", dependencies: ["SpineImaging"], path: "Fuzz/SpineFuzz"),
         .testTarget(name: "SpineImagingTests", dependencies: ["SpineImaging"]),
+        .testTarget(name: "SpineAnalysisTests", dependencies: ["SpineAnalysis", "SpineImaging"]),
     ]
 )

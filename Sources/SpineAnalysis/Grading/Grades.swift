@@ -1,0 +1,103 @@
+/// Central canal stenosis from the dural sac cross-sectional area and AP diameter.
+///
+/// Quantitative thresholds after Schönström et al. (Spine 1985;10:806–811) and Hamanishi et al.
+/// (J Spinal Disord 1994;7:388–393): dural sac area < 100 mm² relative, < 75 mm² absolute stenosis;
+/// AP diameter < 12 mm relative, < 10 mm absolute after Verbiest (J Bone Joint Surg Br 1954;36:230–237).
+/// The four classes mirror the qualitative scales of Lee et al. (Skeletal Radiol 2011;40:1033–1039) and
+/// Schizas et al. (Spine 2010;35:1919–1924), which grade morphology, not area: the mapping is a proxy.
+public enum CentralCanalGrade: String, Sendable, Codable, CaseIterable, Comparable {
+    case normal, mild, moderate, severe
+
+    public struct Thresholds: Sendable, Hashable, Codable {
+        /// Below this area: relative stenosis (moderate) [mm²].
+        public var relativeAreaMM2: Double = 100
+        /// Below this area: absolute stenosis (severe) [mm²].
+        public var absoluteAreaMM2: Double = 75
+        /// Below this AP diameter, with a normal area: mild [mm].
+        public var relativeAPDiameterMM: Double = 12
+        /// Below this AP diameter: at least moderate [mm].
+        public var absoluteAPDiameterMM: Double = 10
+        public init() {}
+    }
+
+    public init(areaMM2: Double, apDiameterMM: Double?, thresholds t: Thresholds = Thresholds()) {
+        if areaMM2 < t.absoluteAreaMM2 {
+            self = .severe
+        } else if areaMM2 < t.relativeAreaMM2 || (apDiameterMM.map { $0 < t.absoluteAPDiameterMM } ?? false) {
+            self = .moderate
+        } else if let ap = apDiameterMM, ap < t.relativeAPDiameterMM {
+            self = .mild
+        } else {
+            self = .normal
+        }
+    }
+
+    public static func < (a: Self, b: Self) -> Bool { allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)! }
+}
+
+/// Meyerding grade of spondylolisthesis from the slip percentage (Meyerding, Surg Gynecol Obstet
+/// 1932;54:371–377): I 0–25 %, II 25–50 %, III 50–75 %, IV 75–100 %, V > 100 % (spondyloptosis).
+/// `none` below `minimumPercent` (a SpineKit convention, default 5 %, to absorb measurement noise).
+public enum MeyerdingGrade: String, Sendable, Codable, CaseIterable {
+    case none, I, II, III, IV, V
+
+    public init(slipPercent: Double, minimumPercent: Double = 5) {
+        let p = abs(slipPercent)
+        switch p {
+        case ..<minimumPercent: self = .none
+        case ..<25: self = .I
+        case ..<50: self = .II
+        case ..<75: self = .III
+        case ...100: self = .IV
+        default: self = .V
+        }
+    }
+}
+
+/// Genant semiquantitative vertebral fracture grade from the height reduction (Genant et al.,
+/// J Bone Miner Res 1993;8:1137–1148): 0 normal (< 20 %), 1 mild (20–25 %), 2 moderate (25–40 %),
+/// 3 severe (> 40 %) reduction of the anterior, middle or posterior height.
+public enum GenantGrade: Int, Sendable, Codable, CaseIterable {
+    case normal = 0, mild = 1, moderate = 2, severe = 3
+
+    public init(heightReduction r: Double) {
+        switch r {
+        case ..<0.20: self = .normal
+        case ..<0.25: self = .mild
+        case ...0.40: self = .moderate
+        default: self = .severe
+        }
+    }
+
+    /// Reduction within one body: 1 − smallest / largest of the anterior, middle and posterior heights
+    /// (wedge, biconcave and crush shapes); with `referenceHeightMM` (e.g. the mean posterior height of
+    /// the neighbours), 1 − smallest / reference, whichever is larger.
+    public static func heightReduction(
+        anteriorMM: Double, middleMM: Double, posteriorMM: Double, referenceHeightMM: Double? = nil
+    ) -> Double {
+        let hs = [anteriorMM, middleMM, posteriorMM]
+        let lo = hs.min()!, hi = hs.max()!
+        var r = hi > 0 ? 1 - lo / hi : 0
+        if let ref = referenceHeightMM, ref > 0 { r = max(r, 1 - lo / ref) }
+        return max(0, r)
+    }
+}
+
+/// Disc height class from the disc height index relative to a reference index (by default the mean
+/// of the other measured discs of the same spine, a within-patient reference): normal ≥ 75 %,
+/// mildly decreased 50–75 %, moderately decreased 25–50 %, severely decreased (collapsed) < 25 %.
+/// The categories follow the height criterion of Pfirrmann et al. (Spine 2001;26:1873–1878:
+/// normal / slightly / moderately decreased / collapsed); the cut-offs are a SpineKit convention.
+public enum DiscHeightClass: String, Sendable, Codable, CaseIterable {
+    case normal, mildlyDecreased, moderatelyDecreased, severelyDecreased
+
+    public init(discHeightIndex: Double, referenceIndex: Double) {
+        let ratio = referenceIndex > 0 ? discHeightIndex / referenceIndex : 1
+        switch ratio {
+        case 0.75...: self = .normal
+        case 0.5..<0.75: self = .mildlyDecreased
+        case 0.25..<0.5: self = .moderatelyDecreased
+        default: self = .severelyDecreased
+        }
+    }
+}

@@ -1,0 +1,230 @@
+import SpineImaging
+
+/// What to anchor the count on when the label map does not name the vertebrae.
+public enum LabellingAnchor: Sendable, Hashable, Codable {
+    /// The sacrum when it is labelled; otherwise the lowest visible body is taken as L5 (the usual
+    /// lumbar MRI field of view), with low confidence and a warning.
+    case automatic
+    /// The caller knows the most caudal labelled vertebral body (e.g. `.l5` for a lumbar dataset).
+    case lowestVisibleBody(Vertebra)
+    /// The caller knows the most caudal labelled disc (e.g. L5-S1).
+    case lowestVisibleDisc(DiscLevel)
+}
+
+/// A structure to be named: an instance id, its centroid, and what the class map already says.
+public struct LabellingCandidate: Sendable, Hashable {
+    public var id: Int32
+    public var centroidLPS: SIMD3<Double>
+    /// The name given by the class map, if any.
+    public var knownVertebra: Vertebra?
+    public var knownDisc: DiscLevel?
+    public init(id: Int32, centroidLPS: SIMD3<Double>, knownVertebra: Vertebra? = nil, knownDisc: DiscLevel? = nil) {
+        self.id = id
+        self.centroidLPS = centroidLPS
+        self.knownVertebra = knownVertebra
+        self.knownDisc = knownDisc
+    }
+}
+
+/// A named vertebral body.
+public struct LabelledVertebra: Sendable, Hashable, Codable {
+    public var id: Int32
+    public var vertebra: Vertebra
+    /// 0…1: 1 when the class map names it, lower when counted from an anchor.
+    public var confidence: Double
+    /// The cue the name comes from ("class map", "sacrum", "caller: lowest visible body is L5", …).
+    public var cue: String
+    public var centroidLPS: SIMD3<Double>
+}
+
+/// A named disc.
+public struct LabelledDisc: Sendable, Hashable, Codable {
+    public var id: Int32
+    public var level: DiscLevel
+    public var confidence: Double
+    public var cue: String
+    public var centroidLPS: SIMD3<Double>
+}
+
+/// Names vertebral bodies and discs along the spine curve.
+///
+/// Order comes from the curve (cranial → caudal), identity from an anchor: names given by the class
+/// map first, then the sacrum (the body just cranial to it is L5), then the caller's anchor, then the
+/// field-of-view prior. Enumeration anomalies (L6, T13, a lumbar body fused to the sacrum) are
+/// reported as findings and never silently renumbered.
+public enum VertebraLabeller {
+    public static func labelBodies(
+        _ bodies: [LabellingCandidate], curve: SpineCurve?, sacrumCentroidLPS: SIMD3<Double>?, anchor: LabellingAnchor
+    ) -> ([LabelledVertebra], [Finding]) {
+        var findings: [Finding] = []
+        guard !bodies.isEmpty else { return ([], findings) }
+        let order = sortCranialToCaudal(bodies, curve: curve)
+        var names = [Vertebra?](repeating: nil, count: order.count)
+        var confidence = [Double](repeating: 0, count: order.count)
+        var cue = [String](repeating: "", count: order.count)
+
+        let known = order.indices.filter { order[$0].knownVertebra != nil }
+        if !known.isEmpty {
+            for n in known {
+                names[n] = order[n].knownVertebra
+                confidence[n] = 1
+                cue[n] = "class map"
+            }
+            // Known names must run cranial → caudal.
+            let ranks = known.map { names[$0]!.anatomicalRank }
+            if ranks != ranks.sorted() || Set(ranks).count != ranks.count {
+                findings.append(Finding(
+                    "label-order-inconsistent", .warning,
+                    "vertebra labels in the map do not run cranial to caudal along the spine (\(known.map { names[$0]!.name }.joined(separator: ", ")))"))
+            }
+            // Unknown ones: count from the nearest known neighbour (caudal neighbour first).
+            for n in order.indices where names[n] == nil {
+                let below = known.filter { $0 > n }.min(), above = known.filter { $0 < n }.max()
+                if let b = below, let v = names[b]!.offsetInStandardSequence(by: n - b) {
+                    names[n] = v; confidence[n] = 0.9; cue[n] = "counted from \(names[b]!.name) (class map)"
+                } else if let a = above, let v = names[a]!.offsetInStandardSequence(by: n - a) {
+                    names[n] = v; confidence[n] = 0.9; cue[n] = "counted from \(names[a]!.name) (class map)"
+                }
+            }
+        } else {
+            let anchorName: Vertebra, anchorCue: String, anchorConfidence: Double
+            if let s = sacrumCentroidLPS, let curve {
+                let sS = curve.closestParameter(toLPS: s)
+                let lowest = curve.closestParameter(toLPS: order.last!.centroidLPS)
+                if sS > lowest {
+                    anchorName = .l5; anchorCue = "sacrum (body next to it is L5)"; anchorConfidence = 0.95
+                } else {
+                    anchorName = .l5; anchorCue = "sacrum not caudal to the bodies; lowest body assumed L5"; anchorConfidence = 0.4
+                    findings.append(Finding("sacrum-position", .warning, "the labelled sacrum is not below the vertebral bodies"))
+                }
+            } else if sacrumCentroidLPS != nil {
+                anchorName = .l5; anchorCue = "sacrum (body next to it is L5)"; anchorConfidence = 0.9
+            } else {
+                switch anchor {
+                case .lowestVisibleBody(let v):
+                    anchorName = v; anchorCue = "caller: lowest visible body is \(v.name)"; anchorConfidence = 0.8
+                case .lowestVisibleDisc(let d):
+                    anchorName = d.upper; anchorCue = "caller: lowest visible disc is \(d.name)"; anchorConfidence = 0.7
+                case .automatic:
+                    anchorName = .l5; anchorCue = "field-of-view prior: no sacrum labelled, lowest body assumed L5"; anchorConfidence = 0.5
+                    findings.append(Finding(
+                        "no-sacrum", .warning,
+                        "no sacrum in the label map: the lowest vertebral body was assumed to be L5; verify the level names"))
+                }
+            }
+            let last = order.count - 1
+            for n in order.indices {
+                if let v = anchorName.offsetInStandardSequence(by: n - last) ?? (n == last ? anchorName : nil) {
+                    names[n] = v
+                    confidence[n] = max(0.1, anchorConfidence - 0.01 * Double(last - n))
+                    cue[n] = n == last ? anchorCue : "counted from \(anchorName.name) (\(anchorCue))"
+                }
+            }
+        }
+        var out: [LabelledVertebra] = []
+        for n in order.indices {
+            guard let v = names[n] else {
+                findings.append(Finding("unnamed-vertebra", .warning, "a vertebral body could not be named (beyond C1 or after a variant)"))
+                continue
+            }
+            out.append(LabelledVertebra(id: order[n].id, vertebra: v, confidence: confidence[n], cue: cue[n], centroidLPS: order[n].centroidLPS))
+        }
+        for v in out where v.vertebra.isEnumerationVariant {
+            findings.append(Finding(
+                "enumeration-anomaly", .warning,
+                v.vertebra == .l6 ? "L6 present: six lumbar-type vertebrae (lumbarised S1 or true L6)" : "T13 present: thirteen thoracic vertebrae",
+                level: v.vertebra.name))
+        }
+        let counted = Dictionary(grouping: out, by: \.vertebra).filter { $0.value.count > 1 }
+        for (v, list) in counted {
+            findings.append(Finding("duplicate-vertebra", .warning, "\(list.count) bodies named \(v.name)", level: v.name))
+        }
+        return (out, findings)
+    }
+
+    /// Names discs by their neighbouring named bodies along the curve; with no bodies, counts from the anchor.
+    public static func labelDiscs(
+        _ discs: [LabellingCandidate], bodies: [LabelledVertebra], curve: SpineCurve?, sacrumCentroidLPS: SIMD3<Double>?,
+        anchor: LabellingAnchor
+    ) -> ([LabelledDisc], [Finding]) {
+        var findings: [Finding] = []
+        guard !discs.isEmpty else { return ([], findings) }
+        let order = sortCranialToCaudal(discs, curve: curve)
+        var out: [LabelledDisc] = []
+        if let curve, !bodies.isEmpty {
+            let bodyS = bodies.map { ($0, curve.closestParameter(toLPS: $0.centroidLPS)) }.sorted { $0.1 < $1.1 }
+            let sacrumS = sacrumCentroidLPS.map { curve.closestParameter(toLPS: $0) }
+            for d in order {
+                if let known = d.knownDisc {
+                    out.append(LabelledDisc(id: d.id, level: known, confidence: 1, cue: "class map", centroidLPS: d.centroidLPS))
+                    continue
+                }
+                let s = curve.closestParameter(toLPS: d.centroidLPS)
+                let upper = bodyS.last { $0.1 < s }?.0, lower = bodyS.first { $0.1 > s }?.0
+                var level: DiscLevel? = nil
+                var cue = "between named bodies"
+                var conf = 0.0
+                if let u = upper, let l = lower, u.vertebra < l.vertebra {
+                    level = DiscLevel(upper: u.vertebra, lower: l.vertebra)
+                    conf = min(u.confidence, l.confidence)
+                    if u.vertebra.nextCaudal != l.vertebra && !(u.vertebra == .l6 && l.vertebra == .s1) && !(u.vertebra == .t13 && l.vertebra == .l1) {
+                        findings.append(Finding("disc-between-non-adjacent", .warning, "disc between \(u.vertebra.name) and \(l.vertebra.name), which are not adjacent", level: level?.name))
+                    }
+                } else if let u = upper, lower == nil {
+                    let below: Vertebra? = u.vertebra == .l6 ? .s1 : u.vertebra.nextCaudal
+                    if let b = below, u.vertebra < b {
+                        level = DiscLevel(upper: u.vertebra, lower: b)
+                        conf = u.confidence * (sacrumS.map { $0 > s } ?? false ? 1 : 0.9)
+                        cue = "below \(u.vertebra.name)"
+                    }
+                } else if let l = lower, upper == nil, let a = l.vertebra.nextCranial {
+                    level = DiscLevel(upper: a, lower: l.vertebra)
+                    conf = l.confidence * 0.9
+                    cue = "above \(l.vertebra.name)"
+                }
+                if let level {
+                    out.append(LabelledDisc(id: d.id, level: level, confidence: conf, cue: cue, centroidLPS: d.centroidLPS))
+                } else {
+                    findings.append(Finding("unnamed-disc", .warning, "a disc could not be named from its neighbours"))
+                }
+            }
+        } else {
+            // Discs only: count from the anchor (the lowest visible disc).
+            let lowest: DiscLevel, cue: String, conf: Double
+            switch anchor {
+            case .lowestVisibleDisc(let d): lowest = d; cue = "caller: lowest visible disc is \(d.name)"; conf = 0.8
+            case .lowestVisibleBody(let v):
+                lowest = DiscLevel(below: v) ?? DiscLevel(upper: .l5, lower: .s1); cue = "caller: lowest visible body is \(v.name)"; conf = 0.7
+            case .automatic:
+                lowest = DiscLevel(upper: .l5, lower: .s1)
+                cue = sacrumCentroidLPS != nil ? "sacrum" : "field-of-view prior: lowest disc assumed L5-S1"
+                conf = sacrumCentroidLPS != nil ? 0.9 : 0.5
+                if sacrumCentroidLPS == nil {
+                    findings.append(Finding("no-vertebrae", .warning, "no vertebrae labelled: the lowest disc was assumed to be L5-S1"))
+                }
+            }
+            let last = order.count - 1
+            for (n, d) in order.enumerated() {
+                if let known = d.knownDisc {
+                    out.append(LabelledDisc(id: d.id, level: known, confidence: 1, cue: "class map", centroidLPS: d.centroidLPS))
+                } else if let up = lowest.upper.offsetInStandardSequence(by: n - last), let lo = up.nextCaudal {
+                    out.append(LabelledDisc(id: d.id, level: DiscLevel(upper: up, lower: lo), confidence: max(0.1, conf - 0.01 * Double(last - n)), cue: cue, centroidLPS: d.centroidLPS))
+                } else if n == last {
+                    out.append(LabelledDisc(id: d.id, level: lowest, confidence: conf, cue: cue, centroidLPS: d.centroidLPS))
+                }
+            }
+        }
+        for (level, list) in Dictionary(grouping: out, by: \.level) where list.count > 1 {
+            findings.append(Finding("duplicate-disc", .warning, "\(list.count) discs named \(level.name)", level: level.name))
+        }
+        return (out, findings)
+    }
+
+    /// Cranial → caudal by curve parameter (or by LPS z without a curve).
+    static func sortCranialToCaudal(_ c: [LabellingCandidate], curve: SpineCurve?) -> [LabellingCandidate] {
+        if let curve {
+            return c.map { ($0, curve.closestParameter(toLPS: $0.centroidLPS)) }.sorted { $0.1 < $1.1 }.map(\.0)
+        }
+        return c.sorted { $0.centroidLPS.z > $1.centroidLPS.z }
+    }
+}

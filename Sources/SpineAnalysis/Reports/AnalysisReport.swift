@@ -1,0 +1,135 @@
+import Foundation
+import SpineImaging
+
+/// The result of measuring a label map: named vertebrae and discs with their measurements and grades,
+/// alignment, and findings. Written as `report.json` (schema version `AnalysisReport.schemaVersion`).
+///
+/// Units are in the field names (`MM`, `MM2`, `MM3`, `Deg`); points are `[x, y, z]` in patient LPS mm.
+public struct AnalysisReport: Sendable, Codable {
+    /// Version of this JSON schema; bumped on any incompatible change.
+    public static let schemaVersion = 1
+
+    public var schemaVersion: Int = AnalysisReport.schemaVersion
+    public var generator: String = "SpineKit SpineAnalysis"
+    /// The class map used, "name@version".
+    public var classMap: String
+    public var input: InputSummary
+    public var vertebrae: [VertebraReport] = []
+    public var discs: [DiscReport] = []
+    public var alignment: AlignmentReport = AlignmentReport()
+    public var findings: [Finding] = []
+
+    public struct InputSummary: Sendable, Codable {
+        public var sizeVoxels: [Int]
+        public var spacingMM: [Double]
+        public var axisCodes: String
+        public var labelValues: [Int]
+    }
+
+    public struct VertebraReport: Sendable, Codable {
+        /// "L5".
+        public var label: String
+        /// VerSe / SPINEPS instance number.
+        public var verseLabel: Int
+        public var confidence: Double
+        public var cue: String
+        public var centroidLPS: SIMD3<Double>
+        public var volumeMM3: Double
+        public var anteriorHeightMM: Double?
+        public var middleHeightMM: Double?
+        public var posteriorHeightMM: Double?
+        public var depthMM: Double?
+        public var wedgeAngleDeg: Double?
+        /// Genant height reduction (0…1) and grade 0–3.
+        public var heightReduction: Double?
+        public var genantGrade: Int?
+    }
+
+    public struct CanalReport: Sendable, Codable {
+        public var areaMM2: Double
+        public var apDiameterMM: Double
+        /// normal / mild / moderate / severe.
+        public var grade: String
+    }
+
+    public struct SlipReport: Sendable, Codable {
+        public var distanceMM: Double
+        public var percent: Double
+        /// none, I … V.
+        public var meyerdingGrade: String
+    }
+
+    public struct DiscReport: Sendable, Codable {
+        /// "L4-L5".
+        public var level: String
+        public var verseLabel: Int
+        public var confidence: Double
+        public var cue: String
+        public var centroidLPS: SIMD3<Double>
+        public var volumeMM3: Double
+        public var anteriorHeightMM: Double?
+        public var middleHeightMM: Double?
+        public var posteriorHeightMM: Double?
+        public var depthMM: Double?
+        /// Farfan disc height index (anterior + posterior height) / depth.
+        public var discHeightIndex: Double?
+        public var discHeightClass: String?
+        public var heightToUpperBodyRatio: Double?
+        public var wedgeAngleDeg: Double?
+        public var axisSource: String?
+        public var canal: CanalReport?
+        public var slip: SlipReport?
+    }
+
+    public struct AlignmentReport: Sendable, Codable {
+        /// L1–S1 Cobb angle between the cranial endplates of L1 and S1 [degrees]; nil without both.
+        public var lordosisL1S1Deg: Double?
+        /// L1–L5 Cobb angle (cranial endplate of L1 to caudal endplate of L5) [degrees].
+        public var lordosisL1L5Deg: Double?
+        /// Per disc level: angle between the adjacent endplates [degrees].
+        public var segmentalAnglesDeg: [String: Double] = [:]
+    }
+}
+
+extension AnalysisReport {
+    /// One row per measurement: `structure,level,measurement,value,unit`.
+    public func csv() -> String {
+        var rows = ["structure,level,measurement,value,unit"]
+        func add(_ s: String, _ l: String, _ m: String, _ v: Double?, _ u: String) {
+            if let v { rows.append("\(s),\(l),\(m),\(String(format: "%.4f", v)),\(u)") }
+        }
+        for v in vertebrae {
+            add("vertebra", v.label, "anterior_height", v.anteriorHeightMM, "mm")
+            add("vertebra", v.label, "middle_height", v.middleHeightMM, "mm")
+            add("vertebra", v.label, "posterior_height", v.posteriorHeightMM, "mm")
+            add("vertebra", v.label, "depth", v.depthMM, "mm")
+            add("vertebra", v.label, "wedge_angle", v.wedgeAngleDeg, "deg")
+            add("vertebra", v.label, "height_reduction", v.heightReduction, "ratio")
+            add("vertebra", v.label, "genant_grade", v.genantGrade.map(Double.init), "grade")
+            add("vertebra", v.label, "volume", v.volumeMM3, "mm3")
+        }
+        for d in discs {
+            add("disc", d.level, "anterior_height", d.anteriorHeightMM, "mm")
+            add("disc", d.level, "middle_height", d.middleHeightMM, "mm")
+            add("disc", d.level, "posterior_height", d.posteriorHeightMM, "mm")
+            add("disc", d.level, "depth", d.depthMM, "mm")
+            add("disc", d.level, "disc_height_index", d.discHeightIndex, "ratio")
+            add("disc", d.level, "wedge_angle", d.wedgeAngleDeg, "deg")
+            add("disc", d.level, "dural_sac_area", d.canal?.areaMM2, "mm2")
+            add("disc", d.level, "dural_sac_ap_diameter", d.canal?.apDiameterMM, "mm")
+            add("disc", d.level, "slip_distance", d.slip?.distanceMM, "mm")
+            add("disc", d.level, "slip_percent", d.slip?.percent, "percent")
+        }
+        add("spine", "L1-S1", "lordosis", alignment.lordosisL1S1Deg, "deg")
+        add("spine", "L1-L5", "lordosis", alignment.lordosisL1L5Deg, "deg")
+        return rows.joined(separator: "\n") + "\n"
+    }
+
+    /// Pretty, key-sorted JSON.
+    public func json() throws -> Data {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try enc.encode(self)
+    }
+}

@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "SpineImaging", targets: ["SpineImaging"]),
+        .library(name: "SpineNN", targets: ["SpineNN"]),
         .executable(name: "spine", targets: ["spine"]),
     ],
     dependencies: [
@@ -21,10 +22,14 @@ let package = Package(
         .systemLibrary(name: "_CCharLS", path: "Sources/_CCharLS"),
         .systemLibrary(name: "_COpenJPEG", path: "Sources/_COpenJPEG"),
         .target(name: "SpineImaging", dependencies: ["_CZlib", "_CJPEG", "_CPNG", "_CCharLS", "_COpenJPEG"]),
+        // oneDNN (Debian libdnnl-dev 2.6) through a system-library target; only Internals/DNNL.swift touches it.
+        .systemLibrary(name: "_CDNNL", path: "Sources/_CDNNL"),
+        .target(name: "SpineNN", dependencies: ["_CDNNL"]),
         .executableTarget(
             name: "spine",
             dependencies: ["SpineImaging", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "SpineImagingTests", dependencies: ["SpineImaging"]),
+        .testTarget(name: "SpineNNTests", dependencies: ["SpineNN"]),
     ]
 )

@@ -69,6 +69,25 @@ struct UNetTests {
         #expect(throws: NNError.self) { try net(Variable(Tensor(zeros: [1, 2, 16, 16]))) }
     }
 
+    @Test(arguments: [2, 3])
+    func inferenceModeMatchesEvaluationGraph(_ dims: Int) throws {
+        var g = SeededGenerator(seed: 11)
+        let config = UNetConfiguration(spatialDimensions: dims, classes: 3, levels: 3, baseFeatures: 4, negativeSlope: dims == 3 ? 0.01 : 0)
+        let net = try UNet(config, using: &g)
+        let shape = dims == 2 ? [2, 1, 16, 16] : [1, 1, 8, 8, 8]
+        // A few training-mode passes give the running statistics non-trivial values.
+        for s in 0..<3 { _ = try net(Variable(randn(shape, seed: UInt64(20 + s), std: 2))) }
+        net.setTraining(false)
+        let x = randn(shape, seed: 30)
+        let reference = try GradientMode.withoutGradients { try net(Variable(x)) }.value
+        let fast = try InferenceUNet(net)
+        let y1 = try fast(x)
+        let y2 = try fast(x)
+        #expect(maxRelativeError(y1.nchwScalars, reference.nchwScalars) < 1e-4)
+        #expect(y1.maxAbsDifference(y2) == 0)
+        #expect(throws: NNError.self) { try fast(Tensor(zeros: dims == 2 ? [1, 1, 14, 16] : [1, 2, 8, 8, 8])) }
+    }
+
     @Test func unet3DForwardBackward() throws {
         var g = SeededGenerator(seed: 2)
         let net = try UNet(UNetConfiguration(spatialDimensions: 3, classes: 2, levels: 2, baseFeatures: 4, normalization: .instance, negativeSlope: 0.01), using: &g)

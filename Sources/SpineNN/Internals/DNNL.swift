@@ -82,6 +82,11 @@ package final class DNNLContext: @unchecked Sendable {
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     private var primitives: [String: CachedPrimitive] = [:]
     private var reorders: [[UInt8]: CachedPrimitive] = [:]
+    /// Reordered constant inputs: (storage, primitive key, argument) → buffer; the storage is kept alive.
+    var constants: [String: (owner: TensorStorage, buffer: RawBuffer)] = [:]
+
+    /// Drops reordered constant weights (after a model is released).
+    package func clearConstants() { withLock { constants.removeAll() } }
 
     private init() {
         var e: dnnl_engine_t?
@@ -189,6 +194,9 @@ struct KernelArgument {
     var layout: DenseLayout?
     var pointer: UnsafeMutableRawPointer
     var isOutput: Bool
+    /// For inputs that never change (inference weights): the reordered copy is kept, keyed by this
+    /// storage, and reused on later calls.
+    var constantOwner: TensorStorage? = nil
 
     static func input(_ id: Int32, _ t: Tensor) -> KernelArgument {
         KernelArgument(id: id, layout: DenseLayout(dims: t.shape, strides: t.strides), pointer: UnsafeMutableRawPointer(t.storage.pointer), isOutput: false)
@@ -303,8 +311,18 @@ enum DNNL {
                     exec.append(dnnl_exec_arg_t(arg: a.id, memory: try memory(user, a.pointer)))
                     continue
                 }
+                var constantKey: String? = nil
+                if let owner = a.constantOwner, !a.isOutput {
+                    let k = "\(ObjectIdentifier(owner).hashValue)|\(p.key)|\(a.id)"
+                    if let hit = context.constants[k], hit.owner === owner {
+                        exec.append(dnnl_exec_arg_t(arg: a.id, memory: try memory(want, hit.buffer.pointer)))
+                        continue
+                    }
+                    constantKey = k
+                }
                 let tmp = RawBuffer(byteCount: dnnl_memory_desc_get_size(&want))
                 temps.append(tmp)
+                if let constantKey, let owner = a.constantOwner { context.constants[constantKey] = (owner, tmp) }
                 let userMem = try memory(user, a.pointer)
                 let tmpMem = try memory(want, tmp.pointer)
                 if a.isOutput {
@@ -421,12 +439,15 @@ extension DNNL {
     /// Convolution (or transposed convolution) forward into a fresh tensor of `outputShape`.
     static func convolutionForward(
         _ x: Tensor, weight: Tensor, bias: Tensor?, outputShape: [Int], geometry g: ConvolutionGeometry,
-        training: Bool, activation: FusedActivation = .none
+        training: Bool, activation: FusedActivation = .none, into out: Tensor? = nil, constantWeights: Bool = false
     ) throws -> Tensor {
         let wl = weightLayout(weight, groups: g.groups, transposed: g.transposed)
         let p = try convForwardPD(x: x.shape, w: wl, hasBias: bias != nil, y: outputShape, g: g, training: training, act: activation)
-        let y = Tensor(uninitialized: outputShape)
-        var args: [KernelArgument] = [.input(Arg.src, x), .input(Arg.weights, weight, as: wl), .output(Arg.dst, y)]
+        let y = out ?? Tensor(uninitialized: outputShape)
+        precondition(y.shape == outputShape)
+        var w = KernelArgument.input(Arg.weights, weight, as: wl)
+        if constantWeights { w.constantOwner = weight.storage }
+        var args: [KernelArgument] = [.input(Arg.src, x), w, .output(Arg.dst, y)]
         if let bias { args.append(.input(Arg.bias, bias, as: .rowMajor([bias.count]))) }
         try execute(p, args)
         return y
@@ -674,9 +695,9 @@ extension DNNL {
     }
 
     /// Pooling forward; in training, max pooling also returns the workspace its backward needs.
-    static func poolingForward(_ k: PoolingKind, _ x: Tensor, outputShape: [Int], kernel: [Int], stride: [Int], padding: [Int], training: Bool) throws -> (Tensor, RawBuffer?) {
+    static func poolingForward(_ k: PoolingKind, _ x: Tensor, outputShape: [Int], kernel: [Int], stride: [Int], padding: [Int], training: Bool, into out: Tensor? = nil) throws -> (Tensor, RawBuffer?) {
         let p = try poolForwardPD(k, x: x.shape, y: outputShape, kernel: kernel, stride: stride, padding: padding, training: training)
-        let y = Tensor(uninitialized: outputShape)
+        let y = out ?? Tensor(uninitialized: outputShape)
         var args: [KernelArgument] = [.input(Arg.src, x), .output(Arg.dst, y)]
         var ws: RawBuffer?
         if let wmd = p.argumentDesc(Arg.workspace) {
@@ -847,7 +868,7 @@ extension DNNL {
     }
 
     /// Concatenation along the channel axis (1).
-    static func concatChannels(_ xs: [Tensor]) throws -> Tensor {
+    static func concatChannels(_ xs: [Tensor], into out: Tensor? = nil) throws -> Tensor {
         var outShape = xs[0].shape
         outShape[1] = xs.reduce(0) { $0 + $1.shape[1] }
         let key = "concat|" + xs.map { "\($0.shape)" }.joined(separator: ",")
@@ -859,7 +880,7 @@ extension DNNL {
             guard st == dnnl_success, let pd else { throw NNError(.backend, "oneDNN concat failed (status \(st.rawValue))") }
             return pd
         }
-        let y = Tensor(uninitialized: outShape)
+        let y = out ?? Tensor(uninitialized: outShape)
         var args: [KernelArgument] = [.output(Arg.dst, y)]
         for (i, x) in xs.enumerated() { args.append(.input(Arg.multipleSrc + Int32(i), x)) }
         try execute(p, args)

@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "SpineImaging", targets: ["SpineImaging"]),
         .library(name: "SpineNN", targets: ["SpineNN"]),
+        .executable(name: "SpineNNBench", targets: ["SpineNNBench"]),
         .executable(name: "spine", targets: ["spine"]),
     ],
     dependencies: [
@@ -25,6 +26,8 @@ let package = Package(
         // oneDNN (Debian libdnnl-dev 2.6) through a system-library target; only Internals/DNNL.swift touches it.
         .systemLibrary(name: "_CDNNL", path: "Sources/_CDNNL"),
         .target(name: "SpineNN", dependencies: ["_CDNNL"]),
+        // Release benchmark of the reference U-Net (Benchmarks/nn/run.sh compares with PyTorch and ONNX Runtime).
+        .executableTarget(name: "SpineNNBench", dependencies: ["SpineNN"], path: "Benchmarks/nn", exclude: ["run.sh", "peers.py"]),
         .executableTarget(
             name: "spine",
             dependencies: ["SpineImaging", .product(name: "ArgumentParser", package: "swift-argument-parser")]

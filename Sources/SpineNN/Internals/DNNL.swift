@@ -238,7 +238,6 @@ enum Arg {
 // MARK: - Descriptors and execution
 
 enum DNNL {
-    static let debugArgs = ProcessInfo.processInfo.environment["SPINENN_DEBUG"] != nil
     static var context: DNNLContext { DNNLContext.shared }
 
     static func check(_ st: dnnl_status_t, _ what: @autoclosure () -> String) throws {
@@ -301,7 +300,6 @@ enum DNNL {
                 // Some arguments (BN's diff scale/shift in 2.6) answer no descriptor to the
                 // exec-arg query; pass those as the caller describes them.
                 guard var want = p.argumentDesc(a.id) ?? a.layout.flatMap({ try? md($0) }) else { continue }
-                if debugArgs { print("arg \(a.id) query \(p.argumentDesc(a.id).map { "\($0.ndims) \($0.dims.0) \($0.dims.1) fk \($0.format_kind.rawValue)" } ?? "nil") user \(a.layout.map { "\($0)" } ?? "-")") }
                 guard let l = a.layout else {
                     exec.append(dnnl_exec_arg_t(arg: a.id, memory: try memory(want, a.pointer)))
                     continue

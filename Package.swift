@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .library(name: "SpineImaging", targets: ["SpineImaging"]),
         .library(name: "SpineAnalysis", targets: ["SpineAnalysis"]),
+        .library(name: "SpineNN", targets: ["SpineNN"]),
+        .executable(name: "SpineNNBench", targets: ["SpineNNBench"]),
         .executable(name: "spine", targets: ["spine"]),
     ],
     dependencies: [
@@ -24,6 +26,11 @@ let package = Package(
         .systemLibrary(name: "_COpenJPEG", path: "Sources/_COpenJPEG"),
         .target(name: "SpineImaging", dependencies: ["_CZlib", "_CDeflate", "_CJPEG", "_CPNG", "_CCharLS", "_COpenJPEG"]),
         .target(name: "SpineAnalysis", dependencies: ["SpineImaging"]),
+        // oneDNN (Debian libdnnl-dev 2.6) through a system-library target; only Internals/DNNL.swift touches it.
+        .systemLibrary(name: "_CDNNL", path: "Sources/_CDNNL"),
+        .target(name: "SpineNN", dependencies: ["_CDNNL"]),
+        // Release benchmark of the reference U-Net (Benchmarks/nn/run.sh compares with PyTorch and ONNX Runtime).
+        .executableTarget(name: "SpineNNBench", dependencies: ["SpineNN"], path: "Benchmarks/nn", exclude: ["run.sh", "peers.py"]),
         .executableTarget(
             name: "spine",
             dependencies: ["SpineImaging", "SpineAnalysis", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -32,5 +39,6 @@ let package = Package(
         .executableTarget(name: "SpineFuzz", dependencies: ["SpineImaging"], path: "Fuzz/SpineFuzz"),
         .testTarget(name: "SpineImagingTests", dependencies: ["SpineImaging"]),
         .testTarget(name: "SpineAnalysisTests", dependencies: ["SpineAnalysis", "SpineImaging"]),
+        .testTarget(name: "SpineNNTests", dependencies: ["SpineNN"]),
     ]
 )

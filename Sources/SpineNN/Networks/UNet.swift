@@ -1,0 +1,168 @@
+/// The architecture of a ``UNet``, saved as part of a model's plan.
+public struct UNetConfiguration: Codable, Hashable, Sendable {
+    public enum Normalization: String, Codable, Sendable {
+        case batch, instance, none
+    }
+
+    /// 2 for slices (`[N, C, H, W]`), 3 for volumes (`[N, C, D, H, W]`).
+    public var spatialDimensions: Int
+    public var inputChannels: Int
+    /// Output channels (classes including background).
+    public var classes: Int
+    /// Resolution levels including the bottleneck; the input is downsampled `levels − 1` times.
+    public var levels: Int
+    /// Features at full resolution; doubled at each level down to `maxFeatures`.
+    public var baseFeatures: Int
+    public var maxFeatures: Int
+    /// Convolution + norm + activation blocks per stage.
+    public var convolutionsPerStage: Int
+    public var normalization: Normalization
+    /// 0 for ReLU, > 0 for leaky ReLU (nnU-Net uses 0.01).
+    public var negativeSlope: Float
+    /// Also emit logits at the lower decoder resolutions (nnU-Net's deep supervision).
+    public var deepSupervision: Bool
+
+    public init(
+        spatialDimensions: Int = 2, inputChannels: Int = 1, classes: Int, levels: Int = 4, baseFeatures: Int = 32,
+        maxFeatures: Int = 320, convolutionsPerStage: Int = 2, normalization: Normalization = .batch,
+        negativeSlope: Float = 0, deepSupervision: Bool = false
+    ) {
+        self.spatialDimensions = spatialDimensions
+        self.inputChannels = inputChannels
+        self.classes = classes
+        self.levels = levels
+        self.baseFeatures = baseFeatures
+        self.maxFeatures = maxFeatures
+        self.convolutionsPerStage = convolutionsPerStage
+        self.normalization = normalization
+        self.negativeSlope = negativeSlope
+        self.deepSupervision = deepSupervision
+    }
+
+    /// Features at `level` (0 = full resolution).
+    public func features(at level: Int) -> Int { min(baseFeatures << level, maxFeatures) }
+
+    /// The input spatial size must be a multiple of this along every axis.
+    public var sizeMultiple: Int { 1 << (levels - 1) }
+}
+
+/// Convolution → normalization → (leaky) ReLU.
+public final class ConvolutionBlock: Layer {
+    public let conv: Convolution
+    public let batchNorm: BatchNorm?
+    public let instanceNorm: InstanceNorm?
+    public let negativeSlope: Float
+
+    init<G: RandomNumberGenerator>(_ cin: Int, _ cout: Int, _ config: UNetConfiguration, using g: inout G) {
+        let k = [Int](repeating: 3, count: config.spatialDimensions)
+        conv = Convolution(inputChannels: cin, outputChannels: cout, kernel: k, bias: config.normalization == .none, using: &g)
+        batchNorm = config.normalization == .batch ? BatchNorm(channels: cout) : nil
+        instanceNorm = config.normalization == .instance ? InstanceNorm(channels: cout) : nil
+        negativeSlope = config.negativeSlope
+    }
+
+    public func callAsFunction(_ x: Variable) throws -> Variable {
+        var y = try conv(x)
+        if let batchNorm { y = try batchNorm(y) }
+        if let instanceNorm { y = try instanceNorm(y) }
+        return negativeSlope == 0 ? try relu(y) : try leakyReLU(y, negativeSlope: negativeSlope)
+    }
+
+    public func namedParameters() -> [(name: String, parameter: Parameter)] {
+        var p = prefixed("conv", conv.namedParameters())
+        if let batchNorm { p += prefixed("norm", batchNorm.namedParameters()) }
+        if let instanceNorm { p += prefixed("norm", instanceNorm.namedParameters()) }
+        return p
+    }
+
+    public func setTraining(_ training: Bool) { batchNorm?.setTraining(training) }
+}
+
+/// A U-Net (Ronneberger et al., MICCAI 2015) in 2-D or 3-D, configured as nnU-Net's plain
+/// U-Net: stages of 3×3(×3) conv + norm + ReLU, max-pool down, 2×2(×2) transposed conv up,
+/// skip connections concatenated, a 1×1 head (and lower-resolution heads for deep supervision).
+public final class UNet: Layer {
+    public let configuration: UNetConfiguration
+    let encoder: [[ConvolutionBlock]]
+    let upsampling: [TransposedConvolution]
+    let decoder: [[ConvolutionBlock]]
+    /// heads[0] is full resolution; heads[l] the decoder output at level l (deep supervision).
+    let heads: [Convolution]
+
+    public init<G: RandomNumberGenerator>(_ config: UNetConfiguration, using g: inout G) throws {
+        guard config.spatialDimensions == 2 || config.spatialDimensions == 3, config.levels >= 1, config.baseFeatures >= 1,
+            config.convolutionsPerStage >= 1, config.classes >= 1, config.inputChannels >= 1
+        else {
+            throw NNError(.invalidArgument, "UNet: invalid configuration \(config)")
+        }
+        configuration = config
+        let r = config.spatialDimensions
+        var enc: [[ConvolutionBlock]] = []
+        for level in 0..<config.levels {
+            let cin = level == 0 ? config.inputChannels : config.features(at: level - 1)
+            let f = config.features(at: level)
+            enc.append((0..<config.convolutionsPerStage).map { i in ConvolutionBlock(i == 0 ? cin : f, f, config, using: &g) })
+        }
+        var up: [TransposedConvolution] = []
+        var dec: [[ConvolutionBlock]] = []
+        for level in 0..<(config.levels - 1) {
+            let f = config.features(at: level)
+            up.append(TransposedConvolution(inputChannels: config.features(at: level + 1), outputChannels: f, kernel: [Int](repeating: 2, count: r), using: &g))
+            dec.append((0..<config.convolutionsPerStage).map { i in ConvolutionBlock(i == 0 ? 2 * f : f, f, config, using: &g) })
+        }
+        let headCount = config.deepSupervision ? max(config.levels - 1, 1) : 1
+        heads = (0..<headCount).map { level in
+            Convolution(inputChannels: config.features(at: level), outputChannels: config.classes, kernel: [Int](repeating: 1, count: r), using: &g)
+        }
+        encoder = enc
+        upsampling = up
+        decoder = dec
+    }
+
+    /// Logits at full resolution, `[N, classes, …]`.
+    public func callAsFunction(_ x: Variable) throws -> Variable { try outputs(x)[0] }
+
+    /// Logits at full resolution followed, with deep supervision, by those at ½, ¼, … resolution.
+    public func outputs(_ x: Variable) throws -> [Variable] {
+        let c = configuration
+        guard x.shape.count == c.spatialDimensions + 2, x.shape[1] == c.inputChannels else {
+            throw NNError.shape("UNet", expected: "input [N, \(c.inputChannels), \(c.spatialDimensions == 2 ? "H, W" : "D, H, W")]", got: "\(x.shape)")
+        }
+        guard x.shape.dropFirst(2).allSatisfy({ $0 % c.sizeMultiple == 0 && $0 > 0 }) else {
+            throw NNError.shape("UNet", expected: "spatial size a multiple of \(c.sizeMultiple)", got: "\(Array(x.shape.dropFirst(2)))")
+        }
+        var skips: [Variable] = []
+        var h = x
+        for (level, stage) in encoder.enumerated() {
+            if level > 0 { h = try maxPool(h, kernel: [2]) }
+            for block in stage { h = try block(h) }
+            skips.append(h)
+        }
+        var outs: [Variable] = []
+        for level in stride(from: c.levels - 2, through: 0, by: -1) {
+            h = try upsampling[level](h)
+            h = try concat([skips[level], h])
+            for block in decoder[level] { h = try block(h) }
+            if level < heads.count { outs.append(try heads[level](h)) }
+        }
+        if c.levels == 1 { outs.append(try heads[0](h)) }
+        return outs.reversed()
+    }
+
+    public func namedParameters() -> [(name: String, parameter: Parameter)] {
+        var p: [(name: String, parameter: Parameter)] = []
+        for (l, stage) in encoder.enumerated() {
+            for (i, b) in stage.enumerated() { p += prefixed("encoder.\(l).\(i)", b.namedParameters()) }
+        }
+        for (l, u) in upsampling.enumerated() { p += prefixed("decoder.\(l).up", u.namedParameters()) }
+        for (l, stage) in decoder.enumerated() {
+            for (i, b) in stage.enumerated() { p += prefixed("decoder.\(l).\(i)", b.namedParameters()) }
+        }
+        for (l, head) in heads.enumerated() { p += prefixed("head.\(l)", head.namedParameters()) }
+        return p
+    }
+
+    public func setTraining(_ training: Bool) {
+        for stage in encoder + decoder { for b in stage { b.setTraining(training) } }
+    }
+}

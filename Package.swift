@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "SpineImaging", targets: ["SpineImaging"]),
+        .library(name: "SpinePhantom", targets: ["SpinePhantom"]),
         .executable(name: "spine", targets: ["spine"]),
     ],
     dependencies: [
@@ -21,10 +22,12 @@ let package = Package(
         .systemLibrary(name: "_CCharLS", path: "Sources/_CCharLS"),
         .systemLibrary(name: "_COpenJPEG", path: "Sources/_COpenJPEG"),
         .target(name: "SpineImaging", dependencies: ["_CZlib", "_CJPEG", "_CPNG", "_CCharLS", "_COpenJPEG"]),
+        .target(name: "SpinePhantom", dependencies: ["SpineImaging"]),
         .executableTarget(
             name: "spine",
-            dependencies: ["SpineImaging", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["SpineImaging", "SpinePhantom", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "SpineImagingTests", dependencies: ["SpineImaging"]),
+        .testTarget(name: "SpinePhantomTests", dependencies: ["SpinePhantom", "SpineImaging"]),
     ]
 )

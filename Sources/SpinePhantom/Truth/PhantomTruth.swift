@@ -58,6 +58,8 @@ public struct PhantomTruth: Sendable, Codable {
         /// Bony canal anteroposterior diameter at the level [mm].
         public var canalAPDiameterMM: Double
         public var canalPointLPS: [Double]
+        /// Centre of the dural sac ellipse in the measurement plane.
+        public var duralSacCentreLPS: [Double]
         public var canalNormalLPS: [Double]
         public var canalAnteriorLPS: [Double]
         /// Central canal stenosis from the dural sac area (Schönström 1985): "none" ≥ 100 mm²,

@@ -81,6 +81,11 @@ extension SpineModel {
                     duralSacAreaMM2: round3(area), duralSacAPDiameterMM: round3(canal.sacAnt[k] - canal.sacPost[k]),
                     duralSacWidthMM: round3(2 * canal.sacHalfWidth[k]), canalAPDiameterMM: round3(2 * canal.ac[k]),
                     canalPointLPS: lps(worldLPS(body: SIMD3(0, canal.y[k], canal.z[k]))).map(round3),
+                    duralSacCentreLPS: lps(
+                        worldLPS(
+                            body: SIMD3(
+                                0, canal.y[k] + canal.ny[k] * (canal.sacAnt[k] + canal.sacPost[k]) / 2,
+                                canal.z[k] + canal.nz[k] * (canal.sacAnt[k] + canal.sacPost[k]) / 2))).map(round3),
                     canalNormalLPS: lps(worldDirection(body: tangent)),
                     canalAnteriorLPS: lps(worldDirection(body: SIMD3(0, canal.ny[k], canal.nz[k]))),
                     centralStenosis: area < 75 ? "absolute" : area < 100 ? "relative" : "none",

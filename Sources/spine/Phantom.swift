@@ -28,7 +28,7 @@ struct PhantomMRI: ParsableCommand {
         abstract: "Write synthetic lumbar MRI studies: DICOM series, NIfTI images and label maps, truth.json.",
         discussion: """
             Study n (0-based) uses seed S+n and is written to DIR/mri-<seed>/. Each study holds sagittal T1, T2
-            and STIR series (dicom/<series>/IM*.dcm and nifti/<series>.nii.gz), class and instance label maps on
+            and STIR series (dicom/<series>/IM*.dcm and nifti/<series>.nii), class and instance label maps on
             the sagittal grid (nifti/labels_class.nii.gz, nifti/labels_instance.nii.gz) and truth.json.
             """)
 

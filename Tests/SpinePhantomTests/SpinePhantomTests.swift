@@ -244,7 +244,7 @@ import Testing
         let items = try ImageReader.open(path: dir + "/dicom/SAG_T2")
         #expect(items.count == 1)
         let fromDICOM = try #require(items.first).load()
-        let fromNIfTI = try NIfTI.read(path: dir + "/nifti/SAG_T2.nii.gz")
+        let fromNIfTI = try NIfTI.read(path: dir + "/nifti/SAG_T2.nii")
         let labels = try NIfTI.read(path: dir + "/nifti/SAG_labels_class.nii.gz")
         for (p, q) in zip(fromDICOM.geometry.cornersLPS, fromNIfTI.geometry.cornersLPS) { #expect((p - q).length < 1e-3) }
         for (p, q) in zip(labels.geometry.cornersLPS, fromNIfTI.geometry.cornersLPS) { #expect((p - q).length < 1e-3) }

@@ -189,6 +189,19 @@ extension SpineModel {
         return nil
     }
 
+    /// Root pair j sits at polar angle 10° + 10°·j from the transverse axis toward dorsal, at
+    /// 0.8 − 0.035·j of the sac's radius (the roots lie dorsally in the supine sac, lateral ones exit first).
+    static let rootSin: [Double] = (0..<8).map { j -> Double in
+        let d = Double(j)
+        let phi: Double = (10 + 10 * d) * Double.pi / 180
+        return (0.8 - 0.035 * d) * sin(phi)
+    }
+    static let rootCos: [Double] = (0..<8).map { j -> Double in
+        let d = Double(j)
+        let phi: Double = (10 + 10 * d) * Double.pi / 180
+        return (0.8 - 0.035 * d) * cos(phi)
+    }
+
     /// Thecal sac, CSF, cord, roots, epidural fat, ligamentum flavum and disc bulge inside the canal.
     @inline(__always) func canalContent(x: Double, y: Double, z: Double) -> UInt16? {
         let c = canal.closest(y: y, z: z)
@@ -215,8 +228,7 @@ extension SpineModel {
                 if s > canal.conusTipS - 35 {
                     let rr = 1.0 * sc
                     for j in 0..<8 where s < rootEndS[j] {
-                        let phi = (10 + 10 * Double(j)) * .pi / 180, rho = 0.8 - 0.035 * Double(j)
-                        let rn = -a * rho * sin(phi), rxp = b * rho * cos(phi)
+                        let rn = -a * Self.rootSin[j], rxp = b * Self.rootCos[j]
                         let ddx = abs(x) - rxp, ddn = dn - rn
                         if ddx * ddx + ddn * ddn <= rr * rr { return Self.neural }
                     }

@@ -16,7 +16,7 @@ public struct RenderedSeries: Sendable {
 public struct MRImagingOptions: Sendable, Hashable, Codable {
     /// Sub-samples per voxel along i, j, k for partial volume (only at voxels whose centre material
     /// differs from a face neighbour's; homogeneous voxels take one sample).
-    public var supersampling: [Int] = [3, 3, 3]
+    public var supersampling: [Int] = [2, 2, 3]
     /// Signal-to-noise ratio of the brightest tissue (Rician noise σ = max signal / SNR); 0 = no noise.
     public var snr: Double = 30
     /// Length over which the posterior coil's sensitivity falls by e [mm]; 0 = no bias field.
@@ -108,34 +108,35 @@ public enum MRRenderer {
                 }
             }
         }
-        // Coil sensitivity, noise, quantisation.
-        var images: [Volume<UInt16>] = []
-        for q in 0..<ns {
-            var stored = [UInt16](repeating: 0, count: count)
-            let sigma = options.snr > 0 ? 1 / options.snr : 0
+        // Coil sensitivity, noise, quantisation: one noise stream per slice, whatever the thread.
+        var stored = [UInt16](repeating: 0, count: count * ns)
+        let sigma = options.snr > 0 ? 1 / options.snr : 0
+        let falloff = options.coilFalloffMM
+        signal.withUnsafeBufferPointer { sg in
             stored.withUnsafeMutableBufferPointer { st in
-                signal.withUnsafeBufferPointer { sg in
-                    let stP = SendableMutableBuffer(st), sgP = SendableBuffer(sg)
-                    parallelRows(size.z) { k in
-                        var rng = PhantomRandom(seed: options.noiseSeed, stream: UInt64(q * 100_000 + k))
-                        for j in 0..<size.y {
-                            for i in 0..<size.x {
-                                let n = i + size.x * (j + size.y * k)
-                                let p = steps.origin + steps.di * Double(i) + steps.dj * Double(j) + steps.dk * Double(k)
-                                var v = Double(sgP[n * ns + q]) * coilSensitivity(model, p, options.coilFalloffMM)
-                                if sigma > 0 {
-                                    let g = gaussianPair(&rng)
-                                    let re = v + sigma * g.0, im = sigma * g.1
-                                    v = (re * re + im * im).squareRoot()
-                                }
-                                stP[n] = UInt16(clamping: Int((v * fullScale).rounded()))
+            let sgP = SendableBuffer(sg), outP = SendableMutableBuffer(st)
+            parallelRows(size.z) { k in
+                var rng = PhantomRandom(seed: options.noiseSeed, stream: UInt64(k))
+                for j in 0..<size.y {
+                    for i in 0..<size.x {
+                        let n = i + size.x * (j + size.y * k)
+                        let p = steps.origin + steps.di * Double(i) + steps.dj * Double(j) + steps.dk * Double(k)
+                        let coil = coilSensitivity(model, p, falloff)
+                        for q in 0..<ns {
+                            var v = Double(sgP[n * ns + q]) * coil
+                            if sigma > 0 {
+                                let g = gaussianPair(&rng)
+                                let re = v + sigma * g.0, im = sigma * g.1
+                                v = (re * re + im * im).squareRoot()
                             }
+                            outP[q * count + n] = UInt16(clamping: Int((v * fullScale).rounded()))
                         }
                     }
                 }
             }
-            images.append(Volume(geometry: geometry, voxels: stored))
+            }
         }
+        let images = (0..<ns).map { q in Volume(geometry: geometry, voxels: Array(stored[(q * count)..<((q + 1) * count)])) }
         let labels = labelVolumes(model, geometry, centre)
         return RenderedSeries(images: images, classLabels: labels.classes, instanceLabels: labels.instances)
     }
@@ -148,10 +149,16 @@ public enum MRRenderer {
         return min(max(exp(-depth / falloff) * 1.6, 0.25), 1.8) * (1 - 0.1 * min(abs(p.z + 60) / 150, 1))
     }
 
+    /// Two independent standard normal deviates (Marsaglia's polar method: no trigonometry).
     @inline(__always) static func gaussianPair(_ rng: inout PhantomRandom) -> (Double, Double) {
-        let u1 = max(rng.unit(), 0x1.0p-60), u2 = rng.unit()
-        let r = (-2 * log(u1)).squareRoot()
-        return (r * cos(2 * .pi * u2), r * sin(2 * .pi * u2))
+        while true {
+            let u = 2 * rng.unit() - 1, v = 2 * rng.unit() - 1
+            let s = u * u + v * v
+            if s > 0 && s < 1 {
+                let f = (-2 * log(s) / s).squareRoot()
+                return (u * f, v * f)
+            }
+        }
     }
 
     struct BodySteps {

@@ -1,9 +1,10 @@
+import Dispatch
 import Foundation
 import SpineImaging
 
 /// Writes a synthetic MRI study to a folder: DICOM series, NIfTI copies, label maps and `truth.json`.
 ///
-/// Layout: `dicom/<SERIES>_<CONTRAST>/IM00001.dcm…`, `nifti/<SERIES>_<CONTRAST>.nii.gz`,
+/// Layout: `dicom/<SERIES>_<CONTRAST>/IM00001.dcm…`, `nifti/<SERIES>_<CONTRAST>.nii`,
 /// `nifti/<SERIES>_labels_class.nii.gz`, `nifti/<SERIES>_labels_instance.nii.gz`, `truth.json`.
 public enum MRStudyWriter {
     /// Generates the study for `seed` and writes it; returns a one-line summary.
@@ -13,9 +14,16 @@ public enum MRStudyWriter {
         return try write(study, to: folder, options: options)
     }
 
+    /// An existing folder of that name is replaced.
     @discardableResult
     public static func write(_ study: MRStudy, to folder: String, options: MRStudyOptions = .init()) throws -> String {
         let fm = FileManager.default
+        // Replace a previous study wholesale (FileIO.writeAtomically cannot overwrite files on Linux yet).
+        if fm.fileExists(atPath: folder) {
+            do { try fm.removeItem(atPath: folder) } catch {
+                throw PhantomError(.writeFailed, parameter: "out", "cannot replace the existing folder \(folder)")
+            }
+        }
         func mkdir(_ path: String) throws {
             do { try fm.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
                 throw PhantomError(.writeFailed, parameter: "out", "cannot create folder \(path)")
@@ -24,6 +32,8 @@ public enum MRStudyWriter {
         try mkdir(folder + "/nifti")
         var truth = study.truth
         let identity = PhantomDICOM.StudyIdentity(seed: study.truth.seed)
+        // Collect the files to write, then write them on all cores (each job owns its files).
+        var jobs: [@Sendable () throws -> Void] = []
         var seriesNumber = 1
         for series in [study.sagittal] + study.axials {
             for (q, seq) in series.sequences.enumerated() {
@@ -33,13 +43,16 @@ public enum MRStudyWriter {
                 if options.writeDICOM {
                     let dir = folder + "/dicom/" + name
                     try mkdir(dir)
-                    try PhantomDICOM.writeMR(
-                        image, to: dir, study: identity, seriesNumber: seriesNumber,
-                        description: "\(series.plane) \(seq.name) lumbar (synthetic)", sequence: seq)
+                    let number = seriesNumber, description = "\(series.plane) \(seq.name) lumbar (synthetic)"
+                    jobs.append {
+                        try PhantomDICOM.writeMR(
+                            image, to: dir, study: identity, seriesNumber: number, description: description, sequence: seq)
+                    }
                     dicomFolder = "dicom/" + name
                 }
-                let nifti = "nifti/\(name).nii.gz"
-                try NIfTI.write(AnyVolume(image), to: folder + "/" + nifti)
+                // Images uncompressed (gzip of noisy 16-bit data costs more than rendering them); labels gzipped.
+                let nifti = "nifti/\(name).nii"
+                jobs.append { try NIfTI.write(AnyVolume(image), to: folder + "/" + nifti) }
                 let g = image.geometry
                 truth.series.append(
                     .init(
@@ -50,11 +63,18 @@ public enum MRStudyWriter {
                 seriesNumber += 1
             }
             let cls = "nifti/\(series.name)_labels_class.nii.gz", ins = "nifti/\(series.name)_labels_instance.nii.gz"
-            try NIfTI.write(AnyVolume(series.rendered.classLabels), to: folder + "/" + cls)
-            try NIfTI.write(AnyVolume(series.rendered.instanceLabels), to: folder + "/" + ins)
+            let labels = series.rendered
+            jobs.append { try NIfTI.write(AnyVolume(labels.classLabels), to: folder + "/" + cls) }
+            jobs.append { try NIfTI.write(AnyVolume(labels.instanceLabels), to: folder + "/" + ins) }
             truth.labelMaps["\(series.name)_class"] = cls
             truth.labelMaps["\(series.name)_instance"] = ins
         }
+        let errors = ErrorBox()
+        let all = jobs
+        DispatchQueue.concurrentPerform(iterations: all.count) { n in
+            do { try all[n]() } catch { errors.record(n, error) }
+        }
+        if let e = errors.first { throw e }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data: Data
@@ -70,4 +90,16 @@ public enum MRStudyWriter {
             + String(format: "%.1f°", t.lordosisDeg) + ", \(seriesNumber - 1) series"
             + (findings.isEmpty ? "" : "; " + findings.map { $0.replacingOccurrences(of: "  ", with: " ").trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
     }
+}
+
+/// The first error (by job order) of concurrent jobs.
+final class ErrorBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var errors: [(Int, Error)] = []
+    func record(_ n: Int, _ e: Error) {
+        lock.lock()
+        errors.append((n, e))
+        lock.unlock()
+    }
+    var first: Error? { errors.min { $0.0 < $1.0 }?.1 }
 }

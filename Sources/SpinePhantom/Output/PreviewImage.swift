@@ -1,3 +1,4 @@
+import Foundation
 import SpineImaging
 
 /// An 8-bit greyscale picture for previews and documentation figures.
@@ -59,6 +60,8 @@ public struct PreviewImage: Sendable {
 
     /// Writes the picture as a PNG file.
     public func writePNG(to path: String) throws {
+        // FileIO.writeAtomically cannot overwrite an existing file on Linux yet: remove it first.
+        if FileManager.default.fileExists(atPath: path) { try? FileManager.default.removeItem(atPath: path) }
         try PNGWriter.write(width: width, height: height, channels: 1, samples: pixels, to: path)
     }
 }

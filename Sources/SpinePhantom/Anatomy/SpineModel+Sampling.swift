@@ -57,13 +57,13 @@ extension SpineModel {
             discs[i].zMax = r.1
         }
         binOrigin = zLo
-        binElements = []
+        binStart = [0]
+        binItems = []
         for b in 0..<(n / 2 + 1) {
             let z0 = zLo + Double(2 * b), z1 = z0 + 2
-            var list: [Int] = []
-            for (i, v) in vertebrae.enumerated() where v.zMax >= z0 && v.zMin <= z1 { list.append(i) }
-            for (i, d) in discs.enumerated() where d.zMax >= z0 && d.zMin <= z1 { list.append(vertebrae.count + i) }
-            binElements.append(list)
+            for (i, v) in vertebrae.enumerated() where v.zMax >= z0 && v.zMin <= z1 { binItems.append(i) }
+            for (i, d) in discs.enumerated() where d.zMax >= z0 && d.zMin <= z1 { binItems.append(vertebrae.count + i) }
+            binStart.append(binItems.count)
         }
         let lumbar = vertebrae.filter { $0.vertebra.isLumbar }
         vesselBifurcationZ = lumbar[min(3, lumbar.count - 1)].frame.cz
@@ -109,21 +109,39 @@ extension SpineModel {
         }
         let yPostIn = yPost - fat
         let yAntIn = yAnt + 1.3 * fat
-        // Erector spinae and multifidus either side of the spinous processes.
-        let sc = parameters.bodyScale
-        let y0 = lamY - 16 * sc
-        if y > y0, y < yPostIn {
-            if ax < 2.5 * sc { return Self.ligament }
-            let taper = min(max(1 + z / 90, 0.35), 1)
-            let mx = 27 * sc * taper
-            let dx = (ax - 3 - mx) / mx
-            let my = (yPostIn - y0) / 2
-            let dy = (y - y0 - my) / my
-            if dx * dx + dy * dy <= 1 { return Self.muscle }
-        }
         if trunkR2(x: x, y: y, yAnt: yAntIn, yPost: yPostIn, rx: h.trunkWidthMM / 2 - 1.1 * fat) > 1 {
             return Self.subcutaneousFat
         }
+        // Behind the vertebral bodies: erector spinae, multifidus and quadratus lumborum, with the
+        // interspinous ligament in the midline behind the laminae.
+        let sc = parameters.bodyScale
+        if y > by {
+            if ax < 2.5 * sc, y > lamY - 16 * sc { return Self.ligament }
+            return Self.muscle
+        }
+        return bowel(x: x, y: y, z: z)
+    }
+
+    /// Abdominal and pelvic contents: a jittered lattice of bowel loops (fluid, gas, mesenteric fat)
+    /// in soft tissue, one candidate loop per 24 mm cell, hashed from the seed so it costs O(1).
+    @inline(__always) func bowel(x: Double, y: Double, z: Double) -> UInt16 {
+        let cell = 24.0
+        let ci = Int((x / cell).rounded(.down)), cj = Int((y / cell).rounded(.down)), ck = Int((z / cell).rounded(.down))
+        var h = UInt64(bitPattern: Int64(ci &* 73_856_093 ^ cj &* 19_349_663 ^ ck &* 83_492_791)) ^ parameters.seed
+        h = (h ^ (h >> 33)) &* 0xFF51_AFD7_ED55_8CCD
+        h = (h ^ (h >> 33)) &* 0xC4CE_B9FE_1A85_EC53
+        h ^= h >> 33
+        func unit(_ shift: UInt64) -> Double { Double((h >> shift) & 0xFF) / 255 }
+        let cx = (Double(ci) + 0.2 + 0.6 * unit(0)) * cell, cy = (Double(cj) + 0.2 + 0.6 * unit(8)) * cell
+        let cz = (Double(ck) + 0.2 + 0.6 * unit(16)) * cell
+        let r = 4 + 6 * unit(24)
+        let dx = x - cx, dy = y - cy, dz = z - cz
+        let d2 = dx * dx + dy * dy + dz * dz
+        if d2 > r * r { return Self.viscera }
+        let kind = unit(32)
+        if kind < 0.35 { return Self.bowelFluid }
+        if kind < 0.5, d2 < r * r * 0.5 { return Self.bowelGas }
+        if kind < 0.75 { return Self.mesentericFat }
         return Self.viscera
     }
 
@@ -137,9 +155,10 @@ extension SpineModel {
     /// Bone, disc, canal, vessels and psoas near the column; nil elsewhere.
     @inline(__always) func spine(x: Double, y: Double, z: Double, ti: Int) -> UInt16? {
         let ax = abs(x)
-        if ax < 22 { if let m = canalContent(x: x, y: y, z: z) { return m } }
-        let bin = min(max(Int((z - binOrigin) / 2), 0), binElements.count - 1)
-        let list = binElements[bin]
+        let lamY = table.laminaY[ti]
+        if ax < 22, y > lamY - 50, y < lamY + 10 { if let m = canalContent(x: x, y: y, z: z) { return m } }
+        let bin = min(max(Int((z - binOrigin) / 2), 0), binStart.count - 2)
+        let list = binItems[binStart[bin]..<binStart[bin + 1]]
         let nv = vertebrae.count
         for e in list {
             if e < nv {
@@ -167,10 +186,11 @@ extension SpineModel {
         let sc = parameters.bodyScale
         for (n, seg) in sacrum.enumerated() {
             let l = seg.frame.local(y, z)
-            if abs(l.u) > seg.height / 2 + 2 { continue }
+            if abs(l.u) > seg.height / 2 + 4 { continue }
             let r2 = endplateRadius2(a: l.a, x: x, ra: seg.ra, rx: seg.rx)
-            let topU = seg.height / 2 - seg.concavityTop * max(0, 1 - r2)
-            if r2 <= 1, l.u <= topU, l.u >= -seg.height / 2 - 0.5 {
+            // Fused segments overlap by 3 mm so the kyphotic joints leave no gaps (only S1 has a free endplate).
+            let topU = n == 0 ? seg.height / 2 - seg.concavityTop * max(0, 1 - r2) : seg.height / 2 + 3
+            if r2 <= 1, l.u <= topU, l.u >= -seg.height / 2 - 3 {
                 let rim = 1 - 1.1 / min(seg.ra, seg.rx)
                 if r2 > rim * rim || (n == 0 && l.u > topU - 0.9) { return Self.sacrumCortex }
                 return Self.sacrumMarrow
@@ -182,7 +202,7 @@ extension SpineModel {
                 let frac = (l.u + seg.height / 2) / seg.height
                 if ax <= spans[n] * sc * (1 - 0.25 * frac) { return Self.sacrumMarrow }
             }
-            if l.a <= back + 0.5, l.a >= back - 7 * sc, ax <= seg.canalWidth / 2 + 8 * sc, abs(l.u) <= seg.height / 2 {
+            if l.a <= back + 0.5, l.a >= back - 7 * sc, ax <= seg.canalWidth / 2 + 8 * sc, abs(l.u) <= seg.height / 2 + 3 {
                 return Self.sacrumMarrow
             }
         }

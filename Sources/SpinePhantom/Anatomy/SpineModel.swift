@@ -20,7 +20,8 @@ public struct SpineModel: Sendable {
     var table: ColumnTable
     /// Element candidates per 2 mm z bin: vertebra index i, or `vertebrae.count + disc index`.
     var binOrigin = 0.0
-    var binElements: [[Int]] = []
+    var binStart: [Int] = []
+    var binItems: [Int] = []
     var sacrumZMax = 0.0
     /// Arc length where each of the eight root pairs leaves the sac (lateral pairs first).
     var rootEndS: [Double] = []
@@ -50,6 +51,9 @@ public struct SpineModel: Sendable {
     static let viscera: UInt16 = 10
     static let sacrumMarrow: UInt16 = 11
     static let sacrumCortex: UInt16 = 12
+    static let bowelFluid: UInt16 = 13
+    static let bowelGas: UInt16 = 14
+    static let mesentericFat: UInt16 = 15
 
     /// Builds the spine; throws `PhantomError` for impossible or contradictory parameters.
     public init(parameters p: PhantomParameters) throws {
@@ -70,6 +74,9 @@ public struct SpineModel: Sendable {
             Material(.viscera, .otherSoftTissue),
             Material(.marrow, .sacrum, instance: Vertebra.sacrum.verseLabel, t1Scale: 0.9),
             Material(.corticalBone, .sacrum, instance: Vertebra.sacrum.verseLabel),
+            Material(.viscera, .otherSoftTissue, pdScale: 1.05, t1Scale: 3, t2Scale: 5, fatScale: 0),
+            Material(.air, .otherSoftTissue),
+            Material(.subcutaneousFat, .otherSoftTissue),
         ]
         let names = PhantomParameters.vertebrae(for: p.anomaly)
         let mobile = Array(names.dropLast())
@@ -269,7 +276,6 @@ public struct SpineModel: Sendable {
         translation = SIMD3(p.pose.translationMM[0], p.pose.translationMM[1], p.pose.translationMM[2])
 
         table = ColumnTable()
-        binElements = []
         buildTables()
     }
 

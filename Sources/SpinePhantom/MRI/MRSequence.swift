@@ -20,7 +20,7 @@ public struct MRTissueParameters: Sendable, Hashable, Codable {
     public static func of(_ t: Tissue) -> MRTissueParameters {
         switch t {
         case .air: .init(pd: 0, t1MS: 1000, t2MS: 1, fatFraction: 0)
-        case .marrow: .init(pd: 0.9, t1MS: 1000, t2MS: 55, fatFraction: 0.5)
+        case .marrow: .init(pd: 0.9, t1MS: 1000, t2MS: 60, fatFraction: 0.55)
         case .corticalBone: .init(pd: 0.05, t1MS: 1000, t2MS: 2, fatFraction: 0)
         case .posteriorBone: .init(pd: 0.45, t1MS: 1000, t2MS: 40, fatFraction: 0.35)
         case .nucleusPulposus: .init(pd: 0.95, t1MS: 1100, t2MS: 125, fatFraction: 0)

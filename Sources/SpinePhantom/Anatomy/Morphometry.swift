@@ -90,7 +90,7 @@ public enum Morphometry {
 
     /// Normal dural sac dimensions [mm]: anteroposterior and transverse diameters (area π·ab/4 ≈ 150–220 mm²).
     static let sacDepthMM = 13.5
-    static let sacWidthMM = 17.5
+    static let sacWidthMM = 16.5
 
     private static func d(
         _ h: Double, _ depth: Double, _ width: Double, _ cd: Double, _ cw: Double, _ pw: Double, _ ph: Double,

@@ -155,7 +155,10 @@ public struct SpineModel: Sendable {
             // Disc below v.
             let level = DiscLevel(upper: v, lower: lower)
             let variation = p.disc(level)
-            var hm = Morphometry.discHeightBelow(v) * scale * (1 - variation.heightLossFraction)
+            // Published mid-disc heights are centre heights, which include both endplate concavities.
+            var hm = max(
+                Morphometry.discHeightBelow(v) * scale * (1 - variation.heightLossFraction) - cBot - lowerConcavity,
+                1.5 * scale)
             if transitional { hm = 3 * scale }
             let dra = (ra + lowerDepth / 2) / 2, drx = (rx + lowerWidth / 2) / 2
             var discWedge = v.isLumbar ? lordosis * Morphometry.discLordosisShare(v) / shareTotal : (v == .t10 ? -3 : -1.5) * rad

@@ -1,11 +1,14 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Targets as in DESIGN.md; dependencies point down. SpineImaging and SpineNN are independent foundations.
+// Targets as in DESIGN.md; dependencies point down. SpineImaging and SpineNN are independent foundations;
+// SpineAnatomy (vertebrae, disc levels, structure classes) is the typed anatomy that SpinePhantom and
+// SpineAnalysis share.
 let package = Package(
     name: "SpineKit",
     platforms: [.macOS(.v14)],
     products: [
+        .library(name: "SpineAnatomy", targets: ["SpineAnatomy"]),
         .library(name: "SpineImaging", targets: ["SpineImaging"]),
         .library(name: "SpineNN", targets: ["SpineNN"]),
         .library(name: "SpinePhantom", targets: ["SpinePhantom"]),
@@ -29,14 +32,15 @@ let package = Package(
         // oneDNN (Debian libdnnl-dev 2.6) through a system-library target; only Internals/DNNL.swift touches it.
         .systemLibrary(name: "_CDNNL", path: "Sources/_CDNNL"),
 
+        .target(name: "SpineAnatomy"),
         .target(name: "SpineImaging", dependencies: ["_CZlib", "_CDeflate", "_CJPEG", "_CPNG", "_CCharLS", "_COpenJPEG"]),
         .target(name: "SpineNN", dependencies: ["_CDNNL"]),
-        .target(name: "SpinePhantom", dependencies: ["SpineImaging"]),
-        .target(name: "SpineAnalysis", dependencies: ["SpineImaging"]),
+        .target(name: "SpinePhantom", dependencies: ["SpineAnatomy", "SpineImaging"]),
+        .target(name: "SpineAnalysis", dependencies: ["SpineAnatomy", "SpineImaging"]),
         .executableTarget(
             name: "spine",
             dependencies: [
-                "SpineImaging", "SpinePhantom", "SpineAnalysis",
+                "SpineAnatomy", "SpineImaging", "SpinePhantom", "SpineAnalysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -46,6 +50,7 @@ let package = Package(
         // libFuzzer harness (Scripts/fuzz builds it with -sanitize=fuzzer); a plain build makes a replay tool.
         .executableTarget(name: "SpineFuzz", dependencies: ["SpineImaging"], path: "Fuzz/SpineFuzz"),
 
+        .testTarget(name: "SpineAnatomyTests", dependencies: ["SpineAnatomy"]),
         .testTarget(name: "SpineImagingTests", dependencies: ["SpineImaging"]),
         .testTarget(name: "SpineNNTests", dependencies: ["SpineNN"]),
         .testTarget(name: "SpinePhantomTests", dependencies: ["SpinePhantom", "SpineImaging"]),

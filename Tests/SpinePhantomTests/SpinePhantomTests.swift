@@ -52,7 +52,7 @@ import Testing
             let g = ImageGeometry(
                 size: SIMD3(n, n, 1), spacing: SIMD3(h, h, h), origin: origin, direction: Matrix3(columns: row, col, row.cross(col)))
             let classes = MRRenderer.labels(model, on: g).classes
-            let count = classes.voxels.filter { $0 == StructureClass.spinalCanal.rawValue || $0 == StructureClass.caudaEquina.rawValue }.count
+            let count = classes.voxels.filter { $0 == StructureClass.spinalCanal.labelValue || $0 == StructureClass.caudaEquina.labelValue }.count
             let area = Double(count) * h * h
             let a = d.duralSacAPDiameterMM / 2, b = d.duralSacWidthMM / 2
             let perimeter = Double.pi * (3 * (a + b) - ((3 * a + b) * (a + 3 * b)).squareRoot())
@@ -60,7 +60,7 @@ import Testing
             #expect(abs(d.duralSacAreaMM2 - Double.pi * a * b) < 0.05)
             // AP diameter along the anterior axis.
             let ap = PhantomTestSupport.runLength(
-                classes, labels: [StructureClass.spinalCanal.rawValue, StructureClass.caudaEquina.rawValue],
+                classes, labels: [StructureClass.spinalCanal.labelValue, StructureClass.caudaEquina.labelValue],
                 start: PhantomTestSupport.vec(d.duralSacCentreLPS), axis: ant)
             #expect(abs(ap - d.duralSacAPDiameterMM) <= 2 * h + 0.1, "\(d.level) sac AP \(ap) vs \(d.duralSacAPDiameterMM)")
             let grade = d.duralSacAreaMM2 < 75 ? "absolute" : d.duralSacAreaMM2 < 100 ? "relative" : "none"
@@ -79,14 +79,14 @@ import Testing
             let labels = MRRenderer.labels(
                 model, on: PhantomTestSupport.midlineGrid(model, spacing: 1.5, slices: 7, widthMM: 330, sliceMM: 8))
             let present = Set(labels.instances.voxels)
-            let expected = Set(PhantomParameters.vertebrae(for: anomaly).map(\.verseLabel))
-                .union(PhantomParameters.discLevels(for: anomaly).map(\.verseLabel)).union([0])
+            let expected = Set(PhantomParameters.vertebrae(for: anomaly).map { UInt8($0.verseLabel) })
+                .union(PhantomParameters.discLevels(for: anomaly).map { UInt8($0.verseLabel) }).union([0])
             #expect(present == expected, "\(anomaly): \(present.sorted()) vs \(expected.sorted())")
             let classes = Set(labels.classes.voxels)
             #expect(classes.isSuperset(of: Set((0...9).map(UInt8.init)).union([11])), "\(anomaly): classes \(classes.sorted())")
         }
         #expect(DiscLevel(upper: .l4, lower: .l5).verseLabel == 123)
-        #expect(Vertebra.t13.verseLabel == 28 && Vertebra.l6.verseLabel == 25 && Vertebra.sacrum.verseLabel == 26)
+        #expect(Vertebra.t13.verseLabel == 28 && Vertebra.l6.verseLabel == 25 && Vertebra.s1.verseLabel == 26)
     }
 
     @Test func lordosisAndFindingsAreConstructed() throws {
@@ -129,7 +129,7 @@ import Testing
     @Test func levelsThatDoNotExistAreRefused() {
         var p = PhantomParameters(seed: 1)
         p.anomaly = .none
-        p.slip = .init(level: DiscLevel(upper: .l6, lower: .sacrum), fraction: 0.2)
+        p.slip = .init(level: DiscLevel(upper: .l6, lower: .s1), fraction: 0.2)
         #expect { try SpineModel(parameters: p) } throws: { ($0 as? PhantomError)?.code == .noSuchLevel }
         p.slip = nil
         p.fractures = [.init(vertebra: .t13, shape: .crush, heightLossFraction: 0.3, acute: false)]
@@ -168,9 +168,9 @@ import Testing
         var sum = 0.0, n = 0
         for k in 0..<s.z {
             for j in 1..<(s.y - 1) {
-                for i in 1..<(s.x - 1) where classes[i, j, k] == c.rawValue {
-                    if classes[i - 1, j, k] == c.rawValue && classes[i + 1, j, k] == c.rawValue
-                        && classes[i, j - 1, k] == c.rawValue && classes[i, j + 1, k] == c.rawValue
+                for i in 1..<(s.x - 1) where classes[i, j, k] == c.labelValue {
+                    if classes[i - 1, j, k] == c.labelValue && classes[i + 1, j, k] == c.labelValue
+                        && classes[i, j - 1, k] == c.labelValue && classes[i, j + 1, k] == c.labelValue
                     {
                         sum += Double(image[i, j, k])
                         n += 1
@@ -192,7 +192,7 @@ import Testing
         let seqs = [MRSequence.t1(&rng), .t2(&rng), .stir(&rng)]
         let r = try MRRenderer.render(model, on: PhantomTestSupport.midlineGrid(model, spacing: 1.5, slices: 7, widthMM: 330, sliceMM: 8), sequences: seqs, options: o)
         func mean(_ q: Int, _ c: StructureClass) -> Double { Self.classMean(r.images[q], r.classLabels, c) }
-        for c in [StructureClass.spinalCanal, .vertebralBody, .paraspinalMuscle, .subcutaneousFat, .vessels] {
+        for c in [StructureClass.spinalCanal, .vertebralBody, .paraspinalMuscle, .subcutaneousFat, .bloodVessels] {
             #expect(mean(0, c).isFinite, "no homogeneous \(c.name) voxel in the test grid")
         }
         let (t1, t2, stir) = (0, 1, 2)
@@ -204,10 +204,10 @@ import Testing
         #expect(mean(stir, .subcutaneousFat) < mean(stir, .paraspinalMuscle) && mean(stir, .subcutaneousFat) < mean(stir, .spinalCanal))
         // Fatty marrow brighter than muscle on T1; flowing blood dark on both.
         #expect(mean(t1, .vertebralBody) > mean(t1, .paraspinalMuscle))
-        #expect(mean(t2, .vessels) < mean(t2, .paraspinalMuscle) * 1.5)
+        #expect(mean(t2, .bloodVessels) < mean(t2, .paraspinalMuscle) * 1.5)
         // A healthy nucleus is brighter than a black (fully dark) one on T2.
-        let healthy = seqs[1].signal(Material(.nucleusPulposus, .disc))
-        let dark = seqs[1].signal(Material(.nucleusPulposus, .disc, pdScale: 0.7, t2Scale: 0.35))
+        let healthy = seqs[1].signal(Material(.nucleusPulposus, .intervertebralDisc))
+        let dark = seqs[1].signal(Material(.nucleusPulposus, .intervertebralDisc, pdScale: 0.7, t2Scale: 0.35))
         #expect(healthy > 2 * dark)
     }
 

@@ -28,7 +28,8 @@ public enum Tissue: UInt8, Sendable, Hashable, Codable, CaseIterable {
 /// disc degeneration (shorter T2) or fracture oedema (longer T1 and T2) is a material of its own.
 public struct Material: Sendable, Hashable, Codable {
     public var tissue: Tissue
-    public var structureClass: StructureClass
+    /// Structure class; nil for background (label 0).
+    public var structureClass: StructureClass?
     /// Instance label (VerSe numbering for vertebrae and discs; 0 for structures without instances).
     public var instance: UInt8
     public var pdScale: Double = 1
@@ -38,7 +39,7 @@ public struct Material: Sendable, Hashable, Codable {
     public var fatScale: Double = 1
 
     public init(
-        _ tissue: Tissue, _ structureClass: StructureClass, instance: UInt8 = 0, pdScale: Double = 1,
+        _ tissue: Tissue, _ structureClass: StructureClass?, instance: UInt8 = 0, pdScale: Double = 1,
         t1Scale: Double = 1, t2Scale: Double = 1, fatScale: Double = 1
     ) {
         self.fatScale = fatScale

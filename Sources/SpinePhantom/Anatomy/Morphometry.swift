@@ -32,7 +32,7 @@ public struct VertebralDimensions: Sendable, Hashable, Codable {
 /// Dural sac cross-sectional area ≈ 150–200 mm² in asymptomatic adults, < 100 mm² relative and
 /// < 75 mm² absolute stenosis: Schönström N et al., Spine 1985;10(9):806–811.
 public enum Morphometry {
-    /// Dimensions of a vertebra (T13 is given T12's, L6 L5's).
+    /// Dimensions of a vertebra (T13 is given T12's, L6 L5's); T10–S1 only.
     public static func vertebra(_ v: Vertebra) -> VertebralDimensions {
         switch v {
         case .t10: d(22.5, 29.5, 36.0, 15.5, 18.0, 7.5, 15.5, 70, 32, 1.2)
@@ -43,7 +43,8 @@ public enum Morphometry {
         case .l3: d(26.5, 35.5, 46.5, 17.0, 23.5, 10.3, 14.5, 90, 29, 1.7)
         case .l4: d(26.5, 35.5, 48.0, 17.5, 24.0, 12.9, 14.0, 85, 27, 1.8)
         case .l5, .l6: d(26.0, 35.0, 50.0, 18.5, 26.5, 17.0, 14.0, 95, 24, 1.8)
-        case .sacrum: d(28.0, 36.0, 50.0, 16.0, 28.0, 0, 0, 110, 0, 1.2)
+        case .s1: d(28.0, 36.0, 50.0, 16.0, 28.0, 0, 0, 110, 0, 1.2)
+        default: preconditionFailure("the phantom models T10–S1, not \(v)")
         }
     }
 
@@ -58,7 +59,8 @@ public enum Morphometry {
         case .l3: 10.5
         case .l4: 11.5
         case .l5, .l6: 11.0
-        case .sacrum: 0
+        case .s1: 0
+        default: preconditionFailure("the phantom models T10–S1, not \(v)")
         }
     }
 

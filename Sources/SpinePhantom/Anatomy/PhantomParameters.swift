@@ -114,7 +114,7 @@ public struct PhantomParameters: Sendable, Hashable, Codable {
         if anomaly.thoracicCount == 13 { v.append(.t13) }
         v += [.l1, .l2, .l3, .l4, .l5]
         if anomaly.lumbarCount == 6 { v.append(.l6) }
-        return v + [.sacrum]
+        return v + [.s1]
     }
 
     /// The disc levels for an anomaly, craniocaudally.
@@ -145,7 +145,7 @@ public struct PhantomParameters: Sendable, Hashable, Codable {
                 d.t2Darkening = min(1, d.heightLossFraction + rng.uniform(0.2, 0.5))
                 if rng.chance(0.6) { d.bulgeMM = rng.uniform(1, 5) }
             }
-            if level.upper.isLumbar, rng.chance(0.1 + 0.3 * caudal) {
+            if level.upper.region == .lumbar, rng.chance(0.1 + 0.3 * caudal) {
                 d.flavumThickeningMM = rng.uniform(0.5, 3.5)
                 d.facetNarrowingMM = rng.uniform(0, 5)
             }
@@ -162,7 +162,7 @@ public struct PhantomParameters: Sendable, Hashable, Codable {
         }
         slip = nil
         if rng.chance(0.2) {
-            let lumbar = levels.filter { $0.upper.isLumbar }
+            let lumbar = levels.filter { $0.upper.region == .lumbar }
             let level = rng.chance(0.6) ? lumbar[lumbar.count - 2] : lumbar[lumbar.count - 1]
             let g = rng.unit()
             let fraction = g < 0.6 ? rng.uniform(0.08, 0.24) : g < 0.9 ? rng.uniform(0.26, 0.48) : rng.uniform(0.52, 0.72)
@@ -207,7 +207,7 @@ public struct PhantomParameters: Sendable, Hashable, Codable {
             try PhantomError.check(p + ".facetNarrowingMM", d.facetNarrowingMM, 0, 10, unit: " mm")
         }
         for f in fractures {
-            guard vertebrae.contains(f.vertebra), f.vertebra != .sacrum else {
+            guard vertebrae.contains(f.vertebra), f.vertebra != .s1 else {
                 throw PhantomError(.noSuchLevel, parameter: "fractures", "\(f.vertebra) is not a vertebra of this spine")
             }
             try PhantomError.check("fractures[\(f.vertebra)].heightLossFraction", f.heightLossFraction, 0, 0.7)

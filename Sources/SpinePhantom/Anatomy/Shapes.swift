@@ -124,7 +124,7 @@ struct VertebraShape: Sendable {
         // Spinous process: a slanted plate in the midline.
         let d = canalBack - lamT + 2 - a
         if ax <= 3.2, d >= 0, d <= dims.spinousLengthMM + 2 {
-            let slope = vertebra.isThoracic ? 0.6 : 0.12
+            let slope = vertebra.region == .thoracic ? 0.6 : 0.12
             let uc = -4 - slope * d
             if abs(u - uc) <= 8.5 - 0.05 * d { return posterior }
         }

@@ -65,7 +65,7 @@ extension SpineModel {
             for (i, d) in discs.enumerated() where d.zMax >= z0 && d.zMin <= z1 { binItems.append(vertebrae.count + i) }
             binStart.append(binItems.count)
         }
-        let lumbar = vertebrae.filter { $0.vertebra.isLumbar }
+        let lumbar = vertebrae.filter { $0.vertebra.region == .lumbar }
         vesselBifurcationZ = lumbar[min(3, lumbar.count - 1)].frame.cz
         veinConfluenceZ = lumbar[min(4, lumbar.count - 1)].frame.cz
         psoasTopZ = lumbar[0].frame.cz

@@ -61,7 +61,7 @@ public struct SpineModel: Sendable {
         parameters = p
         let scale = p.bodyScale
         var mats: [Material] = [
-            Material(.air, .background),
+            Material(.air, nil),  // background (label 0)
             Material(.csf, .spinalCanal),
             Material(.neural, .caudaEquina),
             Material(.epiduralFat, .epiduralFat),
@@ -69,25 +69,25 @@ public struct SpineModel: Sendable {
             Material(.muscle, .paraspinalMuscle),
             Material(.muscle, .paraspinalMuscle, pdScale: 0.97, t2Scale: 1.05),
             Material(.subcutaneousFat, .subcutaneousFat),
-            Material(.flowingBlood, .vessels, pdScale: 0.08),
-            Material(.flowingBlood, .vessels, pdScale: 0.2),
+            Material(.flowingBlood, .bloodVessels, pdScale: 0.08),
+            Material(.flowingBlood, .bloodVessels, pdScale: 0.2),
             Material(.viscera, .otherSoftTissue),
-            Material(.marrow, .sacrum, instance: Vertebra.sacrum.verseLabel, t1Scale: 0.9),
-            Material(.corticalBone, .sacrum, instance: Vertebra.sacrum.verseLabel),
+            Material(.marrow, .sacrum, instance: UInt8(Vertebra.s1.verseLabel), t1Scale: 0.9),
+            Material(.corticalBone, .sacrum, instance: UInt8(Vertebra.s1.verseLabel)),
             Material(.viscera, .otherSoftTissue, pdScale: 1.05, t1Scale: 3, t2Scale: 5, fatScale: 0),
             Material(.air, .otherSoftTissue),
             Material(.subcutaneousFat, .otherSoftTissue),
         ]
         let names = PhantomParameters.vertebrae(for: p.anomaly)
         let mobile = Array(names.dropLast())
-        let lumbar = mobile.filter(\.isLumbar)
+        let lumbar = mobile.filter { $0.region == .lumbar }
         let shareTotal = lumbar.reduce(0) { $0 + Morphometry.discLordosisShare($1) + Morphometry.bodyLordosisShare($1) }
         let lordosis = p.lordosisDeg * .pi / 180
         let rad = Double.pi / 180
 
         // Sacrum: S1 superior endplate centre at the origin, normal tilted anteriorly by the sacral slope.
         let theta0 = p.sacralSlopeDeg * rad
-        let s1 = Morphometry.vertebra(.sacrum)
+        let s1 = Morphometry.vertebra(.s1)
         let segH = [28.0, 22, 18, 14, 10], segD = [s1.bodyDepthMM, 29, 23, 17, 12]
         let segW = [s1.bodyWidthMM, 38, 30, 22, 15], kyph = [0.0, 12, 15, 17, 18]
         var top = (y: 0.0, z: 0.0)
@@ -112,7 +112,7 @@ public struct SpineModel: Sendable {
         var theta = theta0
         var lowerDepth = s1.bodyDepthMM * scale, lowerWidth = s1.bodyWidthMM * scale
         var lowerConcavity = s1.endplateConcavityMM * scale
-        var lower: Vertebra = .sacrum
+        var lower: Vertebra = .s1
         var builtV: [VertebraShape] = []
         var builtD: [DiscShape] = []
         var l1TopTheta = theta0
@@ -128,7 +128,7 @@ public struct SpineModel: Sendable {
             if transitional { dims.transverseSpanMM = 112 * scale }
             let ra = dims.bodyDepthMM / 2, rx = dims.bodyWidthMM / 2
             // Body wedge: lordotic share for lumbar levels, slightly kyphotic in the thoracic spine.
-            var bodyWedge = v.isLumbar ? lordosis * Morphometry.bodyLordosisShare(v) / shareTotal : -2.5 * rad
+            var bodyWedge = v.region == .lumbar ? lordosis * Morphometry.bodyLordosisShare(v) / shareTotal : -2.5 * rad
             var h = dims.bodyHeightMM
             var tw = tan(bodyWedge / 2)
             var cTop = dims.endplateConcavityMM, cBot = dims.endplateConcavityMM
@@ -161,7 +161,7 @@ public struct SpineModel: Sendable {
                 1.5 * scale)
             if transitional { hm = 3 * scale }
             let dra = (ra + lowerDepth / 2) / 2, drx = (rx + lowerWidth / 2) / 2
-            var discWedge = v.isLumbar ? lordosis * Morphometry.discLordosisShare(v) / shareTotal : (v == .t10 ? -3 : -1.5) * rad
+            var discWedge = v.region == .lumbar ? lordosis * Morphometry.discLordosisShare(v) / shareTotal : (v == .t10 ? -3 : -1.5) * rad
             if transitional { discWedge *= 0.3 }
             // Keep at least 1.5 mm of posterior disc height (a very lordotic, collapsed disc cannot wedge more).
             let maxTan = (hm - 1.5 * scale) / (2 * dra)
@@ -174,9 +174,9 @@ public struct SpineModel: Sendable {
             let ud = up(thetaD), an = anterior(theta)
             let discCentre = (y: point.y + ud.y * hm / 2 + an.y * slipMM / 2, z: point.z + ud.z * hm / 2 + an.z * slipMM / 2)
             let discIndex = builtD.count
-            mats.append(Material(.nucleusPulposus, .disc, instance: level.verseLabel,
+            mats.append(Material(.nucleusPulposus, .intervertebralDisc, instance: UInt8(level.verseLabel),
                                  pdScale: 1 - 0.3 * variation.t2Darkening, t2Scale: 1 - 0.65 * variation.t2Darkening))
-            mats.append(Material(.annulusFibrosus, .disc, instance: level.verseLabel))
+            mats.append(Material(.annulusFibrosus, .intervertebralDisc, instance: UInt8(level.verseLabel)))
             _ = discIndex
             builtD.append(
                 DiscShape(
@@ -190,10 +190,10 @@ public struct SpineModel: Sendable {
             let ub = up(thetaB)
             let centre = (y: point.y + ub.y * h / 2, z: point.z + ub.z * h / 2)
             let acute = p.fractures.first(where: { $0.vertebra == v })?.acute ?? false
-            mats.append(Material(.marrow, .vertebralBody, instance: v.verseLabel, pdScale: acute ? 1.08 : 1,
+            mats.append(Material(.marrow, .vertebralBody, instance: UInt8(v.verseLabel), pdScale: acute ? 1.08 : 1,
                                  t1Scale: acute ? 1.7 : 1, t2Scale: acute ? 1.9 : 1, fatScale: acute ? 0.35 : 1))
-            mats.append(Material(.corticalBone, .vertebralBody, instance: v.verseLabel))
-            mats.append(Material(.posteriorBone, .posteriorElements, instance: v.verseLabel))
+            mats.append(Material(.corticalBone, .vertebralBody, instance: UInt8(v.verseLabel)))
+            mats.append(Material(.posteriorBone, .posteriorElements, instance: UInt8(v.verseLabel)))
             let m = UInt16(mats.count - 3)
             builtV.append(
                 VertebraShape(
@@ -238,7 +238,7 @@ public struct SpineModel: Sendable {
             let sacScale = rng.normal(mean: 1, sd: 0.05, clampedTo: 0.9, 1.1)
             addControl(v.frame, ra: v.ra, depth: v.dims.canalDepthMM, width: v.dims.canalWidthMM, sacScale: sacScale)
             let d = discs[i]
-            let below = i + 1 < vertebrae.count ? vertebrae[i + 1].dims : Morphometry.vertebra(.sacrum)
+            let below = i + 1 < vertebrae.count ? vertebrae[i + 1].dims : Morphometry.vertebra(.s1)
             discControl.append(controls.count)
             addControl(d.frame, ra: d.ra, depth: (v.dims.canalDepthMM + below.canalDepthMM * (i + 1 < vertebrae.count ? 1 : scale)) / 2,
                        width: (v.dims.canalWidthMM + below.canalWidthMM * (i + 1 < vertebrae.count ? 1 : scale)) / 2,

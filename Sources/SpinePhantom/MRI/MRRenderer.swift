@@ -197,7 +197,7 @@ public enum MRRenderer {
     }
 
     static func labelVolumes(_ model: SpineModel, _ g: ImageGeometry, _ centre: [UInt16]) -> (classes: Volume<UInt8>, instances: Volume<UInt8>) {
-        let cls = model.materials.map { $0.structureClass.rawValue }
+        let cls = model.materials.map { $0.structureClass?.labelValue ?? StructureClass.backgroundLabel }
         let ins = model.materials.map(\.instance)
         return (
             Volume(geometry: g, voxels: centre.map { cls[Int($0)] }), Volume(geometry: g, voxels: centre.map { ins[Int($0)] })

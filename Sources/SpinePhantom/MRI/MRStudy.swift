@@ -86,7 +86,9 @@ public struct MRStudy: Sendable {
             thoracicCount: parameters.anomaly.thoracicCount, lordosisDeg: model.round3(model.lordosisDeg),
             sacralSlopeDeg: model.round3(parameters.sacralSlopeDeg), bodyScale: parameters.bodyScale,
             vertebrae: anatomy.vertebrae, discs: anatomy.discs, series: [],
-            classes: Dictionary(uniqueKeysWithValues: StructureClass.allCases.map { (String($0.rawValue), $0.name) }),
+            classes: StructureClass.allCases.reduce(into: [String(StructureClass.backgroundLabel): "background"]) {
+                $0[String($1.labelValue)] = $1.displayName
+            },
             labelMaps: [:], parameters: parameters)
     }
 

@@ -6,6 +6,7 @@
 /// `centreWorldLPS + offset · anteriorAxisLPS` (offsets in `heightOffsetsMM`: anterior, middle,
 /// posterior), so it can be re-measured from the instance label map. The dural sac area is taken
 /// in the plane through `canalPointLPS` normal to `canalNormalLPS` (classes 4 and 5 together).
+/// Vertebrae are written by radiological name ("L4", "S1" for the sacrum), disc levels as "L4-L5".
 public struct PhantomTruth: Sendable, Codable {
     public static let currentSchemaVersion = 1
 

@@ -33,12 +33,12 @@ extension SpineModel {
             let offsets = [v.ra - 3, 0, -(v.ra - 3)]
             let h = offsets.map { a -> Double in
                 let p = f.body(a: a, u: 0)
-                return round3(runLength(label: v.vertebra.verseLabel, y: p.y, z: p.z, dy: f.uy, dz: f.uz))
+                return round3(runLength(label: UInt8(v.vertebra.verseLabel), y: p.y, z: p.z, dy: f.uy, dz: f.uz))
             }
             let fracture = parameters.fractures.first { $0.vertebra == v.vertebra }
             vt.append(
                 .init(
-                    name: v.vertebra, instanceLabel: v.vertebra.verseLabel,
+                    name: v.vertebra, instanceLabel: UInt8(v.vertebra.verseLabel),
                     centreWorldLPS: lps(worldLPS(body: SIMD3(0, f.cy, f.cz))).map(round3),
                     superiorAxisLPS: lps(worldDirection(body: SIMD3(0, f.uy, f.uz))),
                     anteriorAxisLPS: lps(worldDirection(body: SIMD3(0, -f.uz, f.uy))), heightOffsetsMM: offsets.map(round3),
@@ -52,7 +52,7 @@ extension SpineModel {
             let offsets = [d.ra - 4, 0, -(d.ra - 4)]
             let h = offsets.map { a -> Double in
                 let p = f.body(a: a, u: 0)
-                return round3(runLength(label: d.level.verseLabel, y: p.y, z: p.z, dy: f.uy, dz: f.uz))
+                return round3(runLength(label: UInt8(d.level.verseLabel), y: p.y, z: p.z, dy: f.uy, dz: f.uz))
             }
             let variation = parameters.disc(d.level)
             let k = discCanalIndex(i)
@@ -70,7 +70,7 @@ extension SpineModel {
             }()
             dt.append(
                 .init(
-                    level: d.level.description, upper: d.level.upper, lower: d.level.lower, instanceLabel: d.level.verseLabel,
+                    level: d.level.description, upper: d.level.upper, lower: d.level.lower, instanceLabel: UInt8(d.level.verseLabel),
                     centreWorldLPS: lps(worldLPS(body: SIMD3(0, f.cy, f.cz))).map(round3),
                     superiorAxisLPS: lps(worldDirection(body: SIMD3(0, f.uy, f.uz))),
                     anteriorAxisLPS: lps(worldDirection(body: SIMD3(0, -f.uz, f.uy))), heightOffsetsMM: offsets.map(round3),

@@ -1,7 +1,7 @@
 import Foundation
 
 /// An intervertebral disc level, named by the vertebrae above and below ("L4-L5", "L5-S1").
-public struct DiscLevel: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
+public struct DiscLevel: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The vertebra cranial to the disc.
     public var upper: Vertebra
     /// The vertebra caudal to the disc.

@@ -6,7 +6,8 @@ import Foundation
 /// enumeration anomaly: `standardSequence` (C1…L5, S1) leaves them out, and `anatomicalRank`
 /// places them between their neighbours (T12 < T13 < L1, L5 < L6 < S1).
 /// `s1` stands for the sacrum as a whole (VerSe/SPINEPS instance 26); its cranial endplate is S1's.
-public enum Vertebra: String, Sendable, Hashable, Codable, CaseIterable, Comparable, CustomStringConvertible {
+/// Raw values ("l5") are identifiers; JSON and text use `name` ("L5", see `Vertebra+Codable.swift`).
+public enum Vertebra: String, Sendable, Hashable, CaseIterable, Comparable, CustomStringConvertible {
     case c1, c2, c3, c4, c5, c6, c7
     case t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13
     case l1, l2, l3, l4, l5, l6

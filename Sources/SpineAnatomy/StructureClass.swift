@@ -1,6 +1,7 @@
 /// The 11 lumbar MRI structure classes of SpineKit's semantic label maps (after the MIDAS work).
 ///
-/// Raw values are the label values in a SpineKit semantic map; 0 is background.
+/// Raw values are the label values in a SpineKit semantic map; 0 is background, which is no case
+/// of its own (`StructureClass.backgroundLabel`; an optional class is nil there).
 public enum StructureClass: Int, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
     case vertebralBody = 1
     case posteriorElements = 2
@@ -34,6 +35,29 @@ public enum StructureClass: Int, Sendable, Hashable, Codable, CaseIterable, Cust
     }
 
     public var description: String { name }
+
+    /// Value of this class in a SpineKit semantic label map stored as `UInt8` (1–11).
+    public var labelValue: UInt8 { UInt8(rawValue) }
+
+    /// Value of background (no structure) in a SpineKit semantic label map.
+    public static let backgroundLabel: UInt8 = 0
+
+    /// Human-readable name for legends and truth files ("spinal canal (thecal sac/CSF)").
+    public var displayName: String {
+        switch self {
+        case .vertebralBody: "vertebral body"
+        case .posteriorElements: "posterior elements"
+        case .intervertebralDisc: "intervertebral disc"
+        case .spinalCanal: "spinal canal (thecal sac/CSF)"
+        case .caudaEquina: "cauda equina/nerve roots"
+        case .epiduralFat: "epidural fat"
+        case .sacrum: "sacrum"
+        case .paraspinalMuscle: "paraspinal muscle"
+        case .subcutaneousFat: "subcutaneous fat"
+        case .bloodVessels: "blood vessels"
+        case .otherSoftTissue: "other soft tissue"
+        }
+    }
 
     /// Parses the snake-case name (also with spaces or hyphens, any case).
     public init?(name: String) {

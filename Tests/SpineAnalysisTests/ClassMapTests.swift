@@ -2,49 +2,6 @@ import Foundation
 import Testing
 @testable import SpineAnalysis
 
-@Suite struct AnatomyTests {
-    @Test(arguments: [
-        (Vertebra.c1, 1), (.c7, 7), (.t1, 8), (.t12, 19), (.t13, 28), (.l1, 20), (.l5, 24), (.l6, 25), (.s1, 26),
-        (.coccyx, 27),
-    ])
-    func verseLabels(vertebra: Vertebra, label: Int) {
-        #expect(vertebra.verseLabel == label)
-        #expect(Vertebra(verseLabel: label) == vertebra)
-    }
-
-    @Test func orderAndVariants() {
-        #expect(Vertebra.t12 < .t13 && .t13 < .l1 && .l5 < .l6 && .l6 < .s1)
-        #expect(Vertebra.standardSequence.count == 25)
-        #expect(Vertebra.l5.nextCaudal == .s1)
-        #expect(Vertebra.t12.nextCaudal == .l1)
-        #expect(Vertebra.l6.nextCaudal == nil)
-        #expect(Vertebra.l5.offsetInStandardSequence(by: -4) == .l1)
-        #expect(Vertebra(name: "vertebrae_L3") == .l3)
-        #expect(Vertebra(name: "sacrum") == .s1)
-    }
-
-    @Test func discLevels() {
-        let l45 = DiscLevel(upper: .l4, lower: .l5)
-        #expect(l45.name == "L4-L5")
-        #expect(l45.verseLabel == 123)
-        #expect(DiscLevel(verseLabel: 123) == l45)
-        #expect(DiscLevel(verseLabel: 124)?.name == "L5-S1")
-        #expect(DiscLevel(verseLabel: 125)?.name == "L6-S1")
-        #expect(DiscLevel(verseLabel: 128)?.name == "T13-L1")
-        for text in ["L4-L5", "L4/L5", "L4/5", "l45", "L4-5"] { #expect(DiscLevel(name: text) == l45, "\(text)") }
-        for text in ["L5-S1", "L5/S1", "L5S1"] { #expect(DiscLevel(name: text)?.name == "L5-S1", "\(text)") }
-        #expect(DiscLevel(name: "T12-L1")?.name == "T12-L1")
-        #expect(DiscLevel(name: "L5-L4") == nil)
-        #expect(DiscLevel.lumbar.map(\.name) == ["T12-L1", "L1-L2", "L2-L3", "L3-L4", "L4-L5", "L5-S1"])
-    }
-
-    @Test func structureClasses() {
-        #expect(StructureClass.allCases.count == 11)
-        #expect(StructureClass.allCases.map(\.rawValue) == Array(1...11))
-        #expect(StructureClass(name: "Spinal Canal") == .spinalCanal)
-    }
-}
-
 @Suite struct ClassMapTests {
     @Test func presets() throws {
         #expect(ClassMap.spineKit.meaning(of: 3) == .structure(.intervertebralDisc))

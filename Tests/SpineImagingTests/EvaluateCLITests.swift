@@ -83,3 +83,21 @@ import Testing
         #expect(r.status == 4 && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
     }
 }
+
+/// `spine report-labels` as a user runs it.
+@Suite struct ReportLabelsCLITests {
+    @Test func reportToJSON() throws {
+        let dir = try CLITests.tempFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let p = try EvaluateCLITests.write("L4-5: Moderate central canal stenosis. No disc herniation.\nNo spondylolisthesis.\n", dir, "r.txt")
+        let r = try CLITests.run(["report-labels", p, "--out", dir + "/r.json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let level = try #require((doc["levels"] as? [[String: Any]])?.first)
+        #expect(level["level"] as? String == "L4-L5" && level["centralCanal"] as? String == "moderate")
+        #expect(level["foraminal"] == nil)
+        #expect(FileManager.default.fileExists(atPath: dir + "/r.json"))
+        let missing = try CLITests.run(["report-labels", dir + "/none.txt"])
+        #expect(missing.status == 3 && missing.stderr.split(separator: "\n").count == 1)
+    }
+}

@@ -48,6 +48,9 @@ import Testing
         Case(text: "Moderate central canal stenosis and mild right foraminal narrowing at L4-5.", level: "L4-L5", central: .moderate, foraminal: S(right: .mild)),
         Case(text: "At L4-5, a broad-based disc bulge and facet arthropathy cause moderate central canal stenosis and severe left and mild right foraminal narrowing.",
              level: "L4-L5", central: .moderate, foraminal: S(left: .severe, right: .mild), disc: [DiscLabel(kind: .bulge, present: true)]),
+        Case(text: "Mild spinal stenosis at L3-4, moderate at L4-5 and severe at L5-S1.", level: "L3-L4", central: .mild),
+        Case(text: "Mild spinal stenosis at L3-4, moderate at L4-5 and severe at L5-S1.", level: "L4-L5", central: .moderate),
+        Case(text: "Mild spinal stenosis at L3-4, moderate at L4-5 and severe at L5-S1.", level: "L5-S1", central: .severe),
         Case(text: "Multilevel mild foraminal stenosis from L3 to L5.", level: "L3-L4", foraminal: S(unspecifiedSide: .mild)),
         Case(text: "Multilevel mild foraminal stenosis from L3 to L5.", level: "L4-L5", foraminal: S(unspecifiedSide: .mild)),
         Case(text: "Mild to moderate bilateral subarticular recess narrowing at L4-5.", level: "L4-L5", subarticular: both(.moderate)),
@@ -118,6 +121,7 @@ import Testing
         #expect(ReportToken.tokens("3.5 mm") == [.number(3.5), .word("mm")])
         #expect(ReportToken.sentences("A at L4-5.\nB is 3.5 mm. C\n\nD") == ["A at L4-5", "B is 3.5 mm", "C", "D"])
         #expect(ReportMiner.labels(from: "").levels.isEmpty)
+        #expect(ReportMiner.labels(from: "No high-grade stenosis at L1-2.").levels.isEmpty)
         #expect(ReportMiner.labels(from: "Vertebral body heights are maintained.") == ReportLabels(levels: [], unassigned: nil))
     }
 }

@@ -14,6 +14,7 @@ import Foundation
 /// - Negation by no, not, without, "negative for", absent, nor, before the head within its clause (a
 ///   ";", ":" or "but" ends the scope; "no change" is not a negation), or "is not seen" after it; it
 ///   carries across "or" and commas to the next finding ("no disc bulge, protrusion or extrusion").
+///   "No severe/high-grade stenosis" only bounds the grade and gives no label.
 ///   A negated stenosis of no stated kind ("no significant stenosis") is none for all three kinds; an
 ///   unqualified positive one is central.
 /// - Levels: those after the finding up to the next finding, else those before it in the sentence, else
@@ -47,7 +48,10 @@ public enum ReportMiner {
                 } else {
                     for l in levels {
                         var entry = byLevel[l] ?? LevelLabels(level: l.name)
-                        m.apply(to: &entry)
+                        var mm = m
+                        if let s = m.severityAtLevel[l], !m.negated { mm.severity = s }
+                        mm.sides = mm.sides.map { ($0.0, m.severityAtLevel[l] == nil ? $0.1 : mm.severity) }
+                        mm.apply(to: &entry)
                         byLevel[l] = entry
                     }
                 }
@@ -112,6 +116,10 @@ public enum ReportMiner {
         var sides: [(ReportSide, ReportSeverity?)] = []
         var kinds: Set<StenosisKind> = []
         var levels: [DiscLevel] = []
+        /// Elliptical lists after the finding: "mild stenosis at L3-4, moderate at L4-5" → L4-L5 moderate.
+        var severityAtLevel: [DiscLevel: ReportSeverity] = [:]
+        /// Negated with a grade ("no severe stenosis"): says only that the grade is lower; not labelled.
+        var bounded = false
         var vertebrae: [Vertebra] = []
         var grade: Int?
         var distanceMM: Double?
@@ -244,6 +252,10 @@ public enum ReportMiner {
                 guard let w = tok.word, negations.contains(w) else { continue }
                 if w == "no", k + 1 < scope.count, let nx = scope[k + 1].word, ["change", "interval", "longer"].contains(nx) { continue }
                 m.negated = true
+                // "no high-grade / severe stenosis" bounds the grade without giving it: no label.
+                if k + 1 < scope.count, let nx = scope[k + 1].word, ["moderate", "severe", "high", "critical", "marked", "advanced"].contains(nx) {
+                    m.bounded = true
+                }
             }
             if post.prefix(4).contains(where: { $0 == .word("not") || $0 == .word("absent") }) { m.negated = true }
             // Severity and sides, in order.
@@ -302,6 +314,19 @@ public enum ReportMiner {
             let after = post.compactMap(\.levels).flatMap { $0 }
             let before = pre.compactMap(\.levels).flatMap { $0 }
             m.levels = unique(after.isEmpty ? before : after)
+            if !after.isEmpty {
+                // A severity word between level groups after the finding starts an elliptical item.
+                var sawLevel = false
+                var override: ReportSeverity?
+                for tok in post {
+                    if let l = tok.levels {
+                        sawLevel = true
+                        if let o = override { for d in l { m.severityAtLevel[d] = o } }
+                    } else if sawLevel, let w = tok.word, let s = severities[w], w != "high" {
+                        override = s
+                    }
+                }
+            }
             // Listhesis: grade, distance, "of L4" → L4-L5.
             if case .listhesis = m.head {
                 let all = pre + post
@@ -325,7 +350,7 @@ public enum ReportMiner {
             }
             mentions.append(m)
         }
-        return mentions
+        return mentions.filter { !$0.bounded }
     }
 
     static func isSeparator(_ t: ReportToken) -> Bool {

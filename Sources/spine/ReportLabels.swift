@@ -31,11 +31,17 @@ struct ReportLabelsCommand: ParsableCommand {
             if file == "-" {
                 data = FileHandle.standardInput.readDataToEndOfFile()
             } else {
-                guard FileManager.default.fileExists(atPath: file) else { throw ImagingError(.fileNotFound, "no such file", file: file) }
-                guard let d = FileManager.default.contents(atPath: file) else { throw ImagingError(.unreadable, "cannot read the file", file: file) }
+                guard FileManager.default.fileExists(atPath: file) else {
+                    throw ImagingError(.fileNotFound, "no such file", file: file)
+                }
+                guard let d = FileManager.default.contents(atPath: file) else {
+                    throw ImagingError(.unreadable, "cannot read the file", file: file)
+                }
                 data = d
             }
-            guard let text = String(data: data, encoding: .utf8) else { throw ImagingError(.malformed, "not UTF-8 text", file: file) }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw ImagingError(.malformed, "not UTF-8 text", file: file)
+            }
             let labels = ReportMiner.labels(from: text)
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -1,6 +1,7 @@
 import Foundation
 import SpineImaging
 import Testing
+
 @testable import SpineAnalysis
 
 /// Agreement with independent implementations (MedPy's surface-distance definitions on scipy, scikit-learn),
@@ -41,15 +42,23 @@ import Testing
         for c in e.segmentation {
             let (t, _) = try ImageReader.readVolume(path: Self.folder.appendingPathComponent(c.truth).path)
             let (p, _) = try ImageReader.readVolume(path: Self.folder.appendingPathComponent(c.prediction).path)
-            #expect(abs(t.geometry.spacing.x - c.spacingMM[0]) < 1e-6 && abs(t.geometry.spacing.z - c.spacingMM[2]) < 1e-6)
-            let s = try SegmentationEvaluation.evaluate(prediction: p.converted(to: Int32.self), truth: t.converted(to: Int32.self))
+            #expect(
+                abs(t.geometry.spacing.x - c.spacingMM[0]) < 1e-6 && abs(t.geometry.spacing.z - c.spacingMM[2]) < 1e-6)
+            let s = try SegmentationEvaluation.evaluate(
+                prediction: p.converted(to: Int32.self), truth: t.converted(to: Int32.self))
             #expect(s.map(\.label) == c.labels.map(\.label), "\(c.name)")
             for (got, want) in zip(s, c.labels) {
                 let what = "\(c.name) label \(want.label)"
-                #expect(got.truthVoxels == want.truthVoxels && got.predictionVoxels == want.predictionVoxels && got.intersectionVoxels == want.intersectionVoxels, "\(what)")
-                #expect(close(got.dice, want.dice, 1e-6), "\(what) dice \(String(describing: got.dice)) vs \(String(describing: want.dice))")
+                #expect(
+                    got.truthVoxels == want.truthVoxels && got.predictionVoxels == want.predictionVoxels
+                        && got.intersectionVoxels == want.intersectionVoxels, "\(what)")
+                #expect(
+                    close(got.dice, want.dice, 1e-6),
+                    "\(what) dice \(String(describing: got.dice)) vs \(String(describing: want.dice))")
                 #expect(close(got.iou, want.iou, 1e-6), "\(what) iou")
-                #expect(close(got.hausdorff95MM, want.hd95, 1e-3), "\(what) hd95 \(String(describing: got.hausdorff95MM)) vs \(String(describing: want.hd95))")
+                #expect(
+                    close(got.hausdorff95MM, want.hd95, 1e-3),
+                    "\(what) hd95 \(String(describing: got.hausdorff95MM)) vs \(String(describing: want.hd95))")
                 #expect(close(got.averageSymmetricSurfaceDistanceMM, want.assd, 1e-3), "\(what) assd")
                 #expect(close(got.hausdorffMM, want.hausdorff, 1e-3), "\(what) hausdorff")
             }
@@ -58,10 +67,21 @@ import Testing
 
     @Test func kappaAndConfusionAgreeWithScikitLearn() throws {
         let k = try Self.expected().kappa
-        #expect(abs(CohenKappa.kappa(truth: k.truth, prediction: k.prediction, categories: [0, 1, 2, 3])! - k.quadratic) < 1e-9)
-        #expect(abs(CohenKappa.kappa(truth: k.truth, prediction: k.prediction, categories: [0, 1, 2, 3], weighting: .linear)! - k.linear) < 1e-9)
-        #expect(abs(CohenKappa.kappa(truth: k.truth, prediction: k.prediction, categories: [0, 1, 2, 3], weighting: .unweighted)! - k.unweighted) < 1e-9)
-        #expect(ConfusionMatrix(truth: k.truth, prediction: k.prediction, categories: [0, 1, 2, 3]).counts == k.confusion)
+        #expect(
+            abs(CohenKappa.kappa(truth: k.truth, prediction: k.prediction, categories: [0, 1, 2, 3])! - k.quadratic)
+                < 1e-9)
+        #expect(
+            abs(
+                CohenKappa.kappa(
+                    truth: k.truth, prediction: k.prediction, categories: [0, 1, 2, 3], weighting: .linear)! - k.linear)
+                < 1e-9)
+        #expect(
+            abs(
+                CohenKappa.kappa(
+                    truth: k.truth, prediction: k.prediction, categories: [0, 1, 2, 3], weighting: .unweighted)!
+                    - k.unweighted) < 1e-9)
+        #expect(
+            ConfusionMatrix(truth: k.truth, prediction: k.prediction, categories: [0, 1, 2, 3]).counts == k.confusion)
     }
 
     @Test func aurocAgreesWithScikitLearn() throws {

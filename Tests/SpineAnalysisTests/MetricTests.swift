@@ -1,14 +1,19 @@
 import Foundation
 import SpineImaging
 import Testing
+
 @testable import SpineAnalysis
 
 @Suite struct SegmentationMetricTests {
     /// A label map with `label` inside the voxel box `lower ..< upper`.
-    static func box(_ size: SIMD3<Int>, spacing: SIMD3<Double> = .one, _ boxes: [(SIMD3<Int>, SIMD3<Int>, Int32)]) -> Volume<Int32> {
+    static func box(_ size: SIMD3<Int>, spacing: SIMD3<Double> = .one, _ boxes: [(SIMD3<Int>, SIMD3<Int>, Int32)])
+        -> Volume<Int32>
+    {
         var v = Volume<Int32>(geometry: ImageGeometry(size: size, spacing: spacing))
         for (lo, hi, label) in boxes {
-            for k in lo.z..<hi.z { for j in lo.y..<hi.y { for i in lo.x..<hi.x { v.voxels[v.geometry.linearIndex(i, j, k)] = label } } }
+            for k in lo.z..<hi.z {
+                for j in lo.y..<hi.y { for i in lo.x..<hi.x { v.voxels[v.geometry.linearIndex(i, j, k)] = label } }
+            }
         }
         return v
     }
@@ -35,13 +40,16 @@ import Testing
         let p = Self.box(SIMD3(20, 20, 20), [(SIMD3(5, 5, 5), SIMD3(15, 15, 15), 1)])
         let t = Self.box(SIMD3(20, 20, 20), [(SIMD3(3, 3, 3), SIMD3(17, 17, 17), 1)])
         let s = try SegmentationEvaluation.evaluate(prediction: p, truth: t)[0]
-        let counts: [(Double, Double)] = [(600, 4), (240, 5), (24, 6), (120, 8), (24, 9), (8, 12)]  // (voxels, distance²)
+        // (voxels, distance²)
+        let counts: [(Double, Double)] = [(600, 4), (240, 5), (24, 6), (120, 8), (24, 9), (8, 12)]
         let truthToPrediction = counts.map { $0.0 * $0.1.squareRoot() }.reduce(0, +) / 1016
         #expect(abs(s.averageSymmetricSurfaceDistanceMM! - (2 + truthToPrediction) / 2) < 1e-12)
         #expect(abs(s.hausdorffMM! - 12.0.squareRoot()) < 1e-12)
         // Pooled, sorted: 1088 × 2, 240 × √5, 24 × √6, 120 × √8 (ranks 1352…1471), …; rank 0.95 × 1503 = 1427.85 → √8.
         #expect(abs(s.hausdorff95MM! - 8.0.squareRoot()) < 1e-12)
-        let d = try #require(SurfaceDistance.distances(geometry: p.geometry, prediction: p.voxels.map { $0 == 1 }, truth: t.voxels.map { $0 == 1 }))
+        let d = try #require(
+            SurfaceDistance.distances(
+                geometry: p.geometry, prediction: p.voxels.map { $0 == 1 }, truth: t.voxels.map { $0 == 1 }))
         #expect(d.predictionToTruthMM.count == 488 && d.truthToPredictionMM.count == 1016)
         #expect(d.predictionToTruthMM.allSatisfy { $0 == 2 })
     }
@@ -67,14 +75,24 @@ import Testing
         let sa = SurfaceDistance.surface(size: g.size, mask: a), sb = SurfaceDistance.surface(size: g.size, mask: b)
         func mm(_ p: Int) -> SIMD3<Double> { SIMD3(Double(p % 11), Double((p / 11) % 9), Double(p / 99)) * g.spacing }
         func brute(_ from: [Bool], _ to: [Bool]) -> [Double] {
-            from.indices.filter { from[$0] }.map { p in to.indices.filter { to[$0] }.map { (mm(p) - mm($0)).length }.min()! }
+            from.indices.filter { from[$0] }.map { p in
+                to.indices.filter { to[$0] }.map { (mm(p) - mm($0)).length }.min()!
+            }
         }
         let ab = brute(sa, sb), ba = brute(sb, sa)
-        #expect(zip(d.predictionToTruthMM, ab).allSatisfy { abs($0 - $1) < 1e-9 } && d.predictionToTruthMM.count == ab.count)
-        #expect(zip(d.truthToPredictionMM, ba).allSatisfy { abs($0 - $1) < 1e-9 } && d.truthToPredictionMM.count == ba.count)
+        #expect(
+            zip(d.predictionToTruthMM, ab).allSatisfy { abs($0 - $1) < 1e-9 } && d.predictionToTruthMM.count == ab.count
+        )
+        #expect(
+            zip(d.truthToPredictionMM, ba).allSatisfy { abs($0 - $1) < 1e-9 } && d.truthToPredictionMM.count == ba.count
+        )
         // Surface: a voxel with a face neighbour outside (or at the grid edge).
-        #expect(SurfaceDistance.surface(size: SIMD3(3, 3, 3), mask: [Bool](repeating: true, count: 27)).filter { $0 }.count == 26)
-        #expect(SurfaceDistance.surface(size: SIMD3(3, 3, 1), mask: [Bool](repeating: true, count: 9)).filter { $0 }.count == 8)
+        #expect(
+            SurfaceDistance.surface(size: SIMD3(3, 3, 3), mask: [Bool](repeating: true, count: 27)).filter { $0 }.count
+                == 26)
+        #expect(
+            SurfaceDistance.surface(size: SIMD3(3, 3, 1), mask: [Bool](repeating: true, count: 9)).filter { $0 }.count
+                == 8)
     }
 
     @Test func perLabelWithEmptyAndMissingLabels() throws {
@@ -82,7 +100,9 @@ import Testing
         let p = Self.box(SIMD3(12, 12, 12), [(SIMD3(0, 0, 0), SIMD3(4, 4, 4), 1), (SIMD3(6, 6, 6), SIMD3(9, 9, 9), 3)])
         let s = try SegmentationEvaluation.evaluate(prediction: p, truth: t, labels: [1, 2, 3, 4], classMap: .spineKit)
         #expect(s.map(\.label) == [1, 2, 3, 4])
-        #expect(s[0].dice == 1 && s[0].hausdorff95MM == 0 && s[0].averageSymmetricSurfaceDistanceMM == 0 && s[0].name == "vertebral_body")
+        #expect(
+            s[0].dice == 1 && s[0].hausdorff95MM == 0 && s[0].averageSymmetricSurfaceDistanceMM == 0
+                && s[0].name == "vertebral_body")
         #expect(s[1].dice == 0 && s[1].hausdorff95MM == nil)  // missed
         #expect(s[2].dice == 0 && s[2].iou == 0)  // spurious
         #expect(s[3].dice == nil && s[3].iou == nil)  // in neither
@@ -114,7 +134,9 @@ import Testing
         // Two raters, 2 categories, 50 cases: 20 yes/yes, 5 yes/no, 10 no/yes, 15 no/no (Wikipedia, "Cohen's kappa"):
         // p_o = 0.7, p_e = 0.5 → κ = 0.4.
         let t = [Int](repeating: 1, count: 25) + [Int](repeating: 0, count: 25)
-        let p = [Int](repeating: 1, count: 20) + [Int](repeating: 0, count: 5) + [Int](repeating: 1, count: 10) + [Int](repeating: 0, count: 15)
+        let p =
+            [Int](repeating: 1, count: 20) + [Int](repeating: 0, count: 5) + [Int](repeating: 1, count: 10)
+            + [Int](repeating: 0, count: 15)
         #expect(abs(CohenKappa.kappa(truth: t, prediction: p, weighting: .unweighted)! - 0.4) < 1e-12)
         // With two categories every weighting is the same.
         #expect(abs(CohenKappa.kappa(truth: t, prediction: p)! - 0.4) < 1e-12)
@@ -144,9 +166,13 @@ import Testing
         #expect(r.auroc == auc && r.lower < auc && auc < r.upper)
         // Hanley–McNeil standard error for this table is 0.032: the 95% interval is about ±0.06.
         #expect(r.upper - r.lower > 0.08 && r.upper - r.lower < 0.16)
-        let again = try #require(ROCAnalysis.aurocWithBootstrap(scores: scores, labels: labels, resamples: 1000, seed: 1))
+        let again = try #require(
+            ROCAnalysis.aurocWithBootstrap(scores: scores, labels: labels, resamples: 1000, seed: 1))
         #expect(again == r)
-        #expect(ROCAnalysis.aurocOfSamples(positives: scores.indices.filter { labels[$0] }.map { scores[$0] }, negatives: scores.indices.filter { !labels[$0] }.map { scores[$0] }) == auc)
+        #expect(
+            ROCAnalysis.aurocOfSamples(
+                positives: scores.indices.filter { labels[$0] }.map { scores[$0] },
+                negatives: scores.indices.filter { !labels[$0] }.map { scores[$0] }) == auc)
     }
 
     @Test func aurocEdgeCases() {
@@ -158,7 +184,9 @@ import Testing
 }
 
 @Suite struct DetectionMetricTests {
-    static func b(_ x0: Double, _ y0: Double, _ x1: Double, _ y1: Double) -> Box2D { Box2D(xMin: x0, yMin: y0, xMax: x1, yMax: y1) }
+    static func b(_ x0: Double, _ y0: Double, _ x1: Double, _ y1: Double) -> Box2D {
+        Box2D(xMin: x0, yMin: y0, xMax: x1, yMax: y1)
+    }
 
     @Test func boxIoU() {
         #expect(Self.b(0, 0, 2, 1).iou(Self.b(0, 0, 1, 1)) == 0.5)
@@ -191,14 +219,22 @@ import Testing
         #expect(s.detectionsOfUnknownClasses == 1)
         // Perfect ranking → AP 1; below-threshold overlap → FP.
         #expect(AveragePrecision.interpolatedAP(isTruePositive: [true, true], truthCount: 2) == 1)
-        let low = AveragePrecision.evaluate(detections: [DetectedBox(image: "a", label: "body", box: Self.b(20, 20, 30, 40.1), score: 1)], truth: [truth[2]])
+        let low = AveragePrecision.evaluate(
+            detections: [DetectedBox(image: "a", label: "body", box: Self.b(20, 20, 30, 40.1), score: 1)],
+            truth: [truth[2]])
         #expect(low.classes[0].truePositives == 0)
     }
 
     @Test func matchingPrefersHighestIoU() {
         // One detection overlapping two true boxes goes to the better one; the next detection takes the other.
-        let truth = [TruthBox(image: "a", label: "x", box: Self.b(0, 0, 10, 10)), TruthBox(image: "a", label: "x", box: Self.b(2, 0, 12, 10))]
-        let det = [DetectedBox(image: "a", label: "x", box: Self.b(2, 0, 12, 10), score: 0.9), DetectedBox(image: "a", label: "x", box: Self.b(0, 0, 10, 10), score: 0.8)]
+        let truth = [
+            TruthBox(image: "a", label: "x", box: Self.b(0, 0, 10, 10)),
+            TruthBox(image: "a", label: "x", box: Self.b(2, 0, 12, 10)),
+        ]
+        let det = [
+            DetectedBox(image: "a", label: "x", box: Self.b(2, 0, 12, 10), score: 0.9),
+            DetectedBox(image: "a", label: "x", box: Self.b(0, 0, 10, 10), score: 0.8),
+        ]
         #expect(AveragePrecision.evaluate(detections: det, truth: truth).classes[0].averagePrecision == 1)
     }
 }
@@ -213,7 +249,8 @@ import Testing
         pred[22] = truth[22]! + SIMD3(25, 0, 0)  // 25 mm off, still nearest to itself: not identified
         pred[24] = nil  // missed
         pred[25] = SIMD3(0, 0, -30)  // L6 predicted, not in truth
-        let s = VertebraIdentification.evaluate(predictedCentroidsLPS: pred, truthCentroidsLPS: truth, names: { Vertebra(verseLabel: $0)?.name })
+        let s = VertebraIdentification.evaluate(
+            predictedCentroidsLPS: pred, truthCentroidsLPS: truth, names: { Vertebra(verseLabel: $0)?.name })
         #expect(s.truthCount == 5 && s.identifiedCount == 2)  // L1 and L4
         #expect(s.identificationRate == 0.4)
         #expect(abs(s.localisationErrorMM! - (5 + 16 + 25 + 0) / 4.0) < 1e-12)
@@ -225,7 +262,9 @@ import Testing
 
     @Test func fromInstanceMaps() throws {
         var t = Volume<Int32>(geometry: ImageGeometry(size: SIMD3(10, 10, 40), spacing: SIMD3(1, 1, 2)))
-        for k in 0..<40 { for j in 3..<7 { for i in 3..<7 { t.voxels[t.geometry.linearIndex(i, j, k)] = k < 20 ? 24 : 23 } } }
+        for k in 0..<40 {
+            for j in 3..<7 { for i in 3..<7 { t.voxels[t.geometry.linearIndex(i, j, k)] = k < 20 ? 24 : 23 } }
+        }
         let s = try VertebraIdentification.evaluate(prediction: t, truth: t, include: { $0 < 100 })
         #expect(s.identificationRate == 1 && s.localisationErrorMM == 0)
     }

@@ -65,19 +65,23 @@ public struct DetectionScores: Sendable, Hashable, Codable {
 /// 0, 0.01, …, 1 (the precision at the first rank whose recall reaches the point, 0 past the last
 /// recall); AP is their mean. No crowd regions, areas or per-image detection cap.
 public enum AveragePrecision {
-    public static func evaluate(detections: [DetectedBox], truth: [TruthBox], iouThreshold: Double = 0.5) -> DetectionScores {
+    public static func evaluate(detections: [DetectedBox], truth: [TruthBox], iouThreshold: Double = 0.5)
+        -> DetectionScores
+    {
         let classes = Set(truth.map(\.label)).sorted()
         var scores: [DetectionScores.ClassScore] = []
         for c in classes {
             let t = truth.filter { $0.label == c }
             let d = detections.filter { $0.label == c }
             let (ap, tp) = classAP(detections: d, truth: t, iouThreshold: iouThreshold)
-            scores.append(.init(label: c, averagePrecision: ap, truthCount: t.count, detectionCount: d.count, truePositives: tp))
+            scores.append(
+                .init(label: c, averagePrecision: ap, truthCount: t.count, detectionCount: d.count, truePositives: tp))
         }
         let known = Set(classes)
         return DetectionScores(
             iouThreshold: iouThreshold, classes: scores,
-            meanAveragePrecision: scores.isEmpty ? nil : scores.map(\.averagePrecision).reduce(0, +) / Double(scores.count),
+            meanAveragePrecision: scores.isEmpty
+                ? nil : scores.map(\.averagePrecision).reduce(0, +) / Double(scores.count),
             detectionsOfUnknownClasses: detections.filter { !known.contains($0.label) }.count)
     }
 

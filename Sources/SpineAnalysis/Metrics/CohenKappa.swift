@@ -13,7 +13,9 @@ public enum CohenKappa {
     /// (e.g. both raters always give the same single category).
     ///
     /// - Parameter categories: the ordered categories (weights use their positions); default: the sorted union.
-    public static func kappa(truth: [Int], prediction: [Int], categories: [Int]? = nil, weighting: Weighting = .quadratic) -> Double? {
+    public static func kappa(
+        truth: [Int], prediction: [Int], categories: [Int]? = nil, weighting: Weighting = .quadratic
+    ) -> Double? {
         kappa(ConfusionMatrix(truth: truth, prediction: prediction, categories: categories), weighting: weighting)
     }
 

@@ -18,7 +18,9 @@ public struct ConfusionMatrix: Sendable, Hashable, Codable {
         let index = Dictionary(uniqueKeysWithValues: cats.enumerated().map { ($1, $0) })
         var m = [[Int]](repeating: [Int](repeating: 0, count: cats.count), count: cats.count)
         for (t, p) in zip(truth, prediction) {
-            guard let a = index[t], let b = index[p] else { preconditionFailure("value \(t) or \(p) not among the categories") }
+            guard let a = index[t], let b = index[p] else {
+                preconditionFailure("value \(t) or \(p) not among the categories")
+            }
             m[a][b] += 1
         }
         self.categories = cats
@@ -51,10 +53,13 @@ public struct ConfusionMatrix: Sendable, Hashable, Codable {
 
     /// The matrix as text: a header row of predicted categories, one row per true category.
     public var table: String {
-        let width = max(6, (counts.joined().map { String($0).count } + categories.map { String($0).count + 2 }).max() ?? 6)
+        let width = max(
+            6, (counts.joined().map { String($0).count } + categories.map { String($0).count + 2 }).max() ?? 6)
         func pad(_ s: String) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
         var lines = [pad("t\\p") + categories.map { pad(String($0)) }.joined()]
-        for (r, c) in categories.enumerated() { lines.append(pad(String(c)) + counts[r].map { pad(String($0)) }.joined()) }
+        for (r, c) in categories.enumerated() {
+            lines.append(pad(String(c)) + counts[r].map { pad(String($0)) }.joined())
+        }
         return lines.joined(separator: "\n")
     }
 }

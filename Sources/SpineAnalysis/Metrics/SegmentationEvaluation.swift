@@ -43,7 +43,9 @@ public enum SegmentationEvaluation {
         surfaceDistances: Bool = true
     ) throws -> [LabelScores] {
         if let why = prediction.geometry.gridMismatch(with: truth.geometry) {
-            throw ImagingError(.invalidArgument, "prediction and truth grids differ (\(why)); resample the prediction onto the truth grid first")
+            throw ImagingError(
+                .invalidArgument,
+                "prediction and truth grids differ (\(why)); resample the prediction onto the truth grid first")
         }
         let g = truth.geometry
         let s = g.size
@@ -52,26 +54,30 @@ public enum SegmentationEvaluation {
         prediction.voxels.withUnsafeBufferPointer { pv in
             truth.voxels.withUnsafeBufferPointer { tv in
                 var p = 0
-                for k in 0..<s.z { for j in 0..<s.y { for i in 0..<s.x {
-                    let a = pv[p], b = tv[p]
-                    p += 1
-                    if a == 0 && b == 0 { continue }
-                    let ijk = SIMD3(i, j, k)
-                    if a != 0 {
-                        countP[a, default: 0] += 1
-                        lo[a] = pointwiseMin(lo[a] ?? ijk, ijk)
-                        hi[a] = pointwiseMax(hi[a] ?? ijk, ijk)
-                    }
-                    if b != 0 {
-                        countT[b, default: 0] += 1
-                        if b != a {
-                            lo[b] = pointwiseMin(lo[b] ?? ijk, ijk)
-                            hi[b] = pointwiseMax(hi[b] ?? ijk, ijk)
-                        } else {
-                            countI[a, default: 0] += 1
+                for k in 0..<s.z {
+                    for j in 0..<s.y {
+                        for i in 0..<s.x {
+                            let a = pv[p], b = tv[p]
+                            p += 1
+                            if a == 0 && b == 0 { continue }
+                            let ijk = SIMD3(i, j, k)
+                            if a != 0 {
+                                countP[a, default: 0] += 1
+                                lo[a] = pointwiseMin(lo[a] ?? ijk, ijk)
+                                hi[a] = pointwiseMax(hi[a] ?? ijk, ijk)
+                            }
+                            if b != 0 {
+                                countT[b, default: 0] += 1
+                                if b != a {
+                                    lo[b] = pointwiseMin(lo[b] ?? ijk, ijk)
+                                    hi[b] = pointwiseMax(hi[b] ?? ijk, ijk)
+                                } else {
+                                    countI[a, default: 0] += 1
+                                }
+                            }
                         }
                     }
-                } } }
+                }
             }
         }
         let wanted = labels ?? Set(countP.keys).union(countT.keys).map(Int.init).sorted()
@@ -82,7 +88,8 @@ public enum SegmentationEvaluation {
             let np = countP[l] ?? 0, nt = countT[l] ?? 0, ni = countI[l] ?? 0
             var r = LabelScores(
                 label: label, name: classMap?.meaning(of: label)?.description, truthVoxels: nt, predictionVoxels: np,
-                intersectionVoxels: ni, truthVolumeMM3: Double(nt) * voxelMM3, predictionVolumeMM3: Double(np) * voxelMM3)
+                intersectionVoxels: ni, truthVolumeMM3: Double(nt) * voxelMM3,
+                predictionVolumeMM3: Double(np) * voxelMM3)
             if np + nt > 0 {
                 r.dice = 2 * Double(ni) / Double(np + nt)
                 r.iou = Double(ni) / Double(np + nt - ni)
@@ -90,7 +97,11 @@ public enum SegmentationEvaluation {
             if surfaceDistances, np > 0, nt > 0, let a = lo[l], let b = hi[l] {
                 let d = prediction.voxels.withUnsafeBufferPointer { pv in
                     truth.voxels.withUnsafeBufferPointer { tv in
-                        SurfaceDistance.distances(geometry: g, box: VoxelBox(lower: a, upper: b &+ 1)) { pv[$0] == l } truth: { tv[$0] == l }
+                        SurfaceDistance.distances(geometry: g, box: VoxelBox(lower: a, upper: b &+ 1)) {
+                            pv[$0] == l
+                        } truth: {
+                            tv[$0] == l
+                        }
                     }
                 }
                 if let d {

@@ -63,7 +63,9 @@ public enum SurfaceDistance {
                     var edge = false
                     if !ignoreAxis[0] { edge = i == 0 || i == nx - 1 || !mask[p - 1] || !mask[p + 1] }
                     if !edge, !ignoreAxis[1] { edge = j == 0 || j == ny - 1 || !mask[p - nx] || !mask[p + nx] }
-                    if !edge, !ignoreAxis[2] { edge = k == 0 || k == nz - 1 || !mask[p - nx * ny] || !mask[p + nx * ny] }
+                    if !edge, !ignoreAxis[2] {
+                        edge = k == 0 || k == nz - 1 || !mask[p - nx * ny] || !mask[p + nx * ny]
+                    }
                     out[p] = edge
                 }
             }
@@ -83,16 +85,24 @@ public enum SurfaceDistance {
         let s = geometry.size
         var lo = SIMD3<Int>(repeating: .max), hi = SIMD3<Int>(repeating: .min)
         var p = 0
-        for k in 0..<s.z { for j in 0..<s.y { for i in 0..<s.x {
-            if prediction[p] || truth[p] {
-                let ijk = SIMD3(i, j, k)
-                lo = pointwiseMin(lo, ijk)
-                hi = pointwiseMax(hi, ijk)
+        for k in 0..<s.z {
+            for j in 0..<s.y {
+                for i in 0..<s.x {
+                    if prediction[p] || truth[p] {
+                        let ijk = SIMD3(i, j, k)
+                        lo = pointwiseMin(lo, ijk)
+                        hi = pointwiseMax(hi, ijk)
+                    }
+                    p += 1
+                }
             }
-            p += 1
-        } } }
+        }
         guard hi.x >= 0 else { return nil }
-        return distances(geometry: geometry, box: VoxelBox(lower: lo, upper: hi &+ 1)) { prediction[$0] } truth: { truth[$0] }
+        return distances(geometry: geometry, box: VoxelBox(lower: lo, upper: hi &+ 1)) {
+            prediction[$0]
+        } truth: {
+            truth[$0]
+        }
     }
 
     /// Surface distances inside `box`, which must hold every voxel of both masks; nil when either is empty.
@@ -106,16 +116,18 @@ public enum SurfaceDistance {
         var a = [Bool](repeating: false, count: n), b = [Bool](repeating: false, count: n)
         var q = 0
         var anyA = false, anyB = false
-        for k in box.lower.z..<box.upper.z { for j in box.lower.y..<box.upper.y {
-            let row = full.x * (j + full.y * k)
-            for i in box.lower.x..<box.upper.x {
-                a[q] = prediction(row + i)
-                b[q] = truth(row + i)
-                anyA = anyA || a[q]
-                anyB = anyB || b[q]
-                q += 1
+        for k in box.lower.z..<box.upper.z {
+            for j in box.lower.y..<box.upper.y {
+                let row = full.x * (j + full.y * k)
+                for i in box.lower.x..<box.upper.x {
+                    a[q] = prediction(row + i)
+                    b[q] = truth(row + i)
+                    anyA = anyA || a[q]
+                    anyB = anyB || b[q]
+                    q += 1
+                }
             }
-        } }
+        }
         guard anyA, anyB else { return nil }
         // Outside the box is background (the box holds both masks), so the box's edges act as the grid's.
         let ignore = [full.x == 1, full.y == 1, full.z == 1]

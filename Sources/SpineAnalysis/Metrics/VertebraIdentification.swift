@@ -33,14 +33,16 @@ public struct IdentificationScores: Sendable, Hashable, Codable {
 /// mean centroid distance over the vertebrae in both the prediction and the truth.
 public enum VertebraIdentification {
     public static func evaluate(
-        predictedCentroidsLPS: [Int: SIMD3<Double>], truthCentroidsLPS: [Int: SIMD3<Double>], maxDistanceMM: Double = 20,
+        predictedCentroidsLPS: [Int: SIMD3<Double>], truthCentroidsLPS: [Int: SIMD3<Double>],
+        maxDistanceMM: Double = 20,
         names: ((Int) -> String?)? = nil
     ) -> IdentificationScores {
         var entries: [IdentificationScores.Entry] = []
         var distances: [Double] = []
         for label in truthCentroidsLPS.keys.sorted() {
             let t = truthCentroidsLPS[label]!
-            var e = IdentificationScores.Entry(label: label, name: names?(label), distanceMM: nil, identified: false, nearestTruthLabel: nil)
+            var e = IdentificationScores.Entry(
+                label: label, name: names?(label), distanceMM: nil, identified: false, nearestTruthLabel: nil)
             if let p = predictedCentroidsLPS[label] {
                 let d = (p - t).length
                 e.distanceMM = d
@@ -85,7 +87,8 @@ public enum VertebraIdentification {
             return out
         }
         return evaluate(
-            predictedCentroidsLPS: centroids(prediction), truthCentroidsLPS: centroids(truth), maxDistanceMM: maxDistanceMM,
+            predictedCentroidsLPS: centroids(prediction), truthCentroidsLPS: centroids(truth),
+            maxDistanceMM: maxDistanceMM,
             names: names)
     }
 }

@@ -28,7 +28,9 @@ public struct SidedSeverity: Sendable, Hashable, Codable {
 
     /// The worse of the two statements, side by side.
     func merged(with o: SidedSeverity) -> SidedSeverity {
-        SidedSeverity(left: worse(left, o.left), right: worse(right, o.right), unspecifiedSide: worse(unspecifiedSide, o.unspecifiedSide))
+        SidedSeverity(
+            left: worse(left, o.left), right: worse(right, o.right),
+            unspecifiedSide: worse(unspecifiedSide, o.unspecifiedSide))
     }
 }
 
@@ -71,7 +73,9 @@ public struct LevelLabels: Sendable, Hashable, Codable {
 
     public init(level: String?) { self.level = level }
 
-    public var isEmpty: Bool { centralCanal == nil && foraminal == nil && subarticular == nil && listhesis == nil && disc.isEmpty }
+    public var isEmpty: Bool {
+        centralCanal == nil && foraminal == nil && subarticular == nil && listhesis == nil && disc.isEmpty
+    }
 
     enum CodingKeys: String, CodingKey { case level, centralCanal, foraminal, subarticular, listhesis, disc }
 

@@ -29,7 +29,9 @@ public enum ReportMiner {
         var carried: [DiscLevel] = []
         for sentence in ReportToken.sentences(text) {
             let tokens = ReportToken.tokens(sentence)
-            if let w = tokens.first?.word, sectionWords.contains(w), tokens.count > 1, tokens[1] == .punct(":") { carried = [] }
+            if let w = tokens.first?.word, sectionWords.contains(w), tokens.count > 1, tokens[1] == .punct(":") {
+                carried = []
+            }
             let mentions = findMentions(tokens)
             // Levels: own, then the nearest mention before, then after, then carried over.
             var resolved = mentions.map(\.levels)
@@ -77,7 +79,8 @@ public enum ReportMiner {
 
     static let heads: [String: Head] = {
         var h: [String: Head] = [:]
-        for w in ["stenosis", "stenoses", "stenotic", "narrowing", "narrowed", "narrows", "encroachment", "compromise"] { h[w] = .stenosis }
+        for w in ["stenosis", "stenoses", "stenotic", "narrowing", "narrowed", "narrows", "encroachment", "compromise"]
+        { h[w] = .stenosis }
         for w in ["patent", "capacious"] { h[w] = .patent }
         h["unremarkable"] = .unremarkable
         for w in ["bulge", "bulges", "bulging"] { h[w] = .disc(.bulge) }
@@ -92,18 +95,29 @@ public enum ReportMiner {
     }()
 
     static let severities: [String: ReportSeverity] = [
-        "minimal": .mild, "minimally": .mild, "minor": .mild, "mild": .mild, "mildly": .mild, "slight": .mild, "slightly": .mild,
+        "minimal": .mild, "minimally": .mild, "minor": .mild, "mild": .mild, "mildly": .mild, "slight": .mild,
+        "slightly": .mild,
         "small": .mild, "trace": .mild, "moderate": .moderate, "moderately": .moderate, "significant": .moderate,
-        "severe": .severe, "severely": .severe, "marked": .severe, "markedly": .severe, "critical": .severe, "high": .severe,
+        "severe": .severe, "severely": .severe, "marked": .severe, "markedly": .severe, "critical": .severe,
+        "high": .severe,
         "advanced": .severe,
     ]
-    static let negations: Set<String> = ["no", "not", "without", "negative", "absent", "absence", "nor", "neither", "free"]
+    static let negations: Set<String> = [
+        "no", "not", "without", "negative", "absent", "absence", "nor", "neither", "free",
+    ]
     static let separatorWords: Set<String> = [
-        "and", "or", "nor", "but", "with", "without", "which", "causing", "causes", "cause", "resulting", "results", "producing",
+        "and", "or", "nor", "but", "with", "without", "which", "causing", "causes", "cause", "resulting", "results",
+        "producing",
         "produces", "contributing", "contributes", "also", "however", "while", "whereas", "plus", "there",
     ]
-    static let sideWords: Set<String> = ["left", "right", "bilateral", "bilaterally", "both", "greater", "than", "more", "worse", "on", "the", "side", "sides", "slightly"]
-    static let sectionWords: Set<String> = ["impression", "impressions", "conclusion", "conclusions", "findings", "summary", "comparison", "technique", "history", "indication"]
+    static let sideWords: Set<String> = [
+        "left", "right", "bilateral", "bilaterally", "both", "greater", "than", "more", "worse", "on", "the", "side",
+        "sides", "slightly",
+    ]
+    static let sectionWords: Set<String> = [
+        "impression", "impressions", "conclusion", "conclusions", "findings", "summary", "comparison", "technique",
+        "history", "indication",
+    ]
     static let romanGrades: [String: Int] = ["i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5]
 
     enum StenosisKind: Hashable { case central, foraminal, subarticular }
@@ -134,8 +148,10 @@ public enum ReportMiner {
                 for k in kinds {
                     switch k {
                     case .central: e.centralCanal = worse(e.centralCanal, sev)
-                    case .foraminal: e.foraminal = (e.foraminal ?? SidedSeverity()).merged(with: sided(sev, isNone: isNone))
-                    case .subarticular: e.subarticular = (e.subarticular ?? SidedSeverity()).merged(with: sided(sev, isNone: isNone))
+                    case .foraminal:
+                        e.foraminal = (e.foraminal ?? SidedSeverity()).merged(with: sided(sev, isNone: isNone))
+                    case .subarticular:
+                        e.subarticular = (e.subarticular ?? SidedSeverity()).merged(with: sided(sev, isNone: isNone))
                     }
                 }
             case .disc(let kind):
@@ -147,7 +163,9 @@ public enum ReportMiner {
                 let new = DiscLabel(kind: kind, present: !negated, side: negated ? nil : side)
                 if let n = e.disc.firstIndex(where: { $0.kind == kind }) {
                     var old = e.disc[n]
-                    if new.present && !old.present { old = new } else if new.present, let s = new.side, old.side != s {
+                    if new.present && !old.present {
+                        old = new
+                    } else if new.present, let s = new.side, old.side != s {
                         old.side = old.side == nil ? s : .bilateral
                     }
                     e.disc[n] = old
@@ -171,7 +189,9 @@ public enum ReportMiner {
 
         /// The per-side form of a lateral statement.
         func sided(_ sev: ReportSeverity, isNone: Bool) -> SidedSeverity {
-            if sides.isEmpty { return isNone ? SidedSeverity(left: .absent, right: .absent) : SidedSeverity(unspecifiedSide: sev) }
+            if sides.isEmpty {
+                return isNone ? SidedSeverity(left: .absent, right: .absent) : SidedSeverity(unspecifiedSide: sev)
+            }
             var s = SidedSeverity()
             for (side, own) in sides {
                 let v = isNone ? ReportSeverity.absent : (own ?? sev)
@@ -235,14 +255,20 @@ public enum ReportMiner {
             let post = postStart[n] <= splits[n] ? Array(t[postStart[n]..<splits[n]]) : []
             var m = Mention(head: heads[t[h].word!]!)
             // Scope in the pre-span: after the last strong break.
-            let scopeStart = pre.lastIndex { $0 == .punct(";") || $0 == .punct(":") || $0 == .word("but") || $0 == .word("however") }.map { $0 + 1 } ?? 0
+            let scopeStart =
+                pre.lastIndex { $0 == .punct(";") || $0 == .punct(":") || $0 == .word("but") || $0 == .word("however") }
+                .map { $0 + 1 } ?? 0
             let scope = Array(pre[scopeStart...])
             // "of the left neural foramen", "involving the lateral recesses".
             var ofPhrase: [ReportToken] = []
             if let w = post.first?.word, ["of", "involving", "within", "in"].contains(w) {
                 for tok in post {
                     if tok.levels != nil || tok == .punct(";") || tok == .punct(":") { break }
-                    if let w = tok.word, ["at", "with", "but", "which", "due", "secondary", "from", "causing", "resulting"].contains(w) { break }
+                    if let w = tok.word,
+                        ["at", "with", "but", "which", "due", "secondary", "from", "causing", "resulting"].contains(w)
+                    {
+                        break
+                    }
                     ofPhrase.append(tok)
                 }
             }
@@ -250,10 +276,16 @@ public enum ReportMiner {
             // Negation.
             for (k, tok) in scope.enumerated() {
                 guard let w = tok.word, negations.contains(w) else { continue }
-                if w == "no", k + 1 < scope.count, let nx = scope[k + 1].word, ["change", "interval", "longer"].contains(nx) { continue }
+                if w == "no", k + 1 < scope.count, let nx = scope[k + 1].word,
+                    ["change", "interval", "longer"].contains(nx)
+                {
+                    continue
+                }
                 m.negated = true
                 // "no high-grade / severe stenosis" bounds the grade without giving it: no label.
-                if k + 1 < scope.count, let nx = scope[k + 1].word, ["moderate", "severe", "high", "critical", "marked", "advanced"].contains(nx) {
+                if k + 1 < scope.count, let nx = scope[k + 1].word,
+                    ["moderate", "severe", "high", "critical", "marked", "advanced"].contains(nx)
+                {
                     m.bounded = true
                 }
             }
@@ -292,8 +324,12 @@ public enum ReportMiner {
                         m.sides.append((w == "left" ? .left : .right, nil))
                     }
                 }
-                if m.severity == nil, ["is", "are", "was", "were", "appears", "appear", "remains", "remain"].contains(w) {
-                    for tok in post[(k + 1)..<min(post.count, k + 3)] { if let v = tok.word, let s = severities[v] { m.severity = worse(m.severity, s) } }
+                if m.severity == nil,
+                    ["is", "are", "was", "were", "appears", "appear", "remains", "remain"].contains(w)
+                {
+                    for tok in post[(k + 1)..<min(post.count, k + 3)] {
+                        if let v = tok.word, let s = severities[v] { m.severity = worse(m.severity, s) }
+                    }
                 }
             }
             // Sides without a severity before them take the statement's.
@@ -303,10 +339,13 @@ public enum ReportMiner {
                 guard let w = tok.word else { continue }
                 switch w {
                 case "central", "canal", "thecal", "spinal", "dural": m.kinds.insert(.central)
-                case "foraminal", "foramen", "foramina", "foraminae", "neuroforaminal", "neuroforamen", "neuroforamina", "neuroforamens":
+                case "foraminal", "foramen", "foramina", "foraminae", "neuroforaminal", "neuroforamen", "neuroforamina",
+                    "neuroforamens":
                     m.kinds.insert(.foraminal)
                 case "subarticular", "recess", "recesses": m.kinds.insert(.subarticular)
-                case "lateral" where k + 1 < described.count && ["recess", "recesses"].contains(described[k + 1].word ?? ""): m.kinds.insert(.subarticular)
+                case "lateral"
+                where k + 1 < described.count && ["recess", "recesses"].contains(described[k + 1].word ?? ""):
+                    m.kinds.insert(.subarticular)
                 default: break
                 }
             }
@@ -338,7 +377,8 @@ public enum ReportMiner {
                     if case .number(let d) = tok, k + 1 < all.count, all[k + 1] == .word("mm") { m.distanceMM = d }
                 }
                 if m.levels.isEmpty {
-                    let v = post.compactMap { if case .vertebra(let v) = $0 { v } else { nil } }.first
+                    let v =
+                        post.compactMap { if case .vertebra(let v) = $0 { v } else { nil } }.first
                         ?? pre.compactMap { if case .vertebra(let v) = $0 { v } else { nil } }.last
                     if let v, let d = DiscLevel(below: v) { m.levels = [d] }
                 }

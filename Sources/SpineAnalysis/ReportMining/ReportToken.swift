@@ -56,7 +56,8 @@ enum ReportToken: Hashable {
     /// Tokens of one sentence (lower-cased). Levels: "L4-5", "L4-L5", "L4/L5", "L4 - 5", "L5-S1", "L5S1", "T12-L1",
     /// ranges "L3 to L5", "L3 through L5", "L3-4 through L5-S1" (expanded to each disc), and "L4 on L5".
     static func tokens(_ sentence: String) -> [ReportToken] {
-        let c = Array(sentence.lowercased().replacingOccurrences(of: "–", with: "-").replacingOccurrences(of: "—", with: "-"))
+        let c = Array(
+            sentence.lowercased().replacingOccurrences(of: "–", with: "-").replacingOccurrences(of: "—", with: "-"))
         var out: [ReportToken] = []
         var i = 0
         func isDigit(_ k: Int) -> Bool { k < c.count && c[k].isASCII && c[k].isNumber }
@@ -72,7 +73,9 @@ enum ReportToken: Hashable {
             let ch = c[i]
             if "ctls".contains(ch), !isLetter(i - 1), let (n1, j) = digits(i + 1), let v1 = vertebra(ch, n1) {
                 // Compact "l5s1", "t12l1".
-                if j < c.count, "ctls".contains(c[j]), let (n2, k) = digits(j + 1), !isLetter(k), let v2 = vertebra(c[j], n2), v1 < v2 {
+                if j < c.count, "ctls".contains(c[j]), let (n2, k) = digits(j + 1), !isLetter(k),
+                    let v2 = vertebra(c[j], n2), v1 < v2
+                {
                     out.append(.levels(range(v1, v2)))
                     i = k
                     continue
@@ -133,7 +136,9 @@ enum ReportToken: Hashable {
 
     /// The disc levels from vertebra `a` down to vertebra `b`: one level when adjacent, else each standard level between.
     static func range(_ a: Vertebra, _ b: Vertebra) -> [DiscLevel] {
-        if b == a.nextCaudal || a.isEnumerationVariant || b.isEnumerationVariant || b == .coccyx { return [DiscLevel(upper: a, lower: b)] }
+        if b == a.nextCaudal || a.isEnumerationVariant || b.isEnumerationVariant || b == .coccyx {
+            return [DiscLevel(upper: a, lower: b)]
+        }
         var out: [DiscLevel] = []
         var v = a
         while v < b, let n = v.nextCaudal {
@@ -156,7 +161,9 @@ enum ReportToken: Hashable {
                     i += 3
                     continue
                 }
-                if case .vertebra(let a) = t[i], case .vertebra(let b) = t[i + 2], ["on", "upon", "over"].contains(w), a < b {
+                if case .vertebra(let a) = t[i], case .vertebra(let b) = t[i + 2], ["on", "upon", "over"].contains(w),
+                    a < b
+                {
                     out.append(.levels([DiscLevel(upper: a, lower: b)]))
                     i += 3
                     continue

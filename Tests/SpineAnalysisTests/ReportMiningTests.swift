@@ -26,6 +26,10 @@ import Testing
         Case(text: "Moderate spinal canal stenosis at L4/L5.", level: "L4-L5", central: .moderate),
         Case(text: "At the L4-L5 level there is severe central stenosis.", level: "L4-L5", central: .severe),
         Case(text: "Severe canal narrowing at L5-S1.", level: "L5-S1", central: .severe),
+        Case(text: "Moderate left foraminal stenosis at L4-L5 level.", level: "L4-L5", foraminal: S(left: .moderate)),
+        Case(
+            text: "L4/5: small right subarticular disc protrusion narrowing the right lateral recess.", level: "L4-L5",
+            subarticular: S(right: .present), disc: [DiscLabel(kind: .protrusion, present: true, side: .right)]),
         Case(text: "L3-4: Mild disc bulge.", level: "L3-L4", disc: [DiscLabel(kind: .bulge, present: true)]),
         Case(text: "There is mild stenosis at L4 - L5.", level: "L4-L5", central: .mild),
         Case(

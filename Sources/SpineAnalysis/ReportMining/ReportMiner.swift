@@ -208,8 +208,12 @@ public enum ReportMiner {
         var headIndex: [Int] = []
         for (n, tok) in t.enumerated() {
             guard let w = tok.word, heads[w] != nil else { continue }
-            // "narrowed"/"compromise" as part of a longer phrase are still heads; skip a head right after another head.
-            if let last = headIndex.last, last == n - 1 { continue }
+            // Two stenosis words in a row ("stenosis/narrowing") are one finding.
+            if let last = headIndex.last, last == n - 1, case .stenosis = heads[t[last].word!]!,
+                case .stenosis = heads[w]!
+            {
+                continue
+            }
             headIndex.append(n)
         }
         // "L1-2: Normal." (a short level statement with no other finding).
@@ -226,7 +230,10 @@ public enum ReportMiner {
             var j = k
             if j < t.count, t[j] == .punct(",") { j += 1 }
             var sawSide = false
-            while j < t.count, let w = t[j].word, sideWords.contains(w) {
+            // The phrase must open with a side (or "on the left"), not with "the" of an object ("narrowing the right recess").
+            let opens =
+                j < t.count && ["left", "right", "bilateral", "bilaterally", "both", "on"].contains(t[j].word ?? "")
+            while opens, j < t.count, let w = t[j].word, sideWords.contains(w) {
                 if ["left", "right", "bilateral", "bilaterally", "both"].contains(w) { sawSide = true }
                 j += 1
             }
@@ -259,9 +266,9 @@ public enum ReportMiner {
                 pre.lastIndex { $0 == .punct(";") || $0 == .punct(":") || $0 == .word("but") || $0 == .word("however") }
                 .map { $0 + 1 } ?? 0
             let scope = Array(pre[scopeStart...])
-            // "of the left neural foramen", "involving the lateral recesses".
+            // "of the left neural foramen", "involving the lateral recesses", "(narrowing) the right lateral recess".
             var ofPhrase: [ReportToken] = []
-            if let w = post.first?.word, ["of", "involving", "within", "in"].contains(w) {
+            if let w = post.first?.word, ["of", "involving", "within", "in", "the"].contains(w) {
                 for tok in post {
                     if tok.levels != nil || tok == .punct(";") || tok == .punct(":") { break }
                     if let w = tok.word,

@@ -1,15 +1,17 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+// Targets as in DESIGN.md; dependencies point down. SpineImaging and SpineNN are independent foundations.
 let package = Package(
     name: "SpineKit",
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "SpineImaging", targets: ["SpineImaging"]),
-        .library(name: "SpineAnalysis", targets: ["SpineAnalysis"]),
         .library(name: "SpineNN", targets: ["SpineNN"]),
-        .executable(name: "SpineNNBench", targets: ["SpineNNBench"]),
+        .library(name: "SpinePhantom", targets: ["SpinePhantom"]),
+        .library(name: "SpineAnalysis", targets: ["SpineAnalysis"]),
         .executable(name: "spine", targets: ["spine"]),
+        .executable(name: "SpineNNBench", targets: ["SpineNNBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -24,21 +26,29 @@ let package = Package(
         .target(name: "_CPNG", path: "Sources/_CPNG", linkerSettings: [.linkedLibrary("png16")]),
         .systemLibrary(name: "_CCharLS", path: "Sources/_CCharLS"),
         .systemLibrary(name: "_COpenJPEG", path: "Sources/_COpenJPEG"),
-        .target(name: "SpineImaging", dependencies: ["_CZlib", "_CDeflate", "_CJPEG", "_CPNG", "_CCharLS", "_COpenJPEG"]),
-        .target(name: "SpineAnalysis", dependencies: ["SpineImaging"]),
         // oneDNN (Debian libdnnl-dev 2.6) through a system-library target; only Internals/DNNL.swift touches it.
         .systemLibrary(name: "_CDNNL", path: "Sources/_CDNNL"),
+
+        .target(name: "SpineImaging", dependencies: ["_CZlib", "_CDeflate", "_CJPEG", "_CPNG", "_CCharLS", "_COpenJPEG"]),
         .target(name: "SpineNN", dependencies: ["_CDNNL"]),
-        // Release benchmark of the reference U-Net (Benchmarks/nn/run.sh compares with PyTorch and ONNX Runtime).
-        .executableTarget(name: "SpineNNBench", dependencies: ["SpineNN"], path: "Benchmarks/nn", exclude: ["run.sh", "peers.py"]),
+        .target(name: "SpinePhantom", dependencies: ["SpineImaging"]),
+        .target(name: "SpineAnalysis", dependencies: ["SpineImaging"]),
         .executableTarget(
             name: "spine",
-            dependencies: ["SpineImaging", "SpineAnalysis", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "SpineImaging", "SpinePhantom", "SpineAnalysis",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
+
+        // Release benchmark of the reference U-Net (Benchmarks/nn/run.sh compares with PyTorch and ONNX Runtime).
+        .executableTarget(name: "SpineNNBench", dependencies: ["SpineNN"], path: "Benchmarks/nn", exclude: ["run.sh", "peers.py"]),
         // libFuzzer harness (Scripts/fuzz builds it with -sanitize=fuzzer); a plain build makes a replay tool.
         .executableTarget(name: "SpineFuzz", dependencies: ["SpineImaging"], path: "Fuzz/SpineFuzz"),
+
         .testTarget(name: "SpineImagingTests", dependencies: ["SpineImaging"]),
-        .testTarget(name: "SpineAnalysisTests", dependencies: ["SpineAnalysis", "SpineImaging"]),
         .testTarget(name: "SpineNNTests", dependencies: ["SpineNN"]),
+        .testTarget(name: "SpinePhantomTests", dependencies: ["SpinePhantom", "SpineImaging"]),
+        .testTarget(name: "SpineAnalysisTests", dependencies: ["SpineAnalysis", "SpineImaging"]),
     ]
 )

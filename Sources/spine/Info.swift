@@ -74,25 +74,11 @@ struct VolumeReport: Encodable {
     /// Why the voxels could not be read (the geometry comes from the headers).
     let error: String?
 
-    init(item: ImageItem, error: ImagingError) {
-        let g = item.geometry
-        identifier = item.identifier
-        format = item.format.rawValue
-        modality = item.modality
-        description = item.description
-        size = [g.size.x, g.size.y, g.size.z]
-        spacing = [g.spacing.x, g.spacing.y, g.spacing.z]
-        origin = [g.origin.x, g.origin.y, g.origin.z]
-        direction = g.direction.rows
-        axisCodes = g.axisCodes.description
-        dataType = nil
-        valueRange = nil
-        warnings = item.warnings
-        self.error = error.description
-    }
+    /// A report for a loaded volume, or for one whose voxels failed to load (geometry from the headers).
+    init(item: ImageItem, volume: AnyVolume) { self.init(item: item, geometry: volume.geometry, volume: volume, error: nil) }
+    init(item: ImageItem, error: ImagingError) { self.init(item: item, geometry: item.geometry, volume: nil, error: error) }
 
-    init(item: ImageItem, volume: AnyVolume) {
-        let g = volume.geometry
+    private init(item: ImageItem, geometry g: ImageGeometry, volume: AnyVolume?, error: ImagingError?) {
         identifier = item.identifier
         format = item.format.rawValue
         modality = item.modality
@@ -102,10 +88,10 @@ struct VolumeReport: Encodable {
         origin = [g.origin.x, g.origin.y, g.origin.z]
         direction = g.direction.rows
         axisCodes = g.axisCodes.description
-        dataType = volume.dataType.rawValue
-        valueRange = volume.valueRange.map { [$0.min, $0.max] }
+        dataType = volume?.dataType.rawValue
+        valueRange = volume?.valueRange.map { [$0.min, $0.max] }
         warnings = item.warnings
-        error = nil
+        self.error = error?.description
     }
 
     func printText() {

@@ -68,6 +68,17 @@ import Testing
         #expect(v["axisCodes"] as? String == "PIR")
     }
 
+    @Test func convertReplacesAnExistingOutputAtomically() throws {
+        let dir = try Self.tempFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = dir + "/series.mha"
+        try Data("old".utf8).write(to: URL(fileURLWithPath: out))
+        let r = try Self.run(["convert", Self.fixture("dicom/series.zip"), out])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: out)).count > 1000)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["series.mha"], "no temporary files left")
+    }
+
     /// Each bad input: one line on stderr naming the file, the documented exit code, nothing written.
     @Test(arguments: [
         (["info", "/no/such/file.dcm"], Int32(3), "no such file"),

@@ -46,14 +46,15 @@ package enum FileIO {
         let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial")
         do {
             try Data(bytes).write(to: tmp)
-            if FileManager.default.fileExists(atPath: path) {
-                _ = try FileManager.default.replaceItemAt(url, withItemAt: tmp)
-            } else {
-                try FileManager.default.moveItem(at: tmp, to: url)
-            }
         } catch {
             try? FileManager.default.removeItem(at: tmp)
             throw ImagingError(.writeFailed, "write failed: \(error.localizedDescription)", file: path)
+        }
+        // rename(2) replaces an existing file atomically (FileManager.replaceItemAt fails on Linux here).
+        guard rename(tmp.path, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: tmp)
+            throw ImagingError(.writeFailed, "write failed: \(reason)", file: path)
         }
     }
 }

@@ -1,0 +1,236 @@
+/// Everything that makes one phantom spine different from another, drawn from a seed or set by hand.
+///
+/// `PhantomParameters(seed:)` draws a plausible adult; edit fields afterwards to force a finding
+/// (a grade II slip at L4-L5, a Genant 3 fracture of L1); `SpineModel(parameters:)` validates them.
+public struct PhantomParameters: Sendable, Hashable, Codable {
+    /// Degeneration and canal narrowing at one disc level.
+    public struct DiscVariation: Sendable, Hashable, Codable {
+        public var level: DiscLevel
+        /// Fraction of the normal mid-disc height lost (0 = healthy, 0.9 at most).
+        public var heightLossFraction: Double = 0
+        /// Loss of nucleus T2 signal (0 = healthy, 1 = black disc).
+        public var t2Darkening: Double = 0
+        /// Posterior disc bulge or protrusion into the canal [mm] (pushes the dural sac back).
+        public var bulgeMM: Double = 0
+        /// Ligamentum flavum thickening [mm] (pushes the dural sac forward).
+        public var flavumThickeningMM: Double = 0
+        /// Facet hypertrophy narrowing the dural sac's transverse diameter [mm].
+        public var facetNarrowingMM: Double = 0
+
+        public init(level: DiscLevel) { self.level = level }
+    }
+
+    /// A vertebral compression fracture graded by Genant's semiquantitative method
+    /// (Genant HK et al., J Bone Miner Res 1993;8(9):1137–1148): grade 1 = 20–25 %, 2 = 25–40 %,
+    /// 3 = > 40 % loss of anterior, middle or posterior height.
+    public struct Fracture: Sendable, Hashable, Codable {
+        public enum Shape: String, Sendable, Hashable, Codable, CaseIterable {
+            /// Anterior height lost.
+            case wedge
+            /// Middle height lost (both endplates depressed).
+            case biconcave
+            /// All heights lost.
+            case crush
+        }
+        public var vertebra: Vertebra
+        public var shape: Shape
+        /// Fraction of height lost at the deformed site (0.2–0.6).
+        public var heightLossFraction: Double
+        /// Marrow oedema (dark on T1, bright on STIR), as in a recent fracture.
+        public var acute: Bool
+
+        public init(vertebra: Vertebra, shape: Shape, heightLossFraction: Double, acute: Bool) {
+            self.vertebra = vertebra
+            self.shape = shape
+            self.heightLossFraction = heightLossFraction
+            self.acute = acute
+        }
+
+        /// Genant grade of the constructed height loss (0 below 20 %).
+        public var genantGrade: Int { Self.genantGrade(heightLossFraction: heightLossFraction) }
+
+        /// Genant grade for a fractional height loss: < 0.2 → 0, < 0.25 → 1, ≤ 0.4 → 2, else 3.
+        public static func genantGrade(heightLossFraction f: Double) -> Int {
+            f < 0.2 ? 0 : f < 0.25 ? 1 : f <= 0.4 ? 2 : 3
+        }
+    }
+
+    /// Anterior slip of the vertebra above `level` over the one below, as a fraction of the lower
+    /// vertebra's superior endplate depth (Meyerding HW, Surg Gynecol Obstet 1932;54:371–377:
+    /// grade I < 25 %, II 25–50 %, III 50–75 %, IV 75–100 %, V > 100 %).
+    public struct Slip: Sendable, Hashable, Codable {
+        public var level: DiscLevel
+        public var fraction: Double
+        public init(level: DiscLevel, fraction: Double) {
+            self.level = level
+            self.fraction = fraction
+        }
+        /// Meyerding grade of a slip fraction (0 for none).
+        public static func meyerdingGrade(fraction f: Double) -> Int {
+            f <= 0 ? 0 : f < 0.25 ? 1 : f < 0.5 ? 2 : f < 0.75 ? 3 : f <= 1 ? 4 : 5
+        }
+    }
+
+    /// Size and shape of the trunk.
+    public struct Habitus: Sendable, Hashable, Codable {
+        /// Trunk anteroposterior and transverse diameters [mm].
+        public var trunkDepthMM: Double
+        public var trunkWidthMM: Double
+        /// Subcutaneous fat thickness [mm] over the back (the abdomen carries 1.3× this).
+        public var subcutaneousFatMM: Double
+        /// Erector spinae depth behind the laminae [mm].
+        public var backMuscleDepthMM: Double
+    }
+
+    /// Where the patient lies in the scanner's patient LPS frame.
+    public struct Pose: Sendable, Hashable, Codable {
+        /// Translation of the S1 superior endplate centre from the LPS origin [mm].
+        public var translationMM: [Double]
+        /// Small rotations about the L/R, P/A and S/I axes [degrees] (patient not perfectly straight).
+        public var rotationDeg: [Double]
+    }
+
+    public var seed: UInt64
+    public var anomaly: EnumerationAnomaly
+    /// Lumbar vertebra count requested by the caller; must agree with `anomaly` when set.
+    public var lumbarCount: Int?
+    /// Thoracic vertebra count requested by the caller; must agree with `anomaly` when set.
+    public var thoracicCount: Int?
+    /// Scale of every vertebral dimension (1 = published mean adult).
+    public var bodyScale: Double
+    /// Target L1–S1 Cobb angle [degrees] (the constructed value is in the truth).
+    public var lordosisDeg: Double
+    /// Sacral slope: S1 superior endplate against the horizontal [degrees].
+    public var sacralSlopeDeg: Double
+    public var discs: [DiscVariation]
+    public var fractures: [Fracture]
+    public var slip: Slip?
+    public var habitus: Habitus
+    public var pose: Pose
+
+    /// The vertebrae from T10 to the sacrum for an anomaly, craniocaudally.
+    public static func vertebrae(for anomaly: EnumerationAnomaly) -> [Vertebra] {
+        var v: [Vertebra] = [.t10, .t11, .t12]
+        if anomaly.thoracicCount == 13 { v.append(.t13) }
+        v += [.l1, .l2, .l3, .l4, .l5]
+        if anomaly.lumbarCount == 6 { v.append(.l6) }
+        return v + [.sacrum]
+    }
+
+    /// The disc levels for an anomaly, craniocaudally.
+    public static func discLevels(for anomaly: EnumerationAnomaly) -> [DiscLevel] {
+        let v = vertebrae(for: anomaly)
+        return zip(v, v.dropFirst()).map { DiscLevel(upper: $0, lower: $1) }
+    }
+
+    /// Draws a plausible adult lumbar spine from `seed`.
+    public init(seed: UInt64) {
+        var rng = PhantomRandom(seed: seed)
+        self.seed = seed
+        let a = rng.unit()
+        anomaly = a < 0.85 ? .none : a < 0.9 ? .sixLumbar : a < 0.95 ? .sacralizedL5 : .thirteenThoracic
+        lumbarCount = nil
+        thoracicCount = nil
+        bodyScale = rng.normal(mean: 1, sd: 0.06, clampedTo: 0.86, 1.14)
+        lordosisDeg = rng.normal(mean: 48, sd: 10, clampedTo: 22, 68)
+        sacralSlopeDeg = min(max(0.6 * lordosisDeg + 9 + rng.normal(sd: 3), 18), 55)
+        let levels = Self.discLevels(for: anomaly)
+        discs = []
+        for (n, level) in levels.enumerated() {
+            var d = DiscVariation(level: level)
+            // Degeneration is commoner caudally (most at L4-L5 and L5-S1).
+            let caudal = Double(n + 1) / Double(levels.count)
+            if rng.chance(0.05 + 0.45 * caudal * caudal) {
+                d.heightLossFraction = rng.uniform(0.1, 0.55)
+                d.t2Darkening = min(1, d.heightLossFraction + rng.uniform(0.2, 0.5))
+                if rng.chance(0.6) { d.bulgeMM = rng.uniform(1, 5) }
+            }
+            if level.upper.isLumbar, rng.chance(0.1 + 0.3 * caudal) {
+                d.flavumThickeningMM = rng.uniform(0.5, 3.5)
+                d.facetNarrowingMM = rng.uniform(0, 5)
+            }
+            discs.append(d)
+        }
+        fractures = []
+        if rng.chance(0.12) {
+            let candidates = Self.vertebrae(for: anomaly).filter { $0 >= .t11 && $0 <= .l4 }
+            let shape = rng.pick(Fracture.Shape.allCases)
+            let grade = rng.int(in: 1...3)
+            let loss = grade == 1 ? rng.uniform(0.205, 0.245) : grade == 2 ? rng.uniform(0.26, 0.39) : rng.uniform(0.42, 0.6)
+            fractures.append(
+                Fracture(vertebra: rng.pick(candidates), shape: shape, heightLossFraction: loss, acute: rng.chance(0.5)))
+        }
+        slip = nil
+        if rng.chance(0.2) {
+            let lumbar = levels.filter { $0.upper.isLumbar }
+            let level = rng.chance(0.6) ? lumbar[lumbar.count - 2] : lumbar[lumbar.count - 1]
+            let g = rng.unit()
+            let fraction = g < 0.6 ? rng.uniform(0.08, 0.24) : g < 0.9 ? rng.uniform(0.26, 0.48) : rng.uniform(0.52, 0.72)
+            slip = Slip(level: level, fraction: fraction)
+        }
+        let fat = rng.normal(mean: 18, sd: 9, clampedTo: 5, 45)
+        habitus = Habitus(
+            trunkDepthMM: rng.normal(mean: 215, sd: 20, clampedTo: 170, 270) + fat,
+            trunkWidthMM: rng.normal(mean: 320, sd: 25, clampedTo: 260, 390) + fat,
+            subcutaneousFatMM: fat, backMuscleDepthMM: rng.normal(mean: 48, sd: 6, clampedTo: 35, 62))
+        pose = Pose(
+            translationMM: [rng.normal(sd: 10), rng.normal(sd: 15), rng.normal(sd: 25)],
+            rotationDeg: [rng.normal(sd: 2), rng.normal(sd: 1.5), rng.normal(sd: 2)])
+    }
+
+    /// Checks every parameter; throws the first impossible or contradictory one.
+    public func validate() throws {
+        if let n = lumbarCount, n != anomaly.lumbarCount {
+            throw PhantomError(
+                .contradiction, parameter: "lumbarCount",
+                "\(n) lumbar vertebrae contradicts the anomaly '\(anomaly.rawValue)', which has \(anomaly.lumbarCount)")
+        }
+        if let n = thoracicCount, n != anomaly.thoracicCount {
+            throw PhantomError(
+                .contradiction, parameter: "thoracicCount",
+                "\(n) thoracic vertebrae contradicts the anomaly '\(anomaly.rawValue)', which has \(anomaly.thoracicCount)")
+        }
+        try PhantomError.check("bodyScale", bodyScale, 0.7, 1.3)
+        try PhantomError.check("lordosisDeg", lordosisDeg, 0, 80, unit: "°")
+        try PhantomError.check("sacralSlopeDeg", sacralSlopeDeg, 5, 70, unit: "°")
+        let vertebrae = Self.vertebrae(for: anomaly)
+        let levels = Self.discLevels(for: anomaly)
+        for d in discs {
+            guard levels.contains(d.level) else {
+                throw PhantomError(.noSuchLevel, parameter: "discs", "\(d.level) is not a disc level of this spine")
+            }
+            let p = "discs[\(d.level)]"
+            try PhantomError.check(p + ".heightLossFraction", d.heightLossFraction, 0, 0.9)
+            try PhantomError.check(p + ".t2Darkening", d.t2Darkening, 0, 1)
+            try PhantomError.check(p + ".bulgeMM", d.bulgeMM, 0, 8, unit: " mm")
+            try PhantomError.check(p + ".flavumThickeningMM", d.flavumThickeningMM, 0, 5, unit: " mm")
+            try PhantomError.check(p + ".facetNarrowingMM", d.facetNarrowingMM, 0, 10, unit: " mm")
+        }
+        for f in fractures {
+            guard vertebrae.contains(f.vertebra), f.vertebra != .sacrum else {
+                throw PhantomError(.noSuchLevel, parameter: "fractures", "\(f.vertebra) is not a vertebra of this spine")
+            }
+            try PhantomError.check("fractures[\(f.vertebra)].heightLossFraction", f.heightLossFraction, 0, 0.7)
+        }
+        if let s = slip {
+            guard levels.contains(s.level) else {
+                throw PhantomError(.noSuchLevel, parameter: "slip.level", "\(s.level) is not a disc level of this spine")
+            }
+            try PhantomError.check("slip.fraction", s.fraction, 0, 0.75)
+        }
+        try PhantomError.check("habitus.trunkDepthMM", habitus.trunkDepthMM, 140, 400, unit: " mm")
+        try PhantomError.check("habitus.trunkWidthMM", habitus.trunkWidthMM, 200, 500, unit: " mm")
+        try PhantomError.check("habitus.subcutaneousFatMM", habitus.subcutaneousFatMM, 1, 80, unit: " mm")
+        try PhantomError.check("habitus.backMuscleDepthMM", habitus.backMuscleDepthMM, 20, 90, unit: " mm")
+        guard pose.translationMM.count == 3, pose.rotationDeg.count == 3 else {
+            throw PhantomError(.outOfRange, parameter: "pose", "translation and rotation need three components each")
+        }
+        for r in pose.rotationDeg { try PhantomError.check("pose.rotationDeg", r, -30, 30, unit: "°") }
+        for t in pose.translationMM { try PhantomError.check("pose.translationMM", t, -500, 500, unit: " mm") }
+    }
+
+    /// The variation at a level (a healthy default when none was drawn).
+    public func disc(_ level: DiscLevel) -> DiscVariation {
+        discs.first { $0.level == level } ?? DiscVariation(level: level)
+    }
+}

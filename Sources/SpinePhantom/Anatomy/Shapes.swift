@@ -1,0 +1,181 @@
+import Foundation
+
+/// A frame in the body's sagittal (y, z) plane: a centre and the unit "up" axis of a structure.
+///
+/// Body coordinates are millimetres with LPS axes (x left, y posterior, z superior) and the origin
+/// at the centre of the S1 superior endplate. Angles θ are measured from +z toward anterior (−y),
+/// so `up(θ) = (−sin θ, cos θ)` and the anterior axis is `(−cos θ, −sin θ)`.
+struct SagittalFrame: Sendable, Hashable {
+    var cy: Double
+    var cz: Double
+    var uy: Double
+    var uz: Double
+
+    init(centreY: Double, centreZ: Double, theta: Double) {
+        cy = centreY
+        cz = centreZ
+        uy = -sin(theta)
+        uz = cos(theta)
+    }
+
+    /// Local (anterior, up) coordinates of a body-frame (y, z) point.
+    @inline(__always) func local(_ y: Double, _ z: Double) -> (a: Double, u: Double) {
+        let dy = y - cy, dz = z - cz
+        return (-dy * uz + dz * uy, dy * uy + dz * uz)
+    }
+
+    /// Body-frame (y, z) of local (anterior, up) coordinates.
+    @inline(__always) func body(a: Double, u: Double) -> (y: Double, z: Double) {
+        (cy + u * uy - a * uz, cz + u * uz + a * uy)
+    }
+
+    var theta: Double { atan2(-uy, uz) }
+}
+
+@inline(__always) func up(_ theta: Double) -> (y: Double, z: Double) { (-sin(theta), cos(theta)) }
+@inline(__always) func anterior(_ theta: Double) -> (y: Double, z: Double) { (-cos(theta), -sin(theta)) }
+
+/// Normalised radius² of a vertebral endplate outline: an ellipse in front, squarer behind, with the
+/// posterior wall indented at the midline (the kidney shape of lumbar endplates).
+@inline(__always) func endplateRadius2(a: Double, x: Double, ra: Double, rx: Double) -> Double {
+    let qx = (x / rx) * (x / rx)
+    if a >= 0 { return (a / ra) * (a / ra) + qx }
+    let aa = a + 0.06 * ra * max(0, 1 - qx)  // posterior wall concave by 6 % of the half-depth
+    let q = (aa / ra) * (aa / ra)
+    return 0.5 * q * q + 0.5 * q + qx
+}
+
+/// One vertebra (body and posterior elements) placed in the body frame.
+struct VertebraShape: Sendable {
+    var vertebra: Vertebra
+    var frame: SagittalFrame
+    /// Mid height (endplate rims, no concavity), tangent of half the wedge angle (anterior taller > 0).
+    var height: Double
+    var tanHalfWedge: Double
+    /// Half depth (AP) and half width of the endplate.
+    var ra: Double
+    var rx: Double
+    var concavityTop: Double
+    var concavityBottom: Double
+    var dims: VertebralDimensions  // scaled
+    var transitional: Bool
+    var halfDiscAbove: Double
+    var halfDiscBelow: Double
+    var marrow: UInt16
+    var cortex: UInt16
+    var posterior: UInt16
+    var zMin = 0.0
+    var zMax = 0.0
+
+    /// Upper and lower endplate surfaces (u) at a local (a, x).
+    @inline(__always) func surfaces(a: Double, r2: Double) -> (top: Double, bottom: Double) {
+        let c = max(0, 1 - r2)
+        return (
+            height / 2 + a * tanHalfWedge - concavityTop * c, -height / 2 - a * tanHalfWedge + concavityBottom * c
+        )
+    }
+
+    /// Material of the vertebral body at a local point, or nil.
+    @inline(__always) func body(a: Double, u: Double, x: Double) -> UInt16? {
+        if abs(u) > height / 2 + ra * abs(tanHalfWedge) + 1 { return nil }
+        let waist = 1 + 0.12 * max(0, 1 - (2 * u / height) * (2 * u / height))  // concave lateral walls
+        let r2 = endplateRadius2(a: a, x: x, ra: ra, rx: rx) * waist
+        if r2 > 1 { return nil }
+        let s = surfaces(a: a, r2: r2)
+        if u > s.top || u < s.bottom { return nil }
+        let rim = 1 - 1.1 / min(ra, rx)
+        if r2 > rim * rim || u > s.top - 0.9 || u < s.bottom + 0.9 { return cortex }
+        return marrow
+    }
+
+    /// Material of the posterior elements at a local point, or nil.
+    @inline(__always) func posteriorElements(a: Double, u: Double, x: Double) -> UInt16? {
+        let ax = abs(x)
+        let cw2 = dims.canalWidthMM / 2
+        let pw = dims.pedicleWidthMM
+        let wall = -ra  // posterior body wall
+        let canalBack = wall - dims.canalDepthMM
+        let lamT = 5.5 * dims.bodyDepthMM / 35
+        if a > wall + 4 || a < canalBack - lamT - dims.spinousLengthMM - 2 { return nil }
+        // Pedicles: elliptic bars from the upper body to the articular pillar.
+        let pedU = height / 2 - dims.pedicleHeightMM / 2 - 1
+        if a <= wall + 3, a >= canalBack - 1 {
+            let dx = (ax - cw2 - pw / 2) / (pw / 2), du = (u - pedU) / (dims.pedicleHeightMM / 2)
+            if dx * dx + du * du <= 1 { return posterior }
+        }
+        // Articular pillars: superior processes laterally reaching up, inferior processes medially reaching down.
+        if a <= canalBack + 7, a >= canalBack - 4, ax >= cw2 - 1, ax <= cw2 + pw + 3 {
+            let split = cw2 + pw * 0.45
+            if ax > split + 0.5, u <= height / 2 + halfDiscAbove + 4, u >= -height / 2 + 4 { return posterior }
+            if ax < split - 0.5, u >= -height / 2 - halfDiscBelow - 4, u <= height / 2 - 6 { return posterior }
+        }
+        // Laminae: the posterior wall of the canal, shingled downward.
+        if a <= canalBack + 1, a >= canalBack - lamT, ax <= cw2 + pw, u >= -height / 2 - 3, u <= height / 2 - 5 {
+            return posterior
+        }
+        // Transverse processes from the pillar outward.
+        let tpA = wall - dims.canalDepthMM * 0.6
+        let tpHalf = transitional ? 10.0 : 4.0
+        if abs(a - tpA) <= (transitional ? 8 : 4), ax >= cw2 + pw - 2, ax <= dims.transverseSpanMM / 2,
+            abs(u - pedU) <= tpHalf * (1 - 0.4 * (ax - cw2 - pw) / max(1, dims.transverseSpanMM / 2 - cw2 - pw))
+        {
+            return posterior
+        }
+        // Spinous process: a slanted plate in the midline.
+        let d = canalBack - lamT + 2 - a
+        if ax <= 3.2, d >= 0, d <= dims.spinousLengthMM + 2 {
+            let slope = vertebra.isThoracic ? 0.6 : 0.12
+            let uc = -4 - slope * d
+            if abs(u - uc) <= 8.5 - 0.05 * d { return posterior }
+        }
+        return nil
+    }
+}
+
+/// An intervertebral disc between two vertebral bodies, sheared when the upper vertebra slips.
+struct DiscShape: Sendable {
+    var level: DiscLevel
+    var frame: SagittalFrame
+    var height: Double
+    var tanHalfWedge: Double
+    var ra: Double
+    var rx: Double
+    var concavityUpper: Double  // the upper vertebra's inferior endplate concavity
+    var concavityLower: Double  // the lower vertebra's superior endplate concavity
+    /// Anterior shift of the upper surface relative to the lower [mm] (spondylolisthesis).
+    var slipMM: Double
+    var nucleus: UInt16
+    var annulus: UInt16
+    var zMin = 0.0
+    var zMax = 0.0
+
+    @inline(__always) func material(a: Double, u: Double, x: Double) -> UInt16? {
+        if abs(u) > height / 2 + ra * abs(tanHalfWedge) + max(concavityUpper, concavityLower) + 1 { return nil }
+        let sa = a - slipMM * u / max(height, 0.5)
+        let r2 = endplateRadius2(a: sa, x: x, ra: ra * 1.02, rx: rx * 1.02)
+        if r2 > 1 { return nil }
+        let c = max(0, 1 - r2)
+        let top = height / 2 + sa * tanHalfWedge + concavityUpper * c + 0.4
+        let bottom = -height / 2 - sa * tanHalfWedge - concavityLower * c - 0.4
+        if u > top || u < bottom { return nil }
+        let na = (sa + 0.12 * ra) / (0.55 * ra), nx = x / (0.6 * rx)
+        let rn = na * na + nx * nx
+        if rn < 1 {
+            let h = top - bottom
+            let margin = h * (0.22 + 0.2 * rn)
+            if u < top - margin && u > bottom + margin { return nucleus }
+        }
+        return annulus
+    }
+}
+
+/// One fused sacral segment (S1…S5), body only; alae and the posterior plate are added by the model.
+struct SacralSegment: Sendable {
+    var frame: SagittalFrame
+    var height: Double
+    var ra: Double
+    var rx: Double
+    var concavityTop: Double
+    var canalDepth: Double
+    var canalWidth: Double
+}

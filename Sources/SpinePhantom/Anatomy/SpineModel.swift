@@ -1,0 +1,314 @@
+import Foundation
+
+/// A complete synthetic lumbar spine and trunk, defined analytically in millimetres so that any
+/// image grid can sample it: `material(atWorldLPS:)` tells what lies at any point.
+///
+/// Built deterministically from `PhantomParameters`: the sacrum is placed first (S1 superior
+/// endplate at the body-frame origin, tilted by the sacral slope), then discs and vertebral bodies
+/// are stacked cranially as wedges whose angles sum to the lordosis; the canal, muscles, vessels
+/// and trunk follow the column. The body frame is then posed in patient LPS by a small rotation and
+/// a translation (`parameters.pose`).
+public struct SpineModel: Sendable {
+    public let parameters: PhantomParameters
+    /// Material table; `material(…)` returns indices into it. Index 0 is air (background).
+    public let materials: [Material]
+    var vertebrae: [VertebraShape] = []
+    var discs: [DiscShape] = []
+    var sacrum: [SacralSegment] = []
+    var canal: CanalCurve
+    /// Per-z (1 mm) tables of the column: body-centre y, half depth, half width; lamina back y.
+    var table: ColumnTable
+    /// Element candidates per 2 mm z bin: vertebra index i, or `vertebrae.count + disc index`.
+    var binOrigin = 0.0
+    var binStart: [Int] = []
+    var binItems: [Int] = []
+    var sacrumZMax = 0.0
+    /// Arc length where each of the eight root pairs leaves the sac (lateral pairs first).
+    var rootEndS: [Double] = []
+    /// Body-frame z of the aortic bifurcation (L4), the caval confluence (L5) and the top of psoas (L1).
+    var vesselBifurcationZ = 0.0
+    var veinConfluenceZ = 0.0
+    var psoasTopZ = 0.0
+    /// Body → world rotation (columns) and translation.
+    let rotation: (SIMD3<Double>, SIMD3<Double>, SIMD3<Double>)
+    let translation: SIMD3<Double>
+    /// L1–S1 Cobb angle of the constructed spine [degrees].
+    public let lordosisDeg: Double
+    /// Sacral slope as constructed [degrees].
+    public var sacralSlopeDeg: Double { parameters.sacralSlopeDeg }
+
+    // Shared materials.
+    static let air: UInt16 = 0
+    static let csf: UInt16 = 1
+    static let neural: UInt16 = 2
+    static let epiduralFat: UInt16 = 3
+    static let ligament: UInt16 = 4
+    static let muscle: UInt16 = 5
+    static let psoas: UInt16 = 6
+    static let subcutaneousFat: UInt16 = 7
+    static let artery: UInt16 = 8
+    static let vein: UInt16 = 9
+    static let viscera: UInt16 = 10
+    static let sacrumMarrow: UInt16 = 11
+    static let sacrumCortex: UInt16 = 12
+    static let bowelFluid: UInt16 = 13
+    static let bowelGas: UInt16 = 14
+    static let mesentericFat: UInt16 = 15
+
+    /// Builds the spine; throws `PhantomError` for impossible or contradictory parameters.
+    public init(parameters p: PhantomParameters) throws {
+        try p.validate()
+        parameters = p
+        let scale = p.bodyScale
+        var mats: [Material] = [
+            Material(.air, .background),
+            Material(.csf, .spinalCanal),
+            Material(.neural, .caudaEquina),
+            Material(.epiduralFat, .epiduralFat),
+            Material(.ligament, .otherSoftTissue),
+            Material(.muscle, .paraspinalMuscle),
+            Material(.muscle, .paraspinalMuscle, pdScale: 0.97, t2Scale: 1.05),
+            Material(.subcutaneousFat, .subcutaneousFat),
+            Material(.flowingBlood, .vessels, pdScale: 0.08),
+            Material(.flowingBlood, .vessels, pdScale: 0.2),
+            Material(.viscera, .otherSoftTissue),
+            Material(.marrow, .sacrum, instance: Vertebra.sacrum.verseLabel, t1Scale: 0.9),
+            Material(.corticalBone, .sacrum, instance: Vertebra.sacrum.verseLabel),
+            Material(.viscera, .otherSoftTissue, pdScale: 1.05, t1Scale: 3, t2Scale: 5, fatScale: 0),
+            Material(.air, .otherSoftTissue),
+            Material(.subcutaneousFat, .otherSoftTissue),
+        ]
+        let names = PhantomParameters.vertebrae(for: p.anomaly)
+        let mobile = Array(names.dropLast())
+        let lumbar = mobile.filter(\.isLumbar)
+        let shareTotal = lumbar.reduce(0) { $0 + Morphometry.discLordosisShare($1) + Morphometry.bodyLordosisShare($1) }
+        let lordosis = p.lordosisDeg * .pi / 180
+        let rad = Double.pi / 180
+
+        // Sacrum: S1 superior endplate centre at the origin, normal tilted anteriorly by the sacral slope.
+        let theta0 = p.sacralSlopeDeg * rad
+        let s1 = Morphometry.vertebra(.sacrum)
+        let segH = [28.0, 22, 18, 14, 10], segD = [s1.bodyDepthMM, 29, 23, 17, 12]
+        let segW = [s1.bodyWidthMM, 38, 30, 22, 15], kyph = [0.0, 12, 15, 17, 18]
+        var top = (y: 0.0, z: 0.0)
+        var thetaTop = theta0
+        for n in 0..<5 {
+            let h = segH[n] * scale
+            let theta = thetaTop + kyph[n] * rad / 2
+            let u = up(theta)
+            let centre = (y: top.y - u.y * h / 2, z: top.z - u.z * h / 2)
+            sacrum.append(
+                SacralSegment(
+                    frame: SagittalFrame(centreY: centre.y, centreZ: centre.z, theta: theta), height: h,
+                    ra: segD[n] * scale / 2, rx: segW[n] * scale / 2,
+                    concavityTop: n == 0 ? s1.endplateConcavityMM * scale : 0,
+                    canalDepth: max(6, (16 - 2.5 * Double(n))) * scale, canalWidth: max(8, 28 - 4 * Double(n)) * scale))
+            top = (top.y - u.y * h, top.z - u.z * h)
+            thetaTop += kyph[n] * rad
+        }
+
+        // Stack discs and vertebrae cranially from S1.
+        var point = (y: 0.0, z: 0.0)
+        var theta = theta0
+        var lowerDepth = s1.bodyDepthMM * scale, lowerWidth = s1.bodyWidthMM * scale
+        var lowerConcavity = s1.endplateConcavityMM * scale
+        var lower: Vertebra = .sacrum
+        var builtV: [VertebraShape] = []
+        var builtD: [DiscShape] = []
+        var l1TopTheta = theta0
+        for v in mobile.reversed() {
+            let ref = Morphometry.vertebra(v)
+            var dims = ref
+            for kp in [\VertebralDimensions.bodyHeightMM, \.bodyDepthMM, \.bodyWidthMM, \.canalDepthMM, \.canalWidthMM,
+                       \.pedicleWidthMM, \.pedicleHeightMM, \.transverseSpanMM, \.spinousLengthMM, \.endplateConcavityMM]
+            {
+                dims[keyPath: kp] *= scale
+            }
+            let transitional = p.anomaly == .sacralizedL5 && v == .l5
+            if transitional { dims.transverseSpanMM = 112 * scale }
+            let ra = dims.bodyDepthMM / 2, rx = dims.bodyWidthMM / 2
+            // Body wedge: lordotic share for lumbar levels, slightly kyphotic in the thoracic spine.
+            var bodyWedge = v.isLumbar ? lordosis * Morphometry.bodyLordosisShare(v) / shareTotal : -2.5 * rad
+            var h = dims.bodyHeightMM
+            var tw = tan(bodyWedge / 2)
+            var cTop = dims.endplateConcavityMM, cBot = dims.endplateConcavityMM
+            if let f = p.fractures.first(where: { $0.vertebra == v }) {
+                let ha = h + 2 * ra * tw, hp = h - 2 * ra * tw
+                switch f.shape {
+                case .wedge:
+                    let haF = ha * (1 - f.heightLossFraction)
+                    h = (haF + hp) / 2
+                    tw = (haF - hp) / (4 * ra)
+                case .biconcave:
+                    let mid = h - cTop - cBot
+                    let extra = mid * f.heightLossFraction / 2
+                    cTop += extra
+                    cBot += extra
+                case .crush:
+                    h *= 1 - f.heightLossFraction
+                    tw *= 1 - f.heightLossFraction
+                    cTop *= 1 - f.heightLossFraction
+                    cBot *= 1 - f.heightLossFraction
+                }
+                bodyWedge = 2 * atan(tw)
+            }
+            // Disc below v.
+            let level = DiscLevel(upper: v, lower: lower)
+            let variation = p.disc(level)
+            // Published mid-disc heights are centre heights, which include both endplate concavities.
+            var hm = max(
+                Morphometry.discHeightBelow(v) * scale * (1 - variation.heightLossFraction) - cBot - lowerConcavity,
+                1.5 * scale)
+            if transitional { hm = 3 * scale }
+            let dra = (ra + lowerDepth / 2) / 2, drx = (rx + lowerWidth / 2) / 2
+            var discWedge = v.isLumbar ? lordosis * Morphometry.discLordosisShare(v) / shareTotal : (v == .t10 ? -3 : -1.5) * rad
+            if transitional { discWedge *= 0.3 }
+            // Keep at least 1.5 mm of posterior disc height (a very lordotic, collapsed disc cannot wedge more).
+            let maxTan = (hm - 1.5 * scale) / (2 * dra)
+            var dtw = tan(discWedge / 2)
+            if dtw > maxTan { dtw = max(maxTan, 0) }
+            discWedge = 2 * atan(dtw)
+            var slipMM = 0.0
+            if let s = p.slip, s.level == level { slipMM = s.fraction * lowerDepth }
+            let thetaD = theta - discWedge / 2
+            let ud = up(thetaD), an = anterior(theta)
+            let discCentre = (y: point.y + ud.y * hm / 2 + an.y * slipMM / 2, z: point.z + ud.z * hm / 2 + an.z * slipMM / 2)
+            let discIndex = builtD.count
+            mats.append(Material(.nucleusPulposus, .disc, instance: level.verseLabel,
+                                 pdScale: 1 - 0.3 * variation.t2Darkening, t2Scale: 1 - 0.65 * variation.t2Darkening))
+            mats.append(Material(.annulusFibrosus, .disc, instance: level.verseLabel))
+            _ = discIndex
+            builtD.append(
+                DiscShape(
+                    level: level, frame: SagittalFrame(centreY: discCentre.y, centreZ: discCentre.z, theta: thetaD),
+                    height: hm, tanHalfWedge: dtw, ra: dra, rx: drx, concavityUpper: cBot, concavityLower: lowerConcavity,
+                    slipMM: slipMM, nucleus: UInt16(mats.count - 2), annulus: UInt16(mats.count - 1)))
+            point = (point.y + ud.y * hm + an.y * slipMM, point.z + ud.z * hm + an.z * slipMM)
+            theta -= discWedge
+            // Vertebral body v.
+            let thetaB = theta - bodyWedge / 2
+            let ub = up(thetaB)
+            let centre = (y: point.y + ub.y * h / 2, z: point.z + ub.z * h / 2)
+            let acute = p.fractures.first(where: { $0.vertebra == v })?.acute ?? false
+            mats.append(Material(.marrow, .vertebralBody, instance: v.verseLabel, pdScale: acute ? 1.08 : 1,
+                                 t1Scale: acute ? 1.7 : 1, t2Scale: acute ? 1.9 : 1, fatScale: acute ? 0.35 : 1))
+            mats.append(Material(.corticalBone, .vertebralBody, instance: v.verseLabel))
+            mats.append(Material(.posteriorBone, .posteriorElements, instance: v.verseLabel))
+            let m = UInt16(mats.count - 3)
+            builtV.append(
+                VertebraShape(
+                    vertebra: v, frame: SagittalFrame(centreY: centre.y, centreZ: centre.z, theta: thetaB), height: h,
+                    tanHalfWedge: tw, ra: ra, rx: rx, concavityTop: cTop, concavityBottom: cBot, dims: dims,
+                    transitional: transitional, halfDiscAbove: 4, halfDiscBelow: hm / 2, marrow: m, cortex: m + 1,
+                    posterior: m + 2))
+            point = (point.y + ub.y * h, point.z + ub.z * h)
+            theta -= bodyWedge
+            if v == .l1 { l1TopTheta = theta }
+            lower = v
+            lowerDepth = dims.bodyDepthMM
+            lowerWidth = dims.bodyWidthMM
+            lowerConcavity = cTop
+        }
+        // Craniocaudal order; tell each vertebra the disc height above it (for its articular processes).
+        vertebrae = builtV.reversed()
+        discs = builtD.reversed()
+        for i in 1..<vertebrae.count { vertebrae[i].halfDiscAbove = discs[i - 1].height / 2 }
+        lordosisDeg = (theta0 - l1TopTheta) / rad
+        materials = mats
+
+        // Canal centreline: behind each body, disc and the upper sacrum.
+        var controls: [CanalCurve.Control] = []
+        var rng = PhantomRandom(seed: p.seed, stream: 0xCA7A1)
+        func addControl(_ f: SagittalFrame, ra: Double, depth: Double, width: Double, sacScale: Double) {
+            let a = -(ra + depth / 2)
+            let b = f.body(a: a, u: 0)
+            controls.append(
+                CanalCurve.Control(
+                    y: b.y, z: b.z, ac: depth / 2, bc: width / 2, sacDepth: min(Morphometry.sacDepthMM * scale * sacScale, depth - 4),
+                    sacWidth: min(Morphometry.sacWidthMM * scale * sacScale, width - 3)))
+        }
+        if let t = vertebrae.first {
+            var f = t.frame
+            f.cy += f.uy * 40
+            f.cz += f.uz * 40
+            addControl(f, ra: t.ra, depth: t.dims.canalDepthMM, width: t.dims.canalWidthMM, sacScale: 1)
+        }
+        var discControl: [Int] = []
+        for (i, v) in vertebrae.enumerated() {
+            let sacScale = rng.normal(mean: 1, sd: 0.05, clampedTo: 0.9, 1.1)
+            addControl(v.frame, ra: v.ra, depth: v.dims.canalDepthMM, width: v.dims.canalWidthMM, sacScale: sacScale)
+            let d = discs[i]
+            let below = i + 1 < vertebrae.count ? vertebrae[i + 1].dims : Morphometry.vertebra(.sacrum)
+            discControl.append(controls.count)
+            addControl(d.frame, ra: d.ra, depth: (v.dims.canalDepthMM + below.canalDepthMM * (i + 1 < vertebrae.count ? 1 : scale)) / 2,
+                       width: (v.dims.canalWidthMM + below.canalWidthMM * (i + 1 < vertebrae.count ? 1 : scale)) / 2,
+                       sacScale: sacScale)
+        }
+        for (n, seg) in sacrum.prefix(4).enumerated() {
+            addControl(seg.frame, ra: seg.ra, depth: seg.canalDepth, width: seg.canalWidth, sacScale: n == 0 ? 0.9 : 0.7)
+        }
+        var curve = CanalCurve(controls: controls)
+        for (i, d) in discs.enumerated() {
+            let v = p.disc(d.level)
+            curve.narrow(
+                atIndex: curve.controlIndex[discControl[i]], discIndex: i, bulge: v.bulgeMM, flavum: v.flavumThickeningMM,
+                facet: v.facetNarrowingMM, sigma: 5 * scale)
+        }
+        // The sac ends at S2; the conus near L1-L2 (between T12-L1 and L2-L3 in healthy adults).
+        let s2 = controls.count - 3
+        curve.sacEndS = curve.s[curve.controlIndex[s2]]
+        if let l1l2 = discs.firstIndex(where: { $0.level.upper == .l1 }) {
+            curve.conusTipS = curve.s[curve.controlIndex[discControl[l1l2]]] + rng.uniform(-20, 12) * scale
+        }
+        canal = curve
+
+        // Posture of the body in patient LPS.
+        let r = p.pose.rotationDeg.map { $0 * rad }
+        let rx = (SIMD3<Double>(1, 0, 0), SIMD3<Double>(0, cos(r[0]), sin(r[0])), SIMD3<Double>(0, -sin(r[0]), cos(r[0])))
+        let ry = (SIMD3<Double>(cos(r[1]), 0, -sin(r[1])), SIMD3<Double>(0, 1, 0), SIMD3<Double>(sin(r[1]), 0, cos(r[1])))
+        let rz = (SIMD3<Double>(cos(r[2]), sin(r[2]), 0), SIMD3<Double>(-sin(r[2]), cos(r[2]), 0), SIMD3<Double>(0, 0, 1))
+        func mul(_ a: (SIMD3<Double>, SIMD3<Double>, SIMD3<Double>), _ v: SIMD3<Double>) -> SIMD3<Double> {
+            a.0 * v.x + a.1 * v.y + a.2 * v.z
+        }
+        func mm(_ a: (SIMD3<Double>, SIMD3<Double>, SIMD3<Double>), _ b: (SIMD3<Double>, SIMD3<Double>, SIMD3<Double>))
+            -> (SIMD3<Double>, SIMD3<Double>, SIMD3<Double>)
+        {
+            (mul(a, b.0), mul(a, b.1), mul(a, b.2))
+        }
+        rotation = mm(rz, mm(ry, rx))
+        translation = SIMD3(p.pose.translationMM[0], p.pose.translationMM[1], p.pose.translationMM[2])
+
+        table = ColumnTable()
+        buildTables()
+    }
+
+    /// World LPS of a body-frame point.
+    public func worldLPS(body b: SIMD3<Double>) -> SIMD3<Double> {
+        rotation.0 * b.x + rotation.1 * b.y + rotation.2 * b.z + translation
+    }
+
+    /// Body-frame point of a world LPS point.
+    public func body(worldLPS w: SIMD3<Double>) -> SIMD3<Double> {
+        let d = w - translation
+        return SIMD3((rotation.0 * d).sum(), (rotation.1 * d).sum(), (rotation.2 * d).sum())
+    }
+
+    /// World LPS direction of a body-frame direction.
+    func worldDirection(body d: SIMD3<Double>) -> SIMD3<Double> { rotation.0 * d.x + rotation.1 * d.y + rotation.2 * d.z }
+
+    /// The vertebrae of this spine from T10 to the last lumbar, craniocaudally (the sacrum excluded).
+    public var vertebraNames: [Vertebra] { vertebrae.map(\.vertebra) }
+    /// The disc levels, craniocaudally.
+    public var discLevels: [DiscLevel] { discs.map(\.level) }
+}
+
+/// Per-millimetre tables along body z of the column's position, for the soft tissues that follow it.
+struct ColumnTable: Sendable {
+    var zOrigin = 0.0
+    var bodyY: [Double] = []
+    var bodyHalfDepth: [Double] = []
+    var bodyHalfWidth: [Double] = []
+    var laminaY: [Double] = []
+
+    @inline(__always) func index(_ z: Double) -> Int { min(max(Int((z - zOrigin).rounded()), 0), bodyY.count - 1) }
+}

@@ -1,0 +1,235 @@
+import Dispatch
+import Foundation
+import SpineImaging
+
+/// Images and label maps of one phantom on one image grid.
+public struct RenderedSeries: Sendable {
+    /// One image per sequence, same order as requested; stored values 0…~4000.
+    public var images: [Volume<UInt16>]
+    /// Structure class per voxel (`StructureClass` raw values), sampled at voxel centres.
+    public var classLabels: Volume<UInt8>
+    /// Instance label per voxel (VerSe numbering; discs 100 + upper), sampled at voxel centres.
+    public var instanceLabels: Volume<UInt8>
+}
+
+/// How an MR image is formed from the anatomy.
+public struct MRImagingOptions: Sendable, Hashable, Codable {
+    /// Sub-samples per voxel along i, j, k for partial volume (only at voxels whose centre material
+    /// differs from a face neighbour's; homogeneous voxels take one sample).
+    public var supersampling: [Int] = [2, 2, 3]
+    /// Signal-to-noise ratio of the brightest tissue (Rician noise σ = max signal / SNR); 0 = no noise.
+    public var snr: Double = 30
+    /// Length over which the posterior coil's sensitivity falls by e [mm]; 0 = no bias field.
+    public var coilFalloffMM: Double = 130
+    /// Seed of the noise stream.
+    public var noiseSeed: UInt64 = 0
+
+    public init() {}
+}
+
+/// Samples a `SpineModel` on an image grid: materials at sub-voxel points, MR signal per material,
+/// partial-volume averaging, coil bias and Rician noise.
+public enum MRRenderer {
+    /// Stored value that a signal of 1 (relative) maps to.
+    static let fullScale = 3000.0
+
+    /// Label maps only (voxel-centre sampling), for any grid.
+    public static func labels(_ model: SpineModel, on geometry: ImageGeometry) -> (classes: Volume<UInt8>, instances: Volume<UInt8>) {
+        let centre = centreMaterials(model, geometry)
+        return labelVolumes(model, geometry, centre)
+    }
+
+    /// Renders one series: an image per sequence and the label maps on `geometry`.
+    public static func render(
+        _ model: SpineModel, on geometry: ImageGeometry, sequences: [MRSequence], options: MRImagingOptions = .init()
+    ) throws -> RenderedSeries {
+        guard geometry.isValid else {
+            throw PhantomError(
+                .outOfRange, parameter: "geometry",
+                "image grid \(geometry.size) with spacing \(geometry.spacing) mm is not valid (sizes and spacing must be positive)")
+        }
+        guard options.supersampling.count == 3, options.supersampling.allSatisfy({ (1...8).contains($0) }) else {
+            throw PhantomError(.outOfRange, parameter: "supersampling", "needs three factors between 1 and 8")
+        }
+        let centre = centreMaterials(model, geometry)
+        let nm = model.materials.count
+        let ns = sequences.count
+        // Signal table: material × sequence, normalised so the brightest material of each sequence is 1.
+        var table = [Double](repeating: 0, count: nm * ns)
+        for (q, seq) in sequences.enumerated() {
+            let raw = model.materials.map { seq.signal($0) }
+            let top = max(raw.max() ?? 1, 1e-9)
+            for m in 0..<nm { table[m * ns + q] = raw[m] / top }
+        }
+        let size = geometry.size
+        let count = geometry.voxelCount
+        var signal = [Float](repeating: 0, count: count * ns)
+        let steps = bodySteps(model, geometry)
+        let ss = options.supersampling
+        let subCount = Double(ss[0] * ss[1] * ss[2])
+        centre.withUnsafeBufferPointer { cm in
+            table.withUnsafeBufferPointer { tab in
+                signal.withUnsafeMutableBufferPointer { out in
+                    let cmP = SendableBuffer(cm), tabP = SendableBuffer(tab), outP = SendableMutableBuffer(out)
+                    parallelRows(size.y * size.z) { row in
+                        let j = row % size.y, k = row / size.y
+                        var acc = [Double](repeating: 0, count: ns)
+                        for i in 0..<size.x {
+                            let n = i + size.x * (j + size.y * k)
+                            let m = Int(cmP[n])
+                            var homogeneous = true
+                            if i > 0, cmP[n - 1] != cmP[n] { homogeneous = false }
+                            if homogeneous, i + 1 < size.x, cmP[n + 1] != cmP[n] { homogeneous = false }
+                            if homogeneous, j > 0, cmP[n - size.x] != cmP[n] { homogeneous = false }
+                            if homogeneous, j + 1 < size.y, cmP[n + size.x] != cmP[n] { homogeneous = false }
+                            let plane = size.x * size.y
+                            if homogeneous, k > 0, cmP[n - plane] != cmP[n] { homogeneous = false }
+                            if homogeneous, k + 1 < size.z, cmP[n + plane] != cmP[n] { homogeneous = false }
+                            if homogeneous {
+                                for q in 0..<ns { outP[n * ns + q] = Float(tabP[m * ns + q]) }
+                                continue
+                            }
+                            for q in 0..<ns { acc[q] = 0 }
+                            for c in 0..<ss[2] {
+                                let fk = Double(k) + (Double(c) + 0.5) / Double(ss[2]) - 0.5
+                                for b in 0..<ss[1] {
+                                    let fj = Double(j) + (Double(b) + 0.5) / Double(ss[1]) - 0.5
+                                    for a in 0..<ss[0] {
+                                        let fi = Double(i) + (Double(a) + 0.5) / Double(ss[0]) - 0.5
+                                        let p = steps.origin + steps.di * fi + steps.dj * fj + steps.dk * fk
+                                        let sm = Int(model.material(bodyX: p.x, y: p.y, z: p.z))
+                                        for q in 0..<ns { acc[q] += tabP[sm * ns + q] }
+                                    }
+                                }
+                            }
+                            for q in 0..<ns { outP[n * ns + q] = Float(acc[q] / subCount) }
+                        }
+                    }
+                }
+            }
+        }
+        // Coil sensitivity, noise, quantisation: one noise stream per slice, whatever the thread.
+        var stored = [UInt16](repeating: 0, count: count * ns)
+        let sigma = options.snr > 0 ? 1 / options.snr : 0
+        let falloff = options.coilFalloffMM
+        signal.withUnsafeBufferPointer { sg in
+            stored.withUnsafeMutableBufferPointer { st in
+            let sgP = SendableBuffer(sg), outP = SendableMutableBuffer(st)
+            parallelRows(size.z) { k in
+                var rng = PhantomRandom(seed: options.noiseSeed, stream: UInt64(k))
+                for j in 0..<size.y {
+                    for i in 0..<size.x {
+                        let n = i + size.x * (j + size.y * k)
+                        let p = steps.origin + steps.di * Double(i) + steps.dj * Double(j) + steps.dk * Double(k)
+                        let coil = coilSensitivity(model, p, falloff)
+                        for q in 0..<ns {
+                            var v = Double(sgP[n * ns + q]) * coil
+                            if sigma > 0 {
+                                let g = gaussianPair(&rng)
+                                let re = v + sigma * g.0, im = sigma * g.1
+                                v = (re * re + im * im).squareRoot()
+                            }
+                            outP[q * count + n] = UInt16(clamping: Int((v * fullScale).rounded()))
+                        }
+                    }
+                }
+            }
+            }
+        }
+        let images = (0..<ns).map { q in Volume(geometry: geometry, voxels: Array(stored[(q * count)..<((q + 1) * count)])) }
+        let labels = labelVolumes(model, geometry, centre)
+        return RenderedSeries(images: images, classLabels: labels.classes, instanceLabels: labels.instances)
+    }
+
+    /// Receive-coil sensitivity of a posterior spine array: falls off anteriorly from the back.
+    @inline(__always) static func coilSensitivity(_ model: SpineModel, _ p: SIMD3<Double>, _ falloff: Double) -> Double {
+        guard falloff > 0 else { return 1 }
+        let ti = model.table.index(p.z)
+        let depth = model.table.laminaY[ti] + 40 - p.y  // mm in front of a point near the skin of the back
+        return min(max(exp(-depth / falloff) * 1.6, 0.25), 1.8) * (1 - 0.1 * min(abs(p.z + 60) / 150, 1))
+    }
+
+    /// Two independent standard normal deviates (Marsaglia's polar method: no trigonometry).
+    @inline(__always) static func gaussianPair(_ rng: inout PhantomRandom) -> (Double, Double) {
+        while true {
+            let u = 2 * rng.unit() - 1, v = 2 * rng.unit() - 1
+            let s = u * u + v * v
+            if s > 0 && s < 1 {
+                let f = (-2 * log(s) / s).squareRoot()
+                return (u * f, v * f)
+            }
+        }
+    }
+
+    struct BodySteps {
+        var origin: SIMD3<Double>
+        var di: SIMD3<Double>
+        var dj: SIMD3<Double>
+        var dk: SIMD3<Double>
+    }
+
+    /// Body-frame position of voxel (0,0,0) and of unit steps along i, j, k.
+    static func bodySteps(_ model: SpineModel, _ g: ImageGeometry) -> BodySteps {
+        let o = model.body(worldLPS: g.origin)
+        func step(_ c: Int, _ sp: Double) -> SIMD3<Double> {
+            model.body(worldLPS: g.origin + g.direction.column(c) * sp) - o
+        }
+        return BodySteps(origin: o, di: step(0, g.spacing.x), dj: step(1, g.spacing.y), dk: step(2, g.spacing.z))
+    }
+
+    /// Material index at every voxel centre.
+    static func centreMaterials(_ model: SpineModel, _ g: ImageGeometry) -> [UInt16] {
+        var out = [UInt16](repeating: 0, count: g.voxelCount)
+        let steps = bodySteps(model, g)
+        let size = g.size
+        out.withUnsafeMutableBufferPointer { buf in
+            let p = SendableMutableBuffer(buf)
+            parallelRows(size.y * size.z) { row in
+                let j = row % size.y, k = row / size.y
+                let rowStart = steps.origin + steps.dj * Double(j) + steps.dk * Double(k)
+                for i in 0..<size.x {
+                    let q = rowStart + steps.di * Double(i)
+                    p[i + size.x * row] = model.material(bodyX: q.x, y: q.y, z: q.z)
+                }
+            }
+        }
+        return out
+    }
+
+    static func labelVolumes(_ model: SpineModel, _ g: ImageGeometry, _ centre: [UInt16]) -> (classes: Volume<UInt8>, instances: Volume<UInt8>) {
+        let cls = model.materials.map { $0.structureClass.rawValue }
+        let ins = model.materials.map(\.instance)
+        return (
+            Volume(geometry: g, voxels: centre.map { cls[Int($0)] }), Volume(geometry: g, voxels: centre.map { ins[Int($0)] })
+        )
+    }
+
+    /// Runs `body(row)` for rows 0..<count on all cores, in contiguous chunks.
+    static func parallelRows(_ count: Int, _ body: @Sendable (Int) -> Void) {
+        let chunks = min(count, 64)
+        guard chunks > 1 else {
+            for r in 0..<count { body(r) }
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            for r in (count * c / chunks)..<(count * (c + 1) / chunks) { body(r) }
+        }
+    }
+}
+
+/// Read-only buffer shared by concurrent chunks.
+struct SendableBuffer<T>: @unchecked Sendable {
+    let base: UnsafeBufferPointer<T>
+    init(_ b: UnsafeBufferPointer<T>) { base = b }
+    @inline(__always) subscript(i: Int) -> T { base[i] }
+}
+
+/// Buffer whose disjoint parts are written by concurrent chunks.
+struct SendableMutableBuffer<T>: @unchecked Sendable {
+    let base: UnsafeMutableBufferPointer<T>
+    init(_ b: UnsafeMutableBufferPointer<T>) { base = b }
+    @inline(__always) subscript(i: Int) -> T {
+        get { base[i] }
+        nonmutating set { base[i] = newValue }
+    }
+}

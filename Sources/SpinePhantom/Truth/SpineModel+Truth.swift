@@ -1,0 +1,97 @@
+import Foundation
+
+extension SpineModel {
+    /// Instance label at a body-frame point.
+    func instance(bodyX x: Double, y: Double, z: Double) -> UInt8 { materials[Int(material(bodyX: x, y: y, z: z))].instance }
+
+    /// Length [mm] of the run of `label` crossed by the line through a body-frame (y, z) point along the
+    /// unit sagittal direction (dy, dz), at x = 0; 0 when the point itself is not `label`.
+    func runLength(label: UInt8, y: Double, z: Double, dy: Double, dz: Double) -> Double {
+        func inside(_ t: Double) -> Bool { instance(bodyX: 0, y: y + dy * t, z: z + dz * t) == label }
+        guard inside(0) else { return 0 }
+        func edge(_ sign: Double) -> Double {
+            var t = 0.0
+            while t < 80, inside(sign * (t + 0.05)) { t += 0.05 }
+            var lo = t, hi = t + 0.05
+            for _ in 0..<30 {
+                let mid = (lo + hi) / 2
+                if inside(sign * mid) { lo = mid } else { hi = mid }
+            }
+            return lo
+        }
+        return edge(1) + edge(-1)
+    }
+
+    func lps(_ v: SIMD3<Double>) -> [Double] { [v.x, v.y, v.z] }
+    func round3(_ v: Double) -> Double { (v * 1000).rounded() / 1000 }
+
+    /// Truth of every vertebra and disc, measured on the analytical model.
+    func anatomyTruth() -> (vertebrae: [PhantomTruth.VertebraTruth], discs: [PhantomTruth.DiscTruth]) {
+        var vt: [PhantomTruth.VertebraTruth] = []
+        for v in vertebrae {
+            let f = v.frame
+            let offsets = [v.ra - 3, 0, -(v.ra - 3)]
+            let h = offsets.map { a -> Double in
+                let p = f.body(a: a, u: 0)
+                return round3(runLength(label: v.vertebra.verseLabel, y: p.y, z: p.z, dy: f.uy, dz: f.uz))
+            }
+            let fracture = parameters.fractures.first { $0.vertebra == v.vertebra }
+            vt.append(
+                .init(
+                    name: v.vertebra, instanceLabel: v.vertebra.verseLabel,
+                    centreWorldLPS: lps(worldLPS(body: SIMD3(0, f.cy, f.cz))).map(round3),
+                    superiorAxisLPS: lps(worldDirection(body: SIMD3(0, f.uy, f.uz))),
+                    anteriorAxisLPS: lps(worldDirection(body: SIMD3(0, -f.uz, f.uy))), heightOffsetsMM: offsets.map(round3),
+                    anteriorHeightMM: h[0], middleHeightMM: h[1], posteriorHeightMM: h[2], endplateDepthMM: round3(2 * v.ra),
+                    endplateWidthMM: round3(2 * v.rx), genantGrade: fracture?.genantGrade ?? 0, fracture: fracture,
+                    transitional: v.transitional))
+        }
+        var dt: [PhantomTruth.DiscTruth] = []
+        for (i, d) in discs.enumerated() {
+            let f = d.frame
+            let offsets = [d.ra - 4, 0, -(d.ra - 4)]
+            let h = offsets.map { a -> Double in
+                let p = f.body(a: a, u: 0)
+                return round3(runLength(label: d.level.verseLabel, y: p.y, z: p.z, dy: f.uy, dz: f.uz))
+            }
+            let variation = parameters.disc(d.level)
+            let k = discCanalIndex(i)
+            let area = canal.sacAreaMM2(at: k)
+            let slip = parameters.slip?.level == d.level ? parameters.slip!.fraction : 0
+            let lowerDepth = i + 1 < vertebrae.count ? 2 * vertebrae[i + 1].ra : 2 * sacrum[0].ra
+            let tangent = SIMD3(0, canal.nz[k], -canal.ny[k])  // caudal tangent; the plane normal
+            let pfirrmann: Int = {
+                let dark = variation.t2Darkening, loss = variation.heightLossFraction
+                if dark < 0.1 && loss < 0.05 { return 1 }
+                if dark < 0.3 && loss < 0.1 { return 2 }
+                if dark < 0.6 && loss < 0.3 { return 3 }
+                if loss < 0.5 { return 4 }
+                return 5
+            }()
+            dt.append(
+                .init(
+                    level: d.level.description, upper: d.level.upper, lower: d.level.lower, instanceLabel: d.level.verseLabel,
+                    centreWorldLPS: lps(worldLPS(body: SIMD3(0, f.cy, f.cz))).map(round3),
+                    superiorAxisLPS: lps(worldDirection(body: SIMD3(0, f.uy, f.uz))),
+                    anteriorAxisLPS: lps(worldDirection(body: SIMD3(0, -f.uz, f.uy))), heightOffsetsMM: offsets.map(round3),
+                    anteriorHeightMM: h[0], middleHeightMM: h[1], posteriorHeightMM: h[2],
+                    wedgeDeg: round3(2 * atan(d.tanHalfWedge) * 180 / .pi), heightLossFraction: variation.heightLossFraction,
+                    t2Darkening: variation.t2Darkening, pfirrmannGrade: pfirrmann, bulgeMM: variation.bulgeMM,
+                    flavumThickeningMM: variation.flavumThickeningMM, facetNarrowingMM: variation.facetNarrowingMM,
+                    duralSacAreaMM2: round3(area), duralSacAPDiameterMM: round3(canal.sacAnt[k] - canal.sacPost[k]),
+                    duralSacWidthMM: round3(2 * canal.sacHalfWidth[k]), canalAPDiameterMM: round3(2 * canal.ac[k]),
+                    canalPointLPS: lps(worldLPS(body: SIMD3(0, canal.y[k], canal.z[k]))).map(round3),
+                    duralSacCentreLPS: lps(
+                        worldLPS(
+                            body: SIMD3(
+                                0, canal.y[k] + canal.ny[k] * (canal.sacAnt[k] + canal.sacPost[k]) / 2,
+                                canal.z[k] + canal.nz[k] * (canal.sacAnt[k] + canal.sacPost[k]) / 2))).map(round3),
+                    canalNormalLPS: lps(worldDirection(body: tangent)),
+                    canalAnteriorLPS: lps(worldDirection(body: SIMD3(0, canal.ny[k], canal.nz[k]))),
+                    centralStenosis: area < 75 ? "absolute" : area < 100 ? "relative" : "none",
+                    slipMM: round3(slip * lowerDepth), slipPercent: round3(slip * 100),
+                    meyerdingGrade: PhantomParameters.Slip.meyerdingGrade(fraction: slip)))
+        }
+        return (vt, dt)
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import SpineAnalysis
+import SpineImaging
+import Testing
+@testable import SpinePipeline
+
+/// The 11 structure classes as a DICOM SEG of the phantom series: codes, colours, masks.
+///
+/// With `SPINEKIT_CHECK_OUT=DIR`, the source series, the label map (as a DICOM series) and the SEG
+/// stay in `DIR/pipeline-seg/` for `Scripts/checks/check_seg.py`.
+@Suite struct SegmentationExportTests {
+    @Test func everyClassHasSNOMEDCodesAndAColour() {
+        let segments = StructureClass.segmentDescriptions(algorithmName: "SpineKit test", algorithmVersion: "0")
+        #expect(segments.count == 11)
+        #expect(segments.map(\.labelValue) == Array(1...11))
+        #expect(Set(segments.map(\.type.value)).count == 11, "distinct property types")
+        #expect(segments.allSatisfy { $0.type.scheme == "SCT" && $0.category.scheme == "SCT" })
+        #expect(segments.allSatisfy { [DICOMCode.anatomicalStructure, DICOMCode.tissue].contains($0.category) })
+        #expect(Set(segments.compactMap(\.displayRGB).map { [$0.x, $0.y, $0.z] }).count == 11, "distinct colours")
+        #expect(StructureClass.caudaEquina.segmentCodes.type == DICOMCode("SCT", "7173007", "Cauda equina"))
+    }
+
+    @Test func writesTheElevenClassesOfTheSourceSeries() throws {
+        let keep = ProcessInfo.processInfo.environment["SPINEKIT_CHECK_OUT"].map { $0 + "/pipeline-seg" }
+        let dir = keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("spinekit-pseg-\(UUID().uuidString)").path
+        defer { if keep == nil { try? FileManager.default.removeItem(atPath: dir) } }
+        try? FileManager.default.removeItem(atPath: dir)
+        for sub in ["src", "labels"] { try FileManager.default.createDirectory(atPath: dir + "/" + sub, withIntermediateDirectories: true) }
+
+        var options = DICOMSeriesWriter.Options()
+        options.seriesDescription = "T2 sagittal (phantom)"
+        for path in try DICOMSeriesWriter.write(ReportFixture.image, to: dir + "/src", options: options) {
+            var file = try DICOMFile.read(path: path)
+            file.dataSet.set(.patientName, .PN, "Phantom^Lumbar")
+            file.dataSet.set(.patientID, .LO, "PHANTOM-7")
+            file.dataSet.set(.studyDate, .DA, "20250101")
+            file.dataSet.set(.studyTime, .TM, "120000")
+            file.dataSet.set(.accessionNumber, .SH, "A7")
+            try DICOMWriter.write(file.dataSet, to: path)
+        }
+        var labelOptions = DICOMSeriesWriter.Options()
+        labelOptions.modality = "OT"
+        labelOptions.seriesDescription = "labels (expected masks)"
+        labelOptions.frameOfReferenceUID = options.frameOfReferenceUID
+        try DICOMSeriesWriter.write(ReportFixture.labels, to: dir + "/labels", options: labelOptions)
+
+        let source = try #require(try DICOMStudyScanner.scan(path: dir + "/src").series.first)
+        let segments = StructureClass.segmentDescriptions(algorithmName: "SpineKit test", algorithmVersion: "0")
+        try DICOMSegmentationWriter.write(labels: ReportFixture.labels, source: source, segments: segments, to: dir + "/segmentation.dcm")
+
+        let file = try DICOMFile.read(path: dir + "/segmentation.dcm")
+        let ds = file.dataSet
+        #expect(ds.items(.segmentSequence).count == 11)
+        #expect(ds.string(.patientID) == "PHANTOM-7" && ds.string(.accessionNumber) == "A7")
+        let perFrame = ds.items(.perFrameFunctionalGroupsSequence)
+        let frames = try file.decodedFrames()
+        #expect(frames.count == perFrame.count)
+        // Per segment: voxel count in the frames equals the count in the label map.
+        var counted = [Int](repeating: 0, count: 12)
+        for (n, item) in perFrame.enumerated() {
+            let s = try #require(item.firstItem(.segmentIdentificationSequence)?.int(.referencedSegmentNumber))
+            counted[s] += frames[n].reduce(0) { $0 + Int($1) }
+        }
+        for c in 1...11 {
+            #expect(counted[c] == ReportFixture.labels.voxels.filter { $0 == UInt8(c) }.count, "class \(c)")
+            #expect(counted[c] > 0, "the fixture holds every class")
+        }
+    }
+}

@@ -36,6 +36,7 @@ import Testing
             file.dataSet.set(.studyDate, .DA, "20250101")
             file.dataSet.set(.studyTime, .TM, "120000")
             file.dataSet.set(.accessionNumber, .SH, "A7")
+            file.dataSet.set(.studyID, .SH, "S7")
             try DICOMWriter.write(file.dataSet, to: path)
         }
         var labelOptions = DICOMSeriesWriter.Options()

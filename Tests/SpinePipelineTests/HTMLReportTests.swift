@@ -86,7 +86,7 @@ import Testing
         let plane = ReportPlane.sagittal(of: g, lateralLPS: 0)
         let overlay = OverlayImage(
             plane: plane, image: ReportFixture.image.converted(to: Float.self), labels: ReportFixture.labels,
-            colour: { StructureClass(rawValue: Int($0))?.displayRGB })
+            style: { v in StructureClass(rawValue: Int(v)).map { ($0.displayRGB, 0.4) } })
         #expect(overlay.width == 96 && overlay.height == 120)
         // The L3 body centre (y 0, z 5) is tinted with the vertebral body colour; the grey image elsewhere.
         let p = plane.pixel(worldLPS: SIMD3(0, 0, 5))
@@ -118,5 +118,26 @@ import Testing
         #expect(SVGBarChart.niceStep(23) == 50)
         #expect(SVGBarChart.niceStep(0.13) == 0.2)
         #expect(SVGBarChart.niceStep(10) == 10)
+    }
+}
+
+/// Renders a report from files, for looking at a real study: set SPINEKIT_REPORT_IMAGE (image),
+/// SPINEKIT_REPORT_LABELS (11-class label map), SPINEKIT_REPORT_JSON (`spine measure`'s report.json)
+/// and SPINEKIT_CHECK_OUT (where `report-study.html` goes). Skipped otherwise.
+@Suite struct HTMLReportFromFiles {
+    static let env = ProcessInfo.processInfo.environment
+    static var isConfigured: Bool {
+        ["SPINEKIT_REPORT_IMAGE", "SPINEKIT_REPORT_LABELS", "SPINEKIT_REPORT_JSON", "SPINEKIT_CHECK_OUT"].allSatisfy { env[$0] != nil }
+    }
+
+    @Test(.enabled(if: isConfigured, "set SPINEKIT_REPORT_IMAGE, _LABELS, _JSON and SPINEKIT_CHECK_OUT"))
+    func rendersAStudy() throws {
+        let (image, _) = try ImageReader.readVolume(path: Self.env["SPINEKIT_REPORT_IMAGE"]!)
+        let (labels, _) = try ImageReader.readVolume(path: Self.env["SPINEKIT_REPORT_LABELS"]!)
+        let json = try Data(contentsOf: URL(fileURLWithPath: Self.env["SPINEKIT_REPORT_JSON"]!))
+        let report = try JSONDecoder().decode(AnalysisReport.self, from: json)
+        var page = HTMLReport(report: report, image: image, labels: labels.converted(to: UInt8.self), labelKind: .classes)
+        page.notes = ["Image: \((Self.env["SPINEKIT_REPORT_IMAGE"]! as NSString).lastPathComponent)"]
+        try page.write(to: Self.env["SPINEKIT_CHECK_OUT"]! + "/report-study.html")
     }
 }

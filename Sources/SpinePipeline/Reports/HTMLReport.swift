@@ -171,7 +171,7 @@ public struct HTMLReport: Sendable {
         let picture = image.converted(to: Float.self)
         let xs = (report.vertebrae.map(\.centroidLPS) + report.discs.map(\.centroidLPS)).map(\.x)
         let plane = ReportPlane.sagittal(of: picture.geometry, lateralLPS: xs.isEmpty ? nil : xs.reduce(0, +) / Double(xs.count))
-        let sagittal = OverlayImage(plane: plane, image: picture, labels: labels, colour: colour)
+        let sagittal = OverlayImage(plane: plane, image: picture, labels: labels, style: style)
         var s = "<section id=\"images\"><h2>Segmentation overlay</h2><div class=\"figures\">"
         s += "<figure class=\"sagittal\">" + overlaySVG(sagittal, uri: try sagittal.dataURI(), plane: plane, displayWidth: 460, names: true)
         s += "<figcaption>Mid-sagittal plane (anterior left, superior up), \(String(format: "%.2f", plane.mmPerPixel)) mm per pixel.</figcaption></figure>"
@@ -188,7 +188,7 @@ public struct HTMLReport: Sendable {
                 // Skip planes that mostly miss the volume.
                 let covered = p.sample(picture).lazy.filter { $0 != nil }.count
                 guard covered * 5 >= p.width * p.height else { continue }
-                let o = OverlayImage(plane: p, image: picture, labels: labels, colour: colour)
+                let o = OverlayImage(plane: p, image: picture, labels: labels, style: style)
                 axial += "<figure class=\"axial\" data-level=\"\(e(name))\">" + overlaySVG(o, uri: try o.dataURI(), plane: p, displayWidth: 220, names: false)
                 axial += "<figcaption>\(e(name)) (patient left on the right, anterior up)</figcaption></figure>"
             }
@@ -205,7 +205,8 @@ public struct HTMLReport: Sendable {
         var s = "<svg class=\"overlay\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(w) \(h)\" width=\"\(displayWidth)\" height=\"\(displayHeight)\">"
         s += "<image href=\"\(uri)\" x=\"0\" y=\"0\" width=\"\(w)\" height=\"\(h)\"/>"
         if names {
-            let size = max(8.0, Double(w) / 28)
+            // About 13 CSS pixels whatever the image size.
+            let size = 13 * Double(w) / Double(displayWidth)
             func inside(_ p: SIMD2<Double>) -> Bool { p.x >= 0 && p.y >= 0 && p.x < Double(w) && p.y < Double(h) }
             for v in report.vertebrae {
                 let p = plane.pixel(worldLPS: v.centroidLPS)
@@ -293,6 +294,18 @@ public struct HTMLReport: Sendable {
     }
 
     // MARK: Helpers
+
+    /// Colour and fill opacity of a label value: the spine's structures filled, the tissues around them
+    /// (muscle, fat, other soft tissue) mostly outlined so that the image stays readable.
+    func style(_ value: UInt8) -> (rgb: SIMD3<UInt8>, fill: Double)? {
+        guard let c = colour(value) else { return nil }
+        if labelKind == .classes, let cls = StructureClass(rawValue: Int(value)),
+            [.paraspinalMuscle, .subcutaneousFat, .otherSoftTissue, .epiduralFat].contains(cls)
+        {
+            return (c, 0.12)
+        }
+        return (c, 0.38)
+    }
 
     /// The overlay colour of a label value.
     func colour(_ value: UInt8) -> SIMD3<UInt8>? {

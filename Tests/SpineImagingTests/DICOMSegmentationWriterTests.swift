@@ -133,6 +133,18 @@ import Testing
         #expect(rescan.series.count == 1 && rescan.nonImageObjects == 1, "the SEG is not a series to analyse")
     }
 
+    @Test func copiesPatientIdentityRemovedOnlyWithItsMethod() throws {
+        var source = DataSet()
+        source.set(.patientIdentityRemoved, .CS, "YES")
+        var seg = DataSet()
+        DICOMSegmentationWriter.copyPatientAndStudy(from: source, studyInstanceUID: "1.2.3", into: &seg)
+        #expect(!seg.contains(.patientIdentityRemoved), "YES without a method would make the SEG invalid (1C)")
+        #expect(seg.contains(.patientName) && seg.string(.studyInstanceUID) == "1.2.3")
+        source.set(.deidentificationMethod, .LO, "PS3.15 basic profile")
+        DICOMSegmentationWriter.copyPatientAndStudy(from: source, studyInstanceUID: "1.2.3", into: &seg)
+        #expect(seg.string(.patientIdentityRemoved) == "YES" && seg.string(.deidentificationMethod) == "PS3.15 basic profile")
+    }
+
     @Test func packsBitsLeastSignificantFirstAcrossFrameBoundaries() {
         var bits = BitPacker()
         for b in [true, false, false, false, false, false, false, true, true, false, true] { bits.append(b) }

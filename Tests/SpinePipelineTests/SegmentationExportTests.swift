@@ -68,3 +68,22 @@ import Testing
         }
     }
 }
+
+/// Writes the SEG of a real series, for the independent checks: set SPINEKIT_SEG_SOURCE (DICOM folder of
+/// one series), SPINEKIT_SEG_LABELS (11-class label map on that series' grid, e.g. NIfTI) and
+/// SPINEKIT_CHECK_OUT (where `segmentation-study.dcm` goes). Skipped otherwise.
+@Suite struct SegmentationFromFiles {
+    static let env = ProcessInfo.processInfo.environment
+    static var isConfigured: Bool { ["SPINEKIT_SEG_SOURCE", "SPINEKIT_SEG_LABELS", "SPINEKIT_CHECK_OUT"].allSatisfy { env[$0] != nil } }
+
+    @Test(.enabled(if: isConfigured, "set SPINEKIT_SEG_SOURCE, SPINEKIT_SEG_LABELS and SPINEKIT_CHECK_OUT"))
+    func writesTheSegmentationOfASeries() throws {
+        let source = try #require(try DICOMStudyScanner.scan(path: Self.env["SPINEKIT_SEG_SOURCE"]!).series.first)
+        let (labels, _) = try ImageReader.readVolume(path: Self.env["SPINEKIT_SEG_LABELS"]!)
+        let start = Date()
+        try DICOMSegmentationWriter.write(
+            labels: labels.converted(to: UInt8.self), source: source, segments: StructureClass.segmentDescriptions(),
+            to: Self.env["SPINEKIT_CHECK_OUT"]! + "/segmentation-study.dcm")
+        print("SEG of \(source.geometry.size) written in \(String(format: "%.2f", Date().timeIntervalSince(start))) s (debug build)")
+    }
+}

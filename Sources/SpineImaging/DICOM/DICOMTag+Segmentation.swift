@@ -15,6 +15,7 @@ extension DICOMTag {
     public static let patientSex = DICOMTag(0x0010, 0x0040)
     public static let patientIdentityRemoved = DICOMTag(0x0012, 0x0062)
     public static let deidentificationMethod = DICOMTag(0x0012, 0x0063)
+    public static let deidentificationMethodCodeSequence = DICOMTag(0x0012, 0x0064)
     public static let deviceSerialNumber = DICOMTag(0x0018, 0x1000)
     public static let softwareVersions = DICOMTag(0x0018, 0x1020)
     public static let studyID = DICOMTag(0x0020, 0x0010)

@@ -251,10 +251,14 @@ public enum DICOMSegmentationWriter {
             (.studyDate, .DA), (.studyTime, .TM), (.referringPhysicianName, .PN), (.studyID, .SH),
             (.accessionNumber, .SH),
         ]
-        let type3: [(DICOMTag, VR)] = [
-            (.issuerOfPatientID, .LO), (.patientIdentityRemoved, .CS), (.deidentificationMethod, .LO),
-            (.studyDescription, .LO),
-        ]
+        var type3: [(DICOMTag, VR)] = [(.issuerOfPatientID, .LO), (.deidentificationMethod, .LO), (.studyDescription, .LO)]
+        // Patient Identity Removed needs a de-identification method (1C); without one, leave both out
+        // rather than repeat the source's omission.
+        let methods = header.items(.deidentificationMethodCodeSequence)
+        if header.string(.deidentificationMethod) != nil || !methods.isEmpty {
+            type3.append((.patientIdentityRemoved, .CS))
+            if !methods.isEmpty { ds.set(.deidentificationMethodCodeSequence, items: methods) }
+        }
         for (tag, vr) in type2 + type3 {
             let values = header.strings(tag)
             if values.isEmpty || values.allSatisfy(\.isEmpty) {

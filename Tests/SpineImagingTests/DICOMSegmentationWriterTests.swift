@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SpineImaging
 
 /// DICOM SEG written from a label map on a small sagittal series that SpineKit writes
@@ -15,7 +16,8 @@ import Testing
     static let segments = [
         SegmentDescription(
             labelValue: 1, label: "Vertebral body", category: .anatomicalStructure,
-            type: DICOMCode("SCT", "3572006", "Vertebral body"), algorithmName: "test", displayRGB: SIMD3(241, 214, 145)),
+            type: DICOMCode("SCT", "3572006", "Vertebral body"), algorithmName: "test", displayRGB: SIMD3(241, 214, 145)
+        ),
         SegmentDescription(
             labelValue: 2, label: "Absent", category: .anatomicalStructure,
             type: DICOMCode("SCT", "54735007", "Sacrum"), algorithmName: "test"),
@@ -56,7 +58,8 @@ import Testing
     }
 
     static func tempFolder() throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("spinekit-seg-\(UUID().uuidString)").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("spinekit-seg-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir
     }
@@ -90,7 +93,9 @@ import Testing
         let segs = ds.items(.segmentSequence)
         #expect(segs.map { $0.int(.segmentNumber) } == [1, 2, 3])
         #expect(segs.map { $0.string(.segmentLabel) } == ["Vertebral body", "Absent", "Intervertebral disc"])
-        #expect(segs.compactMap { $0.items(.segmentedPropertyTypeCodeSequence).first.flatMap(DICOMCode.init(item:)) } == Self.segments.map(\.type))
+        #expect(
+            segs.compactMap { $0.items(.segmentedPropertyTypeCodeSequence).first.flatMap(DICOMCode.init(item:)) }
+                == Self.segments.map(\.type))
         #expect(segs[0].string(.segmentAlgorithmType) == "AUTOMATIC" && segs[0].string(.segmentAlgorithmName) == "test")
         #expect(segs[0].doubles(.recommendedDisplayCIELabValue).count == 3)
 
@@ -102,15 +107,22 @@ import Testing
 
         // Rebuild each segment's mask from positions and compare with the label map.
         let uids = source.instances.map(\.sopInstanceUID)
-        var rebuilt: [Int: [UInt8]] = [1: [], 2: [], 3: []].mapValues { _ in [UInt8](repeating: 0, count: Self.grid.voxelCount) }
+        var rebuilt: [Int: [UInt8]] = [1: [], 2: [], 3: []].mapValues { _ in
+            [UInt8](repeating: 0, count: Self.grid.voxelCount)
+        }
         for (n, item) in perFrame.enumerated() {
             let segment = try #require(item.firstItem(.segmentIdentificationSequence)?.int(.referencedSegmentNumber))
             let ipp = try #require(item.firstItem(.planePositionSequence)?.doubles(.imagePositionPatient))
             let p = SIMD3(ipp[0], ipp[1], ipp[2])
-            let k = try #require((0..<6).first { (source.geometry.worldLPS(voxelIJK: SIMD3(0, 0, Double($0))) - p).length < 1e-3 })
+            let k = try #require(
+                (0..<6).first { (source.geometry.worldLPS(voxelIJK: SIMD3(0, 0, Double($0))) - p).length < 1e-3 })
             let ref = item.firstItem(.derivationImageSequence, .sourceImageSequence)
-            #expect(ref?.string(.referencedSOPInstanceUID) == uids[k], "frame \(n + 1) derives from the image it lies on")
-            #expect(item.firstItem(.frameContentSequence)?.doubles(.dimensionIndexValues) == [Double(segment), Double(k + 1)])
+            #expect(
+                ref?.string(.referencedSOPInstanceUID) == uids[k], "frame \(n + 1) derives from the image it lies on")
+            #expect(
+                item.firstItem(.frameContentSequence)?.doubles(.dimensionIndexValues) == [
+                    Double(segment), Double(k + 1),
+                ])
             let plane = 21 * 15
             for q in 0..<plane where frames[n][q] != 0 { rebuilt[segment]![k * plane + q] = 1 }
         }
@@ -124,7 +136,8 @@ import Testing
         #expect(shared.firstItem(.pixelMeasuresSequence)?.doubles(.pixelSpacing) == [0.9, 0.8])
         let referenced = ds.items(.referencedSeriesSequence)
         #expect(referenced.count == 1 && referenced.first?.string(.seriesInstanceUID) == source.seriesInstanceUID)
-        #expect(referenced.first?.items(.referencedInstanceSequence).map { $0.string(.referencedSOPInstanceUID) } == uids)
+        #expect(
+            referenced.first?.items(.referencedInstanceSequence).map { $0.string(.referencedSOPInstanceUID) } == uids)
         #expect(ds.items(.dimensionIndexSequence).count == 2)
 
         // A folder holding the source and its SEG still yields the source series.
@@ -142,7 +155,9 @@ import Testing
         #expect(seg.contains(.patientName) && seg.string(.studyInstanceUID) == "1.2.3")
         source.set(.deidentificationMethod, .LO, "PS3.15 basic profile")
         DICOMSegmentationWriter.copyPatientAndStudy(from: source, studyInstanceUID: "1.2.3", into: &seg)
-        #expect(seg.string(.patientIdentityRemoved) == "YES" && seg.string(.deidentificationMethod) == "PS3.15 basic profile")
+        #expect(
+            seg.string(.patientIdentityRemoved) == "YES"
+                && seg.string(.deidentificationMethod) == "PS3.15 basic profile")
     }
 
     @Test func packsBitsLeastSignificantFirstAcrossFrameBoundaries() {
@@ -163,13 +178,15 @@ import Testing
         var small = Self.grid
         small.size.z = 5
         do {
-            _ = try DICOMSegmentationWriter.encode(labels: Volume<UInt8>(geometry: small), source: source, segments: Self.segments)
+            _ = try DICOMSegmentationWriter.encode(
+                labels: Volume<UInt8>(geometry: small), source: source, segments: Self.segments)
             Issue.record("a label map of another size must be refused")
         } catch let e as ImagingError {
             #expect(e.code == .invalidGeometry)
         }
         do {
-            _ = try DICOMSegmentationWriter.encode(labels: Volume<UInt8>(geometry: Self.grid), source: source, segments: Self.segments)
+            _ = try DICOMSegmentationWriter.encode(
+                labels: Volume<UInt8>(geometry: Self.grid), source: source, segments: Self.segments)
             Issue.record("an empty label map must be refused")
         } catch let e as ImagingError {
             #expect(e.code == .invalidArgument)
@@ -181,6 +198,8 @@ import Testing
         #expect(DICOMSegmentationWriter.cieLab(SIMD3(255, 255, 255)) == [65535, 32896, 32896])
         #expect(DICOMSegmentationWriter.cieLab(SIMD3(0, 0, 0)) == [0, 32896, 32896])
         let red = DICOMSegmentationWriter.cieLab(SIMD3(255, 0, 0))  // L* 53.2, a* 80.1, b* 67.2
-        #expect(abs(red[0] - 53.24 * 655.35) < 100 && abs(red[1] - (80.09 + 128) * 257) < 100 && abs(red[2] - (67.20 + 128) * 257) < 100)
+        #expect(
+            abs(red[0] - 53.24 * 655.35) < 100 && abs(red[1] - (80.09 + 128) * 257) < 100
+                && abs(red[2] - (67.20 + 128) * 257) < 100)
     }
 }

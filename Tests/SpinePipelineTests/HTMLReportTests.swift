@@ -2,6 +2,7 @@ import Foundation
 import SpineAnalysis
 import SpineImaging
 import Testing
+
 @testable import SpinePipeline
 
 /// `report.html` from a hand-made report and phantom: table rows, images that decode, plots, escaping,
@@ -37,7 +38,10 @@ import Testing
         #expect(html[l1.upperBound...].prefix(200).contains("not found in the label map"))
         let l45 = try #require(html.range(of: "data-level=\"L4-L5\"><th"))
         let row = String(html[l45.upperBound...].prefix(600))
-        for cell in ["<td>11.5</td>", "<td>10.0</td>", "<td>7.5</td>", "<td>0.53</td>", "<td>62</td>", "<td>13.2</td>", "grade-severe\">severe", "left 2, right 1", "<td>6.1 (18)</td>", ">I</td>"] {
+        for cell in [
+            "<td>11.5</td>", "<td>10.0</td>", "<td>7.5</td>", "<td>0.53</td>", "<td>62</td>", "<td>13.2</td>",
+            "grade-severe\">severe", "left 2, right 1", "<td>6.1 (18)</td>", ">I</td>",
+        ] {
             #expect(row.contains(cell), "L4-L5 row lacks \(cell)")
         }
         #expect(html.contains("Central canal narrowing: L3-L4 moderate (88 mm²); L4-L5 severe (62 mm²)."))
@@ -53,13 +57,16 @@ import Testing
         #expect(images.count == 5)
         for png in images {
             #expect(Array(png.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
-            let width = png[16..<20].reduce(0) { $0 << 8 | Int($1) }, height = png[20..<24].reduce(0) { $0 << 8 | Int($1) }
+            let width = png[16..<20].reduce(0) { $0 << 8 | Int($1) },
+                height = png[20..<24].reduce(0) { $0 << 8 | Int($1) }
             #expect(width > 50 && height > 50)
         }
         #expect(Self.count("<figure class=\"axial\"", in: html) == 4)
         // Named levels drawn over the sagittal image.
         for name in ["L1", "L5", "S1"] { #expect(html.contains(">\(name)</text>")) }
-        for name in ["L2-L3", "L4-L5", "L5-S1"] { #expect(html.contains("class=\"dname\"") && html.contains(">\(name)</text>")) }
+        for name in ["L2-L3", "L4-L5", "L5-S1"] {
+            #expect(html.contains("class=\"dname\"") && html.contains(">\(name)</text>"))
+        }
     }
 
     @Test func plotsAreInlineSVGWithThresholdLines() throws {
@@ -103,12 +110,18 @@ import Testing
 
     @Test func writesThePageAtomically() throws {
         let keep = ProcessInfo.processInfo.environment["SPINEKIT_CHECK_OUT"]
-        let dir = keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("spinekit-report-\(UUID().uuidString)").path
+        let dir =
+            keep
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("spinekit-report-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { if keep == nil { try? FileManager.default.removeItem(atPath: dir) } }
-        var r = HTMLReport(report: try ReportFixture.report(), image: AnyVolume(ReportFixture.image), labels: ReportFixture.labels)
+        var r = HTMLReport(
+            report: try ReportFixture.report(), image: AnyVolume(ReportFixture.image), labels: ReportFixture.labels)
         r.foraminalGrades = ["L4-L5": "left 2, right 1"]
-        r.notes = ["Input: SpinePipelineTests synthetic study (ReportFixture)", "Measurements set by hand, not computed"]
+        r.notes = [
+            "Input: SpinePipelineTests synthetic study (ReportFixture)", "Measurements set by hand, not computed",
+        ]
         try r.write(to: dir + "/report.html")
         let text = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
         #expect(text.hasPrefix("<!DOCTYPE html>") && text.hasSuffix("</html>\n"))
@@ -127,7 +140,9 @@ import Testing
 @Suite struct HTMLReportFromFiles {
     static let env = ProcessInfo.processInfo.environment
     static var isConfigured: Bool {
-        ["SPINEKIT_REPORT_IMAGE", "SPINEKIT_REPORT_LABELS", "SPINEKIT_REPORT_JSON", "SPINEKIT_CHECK_OUT"].allSatisfy { env[$0] != nil }
+        ["SPINEKIT_REPORT_IMAGE", "SPINEKIT_REPORT_LABELS", "SPINEKIT_REPORT_JSON", "SPINEKIT_CHECK_OUT"].allSatisfy {
+            env[$0] != nil
+        }
     }
 
     @Test(.enabled(if: isConfigured, "set SPINEKIT_REPORT_IMAGE, _LABELS, _JSON and SPINEKIT_CHECK_OUT"))
@@ -136,7 +151,8 @@ import Testing
         let (labels, _) = try ImageReader.readVolume(path: Self.env["SPINEKIT_REPORT_LABELS"]!)
         let json = try Data(contentsOf: URL(fileURLWithPath: Self.env["SPINEKIT_REPORT_JSON"]!))
         let report = try JSONDecoder().decode(AnalysisReport.self, from: json)
-        var page = HTMLReport(report: report, image: image, labels: labels.converted(to: UInt8.self), labelKind: .classes)
+        var page = HTMLReport(
+            report: report, image: image, labels: labels.converted(to: UInt8.self), labelKind: .classes)
         page.notes = ["Image: \((Self.env["SPINEKIT_REPORT_IMAGE"]! as NSString).lastPathComponent)"]
         try page.write(to: Self.env["SPINEKIT_CHECK_OUT"]! + "/report-study.html")
     }

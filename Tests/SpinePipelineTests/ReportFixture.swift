@@ -17,7 +17,9 @@ enum ReportFixture {
         ("L1", 20, 45), ("L2", 21, 25), ("L3", 22, 5), ("L4", 23, -15), ("L5", 24, -35), ("S1", 26, -52),
     ]
     /// Disc centres (z) between them.
-    static let discs: [(String, Int, Double)] = [("L2-L3", 121, 15), ("L3-L4", 122, -5), ("L4-L5", 123, -25), ("L5-S1", 124, -44)]
+    static let discs: [(String, Int, Double)] = [
+        ("L2-L3", 121, 15), ("L3-L4", 122, -5), ("L4-L5", 123, -25), ("L5-S1", 124, -44),
+    ]
 
     /// The class at a world point.
     static func structure(_ p: SIMD3<Double>) -> StructureClass? {
@@ -55,7 +57,8 @@ enum ReportFixture {
 
     static let image: Volume<Int16> = {
         let brightness: [StructureClass: Int16] = [
-            .vertebralBody: 420, .posteriorElements: 380, .intervertebralDisc: 700, .spinalCanal: 900, .caudaEquina: 500,
+            .vertebralBody: 420, .posteriorElements: 380, .intervertebralDisc: 700, .spinalCanal: 900,
+            .caudaEquina: 500,
             .epiduralFat: 820, .sacrum: 400, .paraspinalMuscle: 260, .subcutaneousFat: 850, .bloodVessels: 120,
             .otherSoftTissue: 330,
         ]
@@ -76,9 +79,13 @@ enum ReportFixture {
                 "genantGrade": name == "L2" ? 1 : 0,
             ]
         }
-        func d(_ name: String, _ verse: Int, _ z: Double, area: Double, grade: String, slip: Double, meyerding: String, dhiClass: String) -> [String: Any] {
+        func d(
+            _ name: String, _ verse: Int, _ z: Double, area: Double, grade: String, slip: Double, meyerding: String,
+            dhiClass: String
+        ) -> [String: Any] {
             [
-                "level": name, "verseLabel": verse, "confidence": 0.9, "cue": "test", "centroidLPS": [0, 0, z], "volumeMM3": 9000,
+                "level": name, "verseLabel": verse, "confidence": 0.9, "cue": "test", "centroidLPS": [0, 0, z],
+                "volumeMM3": 9000,
                 "anteriorHeightMM": 11.5, "middleHeightMM": 10.0, "posteriorHeightMM": 7.5, "depthMM": 36.0,
                 "discHeightIndex": dhiClass == "normal" ? 0.53 : 0.36, "discHeightClass": dhiClass,
                 "canal": ["areaMM2": area, "apDiameterMM": 13.2, "grade": grade],
@@ -87,17 +94,24 @@ enum ReportFixture {
         }
         let json: [String: Any] = [
             "schemaVersion": 1, "generator": "SpineKit SpineAnalysis", "classMap": "spinekit@1",
-            "input": ["sizeVoxels": [96, 120, 9], "spacingMM": [1, 1, 4], "axisCodes": "PIR", "labelValues": Array(1...11)],
+            "input": [
+                "sizeVoxels": [96, 120, 9], "spacingMM": [1, 1, 4], "axisCodes": "PIR", "labelValues": Array(1...11),
+            ],
             "vertebrae": vertebrae.map { v($0.0, $0.1, $0.2) },
             "discs": [
                 d("L2-L3", 121, 15, area: 145, grade: "normal", slip: 0.4, meyerding: "none", dhiClass: "normal"),
                 d("L3-L4", 122, -5, area: 88, grade: "moderate", slip: 0.8, meyerding: "none", dhiClass: "normal"),
                 d("L4-L5", 123, -25, area: 62, grade: "severe", slip: 6.1, meyerding: "I", dhiClass: "normal"),
-                d("L5-S1", 124, -44, area: 131, grade: "normal", slip: 1.0, meyerding: "none", dhiClass: "mildlyDecreased"),
+                d(
+                    "L5-S1", 124, -44, area: 131, grade: "normal", slip: 1.0, meyerding: "none",
+                    dhiClass: "mildlyDecreased"),
             ],
             "alignment": ["lordosisL1S1Deg": 48.2, "segmentalAnglesDeg": ["L4-L5": 9.5]],
             "findings": [
-                ["code": "missing-disc", "severity": "warning", "message": "No disc found between L1 and L2 <b>&amp; \"check\"</b>", "level": "L1-L2"]
+                [
+                    "code": "missing-disc", "severity": "warning",
+                    "message": "No disc found between L1 and L2 <b>&amp; \"check\"</b>", "level": "L1-L2",
+                ]
             ],
         ]
         let data = try JSONSerialization.data(withJSONObject: json)

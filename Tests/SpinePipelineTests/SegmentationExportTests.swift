@@ -2,6 +2,7 @@ import Foundation
 import SpineAnalysis
 import SpineImaging
 import Testing
+
 @testable import SpinePipeline
 
 /// The 11 structure classes as a DICOM SEG of the phantom series: codes, colours, masks.
@@ -22,10 +23,14 @@ import Testing
 
     @Test func writesTheElevenClassesOfTheSourceSeries() throws {
         let keep = ProcessInfo.processInfo.environment["SPINEKIT_CHECK_OUT"].map { $0 + "/pipeline-seg" }
-        let dir = keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("spinekit-pseg-\(UUID().uuidString)").path
+        let dir =
+            keep
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("spinekit-pseg-\(UUID().uuidString)").path
         defer { if keep == nil { try? FileManager.default.removeItem(atPath: dir) } }
         try? FileManager.default.removeItem(atPath: dir)
-        for sub in ["src", "labels"] { try FileManager.default.createDirectory(atPath: dir + "/" + sub, withIntermediateDirectories: true) }
+        for sub in ["src", "labels"] {
+            try FileManager.default.createDirectory(atPath: dir + "/" + sub, withIntermediateDirectories: true)
+        }
 
         var options = DICOMSeriesWriter.Options()
         options.seriesDescription = "T2 sagittal (phantom)"
@@ -47,7 +52,8 @@ import Testing
 
         let source = try #require(try DICOMStudyScanner.scan(path: dir + "/src").series.first)
         let segments = StructureClass.segmentDescriptions(algorithmName: "SpineKit test", algorithmVersion: "0")
-        try DICOMSegmentationWriter.write(labels: ReportFixture.labels, source: source, segments: segments, to: dir + "/segmentation.dcm")
+        try DICOMSegmentationWriter.write(
+            labels: ReportFixture.labels, source: source, segments: segments, to: dir + "/segmentation.dcm")
 
         let file = try DICOMFile.read(path: dir + "/segmentation.dcm")
         let ds = file.dataSet
@@ -74,7 +80,9 @@ import Testing
 /// SPINEKIT_CHECK_OUT (where `segmentation-study.dcm` goes). Skipped otherwise.
 @Suite struct SegmentationFromFiles {
     static let env = ProcessInfo.processInfo.environment
-    static var isConfigured: Bool { ["SPINEKIT_SEG_SOURCE", "SPINEKIT_SEG_LABELS", "SPINEKIT_CHECK_OUT"].allSatisfy { env[$0] != nil } }
+    static var isConfigured: Bool {
+        ["SPINEKIT_SEG_SOURCE", "SPINEKIT_SEG_LABELS", "SPINEKIT_CHECK_OUT"].allSatisfy { env[$0] != nil }
+    }
 
     @Test(.enabled(if: isConfigured, "set SPINEKIT_SEG_SOURCE, SPINEKIT_SEG_LABELS and SPINEKIT_CHECK_OUT"))
     func writesTheSegmentationOfASeries() throws {
@@ -84,6 +92,8 @@ import Testing
         try DICOMSegmentationWriter.write(
             labels: labels.converted(to: UInt8.self), source: source, segments: StructureClass.segmentDescriptions(),
             to: Self.env["SPINEKIT_CHECK_OUT"]! + "/segmentation-study.dcm")
-        print("SEG of \(source.geometry.size) written in \(String(format: "%.2f", Date().timeIntervalSince(start))) s (debug build)")
+        print(
+            "SEG of \(source.geometry.size) written in \(String(format: "%.2f", Date().timeIntervalSince(start))) s (debug build)"
+        )
     }
 }

@@ -75,7 +75,13 @@ public struct HTMLReport: Sendable {
         let e = HTMLText.escape
         var items: [(String, String)] = []  // (css class, text)
         let names = report.vertebrae.map(\.label)
-        items.append(("info", names.isEmpty ? "No vertebrae were identified." : "Vertebrae identified: \(names.joined(separator: ", ")) (\(names.count))."))
+        items.append(
+            (
+                "info",
+                names.isEmpty
+                    ? "No vertebrae were identified."
+                    : "Vertebrae identified: \(names.joined(separator: ", ")) (\(names.count))."
+            ))
         let stenosis = report.discs.compactMap { d -> String? in
             guard let c = d.canal, c.grade != CentralCanalGrade.normal.rawValue else { return nil }
             return "\(d.level) \(c.grade) (\(String(format: "%.0f", c.areaMM2)) mm²)"
@@ -86,19 +92,28 @@ public struct HTMLReport: Sendable {
                 : ("alert", "Central canal narrowing: " + stenosis.joined(separator: "; ") + "."))
         let slips = report.discs.compactMap { d -> String? in
             guard let s = d.slip, s.meyerdingGrade != MeyerdingGrade.none.rawValue else { return nil }
-            return "\(d.level) Meyerding \(s.meyerdingGrade) (\(String(format: "%.1f", s.distanceMM)) mm, \(String(format: "%.0f", s.percent)) %)"
+            return
+                "\(d.level) Meyerding \(s.meyerdingGrade) (\(String(format: "%.1f", s.distanceMM)) mm, \(String(format: "%.0f", s.percent)) %)"
         }
-        items.append(slips.isEmpty ? ("ok", "No spondylolisthesis (slip below 5 %).") : ("alert", "Spondylolisthesis: " + slips.joined(separator: "; ") + "."))
+        items.append(
+            slips.isEmpty
+                ? ("ok", "No spondylolisthesis (slip below 5 %).")
+                : ("alert", "Spondylolisthesis: " + slips.joined(separator: "; ") + "."))
         let narrow = report.discs.compactMap { d -> String? in
             guard let c = d.discHeightClass, c != DiscHeightClass.normal.rawValue else { return nil }
             return "\(d.level) \(Self.words(c))"
         }
-        items.append(narrow.isEmpty ? ("ok", "Disc heights within 75 % of the other levels.") : ("alert", "Disc height decreased: " + narrow.joined(separator: "; ") + "."))
+        items.append(
+            narrow.isEmpty
+                ? ("ok", "Disc heights within 75 % of the other levels.")
+                : ("alert", "Disc height decreased: " + narrow.joined(separator: "; ") + "."))
         let fractures = report.vertebrae.compactMap { v -> String? in
             guard let g = v.genantGrade, g > 0 else { return nil }
             return "\(v.label) Genant \(g)"
         }
-        if !fractures.isEmpty { items.append(("alert", "Vertebral height loss: " + fractures.joined(separator: "; ") + ".")) }
+        if !fractures.isEmpty {
+            items.append(("alert", "Vertebral height loss: " + fractures.joined(separator: "; ") + "."))
+        }
         if let l = report.alignment.lordosisL1S1Deg {
             items.append(("info", "Lumbar lordosis (L1–S1 Cobb): \(String(format: "%.1f", l))°."))
         }
@@ -143,25 +158,30 @@ public struct HTMLReport: Sendable {
                 s += "<td colspan=\"11\" class=\"missing\">not found in the label map</td></tr>\n"
                 continue
             }
-            s += "<td>\(Self.num(d.anteriorHeightMM, 1))</td><td>\(Self.num(d.middleHeightMM, 1))</td><td>\(Self.num(d.posteriorHeightMM, 1))</td>"
+            s +=
+                "<td>\(Self.num(d.anteriorHeightMM, 1))</td><td>\(Self.num(d.middleHeightMM, 1))</td><td>\(Self.num(d.posteriorHeightMM, 1))</td>"
             s += "<td>\(Self.num(d.discHeightIndex, 2))</td>"
-            s += "<td class=\"\(d.discHeightClass.map { "grade-" + e($0) } ?? "")\">\(e(d.discHeightClass.map(Self.words) ?? "—"))</td>"
+            s +=
+                "<td class=\"\(d.discHeightClass.map { "grade-" + e($0) } ?? "")\">\(e(d.discHeightClass.map(Self.words) ?? "—"))</td>"
             if let c = d.canal {
-                s += "<td>\(Self.num(c.areaMM2, 0))</td><td>\(Self.num(c.apDiameterMM, 1))</td><td class=\"grade-\(e(c.grade))\">\(e(c.grade))</td>"
+                s +=
+                    "<td>\(Self.num(c.areaMM2, 0))</td><td>\(Self.num(c.apDiameterMM, 1))</td><td class=\"grade-\(e(c.grade))\">\(e(c.grade))</td>"
             } else {
                 s += "<td>—</td><td>—</td><td class=\"missing\">not measured</td>"
             }
             s += "<td>\(e(foraminalGrades[name] ?? "—"))</td>"
             if let slip = d.slip {
                 s += "<td>\(Self.num(slip.distanceMM, 1)) (\(Self.num(slip.percent, 0)))</td>"
-                s += "<td class=\"grade-\(slip.meyerdingGrade == "none" ? "normal" : "slip")\">\(e(slip.meyerdingGrade))</td>"
+                s +=
+                    "<td class=\"grade-\(slip.meyerdingGrade == "none" ? "normal" : "slip")\">\(e(slip.meyerdingGrade))</td>"
             } else {
                 s += "<td>—</td><td>—</td>"
             }
             s += "</tr>\n"
         }
         s += "</tbody></table>\n"
-        s += "<p class=\"legend\">DHI: disc height index, (anterior + posterior height) / disc depth (Farfan 1972); disc height class relative to the mean index of the other levels (≥ 75 % normal, 50–75 % mild, 25–50 % moderate, &lt; 25 % severe). Central canal: dural sac area &lt; 100 mm² relative, &lt; 75 mm² absolute stenosis (Schönström 1985, Hamanishi 1994), AP diameter &lt; 12 / &lt; 10 mm (Verbiest 1954). Slip: Meyerding 1932 (I 5–25 %, II 25–50 %, III 50–75 %, IV 75–100 %, V &gt; 100 %). Foraminal grade (Lee 2010): "
+        s +=
+            "<p class=\"legend\">DHI: disc height index, (anterior + posterior height) / disc depth (Farfan 1972); disc height class relative to the mean index of the other levels (≥ 75 % normal, 50–75 % mild, 25–50 % moderate, &lt; 25 % severe). Central canal: dural sac area &lt; 100 mm² relative, &lt; 75 mm² absolute stenosis (Schönström 1985, Hamanishi 1994), AP diameter &lt; 12 / &lt; 10 mm (Verbiest 1954). Slip: Meyerding 1932 (I 5–25 %, II 25–50 %, III 50–75 %, IV 75–100 %, V &gt; 100 %). Foraminal grade (Lee 2010): "
         s += foraminalGrades.isEmpty ? "not measured by this version.</p>" : "as given.</p>"
         return s + "</section>\n"
     }
@@ -170,11 +190,15 @@ public struct HTMLReport: Sendable {
         let e = HTMLText.escape
         let picture = image.converted(to: Float.self)
         let xs = (report.vertebrae.map(\.centroidLPS) + report.discs.map(\.centroidLPS)).map(\.x)
-        let plane = ReportPlane.sagittal(of: picture.geometry, lateralLPS: xs.isEmpty ? nil : xs.reduce(0, +) / Double(xs.count))
+        let plane = ReportPlane.sagittal(
+            of: picture.geometry, lateralLPS: xs.isEmpty ? nil : xs.reduce(0, +) / Double(xs.count))
         let sagittal = OverlayImage(plane: plane, image: picture, labels: labels, style: style)
         var s = "<section id=\"images\"><h2>Segmentation overlay</h2><div class=\"figures\">"
-        s += "<figure class=\"sagittal\">" + overlaySVG(sagittal, uri: try sagittal.dataURI(), plane: plane, displayWidth: 460, names: true)
-        s += "<figcaption>Mid-sagittal plane (anterior left, superior up), \(String(format: "%.2f", plane.mmPerPixel)) mm per pixel.</figcaption></figure>"
+        s +=
+            "<figure class=\"sagittal\">"
+            + overlaySVG(sagittal, uri: try sagittal.dataURI(), plane: plane, displayWidth: 460, names: true)
+        s +=
+            "<figcaption>Mid-sagittal plane (anterior left, superior up), \(String(format: "%.2f", plane.mmPerPixel)) mm per pixel.</figcaption></figure>"
         s += "</div>"
         s += legend()
         if includeAxialOverlays {
@@ -189,10 +213,14 @@ public struct HTMLReport: Sendable {
                 let covered = p.sample(picture).lazy.filter { $0 != nil }.count
                 guard covered * 5 >= p.width * p.height else { continue }
                 let o = OverlayImage(plane: p, image: picture, labels: labels, style: style)
-                axial += "<figure class=\"axial\" data-level=\"\(e(name))\">" + overlaySVG(o, uri: try o.dataURI(), plane: p, displayWidth: 220, names: false)
+                axial +=
+                    "<figure class=\"axial\" data-level=\"\(e(name))\">"
+                    + overlaySVG(o, uri: try o.dataURI(), plane: p, displayWidth: 220, names: false)
                 axial += "<figcaption>\(e(name)) (patient left on the right, anterior up)</figcaption></figure>"
             }
-            if !axial.isEmpty { s += "<h3>Axial planes through the disc levels</h3><div class=\"figures\">\(axial)</div>" }
+            if !axial.isEmpty {
+                s += "<h3>Axial planes through the disc levels</h3><div class=\"figures\">\(axial)</div>"
+            }
         }
         return s + "</section>\n"
     }
@@ -202,7 +230,8 @@ public struct HTMLReport: Sendable {
         let e = HTMLText.escape
         let w = o.width, h = o.height
         let displayHeight = Int((Double(displayWidth) * Double(h) / Double(w)).rounded())
-        var s = "<svg class=\"overlay\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(w) \(h)\" width=\"\(displayWidth)\" height=\"\(displayHeight)\">"
+        var s =
+            "<svg class=\"overlay\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(w) \(h)\" width=\"\(displayWidth)\" height=\"\(displayHeight)\">"
         s += "<image href=\"\(uri)\" x=\"0\" y=\"0\" width=\"\(w)\" height=\"\(h)\"/>"
         if names {
             // About 13 CSS pixels whatever the image size.
@@ -211,14 +240,17 @@ public struct HTMLReport: Sendable {
             for v in report.vertebrae {
                 let p = plane.pixel(worldLPS: v.centroidLPS)
                 guard inside(p) else { continue }
-                s += "<text class=\"vname\" x=\"\(String(format: "%.1f", p.x))\" y=\"\(String(format: "%.1f", p.y))\" font-size=\"\(String(format: "%.1f", size))\" text-anchor=\"middle\" dominant-baseline=\"middle\">\(e(v.label))</text>"
+                s +=
+                    "<text class=\"vname\" x=\"\(String(format: "%.1f", p.x))\" y=\"\(String(format: "%.1f", p.y))\" font-size=\"\(String(format: "%.1f", size))\" text-anchor=\"middle\" dominant-baseline=\"middle\">\(e(v.label))</text>"
             }
             for d in report.discs {
                 let p = plane.pixel(worldLPS: d.centroidLPS)
                 guard inside(p) else { continue }
                 let tx = max(size * 2.6, p.x - Double(w) * 0.16)
-                s += "<line class=\"leader\" x1=\"\(String(format: "%.1f", tx + 2))\" y1=\"\(String(format: "%.1f", p.y))\" x2=\"\(String(format: "%.1f", p.x - size))\" y2=\"\(String(format: "%.1f", p.y))\" stroke-width=\"\(String(format: "%.2f", size / 10))\"/>"
-                s += "<text class=\"dname\" x=\"\(String(format: "%.1f", tx))\" y=\"\(String(format: "%.1f", p.y))\" font-size=\"\(String(format: "%.1f", size * 0.85))\" text-anchor=\"end\" dominant-baseline=\"middle\">\(e(d.level))</text>"
+                s +=
+                    "<line class=\"leader\" x1=\"\(String(format: "%.1f", tx + 2))\" y1=\"\(String(format: "%.1f", p.y))\" x2=\"\(String(format: "%.1f", p.x - size))\" y2=\"\(String(format: "%.1f", p.y))\" stroke-width=\"\(String(format: "%.2f", size / 10))\"/>"
+                s +=
+                    "<text class=\"dname\" x=\"\(String(format: "%.1f", tx))\" y=\"\(String(format: "%.1f", p.y))\" font-size=\"\(String(format: "%.1f", size * 0.85))\" text-anchor=\"end\" dominant-baseline=\"middle\">\(e(d.level))</text>"
             }
         }
         return s + "</svg>"
@@ -230,9 +262,14 @@ public struct HTMLReport: Sendable {
         switch labelKind {
         case .classes:
             let present = Set(report.input.labelValues)
-            entries = StructureClass.allCases.filter { present.isEmpty || present.contains($0.rawValue) }.map { ($0.displayName, $0.displayRGB) }
+            entries = StructureClass.allCases.filter { present.isEmpty || present.contains($0.rawValue) }.map {
+                ($0.displayName, $0.displayRGB)
+            }
         case .instances:
-            entries = [("Vertebrae (alternating)", SIMD3(241, 214, 145)), ("Sacrum", StructureClass.sacrum.displayRGB), ("Discs", StructureClass.intervertebralDisc.displayRGB)]
+            entries = [
+                ("Vertebrae (alternating)", SIMD3(241, 214, 145)), ("Sacrum", StructureClass.sacrum.displayRGB),
+                ("Discs", StructureClass.intervertebralDisc.displayRGB),
+            ]
         }
         var s = "<ul class=\"legend-swatches\">"
         for (name, c) in entries {
@@ -271,24 +308,29 @@ public struct HTMLReport: Sendable {
                     .init(value: 0.5 * m, label: "50 % of mean", colour: "#e07b28"),
                 ]
             } ?? [], valueFormat: "%.2f")
-        return "<section id=\"plots\"><h2>Per-level plots</h2><div class=\"figures\">" + canal.render() + disc.render() + "</div></section>\n"
+        return "<section id=\"plots\"><h2>Per-level plots</h2><div class=\"figures\">" + canal.render() + disc.render()
+            + "</div></section>\n"
     }
 
     func vertebraTable() -> String {
         guard !report.vertebrae.isEmpty else { return "" }
         let e = HTMLText.escape
-        var s = "<section id=\"vertebrae\"><h2>Vertebrae</h2><table class=\"vertebrae\"><thead><tr><th>Vertebra</th><th>ant. [mm]</th><th>mid. [mm]</th><th>post. [mm]</th><th>wedge [°]</th><th>height loss</th><th>Genant</th><th>volume [cm³]</th></tr></thead><tbody>"
+        var s =
+            "<section id=\"vertebrae\"><h2>Vertebrae</h2><table class=\"vertebrae\"><thead><tr><th>Vertebra</th><th>ant. [mm]</th><th>mid. [mm]</th><th>post. [mm]</th><th>wedge [°]</th><th>height loss</th><th>Genant</th><th>volume [cm³]</th></tr></thead><tbody>"
         for v in report.vertebrae {
-            s += "<tr><th scope=\"row\">\(e(v.label))</th><td>\(Self.num(v.anteriorHeightMM, 1))</td><td>\(Self.num(v.middleHeightMM, 1))</td><td>\(Self.num(v.posteriorHeightMM, 1))</td><td>\(Self.num(v.wedgeAngleDeg, 1))</td><td>\(Self.num(v.heightReduction.map { $0 * 100 }, 0))\(v.heightReduction == nil ? "" : " %")</td><td>\(v.genantGrade.map(String.init) ?? "—")</td><td>\(Self.num(v.volumeMM3 / 1000, 1))</td></tr>"
+            s +=
+                "<tr><th scope=\"row\">\(e(v.label))</th><td>\(Self.num(v.anteriorHeightMM, 1))</td><td>\(Self.num(v.middleHeightMM, 1))</td><td>\(Self.num(v.posteriorHeightMM, 1))</td><td>\(Self.num(v.wedgeAngleDeg, 1))</td><td>\(Self.num(v.heightReduction.map { $0 * 100 }, 0))\(v.heightReduction == nil ? "" : " %")</td><td>\(v.genantGrade.map(String.init) ?? "—")</td><td>\(Self.num(v.volumeMM3 / 1000, 1))</td></tr>"
         }
-        return s + "</tbody></table><p class=\"legend\">Genant grade from the height reduction: 0 &lt; 20 %, 1 20–25 %, 2 25–40 %, 3 &gt; 40 % (Genant 1993).</p></section>\n"
+        return s
+            + "</tbody></table><p class=\"legend\">Genant grade from the height reduction: 0 &lt; 20 %, 1 20–25 %, 2 25–40 %, 3 &gt; 40 % (Genant 1993).</p></section>\n"
     }
 
     func aboutSection() -> String {
         let e = HTMLText.escape
         var s = "<section id=\"about\"><h2>About this report</h2><ul>"
         for n in notes { s += "<li>\(e(n))</li>" }
-        s += "<li>Measurements are automated from the segmentation shown above; check them against the images before clinical use.</li>"
+        s +=
+            "<li>Measurements are automated from the segmentation shown above; check them against the images before clinical use.</li>"
         s += "</ul></section>\n"
         return s
     }

@@ -13,7 +13,10 @@ struct OverlayImage: Sendable {
     ///   - image: grey values, windowed from the 0.5th to the 99.5th percentile of the plane's samples.
     ///   - labels: label map (any grid; sampled in patient space), or nil for the image alone.
     ///   - style: colour and fill opacity (0…1) of a label value, nil to leave it uncoloured; borders are drawn at 0.9.
-    init(plane: ReportPlane, image: Volume<Float>, labels: Volume<UInt8>?, style: (UInt8) -> (rgb: SIMD3<UInt8>, fill: Double)?) {
+    init(
+        plane: ReportPlane, image: Volume<Float>, labels: Volume<UInt8>?,
+        style: (UInt8) -> (rgb: SIMD3<UInt8>, fill: Double)?
+    ) {
         width = plane.width
         height = plane.height
         let grey = plane.sample(image)
@@ -29,7 +32,8 @@ struct OverlayImage: Sendable {
                 var out = SIMD3<Double>(repeating: g)
                 if let l = lab[p], l != 0, let (c, fill) = style(l) {
                     func other(_ q: Int) -> Bool { (lab[q] ?? 0) != l }
-                    let border = (x > 0 && other(p - 1)) || (x + 1 < width && other(p + 1))
+                    let border =
+                        (x > 0 && other(p - 1)) || (x + 1 < width && other(p + 1))
                         || (y > 0 && other(p - width)) || (y + 1 < height && other(p + width))
                     let a = border ? 0.9 : fill
                     out = out * (1 - a) + SIMD3<Double>(Double(c.x), Double(c.y), Double(c.z)) * a

@@ -65,7 +65,9 @@ struct ReportPlane: Sendable {
 
     /// An axial plane through `centreLPS` perpendicular to `axisLPS` (the spine's direction there), in
     /// radiological display: patient left on the image right, anterior up; `fieldMM` square.
-    static func axial(centreLPS c: SIMD3<Double>, axisLPS: SIMD3<Double>, fieldMM: Double = 90, mmPerPixel: Double = 0.5) -> ReportPlane {
+    static func axial(
+        centreLPS c: SIMD3<Double>, axisLPS: SIMD3<Double>, fieldMM: Double = 90, mmPerPixel: Double = 0.5
+    ) -> ReportPlane {
         var n = axisLPS.length > 0 ? axisLPS / axisLPS.length : SIMD3(0, 0, 1)
         if abs(n.x) > 0.9 { n = SIMD3(0, 0, 1) }
         var right = SIMD3<Double>(1, 0, 0) - n * n.x
@@ -76,6 +78,7 @@ struct ReportPlane: Sendable {
         // Centre a little posterior of the disc so that the canal and facets are in view.
         let centre = c + down * 12
         let origin = centre - right * (fieldMM / 2) - down * (fieldMM / 2)
-        return ReportPlane(originLPS: origin, rightLPS: right, downLPS: down, mmPerPixel: mmPerPixel, width: side, height: side)
+        return ReportPlane(
+            originLPS: origin, rightLPS: right, downLPS: down, mmPerPixel: mmPerPixel, width: side, height: side)
     }
 }

@@ -61,7 +61,9 @@ extension StructureClass {
     }
 
     /// The segment description of this class for a SpineKit semantic label map (label value = raw value).
-    public func segmentDescription(algorithmName: String = "SpineKit", algorithmVersion: String? = nil) -> SegmentDescription {
+    public func segmentDescription(algorithmName: String = "SpineKit", algorithmVersion: String? = nil)
+        -> SegmentDescription
+    {
         let codes = segmentCodes
         return SegmentDescription(
             labelValue: UInt8(rawValue), label: displayName, category: codes.category, type: codes.type,
@@ -70,7 +72,9 @@ extension StructureClass {
     }
 
     /// All 11 classes as SEG segments, numbered 1–11 like the label values.
-    public static func segmentDescriptions(algorithmName: String = "SpineKit", algorithmVersion: String? = nil) -> [SegmentDescription] {
+    public static func segmentDescriptions(algorithmName: String = "SpineKit", algorithmVersion: String? = nil)
+        -> [SegmentDescription]
+    {
         allCases.map { $0.segmentDescription(algorithmName: algorithmName, algorithmVersion: algorithmVersion) }
     }
 }

@@ -41,7 +41,8 @@ extension DICOMCode {
     /// CID 7203 image derivation: the frame is a segmentation of the source.
     public static let segmentationDerivation = DICOMCode("DCM", "113076", "Segmentation")
     /// CID 7202 purpose of reference of a source image.
-    public static let sourceImageForProcessing = DICOMCode("DCM", "121322", "Source image for image processing operation")
+    public static let sourceImageForProcessing = DICOMCode(
+        "DCM", "121322", "Source image for image processing operation")
     /// CID 7162 algorithm family.
     public static let artificialIntelligence = DICOMCode("DCM", "123110", "Artificial Intelligence")
 }

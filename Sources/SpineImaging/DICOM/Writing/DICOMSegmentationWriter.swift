@@ -62,12 +62,15 @@ public enum DICOMSegmentationWriter {
         try check(labels.geometry, against: source, options: options)
         try check(segments)
         let slices = source.slices
-        for (k, slice) in slices.enumerated() where slice.instance.sopInstanceUID == nil || slice.instance.sopClassUID == nil {
+        for (k, slice) in slices.enumerated()
+        where slice.instance.sopInstanceUID == nil || slice.instance.sopClassUID == nil {
             throw ImagingError(
                 .invalidArgument, "source slice \(k + 1) has no SOP Class/Instance UID (0008,0016/0018) to reference",
                 file: slice.instance.source.description)
         }
-        guard let first = source.instances.first else { throw ImagingError(.invalidArgument, "source series has no images") }
+        guard let first = source.instances.first else {
+            throw ImagingError(.invalidArgument, "source series has no images")
+        }
         let header: DataSet
         do {
             header = try DICOMFile.parse(first.source.bytes(), headerOnly: true).dataSet
@@ -184,7 +187,9 @@ public enum DICOMSegmentationWriter {
             }
         }
         guard !perFrame.isEmpty else {
-            throw ImagingError(.invalidArgument, "the label map holds none of the \(segments.count) segments' label values: nothing to write")
+            throw ImagingError(
+                .invalidArgument,
+                "the label map holds none of the \(segments.count) segments' label values: nothing to write")
         }
         ds.set(.numberOfFrames, .IS, String(perFrame.count))
         ds.set(.perFrameFunctionalGroupsSequence, items: perFrame)
@@ -215,7 +220,9 @@ public enum DICOMSegmentationWriter {
         return item
     }
 
-    static func frameItem(segment: Int, sliceIndex k: Int, slice: DICOMSeries.Slice, geometry g: ImageGeometry) -> DataSet {
+    static func frameItem(segment: Int, sliceIndex k: Int, slice: DICOMSeries.Slice, geometry g: ImageGeometry)
+        -> DataSet
+    {
         var item = DataSet()
         var content = DataSet()
         content.set(.dimensionIndexValues, .UL, numbers: [Double(segment), Double(k + 1)])
@@ -251,7 +258,9 @@ public enum DICOMSegmentationWriter {
             (.studyDate, .DA), (.studyTime, .TM), (.referringPhysicianName, .PN), (.studyID, .SH),
             (.accessionNumber, .SH),
         ]
-        var type3: [(DICOMTag, VR)] = [(.issuerOfPatientID, .LO), (.deidentificationMethod, .LO), (.studyDescription, .LO)]
+        var type3: [(DICOMTag, VR)] = [
+            (.issuerOfPatientID, .LO), (.deidentificationMethod, .LO), (.studyDescription, .LO),
+        ]
         // Patient Identity Removed needs a de-identification method (1C); without one, leave both out
         // rather than repeat the source's omission.
         let methods = header.items(.deidentificationMethodCodeSequence)
@@ -277,24 +286,32 @@ public enum DICOMSegmentationWriter {
         guard g.size == s.size, source.sliceCount == s.size.z else {
             throw ImagingError(
                 .invalidGeometry,
-                "label map is \(g.size.x)×\(g.size.y)×\(g.size.z), source series is \(s.size.x)×\(s.size.y)×\(s.size.z): resample the labels onto the source grid")
+                "label map is \(g.size.x)×\(g.size.y)×\(g.size.z), source series is \(s.size.x)×\(s.size.y)×\(s.size.z): resample the labels onto the source grid"
+            )
         }
         let tol = options.positionToleranceMM
         let spacingOK = (0..<3).allSatisfy { abs(g.spacing[$0] - s.spacing[$0]) <= tol }
         let originOK = (g.origin - s.origin).length <= tol
-        let directionOK = zip(g.direction.elements, s.direction.elements).allSatisfy { abs($0 - $1) <= options.directionTolerance }
+        let directionOK = zip(g.direction.elements, s.direction.elements).allSatisfy {
+            abs($0 - $1) <= options.directionTolerance
+        }
         guard spacingOK, originOK, directionOK else {
             throw ImagingError(
                 .invalidGeometry,
-                "label map does not lie on the source series' grid (spacing, origin or orientation differ): resample the labels onto the source grid")
+                "label map does not lie on the source series' grid (spacing, origin or orientation differ): resample the labels onto the source grid"
+            )
         }
     }
 
     static func check(_ segments: [SegmentDescription]) throws {
         guard !segments.isEmpty else { throw ImagingError(.invalidArgument, "no segments to write") }
-        guard segments.count <= 0xFFFF else { throw ImagingError(.invalidArgument, "\(segments.count) segments: at most 65535") }
+        guard segments.count <= 0xFFFF else {
+            throw ImagingError(.invalidArgument, "\(segments.count) segments: at most 65535")
+        }
         for (n, s) in segments.enumerated() {
-            guard s.labelValue > 0 else { throw ImagingError(.invalidArgument, "segment \(n + 1) uses label value 0 (background)") }
+            guard s.labelValue > 0 else {
+                throw ImagingError(.invalidArgument, "segment \(n + 1) uses label value 0 (background)")
+            }
             guard !s.label.isEmpty, !s.category.value.isEmpty, !s.type.value.isEmpty else {
                 throw ImagingError(.invalidArgument, "segment \(n + 1) needs a label, a category code and a type code")
             }

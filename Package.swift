@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "SpineNN", targets: ["SpineNN"]),
         .library(name: "SpinePhantom", targets: ["SpinePhantom"]),
         .library(name: "SpineAnalysis", targets: ["SpineAnalysis"]),
+        .library(name: "SpinePipeline", targets: ["SpinePipeline"]),
         .executable(name: "spine", targets: ["spine"]),
         .executable(name: "SpineNNBench", targets: ["SpineNNBench"]),
     ],
@@ -37,6 +38,8 @@ let package = Package(
         .target(name: "SpineNN", dependencies: ["_CDNNL"]),
         .target(name: "SpinePhantom", dependencies: ["SpineAnatomy", "SpineImaging"]),
         .target(name: "SpineAnalysis", dependencies: ["SpineAnatomy", "SpineImaging"]),
+        // Report writers (HTML) and the SEG anatomy codes; model plans and inference come later.
+        .target(name: "SpinePipeline", dependencies: ["SpineImaging", "SpineAnalysis"]),
         .executableTarget(
             name: "spine",
             dependencies: [
@@ -55,5 +58,6 @@ let package = Package(
         .testTarget(name: "SpineNNTests", dependencies: ["SpineNN"]),
         .testTarget(name: "SpinePhantomTests", dependencies: ["SpinePhantom", "SpineImaging"]),
         .testTarget(name: "SpineAnalysisTests", dependencies: ["SpineAnalysis", "SpineImaging"]),
+        .testTarget(name: "SpinePipelineTests", dependencies: ["SpinePipeline", "SpineAnalysis", "SpineImaging"]),
     ]
 )

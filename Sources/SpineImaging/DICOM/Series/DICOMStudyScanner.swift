@@ -6,7 +6,7 @@ public enum DICOMStudyScanner {
         public var series: [DICOMSeries]
         /// Files that looked like DICOM but could not be read, with the reason (one line each).
         public var unreadable: [String]
-        /// DICOM objects without an image (SR, presentation states, …), by count.
+        /// DICOM objects without an image (SR, presentation states, segmentations, …), by count.
         public var nonImageObjects: Int
         /// Files that are not DICOM at all.
         public var otherFiles: Int
@@ -50,6 +50,12 @@ public enum DICOMStudyScanner {
             guard DICOMFile.looksLikeDICOM(bytes) else { other += 1; continue }
             do {
                 let file = try DICOMFile.parse(bytes, headerOnly: true)
+                // Segmentations, registrations and raw data (1.2.840.10008.5.1.4.1.1.66.x) are not images to assemble,
+                // even with pixel data: a SEG written next to its source must not become a series of its own.
+                if file.dataSet.string(.sopClassUID)?.hasPrefix("1.2.840.10008.5.1.4.1.1.66") == true {
+                    nonImage += 1
+                    continue
+                }
                 instances.append(try DICOMInstance(source: source, file: file))
             } catch let e as ImagingError where e.code == .noImageData {
                 nonImage += 1

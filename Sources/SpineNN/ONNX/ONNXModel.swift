@@ -62,6 +62,9 @@ public final class ONNXModel: @unchecked Sendable {
         return h
     }
 
+    /// Number of nodes in the graph.
+    public var nodeCount: Int { graph.node.count }
+
     /// Number of scalars in the floating-point initializers (the learned parameters).
     public var parameterCount: Int {
         initializers.values.reduce(0) { acc, v in

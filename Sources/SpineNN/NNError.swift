@@ -18,6 +18,8 @@ public struct NNError: Error, Sendable, CustomStringConvertible, Equatable {
         case backend
         /// The operation is not supported (for instance backward in inference mode).
         case unsupported
+        /// A file (a model, its external data, an input array) does not exist or cannot be read.
+        case fileNotFound
     }
 
     public var code: Code

@@ -12,7 +12,10 @@ struct Spine: ParsableCommand {
             4 input unreadable, truncated or malformed; 5 input valid but not supported; 6 output could not be written.
             """,
         version: "0.1.0",
-        subcommands: [Info.self, Convert.self, Measure.self, Evaluate.self, ReportLabelsCommand.self, Phantom.self, Demo.self, BenchLoad.self]
+        subcommands: [
+            Info.self, Convert.self, Measure.self, Evaluate.self, ReportLabelsCommand.self, Phantom.self, ONNXCommand.self,
+            Demo.self, BenchLoad.self,
+        ]
     )
 }
 

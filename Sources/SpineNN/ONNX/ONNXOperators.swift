@@ -1,0 +1,585 @@
+import Foundation
+
+/// Buffers a kernel may write its outputs into (reused across runs), by output index and shape.
+struct KernelContext {
+    var buffer: (_ output: Int, _ shape: [Int]) -> Tensor = { _, shape in Tensor(uninitialized: shape) }
+}
+
+/// A compiled node: inputs (nil where an optional input is omitted) → outputs.
+typealias ONNXKernel = (_ inputs: [ONNXValue?], _ context: KernelContext) throws -> [ONNXValue]
+
+/// The ONNX operators SpineNN implements, as kernels over ``ONNXValue``s. Float work runs on
+/// oneDNN (convolutions, pooling, normalization, elementwise, binary, reductions, matmul,
+/// resampling, reorders for layout changes); integer shape arithmetic runs in Swift.
+enum ONNXOperators {
+    static let supported: Set<String> = [
+        "Conv", "ConvTranspose", "BatchNormalization", "InstanceNormalization", "Relu", "LeakyRelu", "PRelu", "Sigmoid",
+        "Softmax", "LogSoftmax", "Tanh", "Elu", "Clip", "Exp", "Log", "Abs", "Neg", "Reciprocal", "HardSigmoid",
+        "HardSwish", "Erf", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Resize", "Upsample", "Concat",
+        "Add", "Sub", "Mul", "Div", "Pow", "Sqrt", "Max", "Min", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose",
+        "Gemm", "MatMul", "Pad", "Slice", "Split", "Identity", "Dropout", "Constant", "Shape", "Size", "Gather", "Cast",
+        "ConstantOfShape", "Range", "Equal", "Where", "Expand", "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin",
+    ]
+
+    static func isSupported(_ n: Onnx_NodeProto) -> Bool {
+        (n.domain.isEmpty || n.domain == "ai.onnx") && supported.contains(n.opType)
+    }
+
+    // MARK: value helpers
+
+    static func float(_ v: ONNXValue?, _ what: String) throws -> Tensor {
+        switch v {
+        case .float(let t)?: return t
+        case .ints(let i)?: return try Tensor(shape: i.shape, nchw: i.values.map { Float($0) })
+        case nil: throw NNError(.invalidArgument, "missing input \(what)")
+        }
+    }
+
+    static func ints(_ v: ONNXValue?, _ what: String) throws -> IntTensor {
+        switch v {
+        case .ints(let i)?: return i
+        case .float(let t)?: return IntTensor(shape: t.shape, values: t.nchwScalars.map { $0.isFinite ? Int64($0) : 0 })
+        case nil: throw NNError(.invalidArgument, "missing input \(what)")
+        }
+    }
+
+    static func intList(_ v: ONNXValue?, _ what: String) throws -> [Int] { try ints(v, what).values.map { Int($0) } }
+
+    /// Logical-order scalars of a float value.
+    static func logical(_ t: Tensor) -> [Float] { t.nchwScalars }
+
+    static func normalizeAxis(_ a: Int, rank: Int, _ op: String) throws -> Int {
+        let x = a < 0 ? a + rank : a
+        guard x >= 0, x < max(rank, 1) else { throw NNError(.invalidArgument, "\(op): axis \(a) out of range for rank \(rank)") }
+        return x
+    }
+
+    // MARK: kernel factory
+
+    /// The kernel for `node`. `constant` answers the values known at load time (initializers and
+    /// folded nodes), so weights are prepared once.
+    /// - Throws: ``NNError`` `.unsupported` naming the operator and node.
+    static func kernel(for node: ONNXNode, opset: Int, constant: (String) -> ONNXValue?) throws -> ONNXKernel {
+        let a = node.attributes
+        guard node.domain.isEmpty, supported.contains(node.op) else {
+            throw NNError(.unsupported, "ONNX: operator \(node.domain.isEmpty ? node.op : node.domain + "." + node.op) is not supported (\(node.label))")
+        }
+        switch node.op {
+        case "Conv", "ConvTranspose":
+            return try convolution(node, constant: constant)
+        case "BatchNormalization":
+            let eps = a.float("epsilon", 1e-5)
+            return { v, _ in
+                let x = try float(v[0], "X")
+                let c = x.rank >= 2 ? x.shape[1] : 0
+                let p = try (1...4).map { try float(v[$0], "parameter \($0)").reshaped([c]) }
+                return [.float(try DNNL.batchNormInference(x, scale: p[0], shift: p[1], mean: p[2], variance: p[3], epsilon: eps))]
+            }
+        case "InstanceNormalization":
+            let eps = a.float("epsilon", 1e-5)
+            return { v, ctx in
+                let x = try float(v[0], "input")
+                guard x.rank >= 3 else { throw NNError.shape("InstanceNormalization", expected: "input [N, C, …]", got: "\(x.shape)") }
+                let c = x.shape[1]
+                let scale = try float(v[1], "scale").reshaped([c])
+                let bias = try float(v[2], "B").reshaped([c])
+                let y = ctx.buffer(0, x.shape)
+                let per = x.count / max(x.shape[0], 1)
+                for i in 0..<x.shape[0] {
+                    let (yi, _, _) = try DNNL.batchNormTraining(x.batchItem(i), scale: scale, shift: bias, epsilon: eps)
+                    (y.storage.pointer + i * per).update(from: yi.storage.pointer, count: per)
+                }
+                return [.float(y)]
+            }
+        case "Relu": return eltwise(.relu(negativeSlope: 0))
+        case "LeakyRelu": return eltwise(.relu(negativeSlope: a.float("alpha", 0.01)))
+        case "Sigmoid": return eltwise(.sigmoid)
+        case "Tanh": return eltwise(.tanh)
+        case "Elu": return eltwise(.elu(alpha: a.float("alpha", 1)))
+        case "Exp": return eltwise(.exp)
+        case "Log": return eltwise(.log)
+        case "Abs": return eltwise(.abs)
+        case "Sqrt": return eltwise(.sqrt)
+        case "Neg": return eltwise(.linear(a: -1, b: 0))
+        case "Reciprocal": return eltwise(.pow(a: 1, p: -1))
+        case "HardSigmoid": return eltwise(.clip(low: 0, high: 1), after: .linear(a: a.float("alpha", 0.2), b: a.float("beta", 0.5)))
+        case "HardSwish":
+            return { v, ctx in
+                let x = try float(v[0], "X")
+                let g = try DNNL.eltwise(.clip(low: 0, high: 1), try DNNL.eltwise(.linear(a: 1 / 6, b: 0.5), x))
+                return [.float(try DNNL.binary(.mul, x, g, into: ctx.buffer(0, x.shape)))]
+            }
+        case "Erf":
+            return { v, _ in
+                let x = try float(v[0], "X")
+                let y = Tensor(uninitialized: x.shape)
+                for i in 0..<x.count { y.storage.pointer[i] = Foundation.erf(x.storage.pointer[i]) }
+                return [.float(y)]
+            }
+        case "Clip":
+            let lo0 = a.float("min", -Float.greatestFiniteMagnitude), hi0 = a.float("max", Float.greatestFiniteMagnitude)
+            return { v, ctx in
+                let x = try float(v[0], "input")
+                let lo = v.count > 1 && v[1] != nil ? try float(v[1], "min").storage.pointer[0] : lo0
+                let hi = v.count > 2 && v[2] != nil ? try float(v[2], "max").storage.pointer[0] : hi0
+                return [.float(try DNNL.eltwise(.clip(low: lo, high: hi), x, into: ctx.buffer(0, x.shape)))]
+            }
+        case "PRelu":
+            return { v, ctx in
+                let x = try float(v[0], "X")
+                var slope = try float(v[1], "slope")
+                guard let shape = broadcastShape(x.shape, slope.shape), shape == x.shape else {
+                    throw NNError.shape("PRelu", expected: "slope broadcastable to \(x.shape)", got: "\(slope.shape)")
+                }
+                slope = try slope.logicallyReshaped([Int](repeating: 1, count: x.rank - slope.rank) + slope.shape)
+                return [.float(try DNNL.prelu(x, slope: slope, into: ctx.buffer(0, x.shape)))]
+            }
+        case "Softmax", "LogSoftmax":
+            let defaultAxis = opset >= 13 ? -1 : 1
+            let axisAttr = a.int("axis", defaultAxis)
+            let log = node.op == "LogSoftmax"
+            return { v, _ in
+                let x = try float(v[0], "input")
+                let axis = try normalizeAxis(axisAttr, rank: x.rank, node.op)
+                var y: Tensor
+                if opset < 13 && axis != x.rank - 1 {
+                    // Opsets < 13 flatten to [prod(before axis), prod(from axis)].
+                    let outer = x.shape.prefix(axis).reduce(1, *)
+                    let flat = try x.logicallyReshaped([outer, x.count / max(outer, 1)])
+                    y = try DNNL.softmaxForward(flat, axis: 1).logicallyReshaped(x.shape)
+                } else {
+                    y = try DNNL.softmaxForward(x, axis: axis)
+                }
+                if log { y = try DNNL.eltwise(.log, y) }
+                return [.float(y)]
+            }
+        case "MaxPool", "AveragePool":
+            return try pooling(node)
+        case "GlobalAveragePool", "GlobalMaxPool":
+            let kind: ONNXPooling = node.op == "GlobalMaxPool" ? .max : .averageExcludingPadding
+            return { v, ctx in
+                let x = try float(v[0], "X")
+                guard x.rank >= 3 else { throw NNError.shape(node.op, expected: "input [N, C, …]", got: "\(x.shape)") }
+                let k = Array(x.shape.dropFirst(2))
+                let zero = [Int](repeating: 0, count: k.count)
+                let out = Array(x.shape.prefix(2)) + [Int](repeating: 1, count: k.count)
+                return [.float(try DNNL.pool(kind, x, outputShape: out, kernel: k, stride: k, dilation: k.map { _ in 1 }, paddingLow: zero, paddingHigh: zero, into: ctx.buffer(0, out)))]
+            }
+        case "Resize", "Upsample":
+            return try ONNXResize.kernel(node, opset: opset)
+        case "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Equal":
+            return binaryKernel(node.op)
+        case "Where":
+            return { v, _ in
+                let c = try ints(v[0], "condition")
+                if case .ints(let x)? = v[1], case .ints(let y)? = v[2] {
+                    guard let s = broadcastShape(broadcastShape(c.shape, x.shape) ?? [-1], y.shape), !s.contains(-1) else {
+                        throw NNError.shape("Where", expected: "broadcastable shapes", got: "\(c.shape), \(x.shape), \(y.shape)")
+                    }
+                    let cc = broadcastValues(c.values, shape: c.shape, to: s), xx = broadcastValues(x.values, shape: x.shape, to: s)
+                    let yy = broadcastValues(y.values, shape: y.shape, to: s)
+                    return [.ints(IntTensor(shape: s, values: (0..<cc.count).map { cc[$0] != 0 ? xx[$0] : yy[$0] }))]
+                }
+                let x = try float(v[1], "X"), y = try float(v[2], "Y")
+                guard let s = broadcastShape(broadcastShape(c.shape, x.shape) ?? [-1], y.shape), !s.contains(-1) else {
+                    throw NNError.shape("Where", expected: "broadcastable shapes", got: "\(c.shape), \(x.shape), \(y.shape)")
+                }
+                let cc = broadcastValues(c.values, shape: c.shape, to: s)
+                let xx = broadcastValues(logical(x), shape: x.shape, to: s), yy = broadcastValues(logical(y), shape: y.shape, to: s)
+                return [.float(try Tensor(shape: s, nchw: (0..<cc.count).map { cc[$0] != 0 ? xx[$0] : yy[$0] }))]
+            }
+        case "Identity", "Dropout":
+            return { v, _ in
+                guard let x = v[0] else { throw NNError(.invalidArgument, "missing input") }
+                if node.outputs.count > 1, case .float(let t) = x {
+                    return [x, .ints(IntTensor(shape: t.shape, values: [Int64](repeating: 1, count: t.count)))]
+                }
+                return [x]
+            }
+        case "Constant":
+            let value: ONNXValue
+            if let t = a.tensor("value") {
+                value = try ONNXValue.decode(t, directory: nil)
+            } else if a.has("value_float") {
+                value = .float(Tensor(shape: [], repeating: a.float("value_float", 0)))
+            } else if let fs = a.floats("value_floats") {
+                value = .float(try Tensor(shape: [fs.count], nchw: fs))
+            } else if let i = a.int("value_int") {
+                value = .ints(IntTensor(scalar: Int64(i)))
+            } else if let is_ = a.ints("value_ints") {
+                value = .ints(IntTensor(vector: is_.map { Int64($0) }))
+            } else {
+                throw NNError(.unsupported, "ONNX: \(node.label): Constant without a tensor, float(s) or int(s) value")
+            }
+            return { _, _ in [value] }
+        case "Shape":
+            let start = a.int("start", 0)
+            let end = a.int("end")
+            return { v, _ in
+                guard let x = v[0] else { throw NNError(.invalidArgument, "missing input") }
+                let s = x.shape
+                let r = s.count
+                func clamp(_ i: Int) -> Int { min(max(i < 0 ? i + r : i, 0), r) }
+                let lo = clamp(start), hi = clamp(end ?? r)
+                return [.ints(IntTensor(vector: lo < hi ? s[lo..<hi].map { Int64($0) } : []))]
+            }
+        case "Size":
+            return { v, _ in [.ints(IntTensor(scalar: Int64(v[0]?.shape.reduce(1, *) ?? 0)))] }
+        case "Cast":
+            let to = ONNXDataType(rawValue: Int32(a.int("to", 1)))
+            return { v, _ in
+                guard let x = v[0] else { throw NNError(.invalidArgument, "missing input") }
+                if to?.isFloatingPoint == true {
+                    if case .ints(let i) = x { return [.float(try Tensor(shape: i.shape, nchw: i.values.map { Float($0) }))] }
+                    if to == .float16 {
+                        let t = try float(x, "input")
+                        let r = t.nchwScalars.map { HalfPrecision.float(fromBits: HalfPrecision.bits(from: $0)) }
+                        return [.float(try Tensor(shape: t.shape, nchw: r))]
+                    }
+                    return [x]
+                }
+                if case .float(let t) = x {
+                    let vals = logical(t).map { f -> Int64 in f.isFinite ? Int64(f.rounded(.towardZero)) : 0 }
+                    return [.ints(IntTensor(shape: t.shape, values: to == .bool ? vals.map { $0 != 0 ? 1 : 0 } : vals))]
+                }
+                if to == .bool, case .ints(let i) = x { return [.ints(IntTensor(shape: i.shape, values: i.values.map { $0 != 0 ? 1 : 0 }))] }
+                return [x]
+            }
+        case "ConstantOfShape":
+            let fill = try a.tensor("value").map { try ONNXValue.decode($0, directory: nil) } ?? .float(Tensor(shape: [1], repeating: 0))
+            return { v, _ in
+                let shape = try intList(v[0], "shape")
+                guard shape.allSatisfy({ $0 >= 0 }) else { throw NNError(.invalidArgument, "ConstantOfShape: negative dimension \(shape)") }
+                switch fill {
+                case .float(let t): return [.float(Tensor(shape: shape, repeating: t.storage.pointer[0]))]
+                case .ints(let i): return [.ints(IntTensor(shape: shape, values: [Int64](repeating: i.values.first ?? 0, count: shape.reduce(1, *))))]
+                }
+            }
+        case "Range":
+            return { v, _ in
+                if case .ints(let s)? = v[0], case .ints(let l)? = v[1], case .ints(let d)? = v[2] {
+                    let start = s.values[0], limit = l.values[0], delta = d.values[0]
+                    guard delta != 0 else { throw NNError(.invalidArgument, "Range: delta 0") }
+                    let n = max(Int((Double(limit - start) / Double(delta)).rounded(.up)), 0)
+                    return [.ints(IntTensor(vector: (0..<n).map { start + Int64($0) * delta }))]
+                }
+                let s = try float(v[0], "start").storage.pointer[0], l = try float(v[1], "limit").storage.pointer[0]
+                let d = try float(v[2], "delta").storage.pointer[0]
+                guard d != 0 else { throw NNError(.invalidArgument, "Range: delta 0") }
+                let n = max(Int(((l - s) / d).rounded(.up)), 0)
+                return [.float(try Tensor(shape: [n], nchw: (0..<n).map { s + Float($0) * d }))]
+            }
+        case "Expand":
+            return { v, _ in
+                let target = try intList(v[1], "shape")
+                guard let x = v[0], let s = broadcastShape(x.shape, target) else {
+                    throw NNError.shape("Expand", expected: "shape broadcastable with the input", got: "\(target) for \(v[0]?.shape ?? [])")
+                }
+                switch x {
+                case .ints(let i): return [.ints(IntTensor(shape: s, values: broadcastValues(i.values, shape: i.shape, to: s)))]
+                case .float(let t): return [.float(try Tensor(shape: s, nchw: broadcastValues(logical(t), shape: t.shape, to: s)))]
+                }
+            }
+        case "Reshape", "Flatten", "Squeeze", "Unsqueeze":
+            return try ONNXShapeOps.reshapeKernel(node, opset: opset)
+        case "Transpose", "Concat", "Split", "Slice", "Gather", "Pad":
+            return try ONNXShapeOps.kernel(node, opset: opset)
+        case "Gemm", "MatMul":
+            return try ONNXMatrix.kernel(node, constant: constant)
+        case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin":
+            let kind: ONNXReduction = ["ReduceMean": .mean, "ReduceSum": .sum, "ReduceMax": .max, "ReduceMin": .min][node.op]!
+            let keep = a.int("keepdims", 1) != 0
+            let noopEmpty = a.int("noop_with_empty_axes", 0) != 0
+            let axesFromInput = node.op == "ReduceSum" ? opset >= 13 : opset >= 18
+            let axesAttr = a.ints("axes")
+            return { v, ctx in
+                let x = try float(v[0], "data")
+                var axes = axesAttr ?? []
+                if axesFromInput, v.count > 1, v[1] != nil { axes = try intList(v[1], "axes") }
+                if axes.isEmpty {
+                    if noopEmpty { return [.float(x)] }
+                    axes = Array(0..<x.rank)
+                }
+                let ax = Set(try axes.map { try normalizeAxis($0, rank: x.rank, node.op) })
+                let kept = x.shape.enumerated().map { ax.contains($0.offset) ? 1 : $0.element }
+                let y = try DNNL.reduce(kind, x, to: kept)
+                return [.float(keep ? y : try y.logicallyReshaped(x.shape.enumerated().filter { !ax.contains($0.offset) }.map(\.element)))]
+            }
+        default:
+            throw NNError(.unsupported, "ONNX: operator \(node.op) is not supported (\(node.label))")
+        }
+    }
+
+    static func eltwise(_ e: ONNXEltwise, after first: ONNXEltwise? = nil) -> ONNXKernel {
+        { v, ctx in
+            var x = try float(v[0], "X")
+            if let first { x = try DNNL.eltwise(first, x) }
+            return [.float(try DNNL.eltwise(e, x, into: ctx.buffer(0, x.shape)))]
+        }
+    }
+
+    // MARK: binary
+
+    static func binaryKernel(_ op: String) -> ONNXKernel {
+        { v, ctx in
+            guard let a = v[0], let b = v[1] else { throw NNError(.invalidArgument, "\(op): missing input") }
+            if case .ints(let x) = a, case .ints(let y) = b { return [.ints(try intBinary(op, x, y))] }
+            let x = try float(a, "A"), y = try float(b, "B")
+            if op == "Equal" {
+                guard let s = broadcastShape(x.shape, y.shape) else { throw NNError.shape(op, expected: "broadcastable shapes", got: "\(x.shape) and \(y.shape)") }
+                let p = broadcastValues(logical(x), shape: x.shape, to: s), q = broadcastValues(logical(y), shape: y.shape, to: s)
+                return [.ints(IntTensor(shape: s, values: zip(p, q).map { $0 == $1 ? 1 : 0 }))]
+            }
+            return [.float(try floatBinary(op, x, y, ctx))]
+        }
+    }
+
+    static func intBinary(_ op: String, _ x: IntTensor, _ y: IntTensor) throws -> IntTensor {
+        guard let s = broadcastShape(x.shape, y.shape) else { throw NNError.shape(op, expected: "broadcastable shapes", got: "\(x.shape) and \(y.shape)") }
+        let p = broadcastValues(x.values, shape: x.shape, to: s), q = broadcastValues(y.values, shape: y.shape, to: s)
+        let f: (Int64, Int64) -> Int64
+        switch op {
+        case "Add": f = { $0 &+ $1 }
+        case "Sub": f = { $0 &- $1 }
+        case "Mul": f = { $0 &* $1 }
+        case "Div": f = { $1 == 0 ? 0 : $0 / $1 }
+        case "Max": f = { Swift.max($0, $1) }
+        case "Min": f = { Swift.min($0, $1) }
+        case "Equal": f = { $0 == $1 ? 1 : 0 }
+        case "Pow": f = { Int64(Foundation.pow(Double($0), Double($1))) }
+        default: throw NNError(.unsupported, "\(op) on integers")
+        }
+        return IntTensor(shape: s, values: zip(p, q).map(f))
+    }
+
+    static func floatBinary(_ op: String, _ x: Tensor, _ y: Tensor, _ ctx: KernelContext) throws -> Tensor {
+        guard let s = broadcastShape(x.shape, y.shape) else { throw NNError.shape(op, expected: "broadcastable shapes", got: "\(x.shape) and \(y.shape)") }
+        // A scalar operand: one elementwise pass.
+        if y.count == 1 && x.shape == s && x.count > 0 {
+            let c = y.storage.pointer[0]
+            let e: ONNXEltwise?
+            switch op {
+            case "Add": e = .linear(a: 1, b: c)
+            case "Sub": e = .linear(a: 1, b: -c)
+            case "Mul": e = .linear(a: c, b: 0)
+            case "Div": e = .linear(a: 1 / c, b: 0)
+            case "Pow": e = c == 0.5 ? .sqrt : .pow(a: 1, p: c)
+            case "Max": e = .clip(low: c, high: .greatestFiniteMagnitude)
+            case "Min": e = .clip(low: -.greatestFiniteMagnitude, high: c)
+            default: e = nil
+            }
+            if let e { return try DNNL.eltwise(e, x, into: ctx.buffer(0, s)) }
+        }
+        if x.count == 1 && y.shape == s && y.count > 0 {
+            let c = x.storage.pointer[0]
+            let e: ONNXEltwise?
+            switch op {
+            case "Add": e = .linear(a: 1, b: c)
+            case "Sub": e = .linear(a: -1, b: c)
+            case "Mul": e = .linear(a: c, b: 0)
+            case "Div": e = .pow(a: c, p: -1)
+            case "Max": e = .clip(low: c, high: .greatestFiniteMagnitude)
+            case "Min": e = .clip(low: -.greatestFiniteMagnitude, high: c)
+            default: e = nil
+            }
+            if let e { return try DNNL.eltwise(e, y, into: ctx.buffer(0, s)) }
+        }
+        let kind: ONNXBinary? = ["Add": .add, "Sub": .sub, "Mul": .mul, "Div": .div, "Max": .max, "Min": .min][op]
+        if let kind, s.count >= 1, !s.contains(0) {
+            let xr = try x.logicallyReshaped([Int](repeating: 1, count: s.count - x.rank) + x.shape)
+            let yr = try y.logicallyReshaped([Int](repeating: 1, count: s.count - y.rank) + y.shape)
+            if xr.shape == s { return try DNNL.binary(kind, xr, yr, into: ctx.buffer(0, s)) }
+            if yr.shape == s && [.add, .mul, .max, .min].contains(kind) { return try DNNL.binary(kind, yr, xr, into: ctx.buffer(0, s)) }
+            if yr.shape == s && kind == .sub {
+                return try DNNL.eltwise(.linear(a: -1, b: 0), try DNNL.binary(.sub, yr, xr), into: ctx.buffer(0, s))
+            }
+        }
+        // General broadcasting in logical order.
+        let p = broadcastValues(logical(x), shape: x.shape, to: s), q = broadcastValues(logical(y), shape: y.shape, to: s)
+        let f: (Float, Float) -> Float
+        switch op {
+        case "Add": f = (+)
+        case "Sub": f = (-)
+        case "Mul": f = (*)
+        case "Div": f = (/)
+        case "Pow": f = { Foundation.pow($0, $1) }
+        case "Max": f = { Swift.max($0, $1) }
+        case "Min": f = { Swift.min($0, $1) }
+        default: throw NNError(.unsupported, "\(op) on floats")
+        }
+        return try Tensor(shape: s, nchw: zip(p, q).map(f))
+    }
+
+    // MARK: convolution
+
+    static func padsAndGeometry(
+        _ node: ONNXNode, input: [Int], kernel: [Int], transposed: Bool, groups: Int
+    ) throws -> (ConvolutionGeometry, outputPadding: [Int]) {
+        let a = node.attributes
+        let r = kernel.count
+        let strides = a.ints("strides") ?? [Int](repeating: 1, count: r)
+        let dilations = a.ints("dilations") ?? [Int](repeating: 1, count: r)
+        var pads = a.ints("pads") ?? [Int](repeating: 0, count: 2 * r)
+        var outputPadding = a.ints("output_padding") ?? [Int](repeating: 0, count: r)
+        guard strides.count == r, dilations.count == r, pads.count == 2 * r, outputPadding.count == r else {
+            throw NNError(.invalidArgument, "\(node.label): strides \(strides), dilations \(dilations), pads \(pads) do not fit a \(r)-D kernel")
+        }
+        let autoPad = a.string("auto_pad", "NOTSET")
+        let outputShape = a.ints("output_shape")
+        if transposed, let os = outputShape {
+            let o = Array(os.suffix(r))
+            for i in 0..<r {
+                let ek = (kernel[i] - 1) * dilations[i] + 1
+                let total = strides[i] * (input[i] - 1) + outputPadding[i] + ek - o[i]
+                if total >= 0 {
+                    let half = total / 2
+                    (pads[i], pads[i + r]) = autoPad == "SAME_UPPER" ? (half, total - half) : (total - half, half)
+                } else {
+                    outputPadding[i] -= total
+                }
+            }
+        } else if autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" {
+            for i in 0..<r {
+                let ek = (kernel[i] - 1) * dilations[i] + 1
+                let total: Int
+                if transposed {
+                    total = max(strides[i] * (input[i] - 1) + outputPadding[i] + ek - input[i] * strides[i], 0)
+                } else {
+                    let out = (input[i] + strides[i] - 1) / strides[i]
+                    total = max((out - 1) * strides[i] + ek - input[i], 0)
+                }
+                let half = total / 2
+                (pads[i], pads[i + r]) = autoPad == "SAME_UPPER" ? (half, total - half) : (total - half, half)
+            }
+        } else if autoPad == "VALID" {
+            pads = [Int](repeating: 0, count: 2 * r)
+        }
+        var g = try ConvolutionGeometry(
+            spatialRank: r, stride: strides, padding: Array(pads.prefix(r)), dilation: dilations, groups: groups, transposed: transposed, op: node.label)
+        g.paddingHigh = Array(pads.suffix(r))
+        guard g.paddingHigh.allSatisfy({ $0 >= 0 }) else { throw NNError(.invalidArgument, "\(node.label): negative padding \(pads)") }
+        if transposed { g.paddingHigh = zip(g.paddingHigh, outputPadding).map { $0 - $1 } }
+        return (g, outputPadding)
+    }
+
+    static func convolution(_ node: ONNXNode, constant: (String) -> ONNXValue?) throws -> ONNXKernel {
+        let transposed = node.op == "ConvTranspose"
+        let groups = node.attributes.int("group", 1)
+        let activation = node.activation
+        // Weights and bias prepared once when constant (with a following BatchNormalization folded in).
+        func prepare(_ w: Tensor, _ b: Tensor?) throws -> (Tensor, Tensor?) {
+            guard let bn = node.foldedBatchNorm else { return (w, b) }
+            let o = w.shape[0]
+            var w2 = w
+            w2.makeUnique()
+            var b2 = b ?? Tensor(zeros: [o])
+            b2.makeUnique()
+            let per = w2.count / o
+            for c in 0..<o {
+                let f = bn.scale.storage.pointer[c] / (bn.variance.storage.pointer[c] + bn.epsilon).squareRoot()
+                for j in 0..<per { w2.storage.pointer[c * per + j] *= f }
+                b2.storage.pointer[c] = (b2.storage.pointer[c] - bn.mean.storage.pointer[c]) * f + bn.bias.storage.pointer[c]
+            }
+            return (w2, b2)
+        }
+        var prepared: (Tensor, Tensor?)? = nil
+        if case .float(let w)? = constant(node.inputs[1]) {
+            var b: Tensor? = nil
+            if node.inputs.count > 2, !node.inputs[2].isEmpty {
+                guard case .float(let bt)? = constant(node.inputs[2]) else {
+                    throw NNError(.unsupported, "ONNX: \(node.label): a non-constant bias with constant weights is not supported")
+                }
+                b = try bt.reshaped([bt.count])
+            }
+            prepared = try prepare(w, b)
+        } else if node.foldedBatchNorm != nil {
+            throw NNError(.unsupported, "ONNX: \(node.label): cannot fold batch norm into non-constant weights")
+        }
+        return { v, ctx in
+            let x = try float(v[0], "X")
+            let (w, b): (Tensor, Tensor?)
+            if let prepared {
+                (w, b) = prepared
+            } else {
+                w = try float(v[1], "W")
+                b = v.count > 2 && v[2] != nil ? try float(v[2], "B") : nil
+            }
+            guard x.rank == w.rank, x.rank >= 3 else {
+                throw NNError.shape(node.op, expected: "input of rank \(w.rank) ([N, C, …]) for weights \(w.shape)", got: "\(x.shape)")
+            }
+            let inC = x.shape[1]
+            let outC: Int
+            if transposed {
+                guard w.shape[0] == inC, inC % groups == 0 else {
+                    throw NNError.shape(node.op, expected: "\(w.shape[0]) input channels for weights \(w.shape)", got: "input \(x.shape)")
+                }
+                outC = w.shape[1] * groups
+            } else {
+                guard w.shape[1] * groups == inC, w.shape[0] % groups == 0 else {
+                    throw NNError.shape(node.op, expected: "\(w.shape[1] * groups) input channels for weights \(w.shape) and \(groups) groups", got: "input \(x.shape)")
+                }
+                outC = w.shape[0]
+            }
+            let kernel = Array(w.shape.dropFirst(2))
+            let spatialIn = Array(x.shape.dropFirst(2))
+            let (g, _) = try padsAndGeometry(node, input: spatialIn, kernel: kernel, transposed: transposed, groups: groups)
+            let spatial = g.outputSpatial(input: spatialIn, kernel: kernel)
+            guard spatial.allSatisfy({ $0 >= 1 }) else {
+                throw NNError.shape(node.op, expected: "input large enough for kernel \(kernel)", got: "\(x.shape)")
+            }
+            let shape = [x.shape[0], outC] + spatial
+            let y = try DNNL.convolutionForward(
+                x, weight: w, bias: b, outputShape: shape, geometry: g, training: false, activation: activation,
+                into: ctx.buffer(0, shape), constantWeights: prepared != nil)
+            return [.float(y)]
+        }
+    }
+
+    // MARK: pooling
+
+    static func pooling(_ node: ONNXNode) throws -> ONNXKernel {
+        let a = node.attributes
+        guard let kernel = a.ints("kernel_shape") else { throw NNError(.invalidArgument, "\(node.label): no kernel_shape") }
+        let r = kernel.count
+        let strides = a.ints("strides") ?? [Int](repeating: 1, count: r)
+        let dilations = a.ints("dilations") ?? [Int](repeating: 1, count: r)
+        let pads0 = a.ints("pads") ?? [Int](repeating: 0, count: 2 * r)
+        let ceil = a.int("ceil_mode", 0) != 0
+        let autoPad = a.string("auto_pad", "NOTSET")
+        let kind: ONNXPooling = node.op == "MaxPool" ? .max : (a.int("count_include_pad", 0) != 0 ? .averageIncludingPadding : .averageExcludingPadding)
+        guard node.outputs.count == 1 || node.outputs[1].isEmpty else {
+            throw NNError(.unsupported, "ONNX: \(node.label): MaxPool with an Indices output is not supported")
+        }
+        guard strides.count == r, dilations.count == r, pads0.count == 2 * r else {
+            throw NNError(.invalidArgument, "\(node.label): strides \(strides), dilations \(dilations), pads \(pads0) do not fit kernel \(kernel)")
+        }
+        return { v, ctx in
+            let x = try float(v[0], "X")
+            guard x.rank == r + 2 else { throw NNError.shape(node.op, expected: "input of rank \(r + 2) for kernel \(kernel)", got: "\(x.shape)") }
+            var pads = pads0
+            let input = Array(x.shape.dropFirst(2))
+            var out = [Int](repeating: 0, count: r)
+            for i in 0..<r {
+                let ek = (kernel[i] - 1) * dilations[i] + 1
+                if autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" {
+                    out[i] = (input[i] + strides[i] - 1) / strides[i]
+                    let total = max((out[i] - 1) * strides[i] + ek - input[i], 0)
+                    (pads[i], pads[i + r]) = autoPad == "SAME_UPPER" ? (total / 2, total - total / 2) : (total - total / 2, total / 2)
+                    continue
+                }
+                if autoPad == "VALID" { (pads[i], pads[i + r]) = (0, 0) }
+                let span = input[i] + pads[i] + pads[i + r] - ek
+                guard span >= 0 else { throw NNError.shape(node.op, expected: "input of at least kernel size \(kernel)", got: "\(x.shape)") }
+                out[i] = (ceil ? (span + strides[i] - 1) / strides[i] : span / strides[i]) + 1
+                if ceil && (out[i] - 1) * strides[i] >= input[i] + pads[i] { out[i] -= 1 }
+            }
+            var high = [Int](repeating: 0, count: r)
+            for i in 0..<r {
+                let ek = (kernel[i] - 1) * dilations[i] + 1
+                high[i] = (out[i] - 1) * strides[i] + ek - input[i] - pads[i]
+            }
+            let shape = Array(x.shape.prefix(2)) + out
+            return [.float(try DNNL.pool(kind, x, outputShape: shape, kernel: kernel, stride: strides, dilation: dilations, paddingLow: Array(pads.prefix(r)), paddingHigh: high, into: ctx.buffer(0, shape)))]
+        }
+    }
+}

@@ -1,0 +1,226 @@
+import Foundation
+
+/// An ``ONNXModel`` compiled to run on SpineNN: nodes whose inputs are all constant are
+/// evaluated once at load (shape arithmetic on constants, weight preprocessing), a
+/// BatchNormalization that follows a Conv is folded into its weights, and a Relu/LeakyRelu that
+/// follows it becomes a oneDNN post-op. Convolution weights are reordered once into the layout
+/// oneDNN's kernels want; primitives are cached per shape, and every intermediate buffer is
+/// allocated on the first run for an input shape and reused afterwards.
+///
+/// Inputs and outputs are float32 ``Tensor``s with ONNX's (PyTorch's) logical shapes. Dynamic
+/// batch and spatial sizes work where the graph allows (shape chains are evaluated at run time).
+/// Not thread-safe: one session serves one caller at a time (its buffers are reused).
+public final class ONNXSession {
+    struct Step {
+        var node: ONNXNode
+        var inputs: [Int?]
+        var outputs: [Int]
+        var kernel: ONNXKernel
+    }
+
+    public let model: ONNXModel
+    private var steps: [Step] = []
+    private var constants: [ONNXValue?] = []
+    private var inputSlots: [(info: ONNXValueInfo, slot: Int)] = []
+    private var outputSlots: [(name: String, slot: Int)] = []
+    private var buffers: [Int: Tensor] = [:]
+
+    /// Nodes evaluated at load time because all their inputs were constant.
+    public private(set) var foldedNodeCount = 0
+    /// BatchNormalization nodes folded into the preceding convolution's weights.
+    public private(set) var fusedBatchNormCount = 0
+    /// Relu/LeakyRelu nodes fused into the preceding convolution as a post-op.
+    public private(set) var fusedActivationCount = 0
+    /// Nodes executed per run.
+    public var stepCount: Int { steps.count }
+
+    /// Compiles `model`.
+    /// - Throws: ``NNError`` `.unsupported` naming the first unsupported operator and its node;
+    ///   `.malformedFile` for a graph that uses a value nothing produces.
+    public init(_ model: ONNXModel) throws {
+        self.model = model
+        let opset = model.opsetVersion
+        if let bad = model.unsupportedNodes.first {
+            let more = model.unsupportedNodes.count > 1 ? " (and \(model.unsupportedNodes.count - 1) more unsupported nodes)" : ""
+            throw NNError(.unsupported, "ONNX: operator \(bad.op) is not supported (node '\(bad.node.isEmpty ? "unnamed" : bad.node)')\(more)")
+        }
+        var nodes = model.graph.node.enumerated().map { ONNXNode($0.element, index: $0.offset) }
+        let graphOutputs = Set(model.graph.output.map(\.name))
+        let initializers = model.initializers
+
+        // Fusion: Conv → BatchNormalization → Relu/LeakyRelu.
+        var consumers: [String: [Int]] = [:]
+        for (i, n) in nodes.enumerated() { for x in n.inputs where !x.isEmpty { consumers[x, default: []].append(i) } }
+        func soleConsumer(_ value: String) -> Int? {
+            guard !graphOutputs.contains(value), let c = consumers[value], c.count == 1 else { return nil }
+            return c[0]
+        }
+        func constantFloat(_ name: String) -> Tensor? {
+            if case .float(let t)? = initializers[name] { return t }
+            return nil
+        }
+        var removed = Set<Int>()
+        for i in nodes.indices where nodes[i].op == "Conv" && constantFloat(nodes[i].inputs.count > 1 ? nodes[i].inputs[1] : "") != nil {
+            if let j = soleConsumer(nodes[i].outputs[0]), nodes[j].op == "BatchNormalization", nodes[j].inputs.count == 5,
+                nodes[j].outputs.filter({ !$0.isEmpty }).count == 1, nodes[j].inputs[0] == nodes[i].outputs[0]
+            {
+                let p = nodes[j].inputs[1...4].compactMap(constantFloat)
+                let o = constantFloat(nodes[i].inputs[1])!.shape[0]
+                if p.count == 4, p.allSatisfy({ $0.count == o }) {
+                    let q = p.map { (try? $0.reshaped([o])) ?? $0 }
+                    nodes[i].foldedBatchNorm = (q[0], q[1], q[2], q[3], nodes[j].attributes.float("epsilon", 1e-5))
+                    nodes[i].outputs[0] = nodes[j].outputs[0]
+                    nodes[i].fused.append(nodes[j].name)
+                    consumers[nodes[i].outputs[0]] = consumers[nodes[j].outputs[0]]
+                    removed.insert(j)
+                    fusedBatchNormCount += 1
+                }
+            }
+            if let j = soleConsumer(nodes[i].outputs[0]), ["Relu", "LeakyRelu"].contains(nodes[j].op) {
+                nodes[i].activation = .relu(negativeSlope: nodes[j].op == "Relu" ? 0 : nodes[j].attributes.float("alpha", 0.01))
+                nodes[i].outputs[0] = nodes[j].outputs[0]
+                nodes[i].fused.append(nodes[j].name)
+                consumers[nodes[i].outputs[0]] = consumers[nodes[j].outputs[0]]
+                removed.insert(j)
+                fusedActivationCount += 1
+            }
+        }
+
+        // Slots, constant folding, steps.
+        var slots: [String: Int] = [:]
+        var values: [ONNXValue?] = []
+        func slot(_ name: String) -> Int {
+            if let s = slots[name] { return s }
+            slots[name] = values.count
+            values.append(nil)
+            return values.count - 1
+        }
+        for (name, v) in initializers { values[slot(name)] = v }
+        for info in model.inputs {
+            inputSlots.append((info, slot(info.name)))
+        }
+        let runtimeInputs = Set(model.inputs.map(\.name))
+        var isConstant = Set(initializers.keys)
+        for (i, node) in nodes.enumerated() where !removed.contains(i) {
+            var ins: [Int?] = []
+            for name in node.inputs {
+                if name.isEmpty {
+                    ins.append(nil)
+                    continue
+                }
+                guard let s = slots[name], isConstant.contains(name) || runtimeInputs.contains(name) || values.indices.contains(s) else {
+                    throw NNError(.malformedFile, "ONNX: \(node.label) uses '\(name)', which no earlier node, input or initializer produces (truncated or unsorted graph)")
+                }
+                ins.append(s)
+            }
+            let kernel: ONNXKernel
+            do {
+                kernel = try ONNXOperators.kernel(for: node, opset: opset) { name in isConstant.contains(name) ? values[slots[name]!] : nil }
+            } catch let e as NNError {
+                throw e.message.contains(node.label) ? e : NNError(e.code, "ONNX: \(node.label): \(e.message)")
+            }
+            let outs = node.outputs.map { $0.isEmpty ? -1 : slot($0) }
+            let foldable = node.inputs.allSatisfy { $0.isEmpty || isConstant.contains($0) } && node.op != "Dropout"
+            if foldable {
+                let result: [ONNXValue]
+                do {
+                    result = try kernel(ins.map { $0.map { values[$0]! } }, KernelContext())
+                } catch let e as NNError {
+                    throw NNError(e.code, "ONNX: \(node.label) (folded at load): \(e.message)")
+                }
+                for (k, s) in outs.enumerated() where s >= 0 && k < result.count {
+                    values[s] = result[k]
+                    isConstant.insert(node.outputs[k])
+                }
+                foldedNodeCount += 1
+            } else {
+                steps.append(Step(node: node, inputs: ins, outputs: outs, kernel: kernel))
+            }
+        }
+        for o in model.graph.output {
+            guard let s = slots[o.name] else {
+                throw NNError(.malformedFile, "ONNX: graph output '\(o.name)' is produced by no node")
+            }
+            outputSlots.append((o.name, s))
+        }
+        constants = values
+    }
+
+    /// Runs the graph on named float32 inputs (logical `N, C, …` shapes); returns every graph output.
+    /// - Throws: ``NNError`` `.invalidArgument` for a missing input, `.shapeMismatch` for a rank or
+    ///   fixed dimension that differs from the model's declaration or fails inside the graph (the
+    ///   message names the node).
+    public func run(_ feeds: [String: Tensor]) throws -> [String: Tensor] {
+        var values = constants
+        for (info, s) in inputSlots {
+            guard let t = feeds[info.name] else {
+                throw NNError(.invalidArgument, "ONNX: input '\(info.name)' not given (inputs: \(inputSlots.map(\.info.name).joined(separator: ", ")))")
+            }
+            try Self.check(t.shape, against: info)
+            values[s] = .float(t)
+        }
+        for (i, step) in steps.enumerated() {
+            var ins: [ONNXValue?] = []
+            ins.reserveCapacity(step.inputs.count)
+            for s in step.inputs {
+                guard let s else {
+                    ins.append(nil)
+                    continue
+                }
+                guard let v = values[s] else {
+                    throw NNError(.malformedFile, "ONNX: \(step.node.label): an input was not computed")
+                }
+                ins.append(v)
+            }
+            let ctx = KernelContext(buffer: { [unowned self] k, shape in self.buffer(i * 16 + k, shape) })
+            let outs: [ONNXValue]
+            do {
+                outs = try step.kernel(ins, ctx)
+            } catch let e as NNError {
+                throw NNError(e.code, "ONNX: \(step.node.label): \(e.message)")
+            }
+            for (k, s) in step.outputs.enumerated() where s >= 0 && k < outs.count { values[s] = outs[k] }
+        }
+        var result: [String: Tensor] = [:]
+        for (name, s) in outputSlots {
+            guard let v = values[s] else { throw NNError(.malformedFile, "ONNX: output '\(name)' was not computed") }
+            let t = try ONNXOperators.float(v, name)
+            // A fresh copy: intermediate buffers are reused by the next run.
+            var copy = Tensor(uninitialized: t.shape)
+            copy.withUnsafeMutableBufferPointer { dst in t.withUnsafeBufferPointer { src in if src.count > 0 { dst.baseAddress!.update(from: src.baseAddress!, count: src.count) } } }
+            result[name] = copy
+        }
+        return result
+    }
+
+    /// Runs a model with one input and one output.
+    public func callAsFunction(_ x: Tensor) throws -> Tensor {
+        guard inputSlots.count == 1, outputSlots.count >= 1 else {
+            throw NNError(.invalidArgument, "ONNX: the model has \(inputSlots.count) inputs and \(outputSlots.count) outputs; use run(_:)")
+        }
+        let out = try run([inputSlots[0].info.name: x])
+        return out[outputSlots[0].name]!
+    }
+
+    /// Checks a shape against a declared input (rank and fixed dimensions; symbolic ones are free).
+    static func check(_ shape: [Int], against info: ONNXValueInfo) throws {
+        guard info.elementType == "float32" || info.elementType == "unknown" else {
+            throw NNError(.unsupported, "ONNX: input '\(info.name)' has element type \(info.elementType); only float32 inputs are supported")
+        }
+        guard let dims = info.dimensions else { return }
+        let ok = dims.count == shape.count && zip(dims, shape).allSatisfy { d, n in
+            if case .fixed(let f) = d { return f == n || f <= 0 }
+            return true
+        }
+        guard ok else {
+            throw NNError.shape("ONNX input '\(info.name)'", expected: "[\(dims.map(\.description).joined(separator: ", "))]", got: "\(shape)")
+        }
+    }
+
+    private func buffer(_ id: Int, _ shape: [Int]) -> Tensor {
+        if let b = buffers[id], b.shape == shape { return b }
+        let b = Tensor(uninitialized: shape)
+        buffers[id] = b
+        return b
+    }
+}

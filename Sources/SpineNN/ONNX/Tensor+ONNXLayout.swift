@@ -1,0 +1,165 @@
+import Foundation
+
+// Layout-changing operations on channels-last tensors with ONNX's logical (row-major) meaning:
+// reshape, transpose, slice, concatenation, gathers along axes. Fast paths are oneDNN reorders
+// on strided views; the general fallbacks work on logical-order arrays.
+
+extension Tensor {
+    /// Whether the channels-last storage of `shape` is also its row-major (logical) order.
+    static func storageIsLogicalOrder(_ shape: [Int]) -> Bool {
+        shape.count < 3 || shape[1] == 1 || shape.dropFirst(2).allSatisfy { $0 == 1 }
+    }
+
+    /// Row-major strides of `shape`.
+    static func rowMajorStrides(_ shape: [Int]) -> [Int] { DenseLayout.rowMajor(shape).strides }
+
+    /// The same elements in logical (row-major) order with another shape of equal count (ONNX
+    /// `Reshape` semantics; a free re-view when both storages are in logical order).
+    func logicallyReshaped(_ newShape: [Int]) throws -> Tensor {
+        guard newShape.reduce(1, *) == count else {
+            throw NNError.shape("reshape", expected: "\(count) elements", got: "\(newShape) (\(newShape.reduce(1, *)))")
+        }
+        if newShape == shape { return self }
+        if Tensor.storageIsLogicalOrder(shape) && Tensor.storageIsLogicalOrder(newShape) || count <= 1 {
+            return try reshaped(newShape)
+        }
+        var logical = self
+        if !Tensor.storageIsLogicalOrder(shape) {
+            logical = Tensor(uninitialized: shape)
+            try DNNL.copy(from: DNNL.layout(self), UnsafeRawPointer(storage.pointer), to: .rowMajor(shape), UnsafeMutableRawPointer(logical.storage.pointer))
+        }
+        if Tensor.storageIsLogicalOrder(newShape) { return Tensor(shape: newShape, storage: logical.storage) }
+        let y = Tensor(uninitialized: newShape)
+        try DNNL.copy(from: .rowMajor(newShape), UnsafeRawPointer(logical.storage.pointer), to: DNNL.layout(y), UnsafeMutableRawPointer(y.storage.pointer))
+        return y
+    }
+
+    /// A copy of the strided view `dims`/`strides` starting `offset` elements into the storage.
+    func copyOfView(dims: [Int], strides viewStrides: [Int], offset: Int) throws -> Tensor {
+        let y = Tensor(uninitialized: dims)
+        if y.count == 0 { return y }
+        if dims.isEmpty {
+            y.storage.pointer[0] = storage.pointer[offset]
+            return y
+        }
+        do {
+            try DNNL.copy(
+                from: DenseLayout(dims: dims, strides: viewStrides), UnsafeRawPointer(storage.pointer + offset), to: DNNL.layout(y),
+                UnsafeMutableRawPointer(y.storage.pointer))
+        } catch {
+            // oneDNN refuses some valid strided views (its overlap check is conservative): copy in Swift.
+            let r = dims.count
+            let ys = y.strides
+            var idx = [Int](repeating: 0, count: r)
+            let src = storage.pointer + offset, dst = y.storage.pointer
+            for _ in 0..<y.count {
+                var s = 0, d = 0
+                for k in 0..<r {
+                    s += idx[k] * viewStrides[k]
+                    d += idx[k] * ys[k]
+                }
+                dst[d] = src[s]
+                var k = r - 1
+                while k >= 0 {
+                    idx[k] += 1
+                    if idx[k] < dims[k] { break }
+                    idx[k] = 0
+                    k -= 1
+                }
+            }
+        }
+        return y
+    }
+
+    /// ONNX `Transpose`: output dimension `i` is input dimension `perm[i]`.
+    func transposed(_ perm: [Int]) throws -> Tensor {
+        let s = strides
+        return try copyOfView(dims: perm.map { shape[$0] }, strides: perm.map { s[$0] }, offset: 0)
+    }
+
+    /// Writes `self` into `destination` at `offset` along `axis` (the rest of the shape equal).
+    func write(into destination: Tensor, axis: Int, offset: Int) throws {
+        if count == 0 { return }
+        let ds = destination.strides
+        try DNNL.copy(
+            from: DNNL.layout(self), UnsafeRawPointer(storage.pointer), to: DenseLayout(dims: shape, strides: ds),
+            UnsafeMutableRawPointer(destination.storage.pointer + offset * ds[axis]))
+    }
+
+    /// ONNX `Concat` of float tensors along `axis`.
+    static func concatenate(_ xs: [Tensor], axis: Int, into out: Tensor? = nil) throws -> Tensor {
+        var shape = xs[0].shape
+        shape[axis] = xs.reduce(0) { $0 + $1.shape[axis] }
+        let y = out ?? Tensor(uninitialized: shape)
+        var start = 0
+        for x in xs {
+            try x.write(into: y, axis: axis, offset: start)
+            start += x.shape[axis]
+        }
+        return y
+    }
+
+    /// Part `[start, start + length)` of `axis`.
+    func slice(axis: Int, start: Int, length: Int) throws -> Tensor {
+        var dims = shape
+        dims[axis] = length
+        return try copyOfView(dims: dims, strides: strides, offset: start * strides[axis])
+    }
+}
+
+/// Gathers along every axis by index maps, in logical order: output element `(o₀, o₁, …)` is
+/// input element `(maps[0][o₀], maps[1][o₁], …)`, or `fill` where a map holds −1.
+func gatherAlongAxes<T>(_ src: [T], shape: [Int], maps: [[Int]], fill: T) -> [T] {
+    let r = shape.count
+    let outShape = maps.map(\.count)
+    let n = outShape.reduce(1, *)
+    if n == 0 { return [] }
+    if r == 0 { return src }
+    let st = Tensor.rowMajorStrides(shape)
+    var out = [T]()
+    out.reserveCapacity(n)
+    var idx = [Int](repeating: 0, count: r)
+    let last = r - 1
+    let lastMap = maps[last]
+    let lastStride = st[last]
+    while true {
+        var base = 0
+        var valid = true
+        for a in 0..<last {
+            let m = maps[a][idx[a]]
+            if m < 0 { valid = false; break }
+            base += m * st[a]
+        }
+        for m in lastMap { out.append(valid && m >= 0 ? src[base + m * lastStride] : fill) }
+        // Advance the index over all but the last axis.
+        var a = last - 1
+        while a >= 0 {
+            idx[a] += 1
+            if idx[a] < outShape[a] { break }
+            idx[a] = 0
+            a -= 1
+        }
+        if a < 0 { break }
+    }
+    return out
+}
+
+/// Output shape of NumPy-style broadcasting, or nil when the shapes are incompatible.
+func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int]? {
+    let r = max(a.count, b.count)
+    let pa = [Int](repeating: 1, count: r - a.count) + a
+    let pb = [Int](repeating: 1, count: r - b.count) + b
+    var out: [Int] = []
+    for (x, y) in zip(pa, pb) {
+        if x == y || y == 1 { out.append(x) } else if x == 1 { out.append(y) } else { return nil }
+    }
+    return out
+}
+
+/// `src` (logical order, `shape`) broadcast to `target` (NumPy rules; `target` already checked).
+func broadcastValues<T>(_ src: [T], shape: [Int], to target: [Int]) -> [T] {
+    let padded = [Int](repeating: 1, count: target.count - shape.count) + shape
+    if padded == target { return src }
+    let maps = zip(padded, target).map { d, t in d == t ? Array(0..<t) : [Int](repeating: 0, count: t) }
+    return gatherAlongAxes(src, shape: padded, maps: maps, fill: src.first!)
+}

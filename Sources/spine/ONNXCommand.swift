@@ -1,0 +1,121 @@
+import ArgumentParser
+import Foundation
+import SpineNN
+
+/// `spine onnx`: inspect and run ONNX models on SpineNN (oneDNN), no Python needed.
+struct ONNXCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "onnx",
+        abstract: "Inspect and run ONNX models (opsets 11–20) on SpineNN.",
+        subcommands: [Inspect.self, Run.self]
+    )
+
+    struct Inspect: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a model's inputs, outputs, opsets, operator histogram, parameter count and unsupported operators.")
+
+        @Argument(help: "The .onnx file (external data files are read from beside it).")
+        var model: String
+
+        func run() throws {
+            try runReportingNNErrors {
+                let m = try ONNXModel(contentsOf: URL(fileURLWithPath: model))
+                var lines: [String] = []
+                lines.append("model: \(model)")
+                lines.append("producer: \(m.producer.isEmpty ? "-" : m.producer), IR version \(m.irVersion)")
+                lines.append("opsets: " + m.opsets.sorted { $0.key < $1.key }.map { "\($0.key.isEmpty ? "ai.onnx" : $0.key) \($0.value)" }.joined(separator: ", "))
+                lines.append("inputs:")
+                lines += m.inputs.map { "  \($0)" }
+                lines.append("outputs:")
+                lines += m.outputs.map { "  \($0)" }
+                lines.append("parameters: \(m.parameterCount)")
+                lines.append("operators (\(m.nodeCount) nodes):")
+                lines += m.operatorHistogram.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "  \($0.key) \($0.value)" }
+                let bad = m.unsupportedNodes
+                if bad.isEmpty {
+                    lines.append("unsupported: none")
+                } else {
+                    lines.append("unsupported: \(bad.count) nodes")
+                    lines += bad.map { "  \($0.op) (node '\($0.node)')" }
+                }
+                print(lines.joined(separator: "\n"))
+                if !bad.isEmpty { throw ExitCode(5) }
+            }
+        }
+    }
+
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a model on a .npy input, write the first output as .npy and print the median time.",
+            discussion: "The last line printed is `median_ms=<value>`: the median wall time [ms] of --repeat runs after the first (untimed) run.")
+
+        enum Precision: String, ExpressibleByArgument, CaseIterable { case fp32, bf16 }
+
+        @Option(help: "The .onnx file.")
+        var model: String
+        @Option(help: "Input array (.npy, float32, C order, the model's input shape).")
+        var input: String
+        @Option(help: "Where to write the first output (.npy, float32).")
+        var output: String
+        @Option(help: "Timed runs after the first run.")
+        var `repeat`: Int = 1
+        @Option(help: "Arithmetic precision: fp32 or bf16.")
+        var precision: Precision = .fp32
+        @Option(help: "Compute threads (default: all cores).")
+        var threads: Int?
+
+        func validate() throws {
+            guard self.repeat >= 1 else { throw ValidationError("--repeat must be at least 1") }
+            if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        }
+
+        func run() throws {
+            try runReportingNNErrors {
+                if let threads { ComputeThreads.count = threads }
+                guard precision == .fp32 else {
+                    throw NNError(.unsupported, "--precision bf16 is not available yet for ONNX models (use fp32)")
+                }
+                let m = try ONNXModel(contentsOf: URL(fileURLWithPath: model))
+                let session = try ONNXSession(m)
+                let array = try NPY.read(from: URL(fileURLWithPath: input))
+                guard let info = m.inputs.first, m.inputs.count == 1 else {
+                    throw NNError(.unsupported, "the model has \(m.inputs.count) inputs; `spine onnx run` feeds exactly one")
+                }
+                guard array.dtype == .float32 else {
+                    throw NNError(.shapeMismatch, "input '\(info.name)' expects float32, the .npy holds \(array.dtype)")
+                }
+                let x = try array.tensor()
+                let y = try session(x)
+                try NPY.write(NPYArray(y), to: URL(fileURLWithPath: output))
+                var times: [Double] = []
+                for _ in 0..<self.repeat {
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    _ = try session(x)
+                    times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+                }
+                times.sort()
+                let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+                print("output: \(output) \(y.shape)")
+                print(String(format: "median_ms=%.3f", median))
+            }
+        }
+    }
+}
+
+/// Runs a body, turning ``NNError``s into one line on stderr and an exit code (see `spine --help`).
+func runReportingNNErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let e as NNError {
+        FileHandle.standardError.write(Data("spine: error: \(e.description)\n".utf8))
+        let code: Int32
+        switch e.code {
+        case .fileNotFound: code = 3
+        case .malformedFile, .checkpointMismatch: code = 4
+        case .unsupported: code = 5
+        case .shapeMismatch, .invalidArgument: code = 2
+        case .nonFinite, .backend: code = 1
+        }
+        throw ExitCode(code)
+    }
+}

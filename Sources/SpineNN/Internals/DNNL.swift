@@ -84,6 +84,10 @@ public enum ComputeThreads {
             DNNLContext.shared.withLock { DNNLContext.shared.threads = newValue }
         }
     }
+
+    /// The OpenMP thread count in force on the calling thread (what the last operation run from
+    /// this thread used; for tests of the setting).
+    package static var appliedOnCurrentThread: Int { Int(omp_get_max_threads()) }
 }
 
 /// The CPU engine, stream and primitive cache.

@@ -123,22 +123,35 @@ let main = try measure(fast, construction: now() - c0)
 try report(fast, main)
 var y = main.y
 if compare {
-    // Every other (precision, up-sampling) combination on the same weights and input, and how
-    // its logits compare with float32 + transposed convolution (the evaluation graph's arithmetic).
-    var results: [(InferenceUNet, Tensor)] = [(fast, main.y)]
+    // Every (precision, up-sampling) combination on the same weights and input, timed in
+    // interleaved rounds (one call of each per round) so that a shared machine's changing load
+    // falls on all alike; logits compared with float32 + transposed convolution (the arithmetic
+    // of the evaluation graph).
+    var nets: [InferenceUNet] = []
     for p in InferencePrecision.allCases {
-        for u in InferenceUpsampling.allCases where p != precision || u != upsamplingMethod {
-            let c1 = now()
+        for u in InferenceUpsampling.allCases {
             let other = try InferenceUNet(net, precision: p, upsampling: u)
-            let m = try measure(other, construction: now() - c1)
-            try report(other, m)
-            results.append((other, m.y))
+            for _ in 0..<3 { _ = try other(x) }
+            nets.append(other)
         }
     }
-    let reference = results.first { $0.0.precision == .fp32 && $0.0.upsamplingMethod == .transposedConvolution }!.1
-    for (f, out) in results {
-        let (agree, err) = agreement(reference, out)
-        print(String(format: "agreement precision=%@ upsampling=%@ argmax_agree=%.5f max_abs_diff_rel=%.2e", f.precision.rawValue, f.upsamplingMethod.rawValue, agree, err))
+    var times = [[Double]](repeating: [], count: nets.count)
+    var outputs = [Tensor?](repeating: nil, count: nets.count)
+    for _ in 0..<repeats {
+        for (i, f) in nets.enumerated() {
+            let s = now()
+            outputs[i] = try f(x)
+            times[i].append(now() - s)
+        }
+    }
+    let flops = fast.floatingPointOperations(inputShape: inputShape)
+    let reference = outputs[nets.firstIndex { $0.precision == .fp32 && $0.upsamplingMethod == .transposedConvolution }!]!
+    let baseline = median(times[0])
+    for (i, f) in nets.enumerated() {
+        let (agree, err) = agreement(reference, outputs[i]!)
+        print(String(format: "interleaved precision=%@ upsampling=%@ median_ms=%.2f min_ms=%.2f gflops_per_s=%.1f speedup_vs_fp32_deconv=%.2f argmax_agree=%.5f max_abs_diff_rel=%.2e",
+            f.precision.rawValue, f.upsamplingMethod.rawValue, median(times[i]) * 1e3, times[i].min()! * 1e3, flops / median(times[i]) / 1e9,
+            baseline / median(times[i]), agree, err))
     }
 }
 

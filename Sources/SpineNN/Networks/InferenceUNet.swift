@@ -187,7 +187,7 @@ public final class InferenceUNet {
         var h = MemoryView(x)
         if type != .float32 {
             let converted = arena.view(0, shape: x.shape, type: type)
-            try DNNL.copy(h, into: converted)
+            converted.storeBFloat16(x)
             h = converted
         }
         // Each level's concatenation buffer receives the skip features (a strided copy: oneDNN

@@ -98,6 +98,28 @@ struct InferencePrecisionTests {
         #expect(meanErr < 0.005)
     }
 
+    /// Every convolution gets an optimised kernel, never oneDNN's reference one (which is what a
+    /// strided destination or a degenerate layout silently gets, ~1000× slower); in bf16 on a CPU
+    /// with AVX-512 BF16 the kernels are the bf16 ones.
+    @Test(arguments: InferencePrecision.allCases)
+    func convolutionsGetOptimisedKernels(_ precision: InferencePrecision) throws {
+        let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        guard flags.contains("avx512f") else { return }
+        if precision == .bf16 && !flags.contains("avx512_bf16") { return }
+        var g = SeededGenerator(seed: 14)
+        for dims in [2, 3] {
+            let net = try UNet(UNetConfiguration(spatialDimensions: dims, classes: 3, levels: 3, baseFeatures: 16), using: &g)
+            net.setTraining(false)
+            let fast = try InferenceUNet(net, precision: precision)
+            let shape = dims == 2 ? [1, 1, 32, 32] : [1, 1, 8, 16, 16]
+            _ = try fast(randn(shape, seed: 15))
+            let names = try fast.convolutionImplementations(inputShape: shape)
+            #expect(names.count == 3 * 2 + 2 * 2 + 2 + 1)
+            #expect(names.allSatisfy { !$0.hasPrefix("ref") }, "\(names)")
+            if precision == .bf16 { #expect(names.allSatisfy { $0.contains("bf16") }, "\(names)") }
+        }
+    }
+
     @Test(arguments: InferencePrecision.allCases)
     func threeDimensionalInferenceRuns(_ precision: InferencePrecision) throws {
         var g = SeededGenerator(seed: 12)

@@ -120,6 +120,20 @@ struct InferencePrecisionTests {
         }
     }
 
+    /// Releasing an inference network releases its reordered (bf16) weights.
+    @Test func releasedNetworksReleaseTheirWeights() throws {
+        var g = SeededGenerator(seed: 16)
+        let net = try UNet(UNetConfiguration(classes: 2, levels: 2, baseFeatures: 4), using: &g)
+        net.setTraining(false)
+        var fast: InferenceUNet? = try InferenceUNet(net, precision: .bf16)
+        let weights = ((fast!.encoder + fast!.decoder).flatMap { $0 } + fast!.upsampling + [fast!.head]).map(\.weight.storage)
+        _ = try fast!(randn([1, 1, 8, 8], seed: 17))
+        let held = { DNNLContext.shared.withLock { DNNLContext.shared.constants.values.filter { c in weights.contains { $0 === c.owner } }.count } }
+        #expect(held() > 0)
+        fast = nil
+        #expect(held() == 0)
+    }
+
     @Test(arguments: InferencePrecision.allCases)
     func threeDimensionalInferenceRuns(_ precision: InferencePrecision) throws {
         var g = SeededGenerator(seed: 12)

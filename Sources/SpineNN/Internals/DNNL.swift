@@ -106,6 +106,12 @@ package final class DNNLContext: @unchecked Sendable {
     /// Drops reordered constant weights (after a model is released).
     package func clearConstants() { withLock { constants.removeAll() } }
 
+    /// Drops the reordered copies of the given weights (an inference network being released).
+    package func releaseConstants(of owners: [TensorStorage]) {
+        let ids = Set(owners.map(ObjectIdentifier.init))
+        withLock { constants = constants.filter { !ids.contains(ObjectIdentifier($0.value.owner)) } }
+    }
+
     private init() {
         var e: dnnl_engine_t?
         guard dnnl_engine_create(&e, dnnl_cpu, 0) == dnnl_success, let e else {

@@ -83,6 +83,11 @@ public final class InferenceUNet {
         head = try InferenceUNet.fold(conv: network.heads[0], norm: nil, activation: .none, spatialRank: r)
     }
 
+    deinit {
+        let all = (encoder + decoder).flatMap { $0 } + upsampling + [head]
+        DNNLContext.shared.releaseConstants(of: all.map(\.weight.storage))
+    }
+
     /// `w' = w·γ/√(σ² + ε)`, `b' = (b − μ)·γ/√(σ² + ε) + β` per output channel.
     static func fold(conv: Convolution, norm: BatchNorm?, activation: FusedActivation, spatialRank r: Int) throws -> FoldedConvolution {
         let g = try ConvolutionGeometry(spatialRank: r, stride: conv.stride, padding: conv.padding, dilation: conv.dilation, groups: conv.groups, transposed: false, op: "InferenceUNet")

@@ -20,6 +20,8 @@ var base = 32
 var precision = InferencePrecision.fp32
 var upsamplingMethod = InferenceUpsampling.pixelShuffle
 var compare = false
+var windowSize: Int?
+var mirror = false
 var args = CommandLine.arguments.dropFirst().makeIterator()
 while let a = args.next() {
     switch a {
@@ -46,8 +48,10 @@ while let a = args.next() {
         }
         upsamplingMethod = u
     case "--compare": compare = true
+    case "--window": windowSize = Int(args.next() ?? "")
+    case "--mirror": mirror = true
     default:
-        print("usage: SpineNNBench [--threads N] [--batch N] [--size N] [--repeats N] [--train-batch N] [--train-steps N] [--3d --depth D --base F] [--precision fp32|bf16] [--upsampling pixelShuffle|transposedConvolution] [--compare] [--export DIR]")
+        print("usage: SpineNNBench [--threads N] [--batch N] [--size N] [--repeats N] [--train-batch N] [--train-steps N] [--3d --depth D --base F] [--precision fp32|bf16] [--upsampling pixelShuffle|transposedConvolution] [--compare] [--window SIZE [--mirror]] [--export DIR]")
         exit(2)
     }
 }
@@ -153,6 +157,25 @@ if compare {
             f.precision.rawValue, f.upsamplingMethod.rawValue, median(times[i]) * 1e3, times[i].min()! * 1e3, flops / median(times[i]) / 1e9,
             baseline / median(times[i]), agree, err))
     }
+}
+
+if let windowSize {
+    // Sliding-window inference over a larger input (every spatial axis but a 3-D volume's depth
+    // set to SIZE), patch = the benchmark's input size, overlap 0.5, Gaussian weights.
+    let big = Tensor.randomNormal([1, 1] + (dims == 2 ? [windowSize, windowSize] : [depth * 2, windowSize, windowSize]), using: &g)
+    let window = SlidingWindow(patchSize: spatial, mirrorAxes: mirror ? Array(0..<dims) : [])
+    var network = 0.0
+    var calls = 0
+    let s = now()
+    let out = try window(big) { patch in
+        let t = now()
+        defer { network += now() - t; calls += 1 }
+        return try fast(patch)
+    }
+    let total = now() - s
+    print(String(format: "sliding_window input=%@ patch=%@ mirror=%d predictor_calls=%d total_ms=%.1f network_ms=%.1f window_overhead_ms=%.1f",
+        "\(big.shape)", "\(spatial)", mirror ? 1 : 0, calls, total * 1e3, network * 1e3, (total - network) * 1e3))
+    precondition(out.shape == [1, 12] + Array(big.shape.dropFirst(2)))
 }
 
 if let exportDir {

@@ -40,7 +40,8 @@ struct InferencePrecisionTests {
     @Test(arguments: [2, 3])
     func pixelShuffleEqualsTransposedConvolution(_ dims: Int) throws {
         var g = SeededGenerator(seed: 5)
-        let net = try UNet(UNetConfiguration(spatialDimensions: dims, classes: 4, levels: 3, baseFeatures: 6), using: &g)
+        let net = try UNet(
+            UNetConfiguration(spatialDimensions: dims, classes: 4, levels: 3, baseFeatures: 6), using: &g)
         for (name, p) in net.namedParameters() where name.hasSuffix("up.bias") {
             try p.assign(Tensor.randomNormal(p.shape, std: 0.5, using: &g))
         }
@@ -54,7 +55,8 @@ struct InferencePrecisionTests {
         let b = try shuffle(x)
         #expect(a.shape == b.shape)
         #expect(maxRelativeError(b.nchwScalars, a.nchwScalars) < 1e-5)
-        #expect(deconv.floatingPointOperations(inputShape: x.shape) == shuffle.floatingPointOperations(inputShape: x.shape))
+        #expect(
+            deconv.floatingPointOperations(inputShape: x.shape) == shuffle.floatingPointOperations(inputShape: x.shape))
     }
 
     /// A single up-sampling layer: 1×1 conv + shuffle against the direct transposed convolution.
@@ -64,9 +66,12 @@ struct InferencePrecisionTests {
         try layer.bias!.assign(Tensor.randomNormal([3], using: &g))
         let x = randn([2, 5, 3, 4], seed: 9)
         let reference = referenceTransposedConvolution2D(
-            x: x.nchwScalars, xShape: x.shape, w: layer.weight.value.nchwScalars, wShape: layer.weight.shape, stride: 2, padding: 0, groups: 1)
-        let c = try InferenceUNet.shuffleConvolution(weight: layer.weight.value, bias: layer.bias!.value, spatialRank: 2)
-        let t = try DNNL.convolutionForward(x, weight: c.weight, bias: c.bias, outputShape: [2, 12, 3, 4], geometry: c.geometry, training: false)
+            x: x.nchwScalars, xShape: x.shape, w: layer.weight.value.nchwScalars, wShape: layer.weight.shape, stride: 2,
+            padding: 0, groups: 1)
+        let c = try InferenceUNet.shuffleConvolution(
+            weight: layer.weight.value, bias: layer.bias!.value, spatialRank: 2)
+        let t = try DNNL.convolutionForward(
+            x, weight: c.weight, bias: c.bias, outputShape: [2, 12, 3, 4], geometry: c.geometry, training: false)
         let y = Tensor(zeros: [2, 3, 6, 8])
         let (from, to) = MemoryView(t).pixelShuffleViews(into: MemoryView(y), factors: [2, 2])
         try DNNL.copy(from, into: to)
@@ -91,7 +96,9 @@ struct InferencePrecisionTests {
         let agree = Double(zip(la, lb).filter { $0 == $1 }.count) / Double(la.count)
         let scale = a.channelsLastScalars.map(abs).max() ?? 1
         let err = a.maxAbsDifference(b) / scale
-        let meanErr = zip(a.channelsLastScalars, b.channelsLastScalars).map { Double(abs($0 - $1)) }.reduce(0, +) / Double(a.count) / Double(scale)
+        let meanErr =
+            zip(a.channelsLastScalars, b.channelsLastScalars).map { Double(abs($0 - $1)) }.reduce(0, +)
+            / Double(a.count) / Double(scale)
         print("bf16 vs fp32: argmax agreement \(agree), max |Δ| / max |z| = \(err), mean = \(meanErr)")
         #expect(agree >= 0.995)
         #expect(err < 0.03)
@@ -108,7 +115,8 @@ struct InferencePrecisionTests {
         if precision == .bf16 && !flags.contains("avx512_bf16") { return }
         var g = SeededGenerator(seed: 14)
         for dims in [2, 3] {
-            let net = try UNet(UNetConfiguration(spatialDimensions: dims, classes: 3, levels: 3, baseFeatures: 16), using: &g)
+            let net = try UNet(
+                UNetConfiguration(spatialDimensions: dims, classes: 3, levels: 3, baseFeatures: 16), using: &g)
             net.setTraining(false)
             let fast = try InferenceUNet(net, precision: precision)
             let shape = dims == 2 ? [1, 1, 32, 32] : [1, 1, 8, 16, 16]
@@ -126,9 +134,14 @@ struct InferencePrecisionTests {
         let net = try UNet(UNetConfiguration(classes: 2, levels: 2, baseFeatures: 4), using: &g)
         net.setTraining(false)
         var fast: InferenceUNet? = try InferenceUNet(net, precision: .bf16)
-        let weights = ((fast!.encoder + fast!.decoder).flatMap { $0 } + fast!.upsampling + [fast!.head]).map(\.weight.storage)
+        let weights = ((fast!.encoder + fast!.decoder).flatMap { $0 } + fast!.upsampling + [fast!.head]).map(
+            \.weight.storage)
         _ = try fast!(randn([1, 1, 8, 8], seed: 17))
-        let held = { DNNLContext.shared.withLock { DNNLContext.shared.constants.values.filter { c in weights.contains { $0 === c.owner } }.count } }
+        let held = {
+            DNNLContext.shared.withLock {
+                DNNLContext.shared.constants.values.filter { c in weights.contains { $0 === c.owner } }.count
+            }
+        }
         #expect(held() > 0)
         fast = nil
         #expect(held() == 0)

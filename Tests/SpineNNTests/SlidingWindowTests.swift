@@ -52,14 +52,17 @@ struct SlidingWindowTests {
         let window = SlidingWindow(patchSize: [16, 16], overlap: 0.25, mirrorAxes: [0, 1], batchSize: 2)
         let y = try window(x) { p in
             let v = p.channelsLastScalars
-            return try Tensor(shape: [p.shape[0], 2] + Array(p.shape.dropFirst(2)), channelsLast: v.flatMap { [2 * $0 + 1, $0 * $0] })
+            return try Tensor(
+                shape: [p.shape[0], 2] + Array(p.shape.dropFirst(2)), channelsLast: v.flatMap { [2 * $0 + 1, $0 * $0] })
         }
         #expect(y.shape == [1, 2, 33, 21])
-        for i in 0..<33 { for j in 0..<21 {
-            let v = x[[0, 0, i, j]]
-            #expect(abs(y[[0, 0, i, j]] - (2 * v + 1)) < 1e-5)
-            #expect(abs(y[[0, 1, i, j]] - v * v) < 1e-5)
-        } }
+        for i in 0..<33 {
+            for j in 0..<21 {
+                let v = x[[0, 0, i, j]]
+                #expect(abs(y[[0, 0, i, j]] - (2 * v + 1)) < 1e-5)
+                #expect(abs(y[[0, 1, i, j]] - v * v) < 1e-5)
+            }
+        }
     }
 
     /// With uniform weights and patch predictions that are constant per patch, every voxel gets

@@ -47,7 +47,8 @@ struct TrainingUtilitiesTests {
         #expect(t.labels == s.labels)
         // Intensity transforms with neutral parameters leave the image alone too.
         for a: any Augmentation in [
-            GammaTransform(gamma: 1...1, probability: 1, retainStatistics: false), GaussianNoise(standardDeviation: 0...0, probability: 1),
+            GammaTransform(gamma: 1...1, probability: 1, retainStatistics: false),
+            GaussianNoise(standardDeviation: 0...0, probability: 1),
             BrightnessContrast(probability: 1),
         ] {
             var u = s
@@ -64,11 +65,13 @@ struct TrainingUtilitiesTests {
         var t = s
         var g = SeededGenerator(seed: 4)
         try RandomSpatialTransform(rotationDegrees: [90...90]).apply(to: &t, using: &g)
-        for i in 0..<9 { for j in 0..<9 {
-            // Output (i, j) samples input c + R(x − c): R = [[0, −1], [1, 0]] → (8 − j, i).
-            #expect(t.labels![i * 9 + j] == s.labels![(8 - j) * 9 + i])
-            #expect(abs(t.image[[0, 0, i, j]] - s.image[[0, 0, 8 - j, i]]) < 1e-5)
-        } }
+        for i in 0..<9 {
+            for j in 0..<9 {
+                // Output (i, j) samples input c + R(x − c): R = [[0, −1], [1, 0]] → (8 − j, i).
+                #expect(t.labels![i * 9 + j] == s.labels![(8 - j) * 9 + i])
+                #expect(abs(t.image[[0, 0, i, j]] - s.image[[0, 0, 8 - j, i]]) < 1e-5)
+            }
+        }
     }
 
     /// Every random spatial transform keeps labels in the label set (nearest neighbour, background fill).
@@ -78,12 +81,14 @@ struct TrainingUtilitiesTests {
         let pipeline = AugmentationPipeline([
             RandomSpatialTransform(
                 rotationDegrees: [ClosedRange<Double>](repeating: -40...40, count: r == 2 ? 1 : 3), scale: 0.7...1.4,
-                translationVoxels: [ClosedRange<Double>](repeating: -2...2, count: r), affineProbability: 1, elasticAlpha: 5...20,
+                translationVoxels: [ClosedRange<Double>](repeating: -2...2, count: r), affineProbability: 1,
+                elasticAlpha: 5...20,
                 elasticSigma: 2...3, elasticProbability: 1),
             SimulateLowResolution(zoom: 0.5...0.8, probability: 1), GaussianBlur(sigma: 0.5...1, probability: 1),
             GammaTransform(gamma: 0.7...1.5, probability: 1, invertProbability: 0.5),
             GaussianNoise(standardDeviation: 0.05...0.1, probability: 1),
-            BrightnessContrast(brightness: 0.75...1.25, contrast: 0.75...1.25, probability: 1), RandomFlip(axes: Array(0..<r)),
+            BrightnessContrast(brightness: 0.75...1.25, contrast: 0.75...1.25, probability: 1),
+            RandomFlip(axes: Array(0..<r)),
         ])
         let s = try boxSample(spatial)
         for seed in 0..<5 {
@@ -104,7 +109,8 @@ struct TrainingUtilitiesTests {
     }
 
     @Test func intensityTransformsKeepConstantsAndRanges() throws {
-        let constant = try AugmentationSample(image: Tensor(shape: [1, 1, 8, 8], repeating: 3), labels: [Int32](repeating: 1, count: 64))
+        let constant = try AugmentationSample(
+            image: Tensor(shape: [1, 1, 8, 8], repeating: 3), labels: [Int32](repeating: 1, count: 64))
         var g = SeededGenerator(seed: 9)
         for a: any Augmentation in [
             GaussianBlur(sigma: 1...2, probability: 1), SimulateLowResolution(zoom: 0.5...0.5, probability: 1),
@@ -128,7 +134,9 @@ struct TrainingUtilitiesTests {
         #expect(throws: NNError.self) { try AugmentationSample(image: Tensor(zeros: [1, 1, 4, 4]), labels: [0, 1]) }
         var s = try boxSample([8, 8])
         var g = SeededGenerator(seed: 1)
-        #expect(throws: NNError.self) { try RandomSpatialTransform(rotationDegrees: [0...1, 0...1, 0...1]).apply(to: &s, using: &g) }
+        #expect(throws: NNError.self) {
+            try RandomSpatialTransform(rotationDegrees: [0...1, 0...1, 0...1]).apply(to: &s, using: &g)
+        }
         #expect(throws: NNError.self) { try RandomFlip.flip(&s, axes: [2]) }
     }
 

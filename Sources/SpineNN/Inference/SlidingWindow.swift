@@ -26,7 +26,8 @@ public struct SlidingWindow: Sendable {
     public var paddingValue: Float
 
     public init(
-        patchSize: [Int], overlap: Double = 0.5, sigmaFraction: Double? = 1.0 / 8, mirrorAxes: [Int] = [], batchSize: Int = 1,
+        patchSize: [Int], overlap: Double = 0.5, sigmaFraction: Double? = 1.0 / 8, mirrorAxes: [Int] = [],
+        batchSize: Int = 1,
         paddingValue: Float = 0
     ) {
         self.patchSize = patchSize
@@ -56,7 +57,8 @@ public struct SlidingWindow: Sendable {
         let profiles: [[Double]] = patchSize.map { p in
             let sigma = max(f * Double(p), 1e-6)
             let centre = Double(p - 1) / 2
-            return (0..<p).map { i in Foundation.exp(-(Double(i) - centre) * (Double(i) - centre) / (2 * sigma * sigma)) }
+            return (0..<p).map { i in Foundation.exp(-(Double(i) - centre) * (Double(i) - centre) / (2 * sigma * sigma))
+            }
         }
         var map = [Float](repeating: 0, count: count)
         var index = [Int](repeating: 0, count: patchSize.count)
@@ -79,7 +81,9 @@ public struct SlidingWindow: Sendable {
     private func validate(_ image: Tensor) throws {
         let r = patchSize.count
         guard image.rank == r + 2, r >= 1 else {
-            throw NNError.shape("SlidingWindow", expected: "input [N, C, \(r) spatial axes] for patch \(patchSize)", got: "\(image.shape)")
+            throw NNError.shape(
+                "SlidingWindow", expected: "input [N, C, \(r) spatial axes] for patch \(patchSize)",
+                got: "\(image.shape)")
         }
         guard patchSize.allSatisfy({ $0 >= 1 }), (0..<1).contains(overlap), batchSize >= 1,
             mirrorAxes.allSatisfy({ (0..<r).contains($0) }), Set(mirrorAxes).count == mirrorAxes.count,
@@ -87,7 +91,8 @@ public struct SlidingWindow: Sendable {
         else {
             throw NNError(
                 .invalidArgument,
-                "SlidingWindow: patch \(patchSize) ≥ 1, overlap \(overlap) in [0, 1), batch \(batchSize) ≥ 1, sigma fraction \(sigmaFraction.map { "\($0)" } ?? "nil") > 0 and distinct mirror axes \(mirrorAxes) in 0..<\(r) expected")
+                "SlidingWindow: patch \(patchSize) ≥ 1, overlap \(overlap) in [0, 1), batch \(batchSize) ≥ 1, sigma fraction \(sigmaFraction.map { "\($0)" } ?? "nil") > 0 and distinct mirror axes \(mirrorAxes) in 0..<\(r) expected"
+            )
         }
     }
 
@@ -134,7 +139,11 @@ public struct SlidingWindow: Sendable {
                     guard out.rank == r + 2, out.shape[0] == batch.count, Array(out.shape.dropFirst(2)) == patchSize,
                         classes == 0 || out.shape[1] == classes
                     else {
-                        throw NNError.shape("SlidingWindow predictor", expected: "output [\(batch.count), \(classes == 0 ? "K" : "\(classes)"), \(patchSize.map(String.init).joined(separator: ", "))]", got: "\(out.shape)")
+                        throw NNError.shape(
+                            "SlidingWindow predictor",
+                            expected:
+                                "output [\(batch.count), \(classes == 0 ? "K" : "\(classes)"), \(patchSize.map(String.init).joined(separator: ", "))]",
+                            got: "\(out.shape)")
                     }
                     if !axes.isEmpty { out = out.flipped(spatialAxes: axes) }
                     if let p = prediction { prediction = p + out } else { prediction = out }

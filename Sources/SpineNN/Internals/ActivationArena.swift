@@ -44,7 +44,9 @@ extension MemoryView {
     /// `c` fastest; `destination` is `[N, C, s₀·S₀, s₁·S₁, …]` (any strides, for instance a channel
     /// slice of a concatenation buffer). Element `(n, (d, c), i)` goes to `(n, c, i·s + d)`. Both
     /// are seen as `[N, S₀, s₀, S₁, s₁, …, C]`.
-    func pixelShuffleViews(into destination: MemoryView, factors s: [Int]) -> (source: MemoryView, destination: MemoryView) {
+    func pixelShuffleViews(into destination: MemoryView, factors s: [Int]) -> (
+        source: MemoryView, destination: MemoryView
+    ) {
         let r = s.count
         let c = destination.layout.dims[1]
         let src = layout.strides

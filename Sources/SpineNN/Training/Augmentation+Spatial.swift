@@ -26,8 +26,10 @@ public struct RandomSpatialTransform: Augmentation {
     public var labelFill: Int32
 
     public init(
-        rotationDegrees: [ClosedRange<Double>] = [], scale: ClosedRange<Double> = 1...1, translationVoxels: [ClosedRange<Double>] = [],
-        affineProbability: Double = 1, elasticAlpha: ClosedRange<Double> = 0...0, elasticSigma: ClosedRange<Double> = 9...13,
+        rotationDegrees: [ClosedRange<Double>] = [], scale: ClosedRange<Double> = 1...1,
+        translationVoxels: [ClosedRange<Double>] = [],
+        affineProbability: Double = 1, elasticAlpha: ClosedRange<Double> = 0...0,
+        elasticSigma: ClosedRange<Double> = 9...13,
         elasticProbability: Double = 0, imageFill: Float = 0, labelFill: Int32 = 0
     ) {
         self.rotationDegrees = rotationDegrees
@@ -44,8 +46,13 @@ public struct RandomSpatialTransform: Augmentation {
     public func apply(to sample: inout AugmentationSample, using g: inout SeededGenerator) throws {
         let dims = sample.spatialShape
         let r = dims.count
-        guard rotationDegrees.isEmpty || rotationDegrees.count == (r == 2 ? 1 : 3), translationVoxels.isEmpty || translationVoxels.count == r else {
-            throw NNError(.invalidArgument, "RandomSpatialTransform: \(r == 2 ? 1 : 3) rotation ranges and \(r) translation ranges expected for a \(r)-D image, got \(rotationDegrees.count) and \(translationVoxels.count)")
+        guard rotationDegrees.isEmpty || rotationDegrees.count == (r == 2 ? 1 : 3),
+            translationVoxels.isEmpty || translationVoxels.count == r
+        else {
+            throw NNError(
+                .invalidArgument,
+                "RandomSpatialTransform: \(r == 2 ? 1 : 3) rotation ranges and \(r) translation ranges expected for a \(r)-D image, got \(rotationDegrees.count) and \(translationVoxels.count)"
+            )
         }
         let doAffine = Double.random(in: 0..<1, using: &g) < affineProbability
         let doElastic = Double.random(in: 0..<1, using: &g) < elasticProbability
@@ -103,7 +110,9 @@ public struct SimulateLowResolution: Augmentation {
         let z = Double.random(in: zoom, using: &g)
         let dims = sample.spatialShape
         let r = dims.count
-        let reduced = (0..<r).map { a in (axes ?? Array(0..<r)).contains(a) ? max(1, Int((Double(dims[a]) * z).rounded())) : dims[a] }
+        let reduced = (0..<r).map { a in
+            (axes ?? Array(0..<r)).contains(a) ? max(1, Int((Double(dims[a]) * z).rounded())) : dims[a]
+        }
         guard reduced != dims else { return }
         let factor = (0..<r).map { Double(reduced[$0]) / Double(dims[$0]) }
         var down = [Double](repeating: 0, count: reduced.reduce(1, *) * r)
@@ -115,7 +124,9 @@ public struct SimulateLowResolution: Augmentation {
         var up = [Double](repeating: 0, count: dims.reduce(1, *) * r)
         v = 0
         forEachVoxel(dims) { i in
-            for a in 0..<r { up[v * r + a] = min(max((Double(i[a]) + 0.5) * factor[a] - 0.5, 0), Double(reduced[a] - 1)) }
+            for a in 0..<r {
+                up[v * r + a] = min(max((Double(i[a]) + 0.5) * factor[a] - 0.5, 0), Double(reduced[a] - 1))
+            }
             v += 1
         }
         let labels = sample.labels
@@ -154,7 +165,9 @@ func rotationMatrix(_ r: Int, _ angles: [Double]) -> [[Double]] {
 /// Resamples every item of `sample` at `coordinates` (`r` source coordinates per output voxel,
 /// row-major over `outputDims`): the image linearly (outside: `imageFill`, or the nearest edge
 /// voxel when nil), the labels by nearest neighbour (outside: `labelFill`).
-func resample(_ sample: inout AugmentationSample, coordinates: [Double], outputDims: [Int], imageFill: Float?, labelFill: Int32) throws {
+func resample(
+    _ sample: inout AugmentationSample, coordinates: [Double], outputDims: [Int], imageFill: Float?, labelFill: Int32
+) throws {
     let dims = sample.spatialShape
     let r = dims.count
     let n = sample.image.shape[0], c = sample.image.shape[1]

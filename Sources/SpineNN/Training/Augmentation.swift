@@ -9,11 +9,13 @@ public struct AugmentationSample: Sendable {
     /// - Throws: ``NNError`` `.shapeMismatch` for an image that is not 2-D/3-D or labels of another size.
     public init(image: Tensor, labels: [Int32]? = nil) throws {
         guard image.rank == 4 || image.rank == 5 else {
-            throw NNError.shape("AugmentationSample", expected: "image [N, C, H, W] or [N, C, D, H, W]", got: "\(image.shape)")
+            throw NNError.shape(
+                "AugmentationSample", expected: "image [N, C, H, W] or [N, C, D, H, W]", got: "\(image.shape)")
         }
         let voxels = image.shape[0] * image.shape.dropFirst(2).reduce(1, *)
         if let labels, labels.count != voxels {
-            throw NNError.shape("AugmentationSample", expected: "\(voxels) labels for image \(image.shape)", got: "\(labels.count)")
+            throw NNError.shape(
+                "AugmentationSample", expected: "\(voxels) labels for image \(image.shape)", got: "\(labels.count)")
         }
         self.image = image
         self.labels = labels
@@ -125,7 +127,10 @@ public struct GammaTransform: Augmentation {
     public var invertProbability: Double
     public var retainStatistics: Bool
 
-    public init(gamma: ClosedRange<Double>, probability: Double = 0.3, invertProbability: Double = 0, retainStatistics: Bool = true) {
+    public init(
+        gamma: ClosedRange<Double>, probability: Double = 0.3, invertProbability: Double = 0,
+        retainStatistics: Bool = true
+    ) {
         self.gamma = gamma
         self.probability = probability
         self.invertProbability = invertProbability
@@ -142,7 +147,9 @@ public struct GammaTransform: Augmentation {
             gm = Double.random(in: max(gamma.lowerBound, min(1, gamma.upperBound))...gamma.upperBound, using: &g)
         }
         let invert = Double.random(in: 0..<1, using: &g) < invertProbability
-        try mapItems(&sample.image) { v, c in GammaTransform.apply(&v, channels: c, gamma: Float(gm), invert: invert, retain: retainStatistics) }
+        try mapItems(&sample.image) { v, c in
+            GammaTransform.apply(&v, channels: c, gamma: Float(gm), invert: invert, retain: retainStatistics)
+        }
     }
 
     static func apply(_ v: inout [Float], channels c: Int, gamma: Float, invert: Bool, retain: Bool) {
@@ -211,7 +218,10 @@ public struct BrightnessContrast: Augmentation {
     public var contrast: ClosedRange<Double>
     public var probability: Double
     public var preserveRange: Bool
-    public init(brightness: ClosedRange<Double> = 1...1, contrast: ClosedRange<Double> = 1...1, probability: Double = 0.15, preserveRange: Bool = true) {
+    public init(
+        brightness: ClosedRange<Double> = 1...1, contrast: ClosedRange<Double> = 1...1, probability: Double = 0.15,
+        preserveRange: Bool = true
+    ) {
         self.brightness = brightness
         self.contrast = contrast
         self.probability = probability

@@ -40,7 +40,8 @@ public final class DataLoader<Batch: Sendable>: Sendable {
     ///     touch unsynchronised shared state.
     public init(
         count: Int, batchSize: Int, shuffle: Bool = true, dropLast: Bool = false, workers: Int = 2, prefetch: Int = 4,
-        seed: UInt64, makeBatch: @escaping @Sendable (_ indices: [Int], _ generator: inout SeededGenerator) throws -> Batch
+        seed: UInt64,
+        makeBatch: @escaping @Sendable (_ indices: [Int], _ generator: inout SeededGenerator) throws -> Batch
     ) {
         precondition(count >= 0 && batchSize >= 1 && workers >= 1 && prefetch >= 1, "DataLoader: invalid configuration")
         self.count = count
@@ -70,7 +71,8 @@ public final class DataLoader<Batch: Sendable>: Sendable {
     public func epoch(_ epoch: Int) -> DataLoaderEpoch<Batch> {
         let batches = batchIndices(epoch: epoch)
         let seeds = (0..<batches.count).map { mixSeed(seed, UInt64(bitPattern: Int64(epoch)), UInt64($0)) }
-        return DataLoaderEpoch(batches: batches, seeds: seeds, workers: workers, prefetch: prefetch, makeBatch: makeBatch)
+        return DataLoaderEpoch(
+            batches: batches, seeds: seeds, workers: workers, prefetch: prefetch, makeBatch: makeBatch)
     }
 }
 
@@ -85,7 +87,10 @@ public final class DataLoaderEpoch<Batch: Sendable>: Sendable {
     /// Highest number of finished batches that waited for the caller at once (at most `prefetch`).
     var peakReady: Int { state.withLock { state.peakReady } }
 
-    init(batches: [[Int]], seeds: [UInt64], workers: Int, prefetch: Int, makeBatch: @escaping @Sendable ([Int], inout SeededGenerator) throws -> Batch) {
+    init(
+        batches: [[Int]], seeds: [UInt64], workers: Int, prefetch: Int,
+        makeBatch: @escaping @Sendable ([Int], inout SeededGenerator) throws -> Batch
+    ) {
         let state = DataLoaderState<Batch>(total: batches.count, prefetch: prefetch)
         self.state = state
         for _ in 0..<min(workers, max(batches.count, 1)) {

@@ -239,7 +239,7 @@ public final class InferenceUNet {
     }
 
     /// oneDNN's implementation name for every convolution of a forward pass on `inputShape`, in
-    /// order (for example `brgconv:avx512_core_bf16`); call after a forward pass of that shape.
+    /// order (for example `brgconv:avx512_core_bf16`; `ref:any` would mean a slow fallback).
     public func convolutionImplementations(inputShape: [Int]) throws -> [String] {
         let type = precision.scalarType
         var names: [String] = []

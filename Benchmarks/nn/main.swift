@@ -17,6 +17,11 @@ var levels = 4
 var dims = 2
 var depth = 32
 var base = 32
+var precision = InferencePrecision.fp32
+var upsamplingMethod = InferenceUpsampling.pixelShuffle
+var compare = false
+var windowSize: Int?
+var mirror = false
 var args = CommandLine.arguments.dropFirst().makeIterator()
 while let a = args.next() {
     switch a {
@@ -30,8 +35,23 @@ while let a = args.next() {
     case "--3d": dims = 3
     case "--depth": depth = Int(args.next() ?? "") ?? depth
     case "--base": base = Int(args.next() ?? "") ?? base
+    case "--precision":
+        guard let p = args.next().flatMap(InferencePrecision.init(rawValue:)) else {
+            print("--precision takes fp32 or bf16")
+            exit(2)
+        }
+        precision = p
+    case "--upsampling":
+        guard let u = args.next().flatMap(InferenceUpsampling.init(rawValue:)) else {
+            print("--upsampling takes pixelShuffle or transposedConvolution")
+            exit(2)
+        }
+        upsamplingMethod = u
+    case "--compare": compare = true
+    case "--window": windowSize = Int(args.next() ?? "")
+    case "--mirror": mirror = true
     default:
-        print("usage: SpineNNBench [--threads N] [--batch N] [--size N] [--repeats N] [--train-batch N] [--train-steps N] [--3d --depth D --base F] [--export DIR]")
+        print("usage: SpineNNBench [--threads N] [--batch N] [--size N] [--repeats N] [--train-batch N] [--train-steps N] [--3d --depth D --base F] [--precision fp32|bf16] [--upsampling pixelShuffle|transposedConvolution] [--compare] [--window SIZE [--mirror]] [--export DIR]")
         exit(2)
     }
 }
@@ -57,21 +77,106 @@ let spatial = dims == 2 ? [size, size] : [depth, size, size]
 let inputShape = [batch, 1] + spatial
 let x = Tensor.randomNormal(inputShape, using: &g)
 
-let t0 = now()
-let fast = try InferenceUNet(net)
-var y = try fast(x)
-let firstCall = now() - t0
-var times: [Double] = []
-for _ in 0..<3 { y = try fast(x) }
-for _ in 0..<repeats {
-    let s = now()
-    y = try fast(x)
-    times.append(now() - s)
+/// Median and minimum latency of `fast` on `x`, after its first call (timed separately) and 3 warm-ups.
+@MainActor func measure(_ fast: InferenceUNet, construction: Double) throws -> (y: Tensor, median: Double, min: Double, first: Double) {
+    let t0 = now()
+    var y = try fast(x)
+    let first = now() - t0 + construction
+    for _ in 0..<3 { y = try fast(x) }
+    var times: [Double] = []
+    for _ in 0..<repeats {
+        let s = now()
+        y = try fast(x)
+        times.append(now() - s)
+    }
+    return (y, median(times), times.min()!, first)
 }
-let flops = fast.floatingPointOperations(inputShape: inputShape)
-let med = median(times)
-print(String(format: "spinenn_forward shape=%@ threads=%d median_ms=%.2f min_ms=%.2f gflop=%.2f gflops_per_s=%.1f first_call_ms=%.1f",
-    "\(inputShape)", threads, med * 1e3, times.min()! * 1e3, flops / 1e9, flops / med / 1e9, firstCall * 1e3))
+
+@MainActor func report(_ fast: InferenceUNet, _ m: (y: Tensor, median: Double, min: Double, first: Double)) throws {
+    let flops = fast.floatingPointOperations(inputShape: inputShape)
+    let kernels = Set(try fast.convolutionImplementations(inputShape: inputShape)).sorted().joined(separator: ",")
+    print(String(format: "spinenn_forward shape=%@ threads=%d precision=%@ upsampling=%@ median_ms=%.2f min_ms=%.2f gflop=%.2f gflops_per_s=%.1f first_call_ms=%.1f kernels=%@",
+        "\(inputShape)", threads, fast.precision.rawValue, fast.upsamplingMethod.rawValue, m.median * 1e3, m.min * 1e3, flops / 1e9, flops / m.median / 1e9, m.first * 1e3, kernels))
+}
+
+/// Share of voxels whose argmax over classes agrees, and max |Δ| relative to the largest logit.
+func agreement(_ a: Tensor, _ b: Tensor) -> (Double, Float) {
+    let k = a.shape[1]
+    let za = a.channelsLastScalars, zb = b.channelsLastScalars
+    var same = 0
+    var scale: Float = 0
+    var diff: Float = 0
+    for v in 0..<(za.count / k) {
+        var ia = 0, ib = 0
+        for c in 1..<k {
+            if za[v * k + c] > za[v * k + ia] { ia = c }
+            if zb[v * k + c] > zb[v * k + ib] { ib = c }
+        }
+        if ia == ib { same += 1 }
+    }
+    for i in 0..<za.count {
+        scale = max(scale, abs(za[i]))
+        diff = max(diff, abs(za[i] - zb[i]))
+    }
+    return (Double(same) / Double(za.count / k), diff / scale)
+}
+
+let c0 = now()
+let fast = try InferenceUNet(net, precision: precision, upsampling: upsamplingMethod)
+let main = try measure(fast, construction: now() - c0)
+try report(fast, main)
+var y = main.y
+if compare {
+    // Every (precision, up-sampling) combination on the same weights and input, timed in
+    // interleaved rounds (one call of each per round) so that a shared machine's changing load
+    // falls on all alike; logits compared with float32 + transposed convolution (the arithmetic
+    // of the evaluation graph).
+    var nets: [InferenceUNet] = []
+    for p in InferencePrecision.allCases {
+        for u in InferenceUpsampling.allCases {
+            let other = try InferenceUNet(net, precision: p, upsampling: u)
+            for _ in 0..<3 { _ = try other(x) }
+            nets.append(other)
+        }
+    }
+    var times = [[Double]](repeating: [], count: nets.count)
+    var outputs = [Tensor?](repeating: nil, count: nets.count)
+    for _ in 0..<repeats {
+        for (i, f) in nets.enumerated() {
+            let s = now()
+            outputs[i] = try f(x)
+            times[i].append(now() - s)
+        }
+    }
+    let flops = fast.floatingPointOperations(inputShape: inputShape)
+    let reference = outputs[nets.firstIndex { $0.precision == .fp32 && $0.upsamplingMethod == .transposedConvolution }!]!
+    let baseline = median(times[0])
+    for (i, f) in nets.enumerated() {
+        let (agree, err) = agreement(reference, outputs[i]!)
+        print(String(format: "interleaved precision=%@ upsampling=%@ median_ms=%.2f min_ms=%.2f gflops_per_s=%.1f speedup_vs_fp32_deconv=%.2f argmax_agree=%.5f max_abs_diff_rel=%.2e",
+            f.precision.rawValue, f.upsamplingMethod.rawValue, median(times[i]) * 1e3, times[i].min()! * 1e3, flops / median(times[i]) / 1e9,
+            baseline / median(times[i]), agree, err))
+    }
+}
+
+if let windowSize {
+    // Sliding-window inference over a larger input (every spatial axis but a 3-D volume's depth
+    // set to SIZE), patch = the benchmark's input size, overlap 0.5, Gaussian weights.
+    let big = Tensor.randomNormal([1, 1] + (dims == 2 ? [windowSize, windowSize] : [depth * 2, windowSize, windowSize]), using: &g)
+    let window = SlidingWindow(patchSize: spatial, mirrorAxes: mirror ? Array(0..<dims) : [])
+    var network = 0.0
+    var calls = 0
+    let s = now()
+    let out = try window(big) { patch in
+        let t = now()
+        defer { network += now() - t; calls += 1 }
+        return try fast(patch)
+    }
+    let total = now() - s
+    print(String(format: "sliding_window input=%@ patch=%@ mirror=%d predictor_calls=%d total_ms=%.1f network_ms=%.1f window_overhead_ms=%.1f",
+        "\(big.shape)", "\(spatial)", mirror ? 1 : 0, calls, total * 1e3, network * 1e3, (total - network) * 1e3))
+    precondition(out.shape == [1, 12] + Array(big.shape.dropFirst(2)))
+}
 
 if let exportDir {
     let dir = URL(fileURLWithPath: exportDir)

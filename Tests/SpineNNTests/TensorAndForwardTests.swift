@@ -152,10 +152,24 @@ struct TensorAndForwardTests {
 
     @Test func threadSettingIsHonoured() throws {
         let old = ComputeThreads.count
+        defer { ComputeThreads.count = old }
         ComputeThreads.count = 1
         _ = try relu(Variable(randn([1, 2, 3, 3], seed: 9)))
         #expect(ComputeThreads.count == 1)
-        ComputeThreads.count = old
+        #expect(ComputeThreads.appliedOnCurrentThread == 1)
+        // Inference (bf16 included) and a fresh thread (a data-loader worker) apply it too.
+        ComputeThreads.count = 2
+        var g = SeededGenerator(seed: 1)
+        let net = try UNet(UNetConfiguration(classes: 2, levels: 2, baseFeatures: 4), using: &g)
+        net.setTraining(false)
+        _ = try InferenceUNet(net, precision: .bf16)(randn([1, 1, 8, 8], seed: 2))
+        #expect(ComputeThreads.appliedOnCurrentThread == 2)
+        ComputeThreads.count = 1
+        let loader = DataLoader<Int>(count: 1, batchSize: 1, workers: 1, seed: 1) { _, _ in
+            _ = try relu(Variable(Tensor(zeros: [1, 1, 2, 2])))
+            return ComputeThreads.appliedOnCurrentThread
+        }
+        #expect(try loader.epoch(0).next() == 1)
     }
 }
 

@@ -7,15 +7,29 @@ import _CDNNL
 // reorder where the kernel that oneDNN picked wants another layout (blocked weights), and runs
 // it on one CPU engine and stream under a lock.
 
-/// Dimensions and strides (in elements) of a dense view on float32 memory.
+/// The element type of memory that oneDNN reads or writes.
+package enum ScalarType: String, Hashable, Sendable {
+    case float32
+    /// bfloat16: float32's exponent, 7 mantissa bits (AVX-512 BF16 kernels).
+    case bfloat16
+
+    /// Bytes per element.
+    package var byteCount: Int { self == .float32 ? 4 : 2 }
+
+    var dnnl: dnnl_data_type_t { self == .float32 ? dnnl_f32 : dnnl_bf16 }
+}
+
+/// Dimensions and strides (in elements) of a dense view on float32 (or bfloat16) memory.
 package struct DenseLayout: Hashable, Sendable, CustomStringConvertible {
     package var dims: [Int]
     package var strides: [Int]
+    package var scalarType: ScalarType
 
-    package init(dims: [Int], strides: [Int]) {
+    package init(dims: [Int], strides: [Int], scalarType: ScalarType = .float32) {
         precondition(dims.count == strides.count)
         self.dims = dims
         self.strides = strides
+        self.scalarType = scalarType
     }
 
     /// Contiguous row-major layout (for 1-D vectors such as a bias).
@@ -29,7 +43,7 @@ package struct DenseLayout: Hashable, Sendable, CustomStringConvertible {
         return DenseLayout(dims: dims, strides: s)
     }
 
-    package var description: String { "\(dims)/\(strides)" }
+    package var description: String { "\(dims)/\(strides)" + (scalarType == .float32 ? "" : "/\(scalarType)") }
 }
 
 /// A post-operation fused into a convolution (inference).
@@ -70,6 +84,10 @@ public enum ComputeThreads {
             DNNLContext.shared.withLock { DNNLContext.shared.threads = newValue }
         }
     }
+
+    /// The OpenMP thread count in force on the calling thread (what the last operation run from
+    /// this thread used; for tests of the setting).
+    package static var appliedOnCurrentThread: Int { Int(omp_get_max_threads()) }
 }
 
 /// The CPU engine, stream and primitive cache.
@@ -87,6 +105,12 @@ package final class DNNLContext: @unchecked Sendable {
 
     /// Drops reordered constant weights (after a model is released).
     package func clearConstants() { withLock { constants.removeAll() } }
+
+    /// Drops the reordered copies of the given weights (an inference network being released).
+    package func releaseConstants(of owners: [TensorStorage]) {
+        let ids = Set(owners.map(ObjectIdentifier.init))
+        withLock { constants = constants.filter { !ids.contains(ObjectIdentifier($0.value.owner)) } }
+    }
 
     private init() {
         var e: dnnl_engine_t?
@@ -250,14 +274,14 @@ enum DNNL {
         var m = dnnl_memory_desc_t()
         let d = dims64(l.dims)
         let s = dims64(l.strides)
-        try check(dnnl_memory_desc_init_by_strides(&m, Int32(l.dims.count), d, dnnl_f32, s), "memory descriptor \(l)")
+        try check(dnnl_memory_desc_init_by_strides(&m, Int32(l.dims.count), d, l.scalarType.dnnl, s), "memory descriptor \(l)")
         return m
     }
 
-    static func anyMD(_ dims: [Int]) throws -> dnnl_memory_desc_t {
+    static func anyMD(_ dims: [Int], _ type: ScalarType = .float32) throws -> dnnl_memory_desc_t {
         var m = dnnl_memory_desc_t()
         try check(
-            dnnl_memory_desc_init_by_tag(&m, Int32(dims.count), dims64(dims), dnnl_f32, dnnl_format_tag_any),
+            dnnl_memory_desc_init_by_tag(&m, Int32(dims.count), dims64(dims), type.dnnl, dnnl_format_tag_any),
             "memory descriptor any \(dims)")
         return m
     }
@@ -518,6 +542,141 @@ extension DNNL {
     }
 }
 
+// MARK: - Inference on memory views (mixed precision, strided outputs)
+
+/// Memory a kernel reads or writes during inference: its layout (dims, strides, element type)
+/// and address. Views may be strided (a channel slice of a wider buffer) and bfloat16.
+package struct MemoryView {
+    package var layout: DenseLayout
+    package var pointer: UnsafeMutableRawPointer
+
+    package init(layout: DenseLayout, pointer: UnsafeMutableRawPointer) {
+        self.layout = layout
+        self.pointer = pointer
+    }
+
+    /// A float32 tensor's storage as a view (channels-last).
+    package init(_ t: Tensor) {
+        self.init(layout: DNNL.layout(t), pointer: UnsafeMutableRawPointer(t.storage.pointer))
+    }
+
+    /// The same memory seen with other dims and strides (same element type), starting `offset` elements in.
+    package func reinterpreted(dims: [Int], strides: [Int], offset: Int = 0) -> MemoryView {
+        MemoryView(
+            layout: DenseLayout(dims: dims, strides: strides, scalarType: layout.scalarType),
+            pointer: pointer + offset * layout.scalarType.byteCount)
+    }
+}
+
+extension DNNL {
+    private static func postOps(_ act: FusedActivation) throws -> dnnl_primitive_attr_t? {
+        guard case .relu(let slope) = act else { return nil }
+        var attr: dnnl_primitive_attr_t?
+        try check(dnnl_primitive_attr_create(&attr), "attr")
+        var po: dnnl_post_ops_t?
+        try check(dnnl_post_ops_create(&po), "post ops")
+        defer { dnnl_post_ops_destroy(po) }
+        try check(dnnl_post_ops_append_eltwise(po, 1, dnnl_eltwise_relu, slope, 0), "relu post-op")
+        try check(dnnl_primitive_attr_set_post_ops(attr, po), "set post-ops")
+        return attr
+    }
+
+    private static func inferenceConvolutionPD(
+        x: DenseLayout, w: DenseLayout, weightType: ScalarType, hasBias: Bool, y: DenseLayout, g: ConvolutionGeometry,
+        act: FusedActivation
+    ) throws -> CachedPrimitive {
+        let key = "conv_inf_view|x\(x)|w\(w)|wt\(weightType)|b\(hasBias)|y\(y)|s\(g.stride)|pl\(g.paddingLow)|ph\(g.paddingHigh)|d\(g.dilation)|g\(g.groups)|t\(g.transposed)|\(act)"
+        return try context.primitive(key) {
+            var xm = try md(x)
+            var ym = try md(y)
+            var wm = try anyMD(w.dims, weightType)
+            let bm = try md(.rowMajor([y.dims[1]]))
+            var desc = dnnl_convolution_desc_t()
+            let st = dims64(g.stride), dl = dims64(g.dilation.map { $0 - 1 })
+            let pl = dims64(g.paddingLow), ph = dims64(g.paddingHigh)
+            try withOptional(hasBias ? bm : nil) { biasPointer in
+                if g.transposed {
+                    try check(
+                        dnnl_dilated_deconvolution_forward_desc_init(
+                            &desc, dnnl_forward_inference, dnnl_deconvolution_direct, &xm, &wm, biasPointer, &ym, st, dl, pl, ph),
+                        "transposed convolution descriptor")
+                } else {
+                    try check(
+                        dnnl_dilated_convolution_forward_desc_init(
+                            &desc, dnnl_forward_inference, dnnl_convolution_direct, &xm, &wm, biasPointer, &ym, st, dl, pl, ph),
+                        "convolution descriptor")
+                }
+            }
+            let attr = try postOps(act)
+            defer { if let attr { dnnl_primitive_attr_destroy(attr) } }
+            return try createPD(&desc, attr: attr, key)
+        }
+    }
+
+    /// Inference convolution (or transposed convolution) from view `x` into view `y`.
+    ///
+    /// The float32 `weight` (and `bias`) is the master copy; it is reordered once into the layout
+    /// and element type (`weightType`) that the chosen kernel wants, and that copy is cached.
+    /// With bfloat16 `x` and weights oneDNN picks its AVX-512 BF16 kernels; `y` may be bfloat16 or
+    /// float32, and may be strided (a channel slice of a wider buffer). The bias stays float32.
+    static func inferenceConvolution(
+        _ x: MemoryView, weight: Tensor, weightType: ScalarType, bias: Tensor?, _ y: MemoryView,
+        geometry g: ConvolutionGeometry, activation: FusedActivation
+    ) throws {
+        let wl = weightLayout(weight, groups: g.groups, transposed: g.transposed)
+        let p = try inferenceConvolutionPD(
+            x: x.layout, w: wl, weightType: weightType, hasBias: bias != nil, y: y.layout, g: g, act: activation)
+        var w = KernelArgument.input(Arg.weights, weight, as: wl)
+        w.constantOwner = weight.storage
+        var args: [KernelArgument] = [
+            KernelArgument(id: Arg.src, layout: x.layout, pointer: x.pointer, isOutput: false), w,
+            KernelArgument(id: Arg.dst, layout: y.layout, pointer: y.pointer, isOutput: true),
+        ]
+        if let bias { args.append(.input(Arg.bias, bias, as: .rowMajor([bias.count]))) }
+        try execute(p, args)
+    }
+
+    /// oneDNN's implementation name for an ``inferenceConvolution(_:weight:weightType:bias:_:geometry:activation:)``.
+    static func inferenceConvolutionImplementation(
+        x: DenseLayout, weight: Tensor, weightType: ScalarType, hasBias: Bool, y: DenseLayout, geometry g: ConvolutionGeometry,
+        activation: FusedActivation
+    ) throws -> String {
+        let wl = weightLayout(weight, groups: g.groups, transposed: g.transposed)
+        return try inferenceConvolutionPD(x: x, w: wl, weightType: weightType, hasBias: hasBias, y: y, g: g, act: activation)
+            .implementationName
+    }
+
+    /// Inference pooling from view `x` into view `y` (no padding; windows of `kernel`, steps of `stride`).
+    static func inferencePooling(_ k: PoolingKind, _ x: MemoryView, _ y: MemoryView, kernel: [Int], stride: [Int]) throws {
+        let key = "pool_inf_view|\(k)|\(x.layout)|\(y.layout)|\(kernel)|\(stride)"
+        let p = try context.primitive(key) {
+            var xm = try md(x.layout)
+            var ym = try md(y.layout)
+            var desc = dnnl_pooling_v2_desc_t()
+            let zero = [Int64](repeating: 0, count: kernel.count)
+            let padHigh = dims64(zip(zip(x.layout.dims.dropFirst(2), y.layout.dims.dropFirst(2)), zip(kernel, stride)).map {
+                io, ks in (io.1 - 1) * ks.1 + ks.0 - io.0
+            })
+            try check(
+                dnnl_pooling_v2_forward_desc_init(
+                    &desc, dnnl_forward_inference, poolAlgorithm(k), &xm, &ym, dims64(stride), dims64(kernel), zero, zero,
+                    padHigh),
+                "pooling")
+            return try createPD(&desc, key)
+        }
+        try execute(p, [
+            KernelArgument(id: Arg.src, layout: x.layout, pointer: x.pointer, isOutput: false),
+            KernelArgument(id: Arg.dst, layout: y.layout, pointer: y.pointer, isOutput: true),
+        ])
+    }
+
+    /// Copies view `x` into view `y` (same dims; any strides; converting float32 ↔ bfloat16).
+    static func copy(_ x: MemoryView, into y: MemoryView) throws {
+        precondition(x.layout.dims == y.layout.dims, "copy: dims \(x.layout.dims) and \(y.layout.dims) differ")
+        try copy(from: x.layout, UnsafeRawPointer(x.pointer), to: y.layout, y.pointer)
+    }
+}
+
 // MARK: - Batch normalization
 
 extension DNNL {
@@ -669,7 +828,7 @@ package enum PoolingKind: Hashable, Sendable {
 }
 
 extension DNNL {
-    private static func poolAlgorithm(_ k: PoolingKind) -> dnnl_alg_kind_t {
+    static func poolAlgorithm(_ k: PoolingKind) -> dnnl_alg_kind_t {
         k == .max ? dnnl_pooling_max : dnnl_pooling_avg_exclude_padding
     }
 

@@ -1,3 +1,24 @@
+/// Element type of an inference network's weights and activations.
+public enum InferencePrecision: String, Codable, Sendable, CaseIterable {
+    /// float32 throughout.
+    case fp32
+    /// bfloat16 weights and activations between layers (AVX-512 BF16 kernels, about twice
+    /// float32's speed), float32 bias and accumulation, float32 input and logits.
+    case bf16
+
+    var scalarType: ScalarType { self == .fp32 ? .float32 : .bfloat16 }
+}
+
+/// How an ``InferenceUNet`` runs its transposed (up-sampling) convolutions.
+public enum InferenceUpsampling: String, Codable, Sendable, CaseIterable {
+    /// oneDNN's transposed convolution (slow in oneDNN 2.6: 84–193 GFLOP/s).
+    case transposedConvolution
+    /// A 1×1 convolution to `C·s₀·s₁…` channels followed by a pixel shuffle (depth-to-space) that
+    /// writes into the concatenation buffer; equal to a transposed convolution whose kernel equals
+    /// its stride (no padding, no groups). Other transposed convolutions fall back to oneDNN's.
+    case pixelShuffle
+}
+
 /// A ``UNet`` compiled for inference: batch norm folded into the convolution weights, (leaky)
 /// ReLU fused as a oneDNN post-op, weights reordered once into the layout the kernels want,
 /// primitives cached per input shape and every activation buffer allocated once and reused.
@@ -12,21 +33,34 @@ public final class InferenceUNet {
         var activation: FusedActivation
         var outChannels: Int
         var kernel: [Int]
+        /// Pixel-shuffle factors when this is a 1×1 convolution standing in for a transposed one:
+        /// `outChannels` is then `C·Πfactors` and the shuffle yields `C` channels.
+        var shuffle: [Int]? = nil
     }
 
     public let configuration: UNetConfiguration
+    /// Element type of weights and activations between layers.
+    public let precision: InferencePrecision
+    /// How the up-sampling convolutions run.
+    public let upsamplingMethod: InferenceUpsampling
     let encoder: [[FoldedConvolution]]
     let upsampling: [FoldedConvolution]
     let decoder: [[FoldedConvolution]]
     let head: FoldedConvolution
-    private var buffers: [Int: Tensor] = [:]
-    private var bufferInputShape: [Int] = []
+    private let arena = ActivationArena()
+    private var arenaInputShape: [Int] = []
 
     /// Folds `network` (in its current weights and running statistics).
+    /// - Parameters:
+    ///   - precision: `.bf16` keeps weights (reordered once from the float32 master copy) and the
+    ///     activations between layers in bfloat16; input and logits stay float32.
+    ///   - upsampling: how the transposed convolutions run (``InferenceUpsampling``).
     /// - Throws: ``NNError`` `.unsupported` for instance normalization, which has no fixed affine
     ///   form to fold (run such a network through ``UNet`` under ``GradientMode/withoutGradients(_:)``).
-    public init(_ network: UNet) throws {
+    public init(_ network: UNet, precision: InferencePrecision = .fp32, upsampling method: InferenceUpsampling = .pixelShuffle) throws {
         configuration = network.configuration
+        self.precision = precision
+        upsamplingMethod = method
         guard configuration.normalization != .instance else {
             throw NNError(.unsupported, "InferenceUNet: instance normalization cannot be folded into convolutions")
         }
@@ -39,9 +73,19 @@ public final class InferenceUNet {
         upsampling = try network.upsampling.map { u in
             let outC = u.weight.shape[1] * u.groups
             let g = try ConvolutionGeometry(spatialRank: r, stride: u.stride, padding: u.padding, dilation: nil, groups: u.groups, transposed: true, op: "InferenceUNet")
-            return FoldedConvolution(weight: u.weight.value, bias: u.bias?.value ?? Tensor(zeros: [outC]), geometry: g, activation: .none, outChannels: outC, kernel: Array(u.weight.shape.dropFirst(2)))
+            let kernel = Array(u.weight.shape.dropFirst(2))
+            let bias = u.bias?.value ?? Tensor(zeros: [outC])
+            if method == .pixelShuffle, u.groups == 1, g.stride == kernel, g.paddingLow.allSatisfy({ $0 == 0 }) {
+                return try InferenceUNet.shuffleConvolution(weight: u.weight.value, bias: bias, spatialRank: r)
+            }
+            return FoldedConvolution(weight: u.weight.value, bias: bias, geometry: g, activation: .none, outChannels: outC, kernel: kernel)
         }
         head = try InferenceUNet.fold(conv: network.heads[0], norm: nil, activation: .none, spatialRank: r)
+    }
+
+    deinit {
+        let all = (encoder + decoder).flatMap { $0 } + upsampling + [head]
+        DNNLContext.shared.releaseConstants(of: all.map(\.weight.storage))
     }
 
     /// `w' = w·γ/√(σ² + ε)`, `b' = (b − μ)·γ/√(σ² + ε) + β` per output channel.
@@ -67,22 +111,60 @@ public final class InferenceUNet {
         return FoldedConvolution(weight: w, bias: b, geometry: g, activation: activation, outChannels: o, kernel: Array(conv.weight.shape.dropFirst(2)))
     }
 
-    private func buffer(_ id: Int, _ shape: [Int]) -> Tensor {
-        if let b = buffers[id], b.shape == shape { return b }
-        let b = Tensor(uninitialized: shape)
-        buffers[id] = b
-        return b
+    /// The 1×1 convolution equal to a transposed convolution with kernel = stride `s`, before its
+    /// pixel shuffle: `w'[(d, c), i] = w[i, c, d]`, `b'[(d, c)] = b[c]` (`d` the kernel offset, `c` fastest).
+    static func shuffleConvolution(weight: Tensor, bias: Tensor, spatialRank r: Int) throws -> FoldedConvolution {
+        let cin = weight.shape[0], c = weight.shape[1]
+        let s = Array(weight.shape.dropFirst(2))
+        let taps = s.reduce(1, *)
+        let k = taps * c
+        let w = weight.nchwScalars  // [cin][c][d…]
+        var wp = [Float](repeating: 0, count: k * cin)
+        var bp = [Float](repeating: 0, count: k)
+        let b = bias.channelsLastScalars
+        for d in 0..<taps {
+            for ch in 0..<c {
+                let o = d * c + ch
+                bp[o] = b[ch]
+                for i in 0..<cin { wp[o * cin + i] = w[(i * c + ch) * taps + d] }
+            }
+        }
+        let ones = [Int](repeating: 1, count: r)
+        let g = try ConvolutionGeometry(spatialRank: r, stride: nil, padding: nil, dilation: nil, groups: 1, transposed: false, op: "InferenceUNet")
+        return FoldedConvolution(
+            weight: try Tensor(shape: [k, cin] + ones, nchw: wp), bias: try Tensor(shape: [k], nchw: bp), geometry: g,
+            activation: .none, outChannels: k, kernel: ones, shuffle: s)
     }
 
-    private func run(_ c: FoldedConvolution, _ x: Tensor, _ id: Int, into out: Tensor? = nil) throws -> Tensor {
-        let spatial = c.geometry.outputSpatial(input: Array(x.shape.dropFirst(2)), kernel: c.kernel)
-        let shape = [x.shape[0], c.outChannels] + spatial
-        return try DNNL.convolutionForward(
-            x, weight: c.weight, bias: c.bias, outputShape: shape, geometry: c.geometry, training: false,
-            activation: c.activation, into: out ?? buffer(id, shape), constantWeights: true)
+    /// Output dims of `c` for input dims `x` (after the pixel shuffle for a shuffle convolution).
+    private static func outputShape(_ c: FoldedConvolution, _ x: [Int]) -> [Int] {
+        let spatial = c.geometry.outputSpatial(input: Array(x.dropFirst(2)), kernel: c.kernel)
+        guard let s = c.shuffle else { return [x[0], c.outChannels] + spatial }
+        return [x[0], c.outChannels / s.reduce(1, *)] + zip(spatial, s).map(*)
     }
 
-    /// Logits `[N, classes, …]` for a batch of images or volumes.
+    /// Runs `c` on `x` into `y` (`y` has the shuffled shape for a shuffle convolution).
+    private func run(_ c: FoldedConvolution, _ x: MemoryView, into y: MemoryView, scratch: Int) throws {
+        let type = precision.scalarType
+        guard let s = c.shuffle else {
+            if c.geometry.transposed && y.layout.strides != Tensor.channelsLastStrides(y.layout.dims) {
+                // oneDNN 2.6's transposed convolution writes a strided destination as if it were
+                // dense (out of bounds); go through a dense scratch buffer.
+                let t = arena.view(scratch, shape: y.layout.dims, type: type)
+                try DNNL.inferenceConvolution(x, weight: c.weight, weightType: type, bias: c.bias, t, geometry: c.geometry, activation: c.activation)
+                try DNNL.copy(t, into: y)
+                return
+            }
+            try DNNL.inferenceConvolution(x, weight: c.weight, weightType: type, bias: c.bias, y, geometry: c.geometry, activation: c.activation)
+            return
+        }
+        let t = arena.view(scratch, shape: [x.layout.dims[0], c.outChannels] + x.layout.dims.dropFirst(2), type: type)
+        try DNNL.inferenceConvolution(x, weight: c.weight, weightType: type, bias: c.bias, t, geometry: c.geometry, activation: c.activation)
+        let (from, to) = t.pixelShuffleViews(into: y, factors: s)
+        try DNNL.copy(from, into: to)
+    }
+
+    /// Logits `[N, classes, …]` (float32) for a batch of images or volumes (float32).
     /// - Throws: ``NNError`` `.shapeMismatch` for a wrong channel count or a size that is not a
     ///   multiple of ``UNetConfiguration/sizeMultiple``.
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
@@ -93,36 +175,98 @@ public final class InferenceUNet {
         guard x.shape.dropFirst(2).allSatisfy({ $0 % c.sizeMultiple == 0 && $0 > 0 }) else {
             throw NNError.shape("InferenceUNet", expected: "spatial size a multiple of \(c.sizeMultiple)", got: "\(Array(x.shape.dropFirst(2)))")
         }
-        if x.shape != bufferInputShape {
-            buffers.removeAll()
-            bufferInputShape = x.shape
+        if x.shape != arenaInputShape {
+            arena.removeAll()
+            arenaInputShape = x.shape
         }
-        var id = 0
+        let type = precision.scalarType
+        let levels = c.levels
+        // Buffer ids: 0 input copy, 1 + level the concatenation at each level, then scratch.
+        var id = levels + 1
         func next() -> Int {
             id += 1
             return id
         }
         let r = c.spatialDimensions
         let two = [Int](repeating: 2, count: r)
-        var h = x
-        var skips: [Tensor] = []
+        var h = MemoryView(x)
+        if type != .float32 {
+            let converted = arena.view(0, shape: x.shape, type: type)
+            converted.storeBFloat16(x)
+            h = converted
+        }
+        // Each level's concatenation buffer receives the skip features (a strided copy: oneDNN
+        // 2.6 has only reference kernels for strided convolution outputs and pooling inputs) and,
+        // after them, the up-sampled features, written there directly by the pixel shuffle.
+        var concat: [MemoryView] = []
+        var skips: [MemoryView] = []
         for (level, stage) in encoder.enumerated() {
             if level > 0 {
-                let shape = Array(h.shape.prefix(2)) + h.shape.dropFirst(2).map { $0 / 2 }
-                h = try DNNL.poolingForward(.max, h, outputShape: shape, kernel: two, stride: two, padding: [Int](repeating: 0, count: r), training: false, into: buffer(next(), shape)).0
+                let shape = Array(h.layout.dims.prefix(2)) + h.layout.dims.dropFirst(2).map { $0 / 2 }
+                let y = arena.view(next(), shape: shape, type: type)
+                try DNNL.inferencePooling(.max, h, y, kernel: two, stride: two)
+                h = y
             }
-            for conv in stage { h = try run(conv, h, next()) }
+            for conv in stage {
+                let y = arena.view(next(), shape: Self.outputShape(conv, h.layout.dims), type: type)
+                try run(conv, h, into: y, scratch: next())
+                h = y
+            }
+            if level < levels - 1 {
+                var full = h.layout.dims
+                full[1] += upsampling[level].outChannels / (upsampling[level].shuffle?.reduce(1, *) ?? 1)
+                let buffer = arena.view(1 + level, shape: full, type: type)
+                try DNNL.copy(h, into: buffer.channels(0, h.layout.dims[1]))
+                concat.append(buffer)
+            }
             skips.append(h)
         }
-        for level in stride(from: c.levels - 2, through: 0, by: -1) {
-            let up = try run(upsampling[level], h, next())
-            var shape = up.shape
-            shape[1] += skips[level].shape[1]
-            h = try DNNL.concatChannels([skips[level], up], into: buffer(next(), shape))
-            for conv in decoder[level] { h = try run(conv, h, next()) }
+        for level in stride(from: levels - 2, through: 0, by: -1) {
+            let up = upsampling[level]
+            let skipChannels = skips[level].layout.dims[1]
+            let shape = Self.outputShape(up, h.layout.dims)
+            try run(up, h, into: concat[level].channels(skipChannels, shape[1]), scratch: next())
+            h = concat[level]
+            for conv in decoder[level] {
+                let y = arena.view(next(), shape: Self.outputShape(conv, h.layout.dims), type: type)
+                try run(conv, h, into: y, scratch: next())
+                h = y
+            }
         }
-        let out = try run(head, h, next(), into: Tensor(uninitialized: [x.shape[0], c.classes] + Array(x.shape.dropFirst(2))))
+        let out = Tensor(uninitialized: [x.shape[0], c.classes] + Array(x.shape.dropFirst(2)))
+        try run(head, h, into: MemoryView(out), scratch: next())
         return out
+    }
+
+    /// oneDNN's implementation name for every convolution of a forward pass on `inputShape`, in
+    /// order (for example `brgconv:avx512_core_bf16`; `ref:any` would mean a slow fallback).
+    public func convolutionImplementations(inputShape: [Int]) throws -> [String] {
+        let type = precision.scalarType
+        var names: [String] = []
+        var dims = inputShape
+        func name(_ c: FoldedConvolution, output: ScalarType? = nil) throws {
+            let spatial = c.geometry.outputSpatial(input: Array(dims.dropFirst(2)), kernel: c.kernel)
+            let y = [dims[0], c.outChannels] + spatial
+            let yl = DenseLayout(dims: y, strides: Tensor.channelsLastStrides(y), scalarType: output ?? type)
+            let xl = DenseLayout(dims: dims, strides: Tensor.channelsLastStrides(dims), scalarType: type)
+            names.append(try DNNL.inferenceConvolutionImplementation(x: xl, weight: c.weight, weightType: type, hasBias: true, y: yl, geometry: c.geometry, activation: c.activation))
+            dims = Self.outputShape(c, dims)
+        }
+        var skipDims: [[Int]] = []
+        for (level, stage) in encoder.enumerated() {
+            if level > 0 { dims = Array(dims.prefix(2)) + dims.dropFirst(2).map { $0 / 2 } }
+            for conv in stage { try name(conv) }
+            skipDims.append(dims)
+        }
+        for level in stride(from: configuration.levels - 2, through: 0, by: -1) {
+            let up = upsampling[level]
+            let skip = skipDims[level][1]
+            try name(up)
+            dims[1] += skip
+            for conv in decoder[level] { try name(conv) }
+        }
+        try name(head, output: .float32)
+        return names
     }
 
     /// Multiply–add operations ×2 of one forward pass for `inputShape` (convolutions only).
@@ -137,21 +281,21 @@ public final class InferenceUNet {
             } else {
                 flops += 2 * n * Double(c.outChannels * out.reduce(1, *) * cin / c.geometry.groups * c.kernel.reduce(1, *))
             }
-            spatial = out
+            spatial = c.shuffle.map { zip(out, $0).map(*) } ?? out
         }
         var cin = inputShape[1]
-        var skipSpatial: [[Int]] = []
+        var skipChannels: [Int] = []
         for (level, stage) in encoder.enumerated() {
             if level > 0 { spatial = spatial.map { $0 / 2 } }
             for k in stage {
                 conv(k, cin)
                 cin = k.outChannels
             }
-            skipSpatial.append(spatial)
+            skipChannels.append(cin)
         }
         for level in stride(from: configuration.levels - 2, through: 0, by: -1) {
             conv(upsampling[level], cin)
-            cin = 2 * upsampling[level].outChannels
+            cin = skipChannels[level] + upsampling[level].outChannels / (upsampling[level].shuffle?.reduce(1, *) ?? 1)
             for k in decoder[level] {
                 conv(k, cin)
                 cin = k.outChannels

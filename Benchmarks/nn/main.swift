@@ -51,7 +51,9 @@ while let a = args.next() {
     case "--window": windowSize = Int(args.next() ?? "")
     case "--mirror": mirror = true
     default:
-        print("usage: SpineNNBench [--threads N] [--batch N] [--size N] [--repeats N] [--train-batch N] [--train-steps N] [--3d --depth D --base F] [--precision fp32|bf16] [--upsampling pixelShuffle|transposedConvolution] [--compare] [--window SIZE [--mirror]] [--export DIR]")
+        print(
+            "usage: SpineNNBench [--threads N] [--batch N] [--size N] [--repeats N] [--train-batch N] [--train-steps N] [--3d --depth D --base F] [--precision fp32|bf16] [--upsampling pixelShuffle|transposedConvolution] [--compare] [--window SIZE [--mirror]] [--export DIR]"
+        )
         exit(2)
     }
 }
@@ -60,16 +62,21 @@ ComputeThreads.count = threads
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 func median(_ a: [Double]) -> Double { let s = a.sorted(); return s[s.count / 2] }
 
-let config = UNetConfiguration(spatialDimensions: dims, inputChannels: 1, classes: 12, levels: levels, baseFeatures: base, maxFeatures: 1024)
+let config = UNetConfiguration(
+    spatialDimensions: dims, inputChannels: 1, classes: 12, levels: levels, baseFeatures: base, maxFeatures: 1024)
 var g = SeededGenerator(seed: 2024)
 let net = try UNet(config, using: &g)
 // Non-trivial batch-norm parameters and statistics, so that folding is exercised.
 for (name, p) in net.namedParameters() where name.contains("norm") {
     let n = p.shape[0]
     let v: Tensor
-    if name.hasSuffix("running_var") { v = Tensor.randomUniform([n], in: 0.5..<1.5, using: &g) }
-    else if name.hasSuffix("running_mean") || name.hasSuffix("bias") { v = Tensor.randomNormal([n], std: 0.1, using: &g) }
-    else { v = Tensor.randomUniform([n], in: 0.8..<1.2, using: &g) }
+    if name.hasSuffix("running_var") {
+        v = Tensor.randomUniform([n], in: 0.5..<1.5, using: &g)
+    } else if name.hasSuffix("running_mean") || name.hasSuffix("bias") {
+        v = Tensor.randomNormal([n], std: 0.1, using: &g)
+    } else {
+        v = Tensor.randomUniform([n], in: 0.8..<1.2, using: &g)
+    }
     try p.assign(v)
 }
 net.setTraining(false)
@@ -78,7 +85,9 @@ let inputShape = [batch, 1] + spatial
 let x = Tensor.randomNormal(inputShape, using: &g)
 
 /// Median and minimum latency of `fast` on `x`, after its first call (timed separately) and 3 warm-ups.
-@MainActor func measure(_ fast: InferenceUNet, construction: Double) throws -> (y: Tensor, median: Double, min: Double, first: Double) {
+@MainActor func measure(_ fast: InferenceUNet, construction: Double) throws -> (
+    y: Tensor, median: Double, min: Double, first: Double
+) {
     let t0 = now()
     var y = try fast(x)
     let first = now() - t0 + construction
@@ -95,8 +104,12 @@ let x = Tensor.randomNormal(inputShape, using: &g)
 @MainActor func report(_ fast: InferenceUNet, _ m: (y: Tensor, median: Double, min: Double, first: Double)) throws {
     let flops = fast.floatingPointOperations(inputShape: inputShape)
     let kernels = Set(try fast.convolutionImplementations(inputShape: inputShape)).sorted().joined(separator: ",")
-    print(String(format: "spinenn_forward shape=%@ threads=%d precision=%@ upsampling=%@ median_ms=%.2f min_ms=%.2f gflop=%.2f gflops_per_s=%.1f first_call_ms=%.1f kernels=%@",
-        "\(inputShape)", threads, fast.precision.rawValue, fast.upsamplingMethod.rawValue, m.median * 1e3, m.min * 1e3, flops / 1e9, flops / m.median / 1e9, m.first * 1e3, kernels))
+    print(
+        String(
+            format:
+                "spinenn_forward shape=%@ threads=%d precision=%@ upsampling=%@ median_ms=%.2f min_ms=%.2f gflop=%.2f gflops_per_s=%.1f first_call_ms=%.1f kernels=%@",
+            "\(inputShape)", threads, fast.precision.rawValue, fast.upsamplingMethod.rawValue, m.median * 1e3,
+            m.min * 1e3, flops / 1e9, flops / m.median / 1e9, m.first * 1e3, kernels))
 }
 
 /// Share of voxels whose argmax over classes agrees, and max |Δ| relative to the largest logit.
@@ -149,20 +162,26 @@ if compare {
         }
     }
     let flops = fast.floatingPointOperations(inputShape: inputShape)
-    let reference = outputs[nets.firstIndex { $0.precision == .fp32 && $0.upsamplingMethod == .transposedConvolution }!]!
+    let reference = outputs[
+        nets.firstIndex { $0.precision == .fp32 && $0.upsamplingMethod == .transposedConvolution }!]!
     let baseline = median(times[0])
     for (i, f) in nets.enumerated() {
         let (agree, err) = agreement(reference, outputs[i]!)
-        print(String(format: "interleaved precision=%@ upsampling=%@ median_ms=%.2f min_ms=%.2f gflops_per_s=%.1f speedup_vs_fp32_deconv=%.2f argmax_agree=%.5f max_abs_diff_rel=%.2e",
-            f.precision.rawValue, f.upsamplingMethod.rawValue, median(times[i]) * 1e3, times[i].min()! * 1e3, flops / median(times[i]) / 1e9,
-            baseline / median(times[i]), agree, err))
+        print(
+            String(
+                format:
+                    "interleaved precision=%@ upsampling=%@ median_ms=%.2f min_ms=%.2f gflops_per_s=%.1f speedup_vs_fp32_deconv=%.2f argmax_agree=%.5f max_abs_diff_rel=%.2e",
+                f.precision.rawValue, f.upsamplingMethod.rawValue, median(times[i]) * 1e3, times[i].min()! * 1e3,
+                flops / median(times[i]) / 1e9,
+                baseline / median(times[i]), agree, err))
     }
 }
 
 if let windowSize {
     // Sliding-window inference over a larger input (every spatial axis but a 3-D volume's depth
     // set to SIZE), patch = the benchmark's input size, overlap 0.5, Gaussian weights.
-    let big = Tensor.randomNormal([1, 1] + (dims == 2 ? [windowSize, windowSize] : [depth * 2, windowSize, windowSize]), using: &g)
+    let big = Tensor.randomNormal(
+        [1, 1] + (dims == 2 ? [windowSize, windowSize] : [depth * 2, windowSize, windowSize]), using: &g)
     let window = SlidingWindow(patchSize: spatial, mirrorAxes: mirror ? Array(0..<dims) : [])
     var network = 0.0
     var calls = 0
@@ -173,8 +192,11 @@ if let windowSize {
         return try fast(patch)
     }
     let total = now() - s
-    print(String(format: "sliding_window input=%@ patch=%@ mirror=%d predictor_calls=%d total_ms=%.1f network_ms=%.1f window_overhead_ms=%.1f",
-        "\(big.shape)", "\(spatial)", mirror ? 1 : 0, calls, total * 1e3, network * 1e3, (total - network) * 1e3))
+    print(
+        String(
+            format:
+                "sliding_window input=%@ patch=%@ mirror=%d predictor_calls=%d total_ms=%.1f network_ms=%.1f window_overhead_ms=%.1f",
+            "\(big.shape)", "\(spatial)", mirror ? 1 : 0, calls, total * 1e3, network * 1e3, (total - network) * 1e3))
     precondition(out.shape == [1, 12] + Array(big.shape.dropFirst(2)))
 }
 
@@ -199,5 +221,8 @@ if trainSteps > 0 {
         try opt.step()
         if i > 0 { stepTimes.append(now() - s) }
     }
-    print(String(format: "spinenn_train_step shape=%@ threads=%d median_ms=%.1f", "\([trainBatch, 1] + spatial)", threads, median(stepTimes) * 1e3))
+    print(
+        String(
+            format: "spinenn_train_step shape=%@ threads=%d median_ms=%.1f", "\([trainBatch, 1] + spatial)", threads,
+            median(stepTimes) * 1e3))
 }

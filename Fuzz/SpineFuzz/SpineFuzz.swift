@@ -11,9 +11,9 @@
 import SpineImaging
 
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #elseif canImport(Darwin)
-@preconcurrency import Darwin
+    @preconcurrency import Darwin
 #endif
 
 /// Which reader a fuzz input is fed to.
@@ -47,75 +47,76 @@ enum FuzzTarget: String, CaseIterable {
 
 #if SPINE_LIBFUZZER
 
-/// libFuzzer's public driver entry (compiler-rt `FuzzerInterface.h`): parses libFuzzer's flags from
-/// argv and runs the fuzzing loop with `callback`. We own `main` and call it, rather than linking
-/// libFuzzer's own `main`, because SwiftPM renames an executable's entry point in debug builds
-/// (`main` becomes `SpineFuzz_main`), which libFuzzer's `main` cannot satisfy.
-@_silgen_name("LLVMFuzzerRunDriver")
-private func runFuzzerDriver(
-    _ argc: UnsafeMutablePointer<Int32>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
-) -> Int32
+    /// libFuzzer's public driver entry (compiler-rt `FuzzerInterface.h`): parses libFuzzer's flags from
+    /// argv and runs the fuzzing loop with `callback`. We own `main` and call it, rather than linking
+    /// libFuzzer's own `main`, because SwiftPM renames an executable's entry point in debug builds
+    /// (`main` becomes `SpineFuzz_main`), which libFuzzer's `main` cannot satisfy.
+    @_silgen_name("LLVMFuzzerRunDriver")
+    private func runFuzzerDriver(
+        _ argc: UnsafeMutablePointer<Int32>,
+        _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+        _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
+    ) -> Int32
 
-nonisolated(unsafe) private var selectedTarget: FuzzTarget?
+    nonisolated(unsafe) private var selectedTarget: FuzzTarget?
 
-/// libFuzzer's per-input callback: feeds one input to the reader chosen by `SPINE_FUZZ_TARGET`.
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
-    let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
-    selectedTarget?.run(bytes)
-    return 0
-}
-
-@main
-enum SpineFuzzMain {
-    static func main() {
-        guard let target = FuzzTarget.fromEnvironment() else {
-            let names = FuzzTarget.allCases.map(\.rawValue).joined(separator: ", ")
-            fputs("SpineFuzz: set SPINE_FUZZ_TARGET to one of: \(names)\n", stderr)
-            exit(2)
-        }
-        selectedTarget = target
-        var argc = CommandLine.argc
-        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-        exit(runFuzzerDriver(&argc, &argv, fuzzerTestOneInput))
+    /// libFuzzer's per-input callback: feeds one input to the reader chosen by `SPINE_FUZZ_TARGET`.
+    @_cdecl("LLVMFuzzerTestOneInput")
+    public func fuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+        let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
+        selectedTarget?.run(bytes)
+        return 0
     }
-}
+
+    @main
+    enum SpineFuzzMain {
+        static func main() {
+            guard let target = FuzzTarget.fromEnvironment() else {
+                let names = FuzzTarget.allCases.map(\.rawValue).joined(separator: ", ")
+                fputs("SpineFuzz: set SPINE_FUZZ_TARGET to one of: \(names)\n", stderr)
+                exit(2)
+            }
+            selectedTarget = target
+            var argc = CommandLine.argc
+            var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+            exit(runFuzzerDriver(&argc, &argv, fuzzerTestOneInput))
+        }
+    }
 
 #else
 
-@main
-enum SpineFuzzReplay {
-    static func main() {
-        let args = Array(CommandLine.arguments.dropFirst())
-        guard let first = args.first, let target = FuzzTarget(rawValue: first.lowercased()) else {
-            let names = FuzzTarget.allCases.map(\.rawValue).joined(separator: "|")
-            fputs("usage: SpineFuzz \(names) FILE…   (replays fuzz inputs; Scripts/fuzz builds the fuzzer)\n", stderr)
-            exit(2)
-        }
-        for path in args.dropFirst() {
-            guard let bytes = readAll(path) else {
-                fputs("SpineFuzz: cannot read \(path)\n", stderr)
-                exit(1)
+    @main
+    enum SpineFuzzReplay {
+        static func main() {
+            let args = Array(CommandLine.arguments.dropFirst())
+            guard let first = args.first, let target = FuzzTarget(rawValue: first.lowercased()) else {
+                let names = FuzzTarget.allCases.map(\.rawValue).joined(separator: "|")
+                fputs(
+                    "usage: SpineFuzz \(names) FILE…   (replays fuzz inputs; Scripts/fuzz builds the fuzzer)\n", stderr)
+                exit(2)
             }
-            target.run(bytes)
-            print("ok \(path) (\(bytes.count) bytes)")
+            for path in args.dropFirst() {
+                guard let bytes = readAll(path) else {
+                    fputs("SpineFuzz: cannot read \(path)\n", stderr)
+                    exit(1)
+                }
+                target.run(bytes)
+                print("ok \(path) (\(bytes.count) bytes)")
+            }
         }
-    }
 
-    private static func readAll(_ path: String) -> [UInt8]? {
-        guard let f = fopen(path, "rb") else { return nil }
-        defer { fclose(f) }
-        var out = [UInt8]()
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, f) }
-            if n == 0 { break }
-            out.append(contentsOf: chunk[..<n])
+        private static func readAll(_ path: String) -> [UInt8]? {
+            guard let f = fopen(path, "rb") else { return nil }
+            defer { fclose(f) }
+            var out = [UInt8]()
+            var chunk = [UInt8](repeating: 0, count: 1 << 16)
+            while true {
+                let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, f) }
+                if n == 0 { break }
+                out.append(contentsOf: chunk[..<n])
+            }
+            return ferror(f) == 0 ? out : nil
         }
-        return ferror(f) == 0 ? out : nil
     }
-}
 
 #endif

@@ -40,7 +40,9 @@ public enum Vertebra: String, Sendable, Hashable, CaseIterable, Comparable, Cust
 
     /// The next vertebra caudally in the standard sequence (nil for S1 and for the variants).
     public var nextCaudal: Vertebra? {
-        guard let i = Self.standardSequence.firstIndex(of: self), i + 1 < Self.standardSequence.count else { return nil }
+        guard let i = Self.standardSequence.firstIndex(of: self), i + 1 < Self.standardSequence.count else {
+            return nil
+        }
         return Self.standardSequence[i + 1]
     }
 

@@ -63,12 +63,16 @@ public enum ImagingLimits {
             guard d >= 0 else { throw ImagingError.malformed("negative image dimension \(d)") }
             let (m, overflow) = n.multipliedReportingOverflow(by: d)
             guard !overflow, m <= maxVoxels else {
-                throw ImagingError(.tooLarge, "image dimensions \(dims.map(String.init).joined(separator: "×")) exceed the limit of \(maxVoxels) voxels")
+                throw ImagingError(
+                    .tooLarge,
+                    "image dimensions \(dims.map(String.init).joined(separator: "×")) exceed the limit of \(maxVoxels) voxels"
+                )
             }
             n = m
         }
         guard n * bytesPerVoxel <= maxBytes else {
-            throw ImagingError(.tooLarge, "image of \(n) voxels × \(bytesPerVoxel) bytes exceeds the \(maxBytes >> 30) GiB limit")
+            throw ImagingError(
+                .tooLarge, "image of \(n) voxels × \(bytesPerVoxel) bytes exceeds the \(maxBytes >> 30) GiB limit")
         }
         return n
     }

@@ -49,11 +49,11 @@ struct BenchLoad: ParsableCommand {
         let median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
         var usage = rusage()
         #if canImport(Glibc)
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        let peakRSSMB = Double(usage.ru_maxrss) / 1024  // KiB on Linux
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            let peakRSSMB = Double(usage.ru_maxrss) / 1024  // KiB on Linux
         #else
-        getrusage(RUSAGE_SELF, &usage)
-        let peakRSSMB = Double(usage.ru_maxrss) / 1_048_576  // bytes on Darwin
+            getrusage(RUSAGE_SELF, &usage)
+            let peakRSSMB = Double(usage.ru_maxrss) / 1_048_576  // bytes on Darwin
         #endif
         let fields = [
             "\"kind\":\"\(kind.rawValue)\"", "\"repeat\":\(n)", String(format: "\"median_ms\":%.3f", median),

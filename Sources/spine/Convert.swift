@@ -5,7 +5,8 @@ import SpineImaging
 struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Convert any readable input to NIfTI (.nii, .nii.gz) or MetaImage (.mha, .mhd).",
-        discussion: "The output is written atomically: on failure nothing is left behind and an existing file is untouched.")
+        discussion:
+            "The output is written atomically: on failure nothing is left behind and an existing file is untouched.")
 
     @Argument(help: "A DICOM file, folder or .zip; NIfTI, MetaImage, PNG or JPEG.")
     var input: String
@@ -32,7 +33,9 @@ struct Convert: ParsableCommand {
                 try NIfTI.write(v, to: output)
             }
             let g = v.geometry
-            print("wrote \(output): \(g.size.x)×\(g.size.y)×\(g.size.z) \(v.dataType.rawValue), \(g.axisCodes) (from \(item.format.rawValue) \(item.identifier))")
+            print(
+                "wrote \(output): \(g.size.x)×\(g.size.y)×\(g.size.z) \(v.dataType.rawValue), \(g.axisCodes) (from \(item.format.rawValue) \(item.identifier))"
+            )
             for w in item.warnings { print("warning: \(w)") }
         }
     }

@@ -36,7 +36,8 @@ struct Demo: ParsableCommand {
             let study = try MRStudy(seed: seed, options: options)
             let summary = try MRStudyWriter.write(study, to: studyDir, options: options)
             let folder = studyDir
-            print("1. SpinePhantom wrote a synthetic sagittal T2 lumbar study to \(folder) in \(seconds(since: started))")
+            print(
+                "1. SpinePhantom wrote a synthetic sagittal T2 lumbar study to \(folder) in \(seconds(since: started))")
             print("   \(summary.replacingOccurrences(of: studyDir + ": ", with: ""))")
 
             // 2. Read the DICOM folder as any study would be read.
@@ -51,10 +52,15 @@ struct Demo: ParsableCommand {
             let nifti = (out as NSString).appendingPathComponent("sagittal_t2.nii.gz")
             try NIfTI.write(volume, to: nifti)
             let back = try NIfTI.read(path: nifti)
-            let shift = zip(back.geometry.cornersLPS, volume.geometry.cornersLPS).map { ($0 - $1).length }.max() ?? .infinity
+            let shift =
+                zip(back.geometry.cornersLPS, volume.geometry.cornersLPS).map { ($0 - $1).length }.max() ?? .infinity
             let identical = back.converted(to: Int32.self).voxels == volume.converted(to: Int32.self).voxels
-            print("3. converted to \(nifti) (`spine convert`): voxels \(identical ? "identical" : "DIFFERENT"), corners within \(String(format: "%.1e", shift)) mm")
-            guard identical, shift < 1e-3 else { throw ImagingError(.malformed, "the NIfTI round trip changed the study", file: nifti) }
+            print(
+                "3. converted to \(nifti) (`spine convert`): voxels \(identical ? "identical" : "DIFFERENT"), corners within \(String(format: "%.1e", shift)) mm"
+            )
+            guard identical, shift < 1e-3 else {
+                throw ImagingError(.malformed, "the NIfTI round trip changed the study", file: nifti)
+            }
 
             // 4. Name and measure every level (`spine measure`), and compare with the truth.
             let labelPath = (folder as NSString).appendingPathComponent("nifti/SAG_labels_instance.nii.gz")
@@ -65,22 +71,30 @@ struct Demo: ParsableCommand {
                 try report.json().write(to: dir.appendingPathComponent("report.json"))
                 try Data(report.csv().utf8).write(to: dir.appendingPathComponent("measurements.csv"))
             }
-            print("4. named and measured the study's label map (`spine measure`): \(report.vertebrae.map(\.label).joined(separator: " ")); report in \(reportDir)")
+            print(
+                "4. named and measured the study's label map (`spine measure`): \(report.vertebrae.map(\.label).joined(separator: " ")); report in \(reportDir)"
+            )
             let truth = Dictionary(study.truth.discs.map { ($0.level, $0) }, uniquingKeysWith: { a, _ in a })
             print("   disc        middle height [mm]   truth [mm]   error [mm]")
             var errors: [Double] = []
             for d in report.discs {
                 guard let h = d.middleHeightMM, let t = truth[d.level] else { continue }
                 errors.append(abs(h - t.middleHeightMM))
-                print("   " + d.level.padding(toLength: 11, withPad: " ", startingAt: 0)
-                    + String(format: "%19.2f %12.2f %12.2f", h, t.middleHeightMM, h - t.middleHeightMM))
+                print(
+                    "   " + d.level.padding(toLength: 11, withPad: " ", startingAt: 0)
+                        + String(format: "%19.2f %12.2f %12.2f", h, t.middleHeightMM, h - t.middleHeightMM))
             }
             let median = errors.sorted()[errors.count / 2]
             print(String(format: "   median absolute error %.2f mm over %d discs", median, errors.count))
             let lordosis = report.alignment.lordosisL1S1Deg.map { String(format: "%.1f°", $0) } ?? "not measurable"
-            print(String(format: "   lumbar lordosis (L1–S1 Cobb): measured %@, truth %.1f°", lordosis, study.truth.lordosisDeg))
+            print(
+                String(
+                    format: "   lumbar lordosis (L1–S1 Cobb): measured %@, truth %.1f°", lordosis,
+                    study.truth.lordosisDeg))
             for f in report.findings { print("   finding: \(f.message)") }
-            print("demo OK in \(seconds(since: started)): DICOM → volume → NIfTI preserved every voxel; every level named and measured.")
+            print(
+                "demo OK in \(seconds(since: started)): DICOM → volume → NIfTI preserved every voxel; every level named and measured."
+            )
         }
     }
 

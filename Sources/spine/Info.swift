@@ -5,7 +5,9 @@ import SpineImaging
 struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List every series or volume in a file, folder or zip, with its geometry.",
-        discussion: "Prints size, spacing [mm], origin [mm, LPS], direction (row-major 3×3, LPS), axis codes, data type and value range. No patient data is printed.")
+        discussion:
+            "Prints size, spacing [mm], origin [mm, LPS], direction (row-major 3×3, LPS), axis codes, data type and value range. No patient data is printed."
+    )
 
     @Argument(help: "A DICOM file, folder or .zip; a NIfTI (.nii, .nii.gz), MetaImage (.mha, .mhd), PNG or JPEG file.")
     var path: String
@@ -75,8 +77,12 @@ struct VolumeReport: Encodable {
     let error: String?
 
     /// A report for a loaded volume, or for one whose voxels failed to load (geometry from the headers).
-    init(item: ImageItem, volume: AnyVolume) { self.init(item: item, geometry: volume.geometry, volume: volume, error: nil) }
-    init(item: ImageItem, error: ImagingError) { self.init(item: item, geometry: item.geometry, volume: nil, error: error) }
+    init(item: ImageItem, volume: AnyVolume) {
+        self.init(item: item, geometry: volume.geometry, volume: volume, error: nil)
+    }
+    init(item: ImageItem, error: ImagingError) {
+        self.init(item: item, geometry: item.geometry, volume: nil, error: error)
+    }
 
     private init(item: ImageItem, geometry g: ImageGeometry, volume: AnyVolume?, error: ImagingError?) {
         identifier = item.identifier
@@ -95,15 +101,25 @@ struct VolumeReport: Encodable {
     }
 
     func printText() {
-        func f(_ v: [Double], _ digits: Int = 4) -> String { v.map { String(format: "%.\(digits)g", $0) }.joined(separator: " × ") }
+        func f(_ v: [Double], _ digits: Int = 4) -> String {
+            v.map { String(format: "%.\(digits)g", $0) }.joined(separator: " × ")
+        }
         print("- \(identifier)")
-        print("    format:    \(format)\(modality.map { ", modality \($0)" } ?? "")\(description.map { ", \"\($0)\"" } ?? "")")
+        print(
+            "    format:    \(format)\(modality.map { ", modality \($0)" } ?? "")\(description.map { ", \"\($0)\"" } ?? "")"
+        )
         print("    size:      \(size.map(String.init).joined(separator: " × ")) voxels")
         print("    spacing:   \(f(spacing)) mm")
         print("    origin:    (\(origin.map { String(format: "%.2f", $0) }.joined(separator: ", "))) mm LPS")
-        print("    direction: \(direction.map { "[" + $0.map { String(format: "%.4f", $0) }.joined(separator: " ") + "]" }.joined(separator: " "))  (\(axisCodes))")
+        print(
+            "    direction: \(direction.map { "[" + $0.map { String(format: "%.4f", $0) }.joined(separator: " ") + "]" }.joined(separator: " "))  (\(axisCodes))"
+        )
         if let error { print("    error:     \(error)") }
-        if let dataType { print("    type:      \(dataType)\(valueRange.map { ", values \(String(format: "%g", $0[0]))…\(String(format: "%g", $0[1]))" } ?? "")") }
+        if let dataType {
+            print(
+                "    type:      \(dataType)\(valueRange.map { ", values \(String(format: "%g", $0[0]))…\(String(format: "%g", $0[1]))" } ?? "")"
+            )
+        }
         for w in warnings { print("    warning:   \(w)") }
     }
 }

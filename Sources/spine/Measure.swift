@@ -5,7 +5,8 @@ import SpineImaging
 
 struct Measure: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure a spine label map: named levels, heights [mm], disc height index, dural sac area [mm²], slip, lordosis, grades.",
+        abstract:
+            "Measure a spine label map: named levels, heights [mm], disc height index, dural sac area [mm²], slip, lordosis, grades.",
         discussion: """
             Writes DIR/report.json (schema version \(AnalysisReport.schemaVersion)) and DIR/measurements.csv. The folder is written
             atomically: everything goes to a temporary folder beside it, which replaces DIR only when complete.
@@ -21,7 +22,10 @@ struct Measure: ParsableCommand {
     @Option(help: "Class map: a preset name or a JSON file.")
     var classes = "spinekit"
 
-    @Option(help: "Anchor for naming when the map has no names and no sacrum: the lowest visible body (e.g. L5) or disc (e.g. L5-S1).")
+    @Option(
+        help:
+            "Anchor for naming when the map has no names and no sacrum: the lowest visible body (e.g. L5) or disc (e.g. L5-S1)."
+    )
     var lowest: String?
 
     @Option(help: "Output folder.")
@@ -36,7 +40,10 @@ struct Measure: ParsableCommand {
                 let a = img.geometry, b = labels.geometry
                 let cornerShift = zip(a.cornersLPS, b.cornersLPS).map { ($0 - $1).length }.max() ?? .infinity
                 guard a.size == b.size, cornerShift < 0.01 * max(a.spacing.x, a.spacing.y, a.spacing.z) + 1e-3 else {
-                    throw ImagingError(.invalidArgument, "image and label map grids differ (size \(a.size.x)×\(a.size.y)×\(a.size.z) vs \(b.size.x)×\(b.size.y)×\(b.size.z), corners up to \(String(format: "%.2f", cornerShift)) mm apart); resample the label map onto the image first", file: image)
+                    throw ImagingError(
+                        .invalidArgument,
+                        "image and label map grids differ (size \(a.size.x)×\(a.size.y)×\(a.size.z) vs \(b.size.x)×\(b.size.y)×\(b.size.z), corners up to \(String(format: "%.2f", cornerShift)) mm apart); resample the label map onto the image first",
+                        file: image)
                 }
             }
             var options = AnalysisOptions()
@@ -46,7 +53,8 @@ struct Measure: ParsableCommand {
                 } else if let d = DiscLevel(name: lowest) {
                     options.anchor = .lowestVisibleDisc(d)
                 } else {
-                    throw ImagingError(.invalidArgument, "--lowest \(lowest): expected a vertebra (L5) or a disc level (L5-S1)")
+                    throw ImagingError(
+                        .invalidArgument, "--lowest \(lowest): expected a vertebra (L5) or a disc level (L5-S1)")
                 }
             }
             let report = try SpineAnalyzer.analyze(labelMap: labels, classMap: classMap, options: options)
@@ -54,7 +62,9 @@ struct Measure: ParsableCommand {
                 try report.json().write(to: dir.appendingPathComponent("report.json"))
                 try Data(report.csv().utf8).write(to: dir.appendingPathComponent("measurements.csv"))
             }
-            print("wrote \(out)/report.json and measurements.csv: \(report.vertebrae.count) vertebrae (\(report.vertebrae.map(\.label).joined(separator: " "))), \(report.discs.count) discs, \(report.findings.count) findings")
+            print(
+                "wrote \(out)/report.json and measurements.csv: \(report.vertebrae.count) vertebrae (\(report.vertebrae.map(\.label).joined(separator: " "))), \(report.discs.count) discs, \(report.findings.count) findings"
+            )
             for f in report.findings where f.severity != .info { print("finding: \(f.message)") }
         }
     }

@@ -12,7 +12,9 @@ struct ONNXCommand: ParsableCommand {
 
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print a model's inputs, outputs, opsets, operator histogram, parameter count and unsupported operators.")
+            abstract:
+                "Print a model's inputs, outputs, opsets, operator histogram, parameter count and unsupported operators."
+        )
 
         @Argument(help: "The .onnx file (external data files are read from beside it).")
         var model: String
@@ -23,14 +25,20 @@ struct ONNXCommand: ParsableCommand {
                 var lines: [String] = []
                 lines.append("model: \(model)")
                 lines.append("producer: \(m.producer.isEmpty ? "-" : m.producer), IR version \(m.irVersion)")
-                lines.append("opsets: " + m.opsets.sorted { $0.key < $1.key }.map { "\($0.key.isEmpty ? "ai.onnx" : $0.key) \($0.value)" }.joined(separator: ", "))
+                lines.append(
+                    "opsets: "
+                        + m.opsets.sorted { $0.key < $1.key }.map {
+                            "\($0.key.isEmpty ? "ai.onnx" : $0.key) \($0.value)"
+                        }.joined(separator: ", "))
                 lines.append("inputs:")
                 lines += m.inputs.map { "  \($0)" }
                 lines.append("outputs:")
                 lines += m.outputs.map { "  \($0)" }
                 lines.append("parameters: \(m.parameterCount)")
                 lines.append("operators (\(m.nodeCount) nodes):")
-                lines += m.operatorHistogram.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "  \($0.key) \($0.value)" }
+                lines += m.operatorHistogram.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map {
+                    "  \($0.key) \($0.value)"
+                }
                 let bad = m.unsupportedNodes
                 if bad.isEmpty {
                     lines.append("unsupported: none")
@@ -47,7 +55,9 @@ struct ONNXCommand: ParsableCommand {
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run a model on a .npy input, write the first output as .npy and print the median time.",
-            discussion: "The last line printed is `median_ms=<value>`: the median wall time [ms] of --repeat runs after the first (untimed) run.")
+            discussion:
+                "The last line printed is `median_ms=<value>`: the median wall time [ms] of --repeat runs after the first (untimed) run."
+        )
 
         enum Precision: String, ExpressibleByArgument, CaseIterable { case fp32, bf16 }
 
@@ -79,7 +89,8 @@ struct ONNXCommand: ParsableCommand {
                 let session = try ONNXSession(m)
                 let array = try NPY.read(from: URL(fileURLWithPath: input))
                 guard let info = m.inputs.first, m.inputs.count == 1 else {
-                    throw NNError(.unsupported, "the model has \(m.inputs.count) inputs; `spine onnx run` feeds exactly one")
+                    throw NNError(
+                        .unsupported, "the model has \(m.inputs.count) inputs; `spine onnx run` feeds exactly one")
                 }
                 guard array.dtype == .float32 else {
                     throw NNError(.shapeMismatch, "input '\(info.name)' expects float32, the .npy holds \(array.dtype)")
@@ -94,7 +105,9 @@ struct ONNXCommand: ParsableCommand {
                     times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
                 }
                 times.sort()
-                let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+                let median =
+                    times.count % 2 == 1
+                    ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
                 print("output: \(output) \(y.shape)")
                 print(String(format: "median_ms=%.3f", median))
             }

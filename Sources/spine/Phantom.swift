@@ -74,7 +74,9 @@ struct PhantomPreview: ParsableCommand {
                 pictures.append(PreviewImage.midSagittal(v, mmPerPixel: 1))
             }
             try PreviewImage.sideBySide(pictures).writePNG(to: out)
-            print("wrote \(out): phantom seed \(seed) (T1, T2, STIR)\(real.isEmpty ? "" : " beside \(real.count) real image(s)")")
+            print(
+                "wrote \(out): phantom seed \(seed) (T1, T2, STIR)\(real.isEmpty ? "" : " beside \(real.count) real image(s)")"
+            )
         }
     }
 }

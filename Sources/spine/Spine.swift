@@ -13,7 +13,8 @@ struct Spine: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            Info.self, Convert.self, Measure.self, Evaluate.self, ReportLabelsCommand.self, Phantom.self, ONNXCommand.self,
+            Info.self, Convert.self, Measure.self, Evaluate.self, ReportLabelsCommand.self, Phantom.self,
+            ONNXCommand.self,
             Demo.self, BenchLoad.self,
         ]
     )

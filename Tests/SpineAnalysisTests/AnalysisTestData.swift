@@ -24,7 +24,9 @@ enum AnalysisTestData {
     /// Path of a file or folder under the shared data root; fails the test if it is missing.
     static func path(_ relative: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
         let p = root.appendingPathComponent(relative).path
-        try #require(FileManager.default.fileExists(atPath: p), "missing shared data: \(relative)", sourceLocation: sourceLocation)
+        try #require(
+            FileManager.default.fileExists(atPath: p), "missing shared data: \(relative)",
+            sourceLocation: sourceLocation)
         return p
     }
 

@@ -1,24 +1,32 @@
 import Foundation
 import SpineImaging
 import Testing
+
 @testable import SpineAnalysis
 
 /// A synthetic lumbar spine in SpineKit classes: L1–L5 bodies, discs, a sacrum block, a dural sac tube.
 enum SyntheticSpine {
     /// Bodies 24 mm tall, discs 10 mm, depth 30 mm; `slipL4MM` shifts L4 forward; `canalRadiusMM` at every level.
-    static func make(slipL4MM: Double = 0, canalRadiusMM: Double = 7, spacing: Double = 1, direction: Matrix3 = .identity) -> Volume<UInt8> {
+    static func make(
+        slipL4MM: Double = 0, canalRadiusMM: Double = 7, spacing: Double = 1, direction: Matrix3 = .identity
+    ) -> Volume<UInt8> {
         // World: +z superior, −y anterior. L1 top at z = 0; going down: body 24, disc 10.
         let size = SIMD3(Int(60 / spacing), Int(90 / spacing), Int(200 / spacing))
         let centre = SIMD3<Double>(0, 10, -95)
         // Place the grid so its centre is `centre` whatever the direction.
         let half = SIMD3<Double>(Double(size.x - 1), Double(size.y - 1), Double(size.z - 1)) * spacing / 2
         let origin = centre - direction * half
-        return Phantoms.labelMap(size: size, spacing: SIMD3(repeating: spacing), origin: origin, direction: direction) { p in
+        return Phantoms.labelMap(size: size, spacing: SIMD3(repeating: spacing), origin: origin, direction: direction) {
+            p in
             let a = -p.y  // anterior
             guard abs(p.x) <= 20 else { return 0 }
             // Dural sac: a tube behind the bodies (centre 8 mm behind the posterior wall at a = −15).
             let canalCentre = -15.0 - 2 - canalRadiusMM
-            if (a - canalCentre) * (a - canalCentre) + p.x * p.x <= canalRadiusMM * canalRadiusMM && p.z < 0 && p.z > -185 { return 4 }
+            if (a - canalCentre) * (a - canalCentre) + p.x * p.x <= canalRadiusMM * canalRadiusMM && p.z < 0
+                && p.z > -185
+            {
+                return 4
+            }
             guard abs(p.x) <= 18 else { return 0 }
             var top = 0.0
             for n in 0..<5 {
@@ -68,7 +76,8 @@ enum SyntheticSpine {
     }
 
     @Test func stenosisIsGraded() throws {
-        let report = try SpineAnalyzer.analyze(labelMap: AnyVolume(SyntheticSpine.make(canalRadiusMM: 4.5)), classMap: .spineKit)
+        let report = try SpineAnalyzer.analyze(
+            labelMap: AnyVolume(SyntheticSpine.make(canalRadiusMM: 4.5)), classMap: .spineKit)
         #expect(report.discs.allSatisfy { $0.canal?.grade == "severe" })  // π·4.5² ≈ 64 mm² < 75
         #expect(report.findings.contains { $0.code == "central-canal-stenosis" })
     }
@@ -89,13 +98,17 @@ enum SyntheticSpine {
 
     @Test func badInputsGiveErrorsOrFindings() throws {
         let g = ImageGeometry(size: SIMD3(20, 20, 20))
-        #expect(throws: ImagingError.self) { try SpineAnalyzer.analyze(labelMap: AnyVolume(Volume<UInt8>(geometry: g)), classMap: .spineKit) }
+        #expect(throws: ImagingError.self) {
+            try SpineAnalyzer.analyze(labelMap: AnyVolume(Volume<UInt8>(geometry: g)), classMap: .spineKit)
+        }
         let flat = Volume<UInt8>(geometry: ImageGeometry(size: SIMD3(20, 20, 1)), repeating: 1)
         #expect(throws: ImagingError.self) { try SpineAnalyzer.analyze(labelMap: AnyVolume(flat), classMap: .spineKit) }
         // Only unknown labels: an error naming the class map.
         var unknown = Volume<UInt8>(geometry: g)
         unknown[3, 3, 3] = 200
-        #expect(throws: ImagingError.self) { try SpineAnalyzer.analyze(labelMap: AnyVolume(unknown), classMap: .spineKit) }
+        #expect(throws: ImagingError.self) {
+            try SpineAnalyzer.analyze(labelMap: AnyVolume(unknown), classMap: .spineKit)
+        }
         // One vertebra plus an unknown label: measured, with findings.
         let one = Phantoms.labelMap(size: SIMD3(40, 40, 40)) { p in
             if abs(p.x - 20) <= 10 && abs(p.y - 20) <= 10 && abs(p.z - 20) <= 8 { return 1 }
@@ -142,7 +155,9 @@ struct RealMaskLabellingTests {
         #expect(report.vertebrae.count == 5)
         for v in report.vertebrae {
             // The truth label whose centroid is nearest must be the same level (label n = L n).
-            let nearest = stats.min { ($0.value.centroidLPS - v.centroidLPS).length < ($1.value.centroidLPS - v.centroidLPS).length }!
+            let nearest = stats.min {
+                ($0.value.centroidLPS - v.centroidLPS).length < ($1.value.centroidLPS - v.centroidLPS).length
+            }!
             #expect("L\(nearest.key)" == v.label, "case \(caseID)")
             #expect(v.cue.contains("caller"))
         }
@@ -161,7 +176,9 @@ struct RealMaskLabellingTests {
         let stats = truth.labelStatistics()
         #expect(report.discs.count == 5)
         for d in report.discs {
-            let nearest = stats.min { ($0.value.centroidLPS - d.centroidLPS).length < ($1.value.centroidLPS - d.centroidLPS).length }!
+            let nearest = stats.min {
+                ($0.value.centroidLPS - d.centroidLPS).length < ($1.value.centroidLPS - d.centroidLPS).length
+            }!
             #expect(names[nearest.key] == d.level, "case \(caseID)")
             #expect((d.middleHeightMM ?? 0) > 4 && (d.middleHeightMM ?? 0) < 20)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SpineAnalysis
 
 @Suite struct ClassMapTests {
@@ -14,12 +15,14 @@ import Testing
         #expect(ClassMap.totalSegmentatorCT.meaning(of: 27) == .vertebra(.l5, part: .whole))
         #expect(ClassMap.totalSegmentatorCT.meaning(of: 50) == .vertebra(.c1, part: .whole))
         #expect(ClassMap.preset(named: "SPINEPS") == .verse)
-        #expect(ClassMap.totalSegmentator(names: [1: "vertebrae_L1", 2: "intervertebral_discs"]).meaning(of: 2)
-            == .structure(.intervertebralDisc))
+        #expect(
+            ClassMap.totalSegmentator(names: [1: "vertebrae_L1", 2: "intervertebral_discs"]).meaning(of: 2)
+                == .structure(.intervertebralDisc))
     }
 
     @Test func userJSONRoundTrip() throws {
-        let json = #"{"name": "mine", "version": "3", "labels": {"1": "L1", "2": "L2_body", "7": "L1-L2", "9": "spinal_canal", "10": "vertebra_2_from_caudal", "11": "kidney"}}"#
+        let json =
+            #"{"name": "mine", "version": "3", "labels": {"1": "L1", "2": "L2_body", "7": "L1-L2", "9": "spinal_canal", "10": "vertebra_2_from_caudal", "11": "kidney"}}"#
         let map = try ClassMap.decodeJSON(Data(json.utf8))
         #expect(map.identifier == "mine@3")
         #expect(map.meaning(of: 1) == .vertebra(.l1, part: .whole))

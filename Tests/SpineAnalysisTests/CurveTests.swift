@@ -1,6 +1,7 @@
 import Foundation
 import SpineImaging
 import Testing
+
 @testable import SpineAnalysis
 
 @Suite struct CurveTests {

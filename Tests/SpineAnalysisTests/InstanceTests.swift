@@ -1,6 +1,7 @@
 import Foundation
 import SpineImaging
 import Testing
+
 @testable import SpineAnalysis
 
 @Suite struct InstanceTests {
@@ -70,10 +71,14 @@ import Testing
         let d = DistanceTransform.squaredDistanceMM2(geometry: g, isFeature: feature)
         func ijk(_ p: Int) -> SIMD3<Double> { SIMD3(Double(p % 9), Double((p / 9) % 7), Double(p / 63)) * g.spacing }
         for p in 0..<g.voxelCount {
-            let brute = feature.indices.filter { feature[$0] }.map { ((ijk(p) - ijk($0)) * (ijk(p) - ijk($0))).sum() }.min()!
+            let brute = feature.indices.filter { feature[$0] }.map { ((ijk(p) - ijk($0)) * (ijk(p) - ijk($0))).sum() }
+                .min()!
             #expect(abs(d[p] - brute) < 1e-9)
         }
-        #expect(DistanceTransform.squaredDistanceMM2(geometry: g, isFeature: feature.map { _ in false }).allSatisfy { $0 == .infinity })
+        #expect(
+            DistanceTransform.squaredDistanceMM2(geometry: g, isFeature: feature.map { _ in false }).allSatisfy {
+                $0 == .infinity
+            })
     }
 
     @Test func touchingBallsAreSeparated() {

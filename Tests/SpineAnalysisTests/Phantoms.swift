@@ -1,5 +1,6 @@
 import Foundation
 import SpineImaging
+
 @testable import SpineAnalysis
 
 /// Hand-made label maps whose answers are known by construction.
@@ -11,9 +12,13 @@ enum Phantoms {
     ) -> Volume<UInt8> {
         let g = ImageGeometry(size: size, spacing: spacing, origin: origin, direction: direction)
         var v = Volume<UInt8>(geometry: g)
-        for k in 0..<size.z { for j in 0..<size.y { for i in 0..<size.x {
-            v[i, j, k] = inside(g.worldLPS(voxelIJK: SIMD3(Double(i), Double(j), Double(k))))
-        } } }
+        for k in 0..<size.z {
+            for j in 0..<size.y {
+                for i in 0..<size.x {
+                    v[i, j, k] = inside(g.worldLPS(voxelIJK: SIMD3(Double(i), Double(j), Double(k))))
+                }
+            }
+        }
         return v
     }
 

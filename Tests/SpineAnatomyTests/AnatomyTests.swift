@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import SpineAnatomy
+import Testing
 
 @Suite struct AnatomyTests {
     @Test(arguments: [
@@ -53,23 +53,36 @@ import SpineAnatomy
 
     @Test func codableUsesRadiologicalNames() throws {
         let enc = JSONEncoder()
-        #expect(String(decoding: try enc.encode([Vertebra.l4, .s1, .t13, .coccyx]), as: UTF8.self) == #"["L4","S1","T13","Co"]"#)
+        #expect(
+            String(decoding: try enc.encode([Vertebra.l4, .s1, .t13, .coccyx]), as: UTF8.self)
+                == #"["L4","S1","T13","Co"]"#)
         #expect(String(decoding: try enc.encode([DiscLevel(upper: .l5, lower: .s1)]), as: UTF8.self) == #"["L5-S1"]"#)
         // Older forms still decode: lowercase raw values, the phantom's "S", the keyed disc level.
         let dec = JSONDecoder()
-        #expect(try dec.decode([Vertebra].self, from: Data(#"["l4","s1","S","sacrum","t13"]"#.utf8)) == [.l4, .s1, .s1, .s1, .t13])
-        #expect(try dec.decode(DiscLevel.self, from: Data(#"{"upper":"l4","lower":"l5"}"#.utf8)) == DiscLevel(upper: .l4, lower: .l5))
+        #expect(
+            try dec.decode([Vertebra].self, from: Data(#"["l4","s1","S","sacrum","t13"]"#.utf8)) == [
+                .l4, .s1, .s1, .s1, .t13,
+            ])
+        #expect(
+            try dec.decode(DiscLevel.self, from: Data(#"{"upper":"l4","lower":"l5"}"#.utf8))
+                == DiscLevel(upper: .l4, lower: .l5))
         #expect(try dec.decode(DiscLevel.self, from: Data(#""L5-S1""#.utf8)) == DiscLevel(upper: .l5, lower: .s1))
         #expect(throws: DecodingError.self) { try dec.decode(Vertebra.self, from: Data(#""X9""#.utf8)) }
         #expect(throws: DecodingError.self) { try dec.decode(DiscLevel.self, from: Data(#""L5-L4""#.utf8)) }
-        #expect(throws: DecodingError.self) { try dec.decode(DiscLevel.self, from: Data(#"{"upper":"L5","lower":"L4"}"#.utf8)) }
+        #expect(throws: DecodingError.self) {
+            try dec.decode(DiscLevel.self, from: Data(#"{"upper":"L5","lower":"L4"}"#.utf8))
+        }
     }
 
     @Test func codableRoundTripsEveryVertebraAndAdjacentLevel() throws {
         let all = Vertebra.allCases
         #expect(try JSONDecoder().decode([Vertebra].self, from: JSONEncoder().encode(all)) == all)
-        let levels = zip(all, all.dropFirst()).map { DiscLevel(upper: $0, lower: $1) }
-            + [DiscLevel(upper: .t12, lower: .l1), DiscLevel(upper: .l5, lower: .s1), DiscLevel(upper: .l6, lower: .s1)]
+        let levels =
+            zip(all, all.dropFirst()).map { DiscLevel(upper: $0, lower: $1) }
+            + [
+                DiscLevel(upper: .t12, lower: .l1), DiscLevel(upper: .l5, lower: .s1),
+                DiscLevel(upper: .l6, lower: .s1),
+            ]
         #expect(try JSONDecoder().decode([DiscLevel].self, from: JSONEncoder().encode(levels)) == levels)
     }
 }

@@ -19,7 +19,8 @@ import Testing
     }
 
     static func run(_ args: [String]) throws -> Run {
-        try #require(FileManager.default.isExecutableFile(atPath: spine.path), "spine binary not found at \(spine.path)")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: spine.path), "spine binary not found at \(spine.path)")
         let p = Process()
         p.executableURL = spine
         p.arguments = args
@@ -29,13 +30,16 @@ import Testing
         try p.run()
         let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        return Run(
+            status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+            stderr: String(decoding: e, as: UTF8.self))
     }
 
     static func fixture(_ name: String) -> String { TestData.fixtures.appendingPathComponent(name).path }
 
     static func tempFolder() throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("spinekit-cli-\(UUID().uuidString)").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("spinekit-cli-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir
     }
@@ -85,13 +89,19 @@ import Testing
         (["convert", "/no/such/dir", "OUT/x.nii"], Int32(3), "no such file"),
         (["info", "README.md"], Int32(5), "unrecognised file format"),
         (["convert", "Tests/Fixtures/dicom/series.zip", "OUT/x.png"], Int32(2), "must end in"),
-        (["convert", "Tests/Fixtures/dicom/series.zip", "OUT/missing-folder/x.nii"], Int32(6), "folder does not exist"),
+        (
+            ["convert", "Tests/Fixtures/dicom/series.zip", "OUT/missing-folder/x.nii"], Int32(6),
+            "folder does not exist"
+        ),
     ])
     func badInputGivesOneLineAndExitCode(args: [String], code: Int32, message: String) throws {
         let dir = try Self.tempFolder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let root = TestData.fixtures.deletingLastPathComponent().deletingLastPathComponent().path
-        let resolved = args.map { $0.hasPrefix("OUT/") ? dir + $0.dropFirst(3) : ($0.hasPrefix("Tests/") || $0 == "README.md" ? root + "/" + $0 : $0) }
+        let resolved = args.map {
+            $0.hasPrefix("OUT/")
+                ? dir + $0.dropFirst(3) : ($0.hasPrefix("Tests/") || $0 == "README.md" ? root + "/" + $0 : $0)
+        }
         let r = try Self.run(resolved)
         #expect(r.status == code, "\(r.stderr)")
         let lines = r.stderr.split(separator: "\n")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SpineImaging
 
 /// Pixel-exact checks against what pydicom reads from real files written by many vendors and toolkits
@@ -8,7 +9,9 @@ import Testing
 struct DICOMConformanceTests {
     nonisolated(unsafe) static let oracle: [String: Any] = {
         let url = TestData.fixtures.appendingPathComponent("dicom-oracle.json")
-        guard let data = try? Data(contentsOf: url), let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
+        guard let data = try? Data(contentsOf: url),
+            let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return [:] }
         return json
     }()
     static var files: [String: [String: Any]] { oracle["files"] as? [String: [String: Any]] ?? [:] }
@@ -26,9 +29,13 @@ struct DICOMConformanceTests {
             #expect(ds.int(tag) == v, "\(key)")
         }
         if let frames = expected["NumberOfFrames"] as? Int { #expect(ds.int(.numberOfFrames) == frames) }
-        if let p = expected["PhotometricInterpretation"] as? String { #expect(ds.string(.photometricInterpretation) == p) }
+        if let p = expected["PhotometricInterpretation"] as? String {
+            #expect(ds.string(.photometricInterpretation) == p)
+        }
         if let ipp = expected["ImagePositionPatient"] as? [Double] { #expect(ds.doubles(.imagePositionPatient) == ipp) }
-        if let iop = expected["ImageOrientationPatient"] as? [Double] { #expect(ds.doubles(.imageOrientationPatient) == iop) }
+        if let iop = expected["ImageOrientationPatient"] as? [Double] {
+            #expect(ds.doubles(.imageOrientationPatient) == iop)
+        }
         if let ps = expected["PixelSpacing"] as? [Double] { #expect(ds.doubles(.pixelSpacing) == ps) }
     }
 
@@ -41,7 +48,8 @@ struct DICOMConformanceTests {
         let stored = frames.flatMap { StoredValues.samples($0, pixels.outputFrame) }
         #expect(stored.min() == (expected["storedMin"] as? Int).map(Int32.init))
         #expect(stored.max() == (expected["storedMax"] as? Int).map(Int32.init))
-        #expect(SHA256.hex(int32LE: stored) == expected["storedSHA256"] as? String, "pixel checksum differs from pydicom")
+        #expect(
+            SHA256.hex(int32LE: stored) == expected["storedSHA256"] as? String, "pixel checksum differs from pydicom")
     }
 
     /// The volume a user gets: modality LUT applied, MONOCHROME1 inverted to MONOCHROME2 sense.
@@ -85,7 +93,9 @@ struct DICOMConformanceTests {
         let size = try #require(expected["size"] as? [Int])
         #expect([g.size.x, g.size.y, g.size.z] == size)
         let spacing = try #require(expected["spacing"] as? [Double])
-        #expect(abs(g.spacing.x - spacing[0]) < 1e-9 && abs(g.spacing.y - spacing[1]) < 1e-9 && abs(g.spacing.z - spacing[2]) < 1e-6)
+        #expect(
+            abs(g.spacing.x - spacing[0]) < 1e-9 && abs(g.spacing.y - spacing[1]) < 1e-9
+                && abs(g.spacing.z - spacing[2]) < 1e-6)
         let origin = try #require(expected["origin"] as? [Double])
         #expect((g.origin - SIMD3(origin[0], origin[1], origin[2])).length < 1e-6)
         let direction = try #require(expected["direction"] as? [[Double]])

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SpineImaging
 
 /// Series assembly on files written by real toolkits (pydicom, DCMTK; Tests/Fixtures/dicom, made by
@@ -41,7 +42,9 @@ import Testing
     @Test func folderWithMixedEncodings() throws {
         let dir = try Self.tempFolder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        for k in [2, 0, 1] { try FileManager.default.copyItem(atPath: Self.fixture("series_\(k).dcm"), toPath: dir + "/x\(2 - k)") }
+        for k in [2, 0, 1] {
+            try FileManager.default.copyItem(atPath: Self.fixture("series_\(k).dcm"), toPath: dir + "/x\(2 - k)")
+        }
         try FileManager.default.createDirectory(atPath: dir + "/sub", withIntermediateDirectories: false)
         try Data("notes".utf8).write(to: URL(fileURLWithPath: dir + "/sub/notes.txt"))
         try checkMixedSeries(try ImageReader.open(path: dir))
@@ -80,9 +83,13 @@ import Testing
         let reference = try #require(e["pydicomPixels"] as? [Int])
         let ours = StoredValues.samples(frame, pixels.outputFrame).map(Int.init)
         #expect(ours.count == reference.count)
-        #expect(zip(ours, reference).map { abs($0 - $1) }.max() ?? 99 <= 2, "libjpeg-turbo and pydicom's decoder agree within IDCT rounding")
+        #expect(
+            zip(ours, reference).map { abs($0 - $1) }.max() ?? 99 <= 2,
+            "libjpeg-turbo and pydicom's decoder agree within IDCT rounding")
         var maxError = 0
-        for y in 0..<40 { for x in 0..<48 { maxError = max(maxError, abs(Int(frame[y * 48 + x]) - (x * 5 + y * 3) % 256)) } }
+        for y in 0..<40 {
+            for x in 0..<48 { maxError = max(maxError, abs(Int(frame[y * 48 + x]) - (x * 5 + y * 3) % 256)) }
+        }
         #expect(maxError < 40, "lossy but close to the original gradient (max error \(maxError))")
     }
 
@@ -105,7 +112,8 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let dir2 = AxisCodes("PIR")!.direction
         let rot = Matrix3(columns: SIMD3(1, 0, 0), SIMD3(0, cos(0.2), sin(0.2)), SIMD3(0, -sin(0.2), cos(0.2)))
-        let g = ImageGeometry(size: SIMD3(7, 5, 4), spacing: SIMD3(0.6, 0.7, 4.5), origin: SIMD3(3, -7, 11), direction: rot * dir2)
+        let g = ImageGeometry(
+            size: SIMD3(7, 5, 4), spacing: SIMD3(0.6, 0.7, 4.5), origin: SIMD3(3, -7, 11), direction: rot * dir2)
         var v = Volume<Int16>(geometry: g)
         for n in v.voxels.indices { v.voxels[n] = Int16(n * 37 % 2000 - 500) }
         let paths = try DICOMSeriesWriter.write(v, to: dir)

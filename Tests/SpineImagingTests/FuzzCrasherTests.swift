@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SpineImaging
 
 /// Regression tests for inputs found by `Scripts/fuzz` (`Tests/Fixtures/crashers`): each must be refused

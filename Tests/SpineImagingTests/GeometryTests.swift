@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SpineImaging
 
 @Suite struct GeometryTests {
@@ -17,7 +18,8 @@ import Testing
 
     @Test func voxelWorldRoundTrip() throws {
         let dir = Matrix3(columns: SIMD3(0, 1, 0), SIMD3(0, 0, -1), SIMD3(-1, 0, 0))  // P, I, R
-        let g = ImageGeometry(size: SIMD3(10, 20, 5), spacing: SIMD3(0.5, 0.7, 4), origin: SIMD3(10, -20, 30), direction: dir)
+        let g = ImageGeometry(
+            size: SIMD3(10, 20, 5), spacing: SIMD3(0.5, 0.7, 4), origin: SIMD3(10, -20, 30), direction: dir)
         #expect(g.axisCodes.description == "PIR")
         let p = SIMD3<Double>(3, 7.5, 2)
         let w = g.worldLPS(voxelIJK: p)
@@ -27,8 +29,9 @@ import Testing
     }
 
     @Test func affineRoundTrip() {
-        let g = ImageGeometry(size: SIMD3(4, 4, 4), spacing: SIMD3(1, 2, 3), origin: SIMD3(1, 2, 3),
-                              direction: AxisCodes("RAS")!.direction)
+        let g = ImageGeometry(
+            size: SIMD3(4, 4, 4), spacing: SIMD3(1, 2, 3), origin: SIMD3(1, 2, 3),
+            direction: AxisCodes("RAS")!.direction)
         let h = ImageGeometry(size: g.size, affineLPS: g.affineLPS)
         #expect(h == g)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SpineImaging
 
 private typealias Support = VolumeFileTestSupport
@@ -102,7 +103,9 @@ private typealias Support = VolumeFileTestSupport
 
     @Test func missingDimSize() {
         let b = Self.header(Self.replacing("DimSize", with: nil)) + [UInt8](repeating: 0, count: 48)
-        Support.expectError(.malformed, "MetaImage header has no DimSize") { _ = try MetaImage.read(bytes: b, name: "x.mha") }
+        Support.expectError(.malformed, "MetaImage header has no DimSize") {
+            _ = try MetaImage.read(bytes: b, name: "x.mha")
+        }
     }
 
     @Test func garbageDimSize() {
@@ -136,7 +139,9 @@ private typealias Support = VolumeFileTestSupport
         f.insert(("CompressedDataSize", "\(packed.count)"), at: f.count - 1)
         // Declared size larger than what follows.
         let declared = Self.header(f) + packed.prefix(packed.count - 5)
-        Support.expectError(.truncated, "CompressedDataSize is \(packed.count) bytes but only \(packed.count - 5) are present") {
+        Support.expectError(
+            .truncated, "CompressedDataSize is \(packed.count) bytes but only \(packed.count - 5) are present"
+        ) {
             _ = try MetaImage.read(bytes: declared, name: "x.mha")
         }
         // No declared size, stream cut.
@@ -145,7 +150,9 @@ private typealias Support = VolumeFileTestSupport
             _ = try MetaImage.read(bytes: cut, name: "x.mha")
         }
         // A complete stream that inflates to fewer bytes than the image needs.
-        let small = Self.header(Self.replacing("CompressedData", with: "True")) + (try Zlib.compress(Array(raw.prefix(20)), format: .zlib))
+        let small =
+            Self.header(Self.replacing("CompressedData", with: "True"))
+            + (try Zlib.compress(Array(raw.prefix(20)), format: .zlib))
         Support.expectError(.truncated, "compressed data inflate to 20 bytes but the image needs 48") {
             _ = try MetaImage.read(bytes: small, name: "x.mha")
         }
@@ -163,7 +170,8 @@ private typealias Support = VolumeFileTestSupport
             _ = try MetaImage.read(bytes: Self.header(Array(Self.base.dropLast())), name: "x.mha")
         }
         Support.expectError(.unsupported, "3 channels per voxel") {
-            _ = try MetaImage.read(bytes: Self.header(Self.replacing("ElementNumberOfChannels", with: "3")), name: "x.mha")
+            _ = try MetaImage.read(
+                bytes: Self.header(Self.replacing("ElementNumberOfChannels", with: "3")), name: "x.mha")
         }
         Support.expectError(.unsupported, "split over several files") {
             _ = try MetaImage.read(bytes: Self.header(Self.replacing("ElementDataFile", with: "LIST")), name: "x.mha")

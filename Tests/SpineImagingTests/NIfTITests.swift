@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SpineImaging
 
 private typealias Support = VolumeFileTestSupport
@@ -47,7 +48,8 @@ private typealias Support = VolumeFileTestSupport
         // The sform is the LPS affine with the first two rows negated.
         let lps = g.affineLPS
         for c in 0..<4 {
-            #expect(abs(s[0][c] + lps[0][c]) < 1e-5 && abs(s[1][c] + lps[1][c]) < 1e-5 && abs(s[2][c] - lps[2][c]) < 1e-5)
+            #expect(
+                abs(s[0][c] + lps[0][c]) < 1e-5 && abs(s[1][c] + lps[1][c]) < 1e-5 && abs(s[2][c] - lps[2][c]) < 1e-5)
         }
     }
 
@@ -182,7 +184,9 @@ private typealias Support = VolumeFileTestSupport
     @Test func truncatedGzip() throws {
         let gz = try Zlib.compress(try Self.valid(), format: .gzip)
         let cut = Array(gz.prefix(gz.count / 2))
-        Support.expectError(.truncated, "compressed stream ends before its end marker") { _ = try NIfTI.read(bytes: cut) }
+        Support.expectError(.truncated, "compressed stream ends before its end marker") {
+            _ = try NIfTI.read(bytes: cut)
+        }
     }
 
     @Test func unsupportedVariants() throws {

@@ -12,4 +12,3 @@ extension SHA256 {
         return hex(bytes)
     }
 }
-

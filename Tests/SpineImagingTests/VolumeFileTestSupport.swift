@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SpineImaging
 
 /// Shared helpers for the file-format suites: sample volumes, comparisons, fixture expectations.
@@ -42,7 +43,8 @@ enum VolumeFileTestSupport {
         var d = rz * ry * rx
         if leftHanded { d = d * Matrix3(rows: [[1, 0, 0], [0, 1, 0], [0, 0, -1]]) }
         // Origins exactly representable in Float32 so NIfTI-1's float fields keep them.
-        return ImageGeometry(size: size, spacing: SIMD3(0.75, 1.25, 3.5), origin: SIMD3(-40.5, 12.25, 101.125), direction: d)
+        return ImageGeometry(
+            size: size, spacing: SIMD3(0.75, 1.25, 3.5), origin: SIMD3(-40.5, 12.25, 101.125), direction: d)
     }
 
     /// A volume of `type` whose values span negative, zero and extreme values where the type allows.
@@ -52,14 +54,30 @@ enum VolumeFileTestSupport {
         switch type {
         case .uint8: return .uint8(Volume(geometry: geometry, voxels: values { UInt8(($0 * 37) % 256) }))
         case .int16:
-            return .int16(Volume(geometry: geometry, voxels: values { $0 == 0 ? .min : $0 == 1 ? .max : Int16(truncatingIfNeeded: $0 * 911 - 20000) }))
-        case .uint16: return .uint16(Volume(geometry: geometry, voxels: values { $0 == 1 ? .max : UInt16(truncatingIfNeeded: $0 * 1031) }))
+            return .int16(
+                Volume(
+                    geometry: geometry,
+                    voxels: values { $0 == 0 ? .min : $0 == 1 ? .max : Int16(truncatingIfNeeded: $0 * 911 - 20000) }))
+        case .uint16:
+            return .uint16(
+                Volume(geometry: geometry, voxels: values { $0 == 1 ? .max : UInt16(truncatingIfNeeded: $0 * 1031) }))
         case .int32:
-            return .int32(Volume(geometry: geometry, voxels: values { $0 == 0 ? .min : $0 == 1 ? .max : Int32(truncatingIfNeeded: $0 * 70_001 - 3_000_000) }))
+            return .int32(
+                Volume(
+                    geometry: geometry,
+                    voxels: values {
+                        $0 == 0 ? .min : $0 == 1 ? .max : Int32(truncatingIfNeeded: $0 * 70_001 - 3_000_000)
+                    }))
         case .float32:
-            return .float32(Volume(geometry: geometry, voxels: values { $0 == 0 ? -.greatestFiniteMagnitude : Float($0) * 0.37 - 9.5 }))
+            return .float32(
+                Volume(
+                    geometry: geometry, voxels: values { $0 == 0 ? -.greatestFiniteMagnitude : Float($0) * 0.37 - 9.5 })
+            )
         case .float64:
-            return .float64(Volume(geometry: geometry, voxels: values { $0 == 0 ? .leastNonzeroMagnitude : Double($0) * -1e-3 + 1e6 / 3 }))
+            return .float64(
+                Volume(
+                    geometry: geometry,
+                    voxels: values { $0 == 0 ? .leastNonzeroMagnitude : Double($0) * -1e-3 + 1e6 / 3 }))
         }
     }
 
@@ -75,8 +93,12 @@ enum VolumeFileTestSupport {
         _ a: ImageGeometry, _ b: ImageGeometry, tolerance: Double, sourceLocation: SourceLocation = #_sourceLocation
     ) {
         #expect(a.size == b.size, sourceLocation: sourceLocation)
-        #expect((a.spacing - b.spacing).length < tolerance, "spacing \(a.spacing) vs \(b.spacing)", sourceLocation: sourceLocation)
-        #expect((a.origin - b.origin).length < tolerance, "origin \(a.origin) vs \(b.origin)", sourceLocation: sourceLocation)
+        #expect(
+            (a.spacing - b.spacing).length < tolerance, "spacing \(a.spacing) vs \(b.spacing)",
+            sourceLocation: sourceLocation)
+        #expect(
+            (a.origin - b.origin).length < tolerance, "origin \(a.origin) vs \(b.origin)",
+            sourceLocation: sourceLocation)
         let dd = zip(a.direction.elements, b.direction.elements).map { abs($0 - $1) }.max() ?? 0
         #expect(dd < tolerance, "direction \(a.direction.rows) vs \(b.direction.rows)", sourceLocation: sourceLocation)
     }
@@ -95,7 +117,9 @@ enum VolumeFileTestSupport {
     /// Checks a volume read from a fixture against the script's expectations.
     static func check(_ v: AnyVolume, against e: Expectation, sourceLocation: SourceLocation = #_sourceLocation) {
         let file = e.file
-        #expect([v.geometry.size.x, v.geometry.size.y, v.geometry.size.z] == e.size, "\(file) size", sourceLocation: sourceLocation)
+        #expect(
+            [v.geometry.size.x, v.geometry.size.y, v.geometry.size.z] == e.size, "\(file) size",
+            sourceLocation: sourceLocation)
         #expect(v.dataType.rawValue == e.type, "\(file) type \(v.dataType)", sourceLocation: sourceLocation)
         if let codes = e.axisCodes {
             #expect(v.geometry.axisCodes.description == codes, "\(file) axis codes", sourceLocation: sourceLocation)
@@ -106,8 +130,9 @@ enum VolumeFileTestSupport {
             let err = (w - SIMD3(s.lps[0], s.lps[1], s.lps[2])).length
             #expect(err < 1e-5, "\(file) voxel \(s.ijk): LPS \(w) vs expected \(s.lps)", sourceLocation: sourceLocation)
             let got = value(v, s.ijk)
-            #expect(abs(got - s.value) <= 1e-6 * max(1, abs(s.value)), "\(file) voxel \(s.ijk): \(got) vs \(s.value)",
-                    sourceLocation: sourceLocation)
+            #expect(
+                abs(got - s.value) <= 1e-6 * max(1, abs(s.value)), "\(file) voxel \(s.ijk): \(got) vs \(s.value)",
+                sourceLocation: sourceLocation)
         }
     }
 
@@ -133,6 +158,7 @@ enum VolumeFileTestSupport {
     ) {
         guard let e = imagingError(sourceLocation: sourceLocation, body) else { return }
         #expect(e.code == code, "code \(e.code) for: \(e)", sourceLocation: sourceLocation)
-        #expect(e.message.contains(fragment), "message '\(e.message)' lacks '\(fragment)'", sourceLocation: sourceLocation)
+        #expect(
+            e.message.contains(fragment), "message '\(e.message)' lacks '\(fragment)'", sourceLocation: sourceLocation)
     }
 }

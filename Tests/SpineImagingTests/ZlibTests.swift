@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SpineImaging
 
 /// Inflate paths: libdeflate into a known size, zlib streaming for everything else, same bytes either way.
@@ -10,7 +11,8 @@ import Testing
         let packed = try Zlib.compress(Self.payload, format: format)
         #expect(try Zlib.decompress(packed, format: format, expectedSize: Self.payload.count) == Self.payload)
         #expect(try Zlib.decompress(packed, format: format) == Self.payload, "without a size hint")
-        #expect(try Zlib.decompress(packed, format: format, expectedSize: 10) == Self.payload, "a hint that is too small")
+        #expect(
+            try Zlib.decompress(packed, format: format, expectedSize: 10) == Self.payload, "a hint that is too small")
     }
 
     @Test func concatenatedGzipMembers() throws {
@@ -40,6 +42,8 @@ import Testing
     @Test func decompressionBombIsRefused() throws {
         let zeros = [UInt8](repeating: 0, count: 5_000_000)
         let packed = try Zlib.compress(zeros, format: .gzip)
-        #expect { try Zlib.decompress(packed, format: .gzip, limit: 1_000_000) } throws: { ($0 as? ImagingError)?.code == .tooLarge }
+        #expect { try Zlib.decompress(packed, format: .gzip, limit: 1_000_000) } throws: {
+            ($0 as? ImagingError)?.code == .tooLarge
+        }
     }
 }

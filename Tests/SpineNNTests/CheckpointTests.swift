@@ -35,7 +35,10 @@ struct CheckpointTests {
 
     @Test func malformedFilesAreErrors() throws {
         let good = try SafeTensors.encode(["a": randn([4, 4], seed: 3)])
-        for bad in [Data(), good.prefix(20), good.prefix(good.count - 4), Data([255, 255, 255, 255, 0, 0, 0, 0]) + good.dropFirst(8)] {
+        for bad in [
+            Data(), good.prefix(20), good.prefix(good.count - 4),
+            Data([255, 255, 255, 255, 0, 0, 0, 0]) + good.dropFirst(8),
+        ] {
             #expect(throws: NNError.self) { try SafeTensors.decode(bad) }
         }
     }

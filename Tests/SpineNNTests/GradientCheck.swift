@@ -20,7 +20,9 @@ func checkGradients(
         try GradientMode.withoutGradients {
             let out = try f(xs.map { Variable($0) }).value
             var s = 0.0
-            out.withUnsafeBufferPointer { o in r.withUnsafeBufferPointer { w in for i in 0..<o.count { s += Double(o[i]) * Double(w[i]) } } }
+            out.withUnsafeBufferPointer { o in
+                r.withUnsafeBufferPointer { w in for i in 0..<o.count { s += Double(o[i]) * Double(w[i]) } }
+            }
             return s
         }
     }

@@ -5,19 +5,25 @@ import Testing
 @Suite("Gradients (finite differences)")
 struct GradientTests {
     @Test func convolution2DStridePaddingDilationGroupsBias() throws {
-        try checkGradients([randn([2, 4, 7, 6], seed: 1), randn([6, 2, 3, 3], seed: 2, std: 0.3), randn([6], seed: 3)]) { v in
+        try checkGradients([
+            randn([2, 4, 7, 6], seed: 1), randn([6, 2, 3, 3], seed: 2, std: 0.3), randn([6], seed: 3),
+        ]) { v in
             try convolution(v[0], weight: v[1], bias: v[2], stride: [2, 1], padding: [1], dilation: [1, 2], groups: 2)
         }
     }
 
     @Test func convolution3D() throws {
-        try checkGradients([randn([1, 3, 4, 5, 5], seed: 4), randn([4, 3, 3, 3, 3], seed: 5, std: 0.3), randn([4], seed: 6)]) { v in
+        try checkGradients([
+            randn([1, 3, 4, 5, 5], seed: 4), randn([4, 3, 3, 3, 3], seed: 5, std: 0.3), randn([4], seed: 6),
+        ]) { v in
             try convolution(v[0], weight: v[1], bias: v[2], padding: [1])
         }
     }
 
     @Test func transposedConvolution2D() throws {
-        try checkGradients([randn([2, 4, 3, 4], seed: 7), randn([4, 3, 2, 2], seed: 8, std: 0.3), randn([3], seed: 9)]) { v in
+        try checkGradients([
+            randn([2, 4, 3, 4], seed: 7), randn([4, 3, 2, 2], seed: 8, std: 0.3), randn([3], seed: 9),
+        ]) { v in
             try transposedConvolution(v[0], weight: v[1], bias: v[2], stride: [2])
         }
     }
@@ -35,7 +41,8 @@ struct GradientTests {
     }
 
     @Test func batchNormTraining() throws {
-        try checkGradients([randn([3, 4, 3, 3], seed: 14), randn([4], seed: 15), randn([4], seed: 16)], eps: 1e-2) { v in
+        try checkGradients([randn([3, 4, 3, 3], seed: 14), randn([4], seed: 15), randn([4], seed: 16)], eps: 1e-2) {
+            v in
             try batchNorm(v[0], scale: v[1], shift: v[2]).output
         }
     }
@@ -49,7 +56,8 @@ struct GradientTests {
     }
 
     @Test func instanceNorm3D() throws {
-        try checkGradients([randn([2, 3, 2, 3, 3], seed: 21), randn([3], seed: 22), randn([3], seed: 23)], eps: 1e-2) { v in
+        try checkGradients([randn([2, 3, 2, 3, 3], seed: 21), randn([3], seed: 22), randn([3], seed: 23)], eps: 1e-2) {
+            v in
             try SpineNN.instanceNorm(v[0], scale: v[1], shift: v[2])
         }
     }
@@ -73,11 +81,15 @@ struct GradientTests {
     }
 
     @Test func maxPool3DOverlapping() throws {
-        try checkGradients([randn([1, 2, 5, 5, 5], seed: 26)]) { v in try maxPool(v[0], kernel: [3], stride: [2], padding: [1]) }
+        try checkGradients([randn([1, 2, 5, 5, 5], seed: 26)]) { v in
+            try maxPool(v[0], kernel: [3], stride: [2], padding: [1])
+        }
     }
 
     @Test func averagePoolPadded() throws {
-        try checkGradients([randn([2, 3, 5, 5], seed: 27)]) { v in try averagePool(v[0], kernel: [3], stride: [2], padding: [1]) }
+        try checkGradients([randn([2, 3, 5, 5], seed: 27)]) { v in
+            try averagePool(v[0], kernel: [3], stride: [2], padding: [1])
+        }
     }
 
     @Test func globalAveragePoolThenLinear() throws {
@@ -96,13 +108,17 @@ struct GradientTests {
     }
 
     @Test func concatChannels() throws {
-        try checkGradients([randn([2, 3, 4, 4], seed: 33), randn([2, 5, 4, 4], seed: 34), randn([2, 1, 4, 4], seed: 35)]) { v in
+        try checkGradients([
+            randn([2, 3, 4, 4], seed: 33), randn([2, 5, 4, 4], seed: 34), randn([2, 1, 4, 4], seed: 35),
+        ]) { v in
             try concat(v)
         }
     }
 
     @Test func addAndMultiplyWithBroadcast() throws {
-        try checkGradients([randn([2, 3, 4, 4], seed: 36), randn([1, 3, 1, 1], seed: 37), randn([2, 3, 4, 4], seed: 38)]) { v in
+        try checkGradients([
+            randn([2, 3, 4, 4], seed: 36), randn([1, 3, 1, 1], seed: 37), randn([2, 3, 4, 4], seed: 38),
+        ]) { v in
             try (try v[0] + v[1]) * v[2] * 0.5
         }
     }

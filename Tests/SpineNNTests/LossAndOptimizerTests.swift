@@ -11,7 +11,9 @@ struct LossAndOptimizerTests {
         let weights: [Float] = [0.5, 1, 2]
         let mask: [Float] = (0..<18).map { $0 % 5 == 0 ? 0 : 1 }
         try checkGradients([randn([2, 3, 3, 3], seed: 1)]) { v in
-            try crossEntropy(v[0], labels: labels, classWeights: weights, voxelWeights: mask, ignoreIndex: 2, annotatedClasses: [[1], [1, 2]])
+            try crossEntropy(
+                v[0], labels: labels, classWeights: weights, voxelWeights: mask, ignoreIndex: 2,
+                annotatedClasses: [[1], [1, 2]])
         }
     }
 
@@ -42,7 +44,9 @@ struct LossAndOptimizerTests {
     @Test func softDiceIsZeroForPerfectPrediction() throws {
         var z = [Float](repeating: -30, count: 2 * 3 * 9)
         for (v, l) in labels.enumerated() { z[v * 3 + Int(l)] = 30 }
-        let loss = try softDiceLoss(Variable(try Tensor(shape: [2, 3, 3, 3], channelsLast: z)), labels: labels).value[[0]]
+        let loss = try softDiceLoss(Variable(try Tensor(shape: [2, 3, 3, 3], channelsLast: z)), labels: labels).value[[
+            0
+        ]]
         #expect(abs(loss) < 1e-5)
     }
 
@@ -58,7 +62,9 @@ struct LossAndOptimizerTests {
 
     @Test func binaryCrossEntropyAndSmoothL1Gradients() throws {
         let t = Tensor.randomUniform([2, 1, 3, 3], in: 0..<1, using: &SeededGeneratorBox.g)
-        try checkGradients([randn([2, 1, 3, 3], seed: 5, std: 2)]) { v in try binaryCrossEntropy(v[0], targets: t, positiveWeight: 2) }
+        try checkGradients([randn([2, 1, 3, 3], seed: 5, std: 2)]) { v in
+            try binaryCrossEntropy(v[0], targets: t, positiveWeight: 2)
+        }
         try checkGradients([randn([2, 1, 3, 3], seed: 6, std: 2)]) { v in try smoothL1Loss(v[0], target: t, beta: 0.5) }
     }
 

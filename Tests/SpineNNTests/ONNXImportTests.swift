@@ -91,8 +91,11 @@ struct ONNXImportTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("onnx-ext-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        try FileManager.default.copyItem(at: Self.folder.appendingPathComponent("external.onnx"), to: dir.appendingPathComponent("external.onnx"))
-        let e = #expect(throws: NNError.self) { _ = try ONNXModel(contentsOf: dir.appendingPathComponent("external.onnx")) }
+        try FileManager.default.copyItem(
+            at: Self.folder.appendingPathComponent("external.onnx"), to: dir.appendingPathComponent("external.onnx"))
+        let e = #expect(throws: NNError.self) {
+            _ = try ONNXModel(contentsOf: dir.appendingPathComponent("external.onnx"))
+        }
         #expect(e?.code == .fileNotFound)
         #expect(e?.message.contains("external.onnx.data") == true)
     }

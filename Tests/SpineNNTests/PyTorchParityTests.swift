@@ -13,12 +13,20 @@ struct PyTorchParityTests {
     typealias Op = @Sendable ([String: Variable]) throws -> Variable
 
     static let labels: [Int32] = {
-        guard let (t, _) = try? SafeTensors.read(from: folder.appendingPathComponent("cross_entropy_labels.safetensors")) else { return [] }
+        guard
+            let (t, _) = try? SafeTensors.read(from: folder.appendingPathComponent("cross_entropy_labels.safetensors"))
+        else { return [] }
         return t["labels"]!.nchwScalars.map { Int32($0) }
     }()
 
     static let cases: [(String, Op)] = [
-        ("conv2d", { v in try convolution(v["x"]!, weight: v["w"]!, bias: v["b"]!, stride: [2, 1], padding: [1], dilation: [1, 2], groups: 2) }),
+        (
+            "conv2d",
+            { v in
+                try convolution(
+                    v["x"]!, weight: v["w"]!, bias: v["b"]!, stride: [2, 1], padding: [1], dilation: [1, 2], groups: 2)
+            }
+        ),
         ("conv3d", { v in try convolution(v["x"]!, weight: v["w"]!, bias: v["b"]!, padding: [1]) }),
         ("conv_transpose2d", { v in try transposedConvolution(v["x"]!, weight: v["w"]!, bias: v["b"]!, stride: [2]) }),
         ("batch_norm_train", { v in try batchNorm(v["x"]!, scale: v["w"]!, shift: v["b"]!).output }),
@@ -30,7 +38,10 @@ struct PyTorchParityTests {
         ("gelu", { v in try gelu(v["x"]!) }),
         ("softmax", { v in try softmax(v["x"]!) }),
         ("linear", { v in try linear(v["x"]!, weight: v["w"]!, bias: v["b"]!) }),
-        ("cross_entropy_weighted", { v in try crossEntropy(v["x"]!, labels: labels, classWeights: [0.2, 1.0, 2.0, 0.5]) }),
+        (
+            "cross_entropy_weighted",
+            { v in try crossEntropy(v["x"]!, labels: labels, classWeights: [0.2, 1.0, 2.0, 0.5]) }
+        ),
     ]
 
     static func relativeError(_ a: Tensor, _ b: Tensor) -> Float {

@@ -5,7 +5,8 @@ import Testing
 
 /// Direct NCHW convolution, the definition (PyTorch semantics), for checking oneDNN's layouts.
 func referenceConvolution2D(
-    x: [Float], xShape: [Int], w: [Float], wShape: [Int], bias: [Float]?, stride: Int, padding: Int, dilation: Int, groups: Int
+    x: [Float], xShape: [Int], w: [Float], wShape: [Int], bias: [Float]?, stride: Int, padding: Int, dilation: Int,
+    groups: Int
 ) -> (values: [Float], shape: [Int]) {
     let (n, c, h, wd) = (xShape[0], xShape[1], xShape[2], xShape[3])
     let (o, cg, kh, kw) = (wShape[0], wShape[1], wShape[2], wShape[3])
@@ -13,18 +14,30 @@ func referenceConvolution2D(
     let ow = (wd + 2 * padding - dilation * (kw - 1) - 1) / stride + 1
     let og = o / groups
     var y = [Float](repeating: 0, count: n * o * oh * ow)
-    for b in 0..<n { for oc in 0..<o { for i in 0..<oh { for j in 0..<ow {
-        var s: Double = Double(bias?[oc] ?? 0)
-        let g = oc / og
-        for ic in 0..<cg { for p in 0..<kh { for q in 0..<kw {
-            let yy = i * stride - padding + p * dilation
-            let xx = j * stride - padding + q * dilation
-            if yy < 0 || yy >= h || xx < 0 || xx >= wd { continue }
-            let xc = g * cg + ic
-            s += Double(x[((b * c + xc) * h + yy) * wd + xx]) * Double(w[((oc * cg + ic) * kh + p) * kw + q])
-        } } }
-        y[((b * o + oc) * oh + i) * ow + j] = Float(s)
-    } } } }
+    for b in 0..<n {
+        for oc in 0..<o {
+            for i in 0..<oh {
+                for j in 0..<ow {
+                    var s: Double = Double(bias?[oc] ?? 0)
+                    let g = oc / og
+                    for ic in 0..<cg {
+                        for p in 0..<kh {
+                            for q in 0..<kw {
+                                let yy = i * stride - padding + p * dilation
+                                let xx = j * stride - padding + q * dilation
+                                if yy < 0 || yy >= h || xx < 0 || xx >= wd { continue }
+                                let xc = g * cg + ic
+                                s +=
+                                    Double(x[((b * c + xc) * h + yy) * wd + xx])
+                                    * Double(w[((oc * cg + ic) * kh + p) * kw + q])
+                            }
+                        }
+                    }
+                    y[((b * o + oc) * oh + i) * ow + j] = Float(s)
+                }
+            }
+        }
+    }
     return (y, [n, o, oh, ow])
 }
 
@@ -39,15 +52,27 @@ func referenceTransposedConvolution2D(
     let oh = (h - 1) * stride - 2 * padding + kh
     let ow = (wd - 1) * stride - 2 * padding + kw
     var y = [Double](repeating: 0, count: n * o * oh * ow)
-    for b in 0..<n { for ic in 0..<c { for i in 0..<h { for j in 0..<wd {
-        let g = ic / cg
-        for oc in 0..<og { for p in 0..<kh { for q in 0..<kw {
-            let yy = i * stride - padding + p
-            let xx = j * stride - padding + q
-            if yy < 0 || yy >= oh || xx < 0 || xx >= ow { continue }
-            y[((b * o + g * og + oc) * oh + yy) * ow + xx] += Double(x[((b * c + ic) * h + i) * wd + j]) * Double(w[((ic * og + oc) * kh + p) * kw + q])
-        } } }
-    } } } }
+    for b in 0..<n {
+        for ic in 0..<c {
+            for i in 0..<h {
+                for j in 0..<wd {
+                    let g = ic / cg
+                    for oc in 0..<og {
+                        for p in 0..<kh {
+                            for q in 0..<kw {
+                                let yy = i * stride - padding + p
+                                let xx = j * stride - padding + q
+                                if yy < 0 || yy >= oh || xx < 0 || xx >= ow { continue }
+                                y[((b * o + g * og + oc) * oh + yy) * ow + xx] +=
+                                    Double(x[((b * c + ic) * h + i) * wd + j])
+                                    * Double(w[((ic * og + oc) * kh + p) * kw + q])
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
     return (y.map { Float($0) }, [n, o, oh, ow])
 }
 
@@ -92,8 +117,12 @@ struct TensorAndForwardTests {
         let x = randn(xShape, seed: 1)
         let w = randn(wShape, seed: 2)
         let b = randn([8], seed: 3)
-        let y = try convolution(Variable(x), weight: Variable(w), bias: Variable(b), stride: [p.stride], padding: [p.padding], dilation: [p.dilation], groups: p.groups)
-        let ref = referenceConvolution2D(x: x.nchwScalars, xShape: xShape, w: w.nchwScalars, wShape: wShape, bias: b.nchwScalars, stride: p.stride, padding: p.padding, dilation: p.dilation, groups: p.groups)
+        let y = try convolution(
+            Variable(x), weight: Variable(w), bias: Variable(b), stride: [p.stride], padding: [p.padding],
+            dilation: [p.dilation], groups: p.groups)
+        let ref = referenceConvolution2D(
+            x: x.nchwScalars, xShape: xShape, w: w.nchwScalars, wShape: wShape, bias: b.nchwScalars, stride: p.stride,
+            padding: p.padding, dilation: p.dilation, groups: p.groups)
         #expect(y.shape == ref.shape)
         #expect(maxRelativeError(y.value.nchwScalars, ref.values) < 1e-4)
     }
@@ -104,21 +133,28 @@ struct TensorAndForwardTests {
         let wShape = [4, 6 / p.groups, 3, 3]
         let x = randn(xShape, seed: 4)
         let w = randn(wShape, seed: 5)
-        let y = try transposedConvolution(Variable(x), weight: Variable(w), stride: [p.stride], padding: [p.padding], groups: p.groups)
-        let ref = referenceTransposedConvolution2D(x: x.nchwScalars, xShape: xShape, w: w.nchwScalars, wShape: wShape, stride: p.stride, padding: p.padding, groups: p.groups)
+        let y = try transposedConvolution(
+            Variable(x), weight: Variable(w), stride: [p.stride], padding: [p.padding], groups: p.groups)
+        let ref = referenceTransposedConvolution2D(
+            x: x.nchwScalars, xShape: xShape, w: w.nchwScalars, wShape: wShape, stride: p.stride, padding: p.padding,
+            groups: p.groups)
         #expect(y.shape == ref.shape)
         #expect(maxRelativeError(y.value.nchwScalars, ref.values) < 1e-4)
     }
 
     @Test func batchNormTrainingNormalizesEachChannel() throws {
         let x = randn([4, 3, 5, 5], seed: 6, std: 3)
-        let (y, mean, variance) = try batchNorm(Variable(x), scale: Variable(Tensor(shape: [3], repeating: 2)), shift: Variable(Tensor(shape: [3], repeating: 1)))
+        let (y, mean, variance) = try batchNorm(
+            Variable(x), scale: Variable(Tensor(shape: [3], repeating: 2)),
+            shift: Variable(Tensor(shape: [3], repeating: 1)))
         let v = y.value.nchwScalars
         let xs = x.nchwScalars
         for c in 0..<3 {
             var vals: [Float] = []
             var raw: [Float] = []
-            for n in 0..<4 { for i in 0..<25 { vals.append(v[(n * 3 + c) * 25 + i]); raw.append(xs[(n * 3 + c) * 25 + i]) } }
+            for n in 0..<4 {
+                for i in 0..<25 { vals.append(v[(n * 3 + c) * 25 + i]); raw.append(xs[(n * 3 + c) * 25 + i]) }
+            }
             let m = vals.reduce(0, +) / Float(vals.count)
             let s = vals.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Float(vals.count)
             #expect(abs(m - 1) < 1e-4)
@@ -190,12 +226,18 @@ struct ShapeErrorTests {
     @Test func mismatches() {
         let x = Variable(Tensor(zeros: [1, 3, 8, 8]))
         expectShapeError { try convolution(x, weight: Variable(Tensor(zeros: [4, 2, 3, 3]))) }
-        expectShapeError { try convolution(x, weight: Variable(Tensor(zeros: [4, 3, 3, 3])), bias: Variable(Tensor(zeros: [5]))) }
+        expectShapeError {
+            try convolution(x, weight: Variable(Tensor(zeros: [4, 3, 3, 3])), bias: Variable(Tensor(zeros: [5])))
+        }
         expectShapeError { try convolution(x, weight: Variable(Tensor(zeros: [4, 3, 9, 9]))) }
-        expectShapeError { try convolution(Variable(Tensor(zeros: [3, 8, 8])), weight: Variable(Tensor(zeros: [4, 3, 3, 3]))) }
+        expectShapeError {
+            try convolution(Variable(Tensor(zeros: [3, 8, 8])), weight: Variable(Tensor(zeros: [4, 3, 3, 3])))
+        }
         expectShapeError { try convolution(x, weight: Variable(Tensor(zeros: [4, 3, 3, 3])), stride: [0]) }
         expectShapeError { try transposedConvolution(x, weight: Variable(Tensor(zeros: [4, 3, 2, 2]))) }
-        expectShapeError { try batchNorm(x, scale: Variable(Tensor(zeros: [2])), shift: Variable(Tensor(zeros: [3]))).output }
+        expectShapeError {
+            try batchNorm(x, scale: Variable(Tensor(zeros: [2])), shift: Variable(Tensor(zeros: [3]))).output
+        }
         expectShapeError { try concat([x, Variable(Tensor(zeros: [1, 3, 4, 8]))]) }
         expectShapeError { try x + Variable(Tensor(zeros: [1, 3, 8, 7])) }
         expectShapeError { try linear(Variable(Tensor(zeros: [2, 5])), weight: Variable(Tensor(zeros: [3, 4]))) }

@@ -22,13 +22,17 @@ struct ShapeDataset {
                 let r = Int.random(in: 4...7, using: &generator)
                 let cy = Int.random(in: r..<(size - r), using: &generator)
                 let cx = Int.random(in: r..<(size - r), using: &generator)
-                for y in 0..<size { for x in 0..<size {
-                    let inside = isDisc ? (y - cy) * (y - cy) + (x - cx) * (x - cx) <= r * r : abs(y - cy) <= r && abs(x - cx) <= r
-                    if inside {
-                        labels[(b * size + y) * size + x] = isDisc ? 1 : 2
-                        image[(b * size + y) * size + x] = 1
+                for y in 0..<size {
+                    for x in 0..<size {
+                        let inside =
+                            isDisc
+                            ? (y - cy) * (y - cy) + (x - cx) * (x - cx) <= r * r : abs(y - cy) <= r && abs(x - cx) <= r
+                        if inside {
+                            labels[(b * size + y) * size + x] = isDisc ? 1 : 2
+                            image[(b * size + y) * size + x] = 1
+                        }
                     }
-                } }
+                }
             }
             for i in 0..<(size * size) { image[b * size * size + i] += Float.random(in: -0.3..<0.3, using: &generator) }
         }
@@ -72,7 +76,8 @@ struct UNetTests {
     @Test(arguments: [2, 3])
     func inferenceModeMatchesEvaluationGraph(_ dims: Int) throws {
         var g = SeededGenerator(seed: 11)
-        let config = UNetConfiguration(spatialDimensions: dims, classes: 3, levels: 3, baseFeatures: 4, negativeSlope: dims == 3 ? 0.01 : 0)
+        let config = UNetConfiguration(
+            spatialDimensions: dims, classes: 3, levels: 3, baseFeatures: 4, negativeSlope: dims == 3 ? 0.01 : 0)
         let net = try UNet(config, using: &g)
         let shape = dims == 2 ? [2, 1, 16, 16] : [1, 1, 8, 8, 8]
         // A few training-mode passes give the running statistics non-trivial values.
@@ -90,7 +95,10 @@ struct UNetTests {
 
     @Test func unet3DForwardBackward() throws {
         var g = SeededGenerator(seed: 2)
-        let net = try UNet(UNetConfiguration(spatialDimensions: 3, classes: 2, levels: 2, baseFeatures: 4, normalization: .instance, negativeSlope: 0.01), using: &g)
+        let net = try UNet(
+            UNetConfiguration(
+                spatialDimensions: 3, classes: 2, levels: 2, baseFeatures: 4, normalization: .instance,
+                negativeSlope: 0.01), using: &g)
         let x = Variable(randn([1, 1, 4, 8, 8], seed: 3))
         let y = try net(x)
         #expect(y.shape == [1, 2, 4, 8, 8])

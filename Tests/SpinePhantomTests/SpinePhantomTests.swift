@@ -21,8 +21,10 @@ import Testing
             let ant = PhantomTestSupport.vec(v.anteriorAxisLPS)
             let expected = [v.anteriorHeightMM, v.middleHeightMM, v.posteriorHeightMM]
             for (n, offset) in v.heightOffsetsMM.enumerated() {
-                let measured = PhantomTestSupport.runLength(labels, labels: [v.instanceLabel], start: c + ant * offset, axis: up)
-                #expect(abs(measured - expected[n]) <= tolerance, "\(v.name) height \(n): \(measured) vs \(expected[n]) mm")
+                let measured = PhantomTestSupport.runLength(
+                    labels, labels: [v.instanceLabel], start: c + ant * offset, axis: up)
+                #expect(
+                    abs(measured - expected[n]) <= tolerance, "\(v.name) height \(n): \(measured) vs \(expected[n]) mm")
             }
             #expect(v.middleHeightMM > 10 && v.middleHeightMM < 35, "\(v.name) middle height \(v.middleHeightMM) mm")
         }
@@ -31,8 +33,11 @@ import Testing
             let ant = PhantomTestSupport.vec(d.anteriorAxisLPS)
             let expected = [d.anteriorHeightMM, d.middleHeightMM, d.posteriorHeightMM]
             for (n, offset) in d.heightOffsetsMM.enumerated() {
-                let measured = PhantomTestSupport.runLength(labels, labels: [d.instanceLabel], start: c + ant * offset, axis: up)
-                #expect(abs(measured - expected[n]) <= tolerance, "\(d.level) height \(n): \(measured) vs \(expected[n]) mm")
+                let measured = PhantomTestSupport.runLength(
+                    labels, labels: [d.instanceLabel], start: c + ant * offset, axis: up)
+                #expect(
+                    abs(measured - expected[n]) <= tolerance, "\(d.level) height \(n): \(measured) vs \(expected[n]) mm"
+                )
             }
         }
     }
@@ -50,19 +55,25 @@ import Testing
             let n = 128
             let origin = p - row * (Double(n - 1) * h / 2) - col * (Double(n - 1) * h / 2)
             let g = ImageGeometry(
-                size: SIMD3(n, n, 1), spacing: SIMD3(h, h, h), origin: origin, direction: Matrix3(columns: row, col, row.cross(col)))
+                size: SIMD3(n, n, 1), spacing: SIMD3(h, h, h), origin: origin,
+                direction: Matrix3(columns: row, col, row.cross(col)))
             let classes = MRRenderer.labels(model, on: g).classes
-            let count = classes.voxels.filter { $0 == StructureClass.spinalCanal.labelValue || $0 == StructureClass.caudaEquina.labelValue }.count
+            let count = classes.voxels.filter {
+                $0 == StructureClass.spinalCanal.labelValue || $0 == StructureClass.caudaEquina.labelValue
+            }.count
             let area = Double(count) * h * h
             let a = d.duralSacAPDiameterMM / 2, b = d.duralSacWidthMM / 2
             let perimeter = Double.pi * (3 * (a + b) - ((3 * a + b) * (a + 3 * b)).squareRoot())
-            #expect(abs(area - d.duralSacAreaMM2) <= perimeter * h / 2 + 1, "\(d.level): \(area) vs \(d.duralSacAreaMM2) mm²")
+            #expect(
+                abs(area - d.duralSacAreaMM2) <= perimeter * h / 2 + 1,
+                "\(d.level): \(area) vs \(d.duralSacAreaMM2) mm²")
             #expect(abs(d.duralSacAreaMM2 - Double.pi * a * b) < 0.05)
             // AP diameter along the anterior axis.
             let ap = PhantomTestSupport.runLength(
                 classes, labels: [StructureClass.spinalCanal.labelValue, StructureClass.caudaEquina.labelValue],
                 start: PhantomTestSupport.vec(d.duralSacCentreLPS), axis: ant)
-            #expect(abs(ap - d.duralSacAPDiameterMM) <= 2 * h + 0.1, "\(d.level) sac AP \(ap) vs \(d.duralSacAPDiameterMM)")
+            #expect(
+                abs(ap - d.duralSacAPDiameterMM) <= 2 * h + 0.1, "\(d.level) sac AP \(ap) vs \(d.duralSacAPDiameterMM)")
             let grade = d.duralSacAreaMM2 < 75 ? "absolute" : d.duralSacAreaMM2 < 100 ? "relative" : "none"
             #expect(d.centralStenosis == grade)
         }
@@ -83,7 +94,9 @@ import Testing
                 .union(PhantomParameters.discLevels(for: anomaly).map { UInt8($0.verseLabel) }).union([0])
             #expect(present == expected, "\(anomaly): \(present.sorted()) vs \(expected.sorted())")
             let classes = Set(labels.classes.voxels)
-            #expect(classes.isSuperset(of: Set((0...9).map(UInt8.init)).union([11])), "\(anomaly): classes \(classes.sorted())")
+            #expect(
+                classes.isSuperset(of: Set((0...9).map(UInt8.init)).union([11])),
+                "\(anomaly): classes \(classes.sorted())")
         }
         #expect(DiscLevel(upper: .l4, lower: .l5).verseLabel == 123)
         #expect(Vertebra.t13.verseLabel == 28 && Vertebra.l6.verseLabel == 25 && Vertebra.s1.verseLabel == 26)
@@ -151,10 +164,14 @@ import Testing
     @Test func impossibleGridsAreRefused() {
         var o = PhantomTestSupport.smallStudyOptions()
         o.sagittalGeometry!.spacing = SIMD3(-0.7, 0.7, 4)
-        #expect { try MRStudy(seed: 1, options: o) } throws: { ($0 as? PhantomError)?.parameter == "sagittalGeometry.spacing.i" }
+        #expect { try MRStudy(seed: 1, options: o) } throws: {
+            ($0 as? PhantomError)?.parameter == "sagittalGeometry.spacing.i"
+        }
         o = PhantomTestSupport.smallStudyOptions()
         o.sagittalGeometry!.size = SIMD3(64, 64, 0)
-        #expect { try MRStudy(seed: 1, options: o) } throws: { ($0 as? PhantomError)?.parameter == "sagittalGeometry.size.k" }
+        #expect { try MRStudy(seed: 1, options: o) } throws: {
+            ($0 as? PhantomError)?.parameter == "sagittalGeometry.size.k"
+        }
         o = PhantomTestSupport.smallStudyOptions()
         o.contrasts = ["FLAIR"]
         #expect { try MRStudy(seed: 1, options: o) } throws: { ($0 as? PhantomError)?.parameter == "contrasts" }
@@ -190,18 +207,26 @@ import Testing
         o.supersampling = [1, 1, 1]
         var rng = PhantomRandom(seed: seed)
         let seqs = [MRSequence.t1(&rng), .t2(&rng), .stir(&rng)]
-        let r = try MRRenderer.render(model, on: PhantomTestSupport.midlineGrid(model, spacing: 1.5, slices: 7, widthMM: 330, sliceMM: 8), sequences: seqs, options: o)
+        let r = try MRRenderer.render(
+            model, on: PhantomTestSupport.midlineGrid(model, spacing: 1.5, slices: 7, widthMM: 330, sliceMM: 8),
+            sequences: seqs, options: o)
         func mean(_ q: Int, _ c: StructureClass) -> Double { Self.classMean(r.images[q], r.classLabels, c) }
         for c in [StructureClass.spinalCanal, .vertebralBody, .paraspinalMuscle, .subcutaneousFat, .bloodVessels] {
             #expect(mean(0, c).isFinite, "no homogeneous \(c.name) voxel in the test grid")
         }
         let (t1, t2, stir) = (0, 1, 2)
         // CSF: bright on T2, dark on T1.
-        #expect(mean(t2, .spinalCanal) > mean(t2, .vertebralBody) && mean(t2, .spinalCanal) > mean(t2, .paraspinalMuscle))
-        #expect(mean(t1, .spinalCanal) < mean(t1, .paraspinalMuscle) && mean(t1, .spinalCanal) < mean(t1, .vertebralBody))
+        #expect(
+            mean(t2, .spinalCanal) > mean(t2, .vertebralBody) && mean(t2, .spinalCanal) > mean(t2, .paraspinalMuscle))
+        #expect(
+            mean(t1, .spinalCanal) < mean(t1, .paraspinalMuscle) && mean(t1, .spinalCanal) < mean(t1, .vertebralBody))
         // Fat: bright on T1, suppressed on STIR.
-        #expect(mean(t1, .subcutaneousFat) > mean(t1, .vertebralBody) && mean(t1, .subcutaneousFat) > mean(t1, .paraspinalMuscle))
-        #expect(mean(stir, .subcutaneousFat) < mean(stir, .paraspinalMuscle) && mean(stir, .subcutaneousFat) < mean(stir, .spinalCanal))
+        #expect(
+            mean(t1, .subcutaneousFat) > mean(t1, .vertebralBody)
+                && mean(t1, .subcutaneousFat) > mean(t1, .paraspinalMuscle))
+        #expect(
+            mean(stir, .subcutaneousFat) < mean(stir, .paraspinalMuscle)
+                && mean(stir, .subcutaneousFat) < mean(stir, .spinalCanal))
         // Fatty marrow brighter than muscle on T1; flowing blood dark on both.
         #expect(mean(t1, .vertebralBody) > mean(t1, .paraspinalMuscle))
         #expect(mean(t2, .bloodVessels) < mean(t2, .paraspinalMuscle) * 1.5)
@@ -246,11 +271,16 @@ import Testing
         let fromDICOM = try #require(items.first).load()
         let fromNIfTI = try NIfTI.read(path: dir + "/nifti/SAG_T2.nii")
         let labels = try NIfTI.read(path: dir + "/nifti/SAG_labels_class.nii.gz")
-        for (p, q) in zip(fromDICOM.geometry.cornersLPS, fromNIfTI.geometry.cornersLPS) { #expect((p - q).length < 1e-3) }
+        for (p, q) in zip(fromDICOM.geometry.cornersLPS, fromNIfTI.geometry.cornersLPS) {
+            #expect((p - q).length < 1e-3)
+        }
         for (p, q) in zip(labels.geometry.cornersLPS, fromNIfTI.geometry.cornersLPS) { #expect((p - q).length < 1e-3) }
-        for (p, q) in zip(fromNIfTI.geometry.cornersLPS, o.sagittalGeometry!.cornersLPS) { #expect((p - q).length < 1e-3) }
+        for (p, q) in zip(fromNIfTI.geometry.cornersLPS, o.sagittalGeometry!.cornersLPS) {
+            #expect((p - q).length < 1e-3)
+        }
         #expect(fromDICOM.converted(to: Int32.self).voxels == fromNIfTI.converted(to: Int32.self).voxels)
-        let truth = try JSONDecoder().decode(PhantomTruth.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/truth.json")))
+        let truth = try JSONDecoder().decode(
+            PhantomTruth.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/truth.json")))
         #expect(truth.schemaVersion == 1 && truth.seed == 7)
         let s = try #require(truth.series.first { $0.name == "SAG_T2" })
         #expect((PhantomTestSupport.vec(s.originLPS) - fromDICOM.geometry.origin).length < 1e-3)

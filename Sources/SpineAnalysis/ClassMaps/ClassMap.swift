@@ -32,7 +32,8 @@ extension ClassMap {
     /// SpineKit's 11 semantic lumbar MRI classes, label values 1–11 (DESIGN.md).
     public static let spineKit = ClassMap(
         name: "spinekit", version: "1",
-        labels: Dictionary(uniqueKeysWithValues: StructureClass.allCases.map { ($0.rawValue, LabelMeaning.structure($0)) }))
+        labels: Dictionary(
+            uniqueKeysWithValues: StructureClass.allCases.map { ($0.rawValue, LabelMeaning.structure($0)) }))
 
     /// VerSe / SPINEPS instance labels: vertebrae 1–7 C1–C7, 8–19 T1–T12, 28 T13, 20–24 L1–L5,
     /// 25 L6, 26 sacrum, 27 coccyx (whole vertebrae); discs 100 + the vertebra above (L4-L5 = 123).
@@ -82,9 +83,13 @@ extension ClassMap {
     /// 27–31 vertebrae_L5…L1, 32–43 vertebrae_T12…T1, 44–50 vertebrae_C7…C1, 79 spinal_cord
     /// (Wasserthal et al., Radiol Artif Intell 2023; `map_to_binary.py`). Other labels are unknown here.
     public static let totalSegmentatorCT: ClassMap = {
-        var l: [Int: LabelMeaning] = [25: .vertebra(.s1, part: .whole), 26: .vertebra(.s1, part: .whole), 79: .other("spinal_cord")]
-        let cranialFromL5: [Vertebra] = [.l5, .l4, .l3, .l2, .l1, .t12, .t11, .t10, .t9, .t8, .t7, .t6, .t5, .t4, .t3, .t2, .t1,
-                                         .c7, .c6, .c5, .c4, .c3, .c2, .c1]
+        var l: [Int: LabelMeaning] = [
+            25: .vertebra(.s1, part: .whole), 26: .vertebra(.s1, part: .whole), 79: .other("spinal_cord"),
+        ]
+        let cranialFromL5: [Vertebra] = [
+            .l5, .l4, .l3, .l2, .l1, .t12, .t11, .t10, .t9, .t8, .t7, .t6, .t5, .t4, .t3, .t2, .t1,
+            .c7, .c6, .c5, .c4, .c3, .c2, .c1,
+        ]
         for (n, v) in cranialFromL5.enumerated() { l[27 + n] = .vertebra(v, part: .whole) }
         return ClassMap(name: "totalsegmentator-ct", version: "2", labels: l)
     }()
@@ -147,7 +152,9 @@ extension ClassMap {
 
     /// The JSON form of this map (labels written by name, sorted).
     public func encodeJSON() throws -> Data {
-        let form = FileForm(name: name, version: version, labels: Dictionary(uniqueKeysWithValues: labels.map { (String($0.key), $0.value.description) }))
+        let form = FileForm(
+            name: name, version: version,
+            labels: Dictionary(uniqueKeysWithValues: labels.map { (String($0.key), $0.value.description) }))
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         return try enc.encode(form)
@@ -159,6 +166,7 @@ extension ClassMap {
         if FileManager.default.fileExists(atPath: presetOrPath) { return try read(path: presetOrPath) }
         throw ImagingError(
             .invalidArgument,
-            "unknown class map \"\(presetOrPath)\": use a preset (\(presets.map(\.name).joined(separator: ", "))) or a JSON file")
+            "unknown class map \"\(presetOrPath)\": use a preset (\(presets.map(\.name).joined(separator: ", "))) or a JSON file"
+        )
     }
 }

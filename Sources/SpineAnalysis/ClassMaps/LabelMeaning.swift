@@ -47,7 +47,8 @@ public enum LabelMeaning: Sendable, Hashable, Codable, CustomStringConvertible {
             return
         }
         switch lower {
-        case "intervertebral_discs", "intervertebral disc", "ivd", "disc", "vertebra_disc": self = .structure(.intervertebralDisc); return
+        case "intervertebral_discs", "intervertebral disc", "ivd", "disc", "vertebra_disc":
+            self = .structure(.intervertebralDisc); return
         case "vertebral_bodies", "vertebra_corpus", "corpus": self = .structure(.vertebralBody); return
         case "spinal_canal", "canal", "thecal_sac", "dural_sac", "csf": self = .structure(.spinalCanal); return
         default: break
@@ -56,7 +57,9 @@ public enum LabelMeaning: Sendable, Hashable, Codable, CustomStringConvertible {
             self = .vertebra(v, part: .whole)
             return
         }
-        for (suffix, part) in [("_body", VertebraPart.body), (" body", .body), ("_posterior_elements", .posteriorElements)]
+        for (suffix, part) in [
+            ("_body", VertebraPart.body), (" body", .body), ("_posterior_elements", .posteriorElements),
+        ]
         where lower.hasSuffix(suffix) {
             if let v = Vertebra(name: String(lower.dropLast(suffix.count))) {
                 self = .vertebra(v, part: part)

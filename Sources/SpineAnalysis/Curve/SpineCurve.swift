@@ -95,7 +95,9 @@ public struct SpineCurve: Sendable, Hashable, Codable {
     public func superiorDirection(at s: Double) -> SIMD3<Double> { (-derivative(at: s)).normalized }
 
     /// The local frame at parameter `s`.
-    public func frame(at s: Double) -> SpineFrame { SpineFrame(originLPS: pointLPS(at: s), superior: superiorDirection(at: s)) }
+    public func frame(at s: Double) -> SpineFrame {
+        SpineFrame(originLPS: pointLPS(at: s), superior: superiorDirection(at: s))
+    }
 
     /// The parameter of the curve point closest to `pLPS` (searched over the curve and 50 mm beyond each end).
     public func closestParameter(toLPS p: SIMD3<Double>) -> Double {

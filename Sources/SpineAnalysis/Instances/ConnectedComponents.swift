@@ -34,7 +34,8 @@ extension Volume {
     ///
     /// - Complexity: O(voxels × neighbours), one breadth-first pass.
     public func connectedComponents(connectivity: Connectivity = .full) -> ConnectedComponents {
-        connectedComponents(connectivity: connectivity, sameComponent: { a, b in a == b }, isForeground: { $0 != .zero })
+        connectedComponents(
+            connectivity: connectivity, sameComponent: { a, b in a == b }, isForeground: { $0 != .zero })
     }
 
     /// Components of the voxels where `isForeground` holds, joined when `sameComponent` holds for two neighbours.
@@ -105,7 +106,8 @@ extension Volume {
         var hi: [Int: SIMD3<Int>] = [:]
         let (nx, ny) = (geometry.size.x, geometry.size.y)
         var last = -1
-        var lastCount = 0, lastSum = SIMD3<Double>.zero, lastLo = SIMD3<Int>(repeating: .max), lastHi = SIMD3<Int>(repeating: .min)
+        var lastCount = 0, lastSum = SIMD3<Double>.zero, lastLo = SIMD3<Int>(repeating: .max),
+            lastHi = SIMD3<Int>(repeating: .min)
         func flush() {
             guard last > 0, lastCount > 0 else { return }
             count[last, default: 0] += lastCount

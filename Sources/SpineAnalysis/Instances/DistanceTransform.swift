@@ -49,7 +49,9 @@ public enum DistanceTransform {
 
     /// Euclidean distance [mm] from every voxel inside a mask to the nearest voxel outside it
     /// (0 outside). Voxels beyond the grid border count as outside when `borderIsOutside`.
-    public static func insideDistanceMM(geometry: ImageGeometry, inside: [Bool], borderIsOutside: Bool = true) -> [Double] {
+    public static func insideDistanceMM(geometry: ImageGeometry, inside: [Bool], borderIsOutside: Bool = true)
+        -> [Double]
+    {
         if !borderIsOutside {
             return squaredDistanceMM2(geometry: geometry, isFeature: inside.map { !$0 }).map { $0.squareRoot() }
         }
@@ -57,14 +59,22 @@ public enum DistanceTransform {
         let s = geometry.size
         let padded = ImageGeometry(size: s &+ 2, spacing: geometry.spacing)
         var feature = [Bool](repeating: true, count: padded.voxelCount)
-        for k in 0..<s.z { for j in 0..<s.y { for i in 0..<s.x {
-            feature[padded.linearIndex(i + 1, j + 1, k + 1)] = !inside[geometry.linearIndex(i, j, k)]
-        } } }
+        for k in 0..<s.z {
+            for j in 0..<s.y {
+                for i in 0..<s.x {
+                    feature[padded.linearIndex(i + 1, j + 1, k + 1)] = !inside[geometry.linearIndex(i, j, k)]
+                }
+            }
+        }
         let dp = squaredDistanceMM2(geometry: padded, isFeature: feature)
         var out = [Double](repeating: 0, count: geometry.voxelCount)
-        for k in 0..<s.z { for j in 0..<s.y { for i in 0..<s.x {
-            out[geometry.linearIndex(i, j, k)] = dp[padded.linearIndex(i + 1, j + 1, k + 1)].squareRoot()
-        } } }
+        for k in 0..<s.z {
+            for j in 0..<s.y {
+                for i in 0..<s.x {
+                    out[geometry.linearIndex(i, j, k)] = dp[padded.linearIndex(i + 1, j + 1, k + 1)].squareRoot()
+                }
+            }
+        }
         return out
     }
 
@@ -79,7 +89,9 @@ public enum DistanceTransform {
                 let p = v[k]
                 let fp = f[p] + Double(p * p) * spacing * spacing
                 let s = (fq - fp) / (2 * spacing * spacing * Double(q - p))
-                if s <= z[k] { k -= 1 } else {
+                if s <= z[k] {
+                    k -= 1
+                } else {
                     k += 1
                     v[k] = q
                     z[k] = s

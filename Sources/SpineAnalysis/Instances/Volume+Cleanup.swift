@@ -14,7 +14,8 @@ extension Volume {
         let keep = [Bool](unsafeUninitializedCapacity: cc.components.count + 1) { buf, n in
             buf[0] = false
             for c in cc.components {
-                buf[Int(c.id)] = Double(c.voxelCount) >= minimumFraction * Double(largest[c.sourceLabel]!)
+                buf[Int(c.id)] =
+                    Double(c.voxelCount) >= minimumFraction * Double(largest[c.sourceLabel]!)
                     && c.volumeMM3 >= minimumVolumeMM3
             }
             n = cc.components.count + 1
@@ -36,14 +37,17 @@ extension Volume {
     public func fillingHoles() -> Volume {
         let size = geometry.size
         let (nx, ny, nz) = (size.x, size.y, size.z)
-        let background = connectedComponents(connectivity: .faces, sameComponent: { _, _ in true }, isForeground: { $0 == .zero })
+        let background = connectedComponents(
+            connectivity: .faces, sameComponent: { _, _ in true }, isForeground: { $0 == .zero })
         let n = background.components.count
         guard n > 0 else { return self }
         var fillValue = [Scalar?](repeating: nil, count: n + 1)
         var invalid = [Bool](repeating: false, count: n + 1)
         for c in background.components {
             let b = c.boundingBox
-            if b.lower.x == 0 || b.lower.y == 0 || b.lower.z == 0 || b.upper.x == nx || b.upper.y == ny || b.upper.z == nz {
+            if b.lower.x == 0 || b.lower.y == 0 || b.lower.z == 0 || b.upper.x == nx || b.upper.y == ny
+                || b.upper.z == nz
+            {
                 invalid[Int(c.id)] = true
             }
         }

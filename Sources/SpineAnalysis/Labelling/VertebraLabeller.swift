@@ -73,9 +73,11 @@ public enum VertebraLabeller {
             // Known names must run cranial → caudal.
             let ranks = known.map { names[$0]!.anatomicalRank }
             if ranks != ranks.sorted() || Set(ranks).count != ranks.count {
-                findings.append(Finding(
-                    "label-order-inconsistent", .warning,
-                    "vertebra labels in the map do not run cranial to caudal along the spine (\(known.map { names[$0]!.name }.joined(separator: ", ")))"))
+                findings.append(
+                    Finding(
+                        "label-order-inconsistent", .warning,
+                        "vertebra labels in the map do not run cranial to caudal along the spine (\(known.map { names[$0]!.name }.joined(separator: ", ")))"
+                    ))
             }
             // Unknown ones: count from the nearest known neighbour (caudal neighbour first).
             for n in order.indices where names[n] == nil {
@@ -94,8 +96,10 @@ public enum VertebraLabeller {
                 if sS > lowest {
                     anchorName = .l5; anchorCue = "sacrum (body next to it is L5)"; anchorConfidence = 0.95
                 } else {
-                    anchorName = .l5; anchorCue = "sacrum not caudal to the bodies; lowest body assumed L5"; anchorConfidence = 0.4
-                    findings.append(Finding("sacrum-position", .warning, "the labelled sacrum is not below the vertebral bodies"))
+                    anchorName = .l5; anchorCue = "sacrum not caudal to the bodies; lowest body assumed L5";
+                    anchorConfidence = 0.4
+                    findings.append(
+                        Finding("sacrum-position", .warning, "the labelled sacrum is not below the vertebral bodies"))
                 }
             } else if sacrumCentroidLPS != nil {
                 anchorName = .l5; anchorCue = "sacrum (body next to it is L5)"; anchorConfidence = 0.9
@@ -106,10 +110,13 @@ public enum VertebraLabeller {
                 case .lowestVisibleDisc(let d):
                     anchorName = d.upper; anchorCue = "caller: lowest visible disc is \(d.name)"; anchorConfidence = 0.7
                 case .automatic:
-                    anchorName = .l5; anchorCue = "field-of-view prior: no sacrum labelled, lowest body assumed L5"; anchorConfidence = 0.5
-                    findings.append(Finding(
-                        "no-sacrum", .warning,
-                        "no sacrum in the label map: the lowest vertebral body was assumed to be L5; verify the level names"))
+                    anchorName = .l5; anchorCue = "field-of-view prior: no sacrum labelled, lowest body assumed L5";
+                    anchorConfidence = 0.5
+                    findings.append(
+                        Finding(
+                            "no-sacrum", .warning,
+                            "no sacrum in the label map: the lowest vertebral body was assumed to be L5; verify the level names"
+                        ))
                 }
             }
             let last = order.count - 1
@@ -124,27 +131,38 @@ public enum VertebraLabeller {
         var out: [LabelledVertebra] = []
         for n in order.indices {
             guard let v = names[n] else {
-                findings.append(Finding("unnamed-vertebra", .warning, "a vertebral body could not be named (beyond C1 or after a variant)"))
+                findings.append(
+                    Finding(
+                        "unnamed-vertebra", .warning,
+                        "a vertebral body could not be named (beyond C1 or after a variant)"))
                 continue
             }
-            out.append(LabelledVertebra(id: order[n].id, vertebra: v, confidence: confidence[n], cue: cue[n], centroidLPS: order[n].centroidLPS))
+            out.append(
+                LabelledVertebra(
+                    id: order[n].id, vertebra: v, confidence: confidence[n], cue: cue[n],
+                    centroidLPS: order[n].centroidLPS))
         }
         for v in out where v.vertebra.isEnumerationVariant {
-            findings.append(Finding(
-                "enumeration-anomaly", .warning,
-                v.vertebra == .l6 ? "L6 present: six lumbar-type vertebrae (lumbarised S1 or true L6)" : "T13 present: thirteen thoracic vertebrae",
-                level: v.vertebra.name))
+            findings.append(
+                Finding(
+                    "enumeration-anomaly", .warning,
+                    v.vertebra == .l6
+                        ? "L6 present: six lumbar-type vertebrae (lumbarised S1 or true L6)"
+                        : "T13 present: thirteen thoracic vertebrae",
+                    level: v.vertebra.name))
         }
         let counted = Dictionary(grouping: out, by: \.vertebra).filter { $0.value.count > 1 }
         for (v, list) in counted {
-            findings.append(Finding("duplicate-vertebra", .warning, "\(list.count) bodies named \(v.name)", level: v.name))
+            findings.append(
+                Finding("duplicate-vertebra", .warning, "\(list.count) bodies named \(v.name)", level: v.name))
         }
         return (out, findings)
     }
 
     /// Names discs by their neighbouring named bodies along the curve; with no bodies, counts from the anchor.
     public static func labelDiscs(
-        _ discs: [LabellingCandidate], bodies: [LabelledVertebra], curve: SpineCurve?, sacrumCentroidLPS: SIMD3<Double>?,
+        _ discs: [LabellingCandidate], bodies: [LabelledVertebra], curve: SpineCurve?,
+        sacrumCentroidLPS: SIMD3<Double>?,
         anchor: LabellingAnchor
     ) -> ([LabelledDisc], [Finding]) {
         var findings: [Finding] = []
@@ -156,7 +174,9 @@ public enum VertebraLabeller {
             let sacrumS = sacrumCentroidLPS.map { curve.closestParameter(toLPS: $0) }
             for d in order {
                 if let known = d.knownDisc {
-                    out.append(LabelledDisc(id: d.id, level: known, confidence: 1, cue: "class map", centroidLPS: d.centroidLPS))
+                    out.append(
+                        LabelledDisc(
+                            id: d.id, level: known, confidence: 1, cue: "class map", centroidLPS: d.centroidLPS))
                     continue
                 }
                 let s = curve.closestParameter(toLPS: d.centroidLPS)
@@ -167,8 +187,14 @@ public enum VertebraLabeller {
                 if let u = upper, let l = lower, u.vertebra < l.vertebra {
                     level = DiscLevel(upper: u.vertebra, lower: l.vertebra)
                     conf = min(u.confidence, l.confidence)
-                    if u.vertebra.nextCaudal != l.vertebra && !(u.vertebra == .l6 && l.vertebra == .s1) && !(u.vertebra == .t13 && l.vertebra == .l1) {
-                        findings.append(Finding("disc-between-non-adjacent", .warning, "disc between \(u.vertebra.name) and \(l.vertebra.name), which are not adjacent", level: level?.name))
+                    if u.vertebra.nextCaudal != l.vertebra && !(u.vertebra == .l6 && l.vertebra == .s1)
+                        && !(u.vertebra == .t13 && l.vertebra == .l1)
+                    {
+                        findings.append(
+                            Finding(
+                                "disc-between-non-adjacent", .warning,
+                                "disc between \(u.vertebra.name) and \(l.vertebra.name), which are not adjacent",
+                                level: level?.name))
                     }
                 } else if let u = upper, lower == nil {
                     let below: Vertebra? = u.vertebra == .l6 ? .s1 : u.vertebra.nextCaudal
@@ -183,7 +209,8 @@ public enum VertebraLabeller {
                     cue = "above \(l.vertebra.name)"
                 }
                 if let level {
-                    out.append(LabelledDisc(id: d.id, level: level, confidence: conf, cue: cue, centroidLPS: d.centroidLPS))
+                    out.append(
+                        LabelledDisc(id: d.id, level: level, confidence: conf, cue: cue, centroidLPS: d.centroidLPS))
                 } else {
                     findings.append(Finding("unnamed-disc", .warning, "a disc could not be named from its neighbours"))
                 }
@@ -194,28 +221,38 @@ public enum VertebraLabeller {
             switch anchor {
             case .lowestVisibleDisc(let d): lowest = d; cue = "caller: lowest visible disc is \(d.name)"; conf = 0.8
             case .lowestVisibleBody(let v):
-                lowest = DiscLevel(below: v) ?? DiscLevel(upper: .l5, lower: .s1); cue = "caller: lowest visible body is \(v.name)"; conf = 0.7
+                lowest = DiscLevel(below: v) ?? DiscLevel(upper: .l5, lower: .s1);
+                cue = "caller: lowest visible body is \(v.name)"; conf = 0.7
             case .automatic:
                 lowest = DiscLevel(upper: .l5, lower: .s1)
                 cue = sacrumCentroidLPS != nil ? "sacrum" : "field-of-view prior: lowest disc assumed L5-S1"
                 conf = sacrumCentroidLPS != nil ? 0.9 : 0.5
                 if sacrumCentroidLPS == nil {
-                    findings.append(Finding("no-vertebrae", .warning, "no vertebrae labelled: the lowest disc was assumed to be L5-S1"))
+                    findings.append(
+                        Finding(
+                            "no-vertebrae", .warning, "no vertebrae labelled: the lowest disc was assumed to be L5-S1"))
                 }
             }
             let last = order.count - 1
             for (n, d) in order.enumerated() {
                 if let known = d.knownDisc {
-                    out.append(LabelledDisc(id: d.id, level: known, confidence: 1, cue: "class map", centroidLPS: d.centroidLPS))
+                    out.append(
+                        LabelledDisc(
+                            id: d.id, level: known, confidence: 1, cue: "class map", centroidLPS: d.centroidLPS))
                 } else if let up = lowest.upper.offsetInStandardSequence(by: n - last), let lo = up.nextCaudal {
-                    out.append(LabelledDisc(id: d.id, level: DiscLevel(upper: up, lower: lo), confidence: max(0.1, conf - 0.01 * Double(last - n)), cue: cue, centroidLPS: d.centroidLPS))
+                    out.append(
+                        LabelledDisc(
+                            id: d.id, level: DiscLevel(upper: up, lower: lo),
+                            confidence: max(0.1, conf - 0.01 * Double(last - n)), cue: cue, centroidLPS: d.centroidLPS))
                 } else if n == last {
-                    out.append(LabelledDisc(id: d.id, level: lowest, confidence: conf, cue: cue, centroidLPS: d.centroidLPS))
+                    out.append(
+                        LabelledDisc(id: d.id, level: lowest, confidence: conf, cue: cue, centroidLPS: d.centroidLPS))
                 }
             }
         }
         for (level, list) in Dictionary(grouping: out, by: \.level) where list.count > 1 {
-            findings.append(Finding("duplicate-disc", .warning, "\(list.count) discs named \(level.name)", level: level.name))
+            findings.append(
+                Finding("duplicate-disc", .warning, "\(list.count) discs named \(level.name)", level: level.name))
         }
         return (out, findings)
     }

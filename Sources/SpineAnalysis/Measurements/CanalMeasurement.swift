@@ -46,12 +46,14 @@ public struct CanalMeasurement: Sendable, Hashable, Codable {
                 let a = p % side, b = p / side
                 let d = (Double((a - n) * (a - n) + (b - n) * (b - n))).squareRoot() * stepMM
                 nearest = min(nearest, d)
-                for db in -1...1 { for da in -1...1 where da != 0 || db != 0 {
-                    let aa = a + da, bb = b + db
-                    guard aa >= 0, bb >= 0, aa < side, bb < side else { continue }
-                    let q = aa + side * bb
-                    if inside[q] && region[q] == 0 { region[q] = next; stack.append(q) }
-                } }
+                for db in -1...1 {
+                    for da in -1...1 where da != 0 || db != 0 {
+                        let aa = a + da, bb = b + db
+                        guard aa >= 0, bb >= 0, aa < side, bb < side else { continue }
+                        let q = aa + side * bb
+                        if inside[q] && region[q] == 0 { region[q] = next; stack.append(q) }
+                    }
+                }
             }
             regionCount[next] = count
             if nearest < best.distance { best = (next, nearest, count) }

@@ -74,13 +74,15 @@ public struct SagittalOutline: Sendable, Hashable, Codable {
         lateralOffsetsMM: [Double] = [-1, 0, 1], anteriorRangeMM: ClosedRange<Double> = -60...60, reachMM: Double = 60
     ) -> SagittalOutline {
         var a: [Double] = [], top: [Double] = [], bottom: [Double] = []
-        let qlo = Int((anteriorRangeMM.lowerBound / stepMM).rounded(.down)), qhi = Int((anteriorRangeMM.upperBound / stepMM).rounded(.up))
+        let qlo = Int((anteriorRangeMM.lowerBound / stepMM).rounded(.down)),
+            qhi = Int((anteriorRangeMM.upperBound / stepMM).rounded(.up))
         for q in qlo...max(qlo, qhi) {
             let y = Double(q) * stepMM
             var hits: [(Double, Double)] = []
             for x in lateralOffsetsMM {
                 let c = frame.world(SIMD3(x, y, 0))
-                if let r = sampler.run(centerLPS: c, direction: frame.superior, members: members, halfLengthMM: reachMM, stepMM: 0.1),
+                if let r = sampler.run(
+                    centerLPS: c, direction: frame.superior, members: members, halfLengthMM: reachMM, stepMM: 0.1),
                     r.lower <= 0 + 15, r.upper >= -15
                 {
                     hits.append((r.lower, r.upper))

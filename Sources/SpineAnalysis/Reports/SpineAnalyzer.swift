@@ -15,13 +15,20 @@ public enum SpineAnalyzer {
     /// Analyses a label map (any integer voxel type) with its class map. The input is not changed.
     ///
     /// - Throws: `ImagingError` for a 2D or empty map, or one with no vertebra, disc or sacrum label.
-    public static func analyze(labelMap: AnyVolume, classMap: ClassMap, options: AnalysisOptions = AnalysisOptions()) throws -> AnalysisReport {
+    public static func analyze(labelMap: AnyVolume, classMap: ClassMap, options: AnalysisOptions = AnalysisOptions())
+        throws -> AnalysisReport
+    {
         let g = labelMap.geometry
-        guard g.isValid else { throw ImagingError(.invalidGeometry, "label map geometry is invalid (spacing, origin or direction)") }
-        guard g.size.x > 1, g.size.y > 1, g.size.z > 1 else {
-            throw ImagingError(.unsupported, "label map is 2D (\(g.size.x)×\(g.size.y)×\(g.size.z)): measurements need a 3D label map")
+        guard g.isValid else {
+            throw ImagingError(.invalidGeometry, "label map geometry is invalid (spacing, origin or direction)")
         }
-        if labelMap.dataType.isFloatingPoint, let r = labelMap.valueRange, r.min.rounded() != r.min || r.max.rounded() != r.max {
+        guard g.size.x > 1, g.size.y > 1, g.size.z > 1 else {
+            throw ImagingError(
+                .unsupported, "label map is 2D (\(g.size.x)×\(g.size.y)×\(g.size.z)): measurements need a 3D label map")
+        }
+        if labelMap.dataType.isFloatingPoint, let r = labelMap.valueRange,
+            r.min.rounded() != r.min || r.max.rounded() != r.max
+        {
             throw ImagingError(.unsupported, "label map has fractional values: expected integer labels")
         }
         let labels = labelMap.converted(to: Int32.self)
@@ -35,9 +42,11 @@ public enum SpineAnalyzer {
                 axisCodes: g.axisCodes.description, labelValues: stats.keys.sorted()))
         let unknown = stats.keys.filter { classMap.meaning(of: $0) == nil }.sorted()
         if !unknown.isEmpty {
-            report.findings.append(Finding(
-                "unknown-labels", .warning,
-                "label values not in class map \(classMap.identifier) were ignored: \(unknown.map(String.init).joined(separator: ", "))"))
+            report.findings.append(
+                Finding(
+                    "unknown-labels", .warning,
+                    "label values not in class map \(classMap.identifier) were ignored: \(unknown.map(String.init).joined(separator: ", "))"
+                ))
         }
 
         // 1. Instances: one id per vertebral body, disc, the sacrum, and the dural sac.
@@ -65,7 +74,8 @@ public enum SpineAnalyzer {
                 }
                 for p in ids.indices where cc.labels.voxels[p] != 0 { ids[p] = map[cc.labels.voxels[p]]! }
                 if stats[label]!.voxelCount > cc.components.map(\.voxelCount).reduce(0, +) {
-                    report.findings.append(Finding("fragments-removed", .info, "small fragments of label \(label) were ignored"))
+                    report.findings.append(
+                        Finding("fragments-removed", .info, "small fragments of label \(label) were ignored"))
                 }
                 return out
             }
@@ -83,9 +93,13 @@ public enum SpineAnalyzer {
             guard let meaning = classMap.meaning(of: label) else { continue }
             switch meaning {
             case .structure(.vertebralBody):
-                for (id, c, _) in assign(label: label, split: true) { bodies.append(LabellingCandidate(id: id, centroidLPS: c)) }
+                for (id, c, _) in assign(label: label, split: true) {
+                    bodies.append(LabellingCandidate(id: id, centroidLPS: c))
+                }
             case .structure(.intervertebralDisc):
-                for (id, c, _) in assign(label: label, split: true) { discs.append(LabellingCandidate(id: id, centroidLPS: c)) }
+                for (id, c, _) in assign(label: label, split: true) {
+                    discs.append(LabellingCandidate(id: id, centroidLPS: c))
+                }
             case .structure(.sacrum), .vertebra(.s1, _):
                 for (id, _, _) in assign(label: label, split: false) { sacrumIDs.insert(id) }
             case .structure(let c) where c.isInsideDuralSac:
@@ -93,43 +107,63 @@ public enum SpineAnalyzer {
             case .vertebra(let v, let part):
                 if part == .posteriorElements { continue }
                 if part == .whole { wholeVertebrae = true }
-                for (id, c, _) in assign(label: label, split: false) { bodies.append(LabellingCandidate(id: id, centroidLPS: c, knownVertebra: v)) }
+                for (id, c, _) in assign(label: label, split: false) {
+                    bodies.append(LabellingCandidate(id: id, centroidLPS: c, knownVertebra: v))
+                }
             case .disc(let d):
-                for (id, c, _) in assign(label: label, split: false) { discs.append(LabellingCandidate(id: id, centroidLPS: c, knownDisc: d)) }
+                for (id, c, _) in assign(label: label, split: false) {
+                    discs.append(LabellingCandidate(id: id, centroidLPS: c, knownDisc: d))
+                }
             case .vertebraByPosition(let n):
-                for (id, c, _) in assign(label: label, split: false) { positioned.append((n, id, c)); bodies.append(LabellingCandidate(id: id, centroidLPS: c)) }
+                for (id, c, _) in assign(label: label, split: false) {
+                    positioned.append((n, id, c)); bodies.append(LabellingCandidate(id: id, centroidLPS: c))
+                }
             case .discByPosition(let n):
-                for (id, c, _) in assign(label: label, split: false) { positionedDiscs.append((n, id, c)); discs.append(LabellingCandidate(id: id, centroidLPS: c)) }
+                for (id, c, _) in assign(label: label, split: false) {
+                    positionedDiscs.append((n, id, c)); discs.append(LabellingCandidate(id: id, centroidLPS: c))
+                }
             default: continue
             }
         }
         if wholeVertebrae {
-            report.findings.append(Finding(
-                "whole-vertebra-masks", .info,
-                "vertebrae are labelled whole (body and posterior elements): body heights are traced on the mid-sagittal outline and include no processes, but depth may include the pedicles"))
+            report.findings.append(
+                Finding(
+                    "whole-vertebra-masks", .info,
+                    "vertebrae are labelled whole (body and posterior elements): body heights are traced on the mid-sagittal outline and include no processes, but depth may include the pedicles"
+                ))
         }
         guard !bodies.isEmpty || !discs.isEmpty || !sacrumIDs.isEmpty else {
-            throw ImagingError(.invalidArgument, "no vertebra, disc or sacrum label in the map under class map \(classMap.identifier); choose the right --classes")
+            throw ImagingError(
+                .invalidArgument,
+                "no vertebra, disc or sacrum label in the map under class map \(classMap.identifier); choose the right --classes"
+            )
         }
         let instances = Volume<Int32>(geometry: g, voxels: ids)
-        guard let sampler = MaskSampler(ids: instances) else { throw ImagingError(.invalidGeometry, "singular label map geometry") }
+        guard let sampler = MaskSampler(ids: instances) else {
+            throw ImagingError(.invalidGeometry, "singular label map geometry")
+        }
         let voxelsByID = InstanceVoxels(instances)
         let sacrumPoints = voxelsByID.pointsLPS(sacrumIDs, geometry: g)
-        let sacrumCentroid = sacrumPoints.isEmpty ? nil : sacrumPoints.reduce(SIMD3<Double>.zero, +) / Double(sacrumPoints.count)
+        let sacrumCentroid =
+            sacrumPoints.isEmpty ? nil : sacrumPoints.reduce(SIMD3<Double>.zero, +) / Double(sacrumPoints.count)
 
         // 2. Curve through the bodies (or the discs when there are no bodies).
         let curvePoints = bodies.count >= 2 ? bodies.map(\.centroidLPS) : discs.map(\.centroidLPS)
         let curve = SpineCurve(throughLPS: curvePoints)
         if curve == nil {
-            report.findings.append(Finding(
-                "single-structure", .warning,
-                "fewer than two vertebral bodies or discs: no spine curve; heights are taken along the patient's superior axis"))
+            report.findings.append(
+                Finding(
+                    "single-structure", .warning,
+                    "fewer than two vertebral bodies or discs: no spine curve; heights are taken along the patient's superior axis"
+                ))
         }
 
         // 3. Labels.
-        let (namedBodies, bodyFindings) = VertebraLabeller.labelBodies(bodies, curve: curve, sacrumCentroidLPS: sacrumCentroid, anchor: options.anchor)
+        let (namedBodies, bodyFindings) = VertebraLabeller.labelBodies(
+            bodies, curve: curve, sacrumCentroidLPS: sacrumCentroid, anchor: options.anchor)
         report.findings += bodyFindings
-        let (namedDiscs, discFindings) = VertebraLabeller.labelDiscs(discs, bodies: namedBodies, curve: curve, sacrumCentroidLPS: sacrumCentroid, anchor: options.anchor)
+        let (namedDiscs, discFindings) = VertebraLabeller.labelDiscs(
+            discs, bodies: namedBodies, curve: curve, sacrumCentroidLPS: sacrumCentroid, anchor: options.anchor)
         report.findings += discFindings
 
         func superior(at p: SIMD3<Double>) -> SIMD3<Double> {
@@ -145,7 +179,9 @@ public enum SpineAnalyzer {
             var r = AnalysisReport.VertebraReport(
                 label: b.vertebra.name, verseLabel: b.vertebra.verseLabel, confidence: b.confidence, cue: b.cue,
                 centroidLPS: b.centroidLPS, volumeMM3: volumeMM3[b.id] ?? 0)
-            if let (m, o) = VertebralBodyMeasurement.measure(sampler: sampler, members: [b.id], frame: frame, pointsLPS: pts) {
+            if let (m, o) = VertebralBodyMeasurement.measure(
+                sampler: sampler, members: [b.id], frame: frame, pointsLPS: pts)
+            {
                 outlines[b.vertebra] = o
                 bodyMeasures[b.vertebra] = m
                 r.anteriorHeightMM = m.anteriorHeightMM
@@ -153,14 +189,22 @@ public enum SpineAnalyzer {
                 r.posteriorHeightMM = m.posteriorHeightMM
                 r.depthMM = m.depthMM
                 r.wedgeAngleDeg = m.wedgeAngleDeg
-                let red = GenantGrade.heightReduction(anteriorMM: m.anteriorHeightMM, middleMM: m.middleHeightMM, posteriorMM: m.posteriorHeightMM)
+                let red = GenantGrade.heightReduction(
+                    anteriorMM: m.anteriorHeightMM, middleMM: m.middleHeightMM, posteriorMM: m.posteriorHeightMM)
                 r.heightReduction = red
                 r.genantGrade = GenantGrade(heightReduction: red).rawValue
                 if r.genantGrade! >= 1 {
-                    report.findings.append(Finding("vertebral-height-loss", .warning, "\(b.vertebra.name): height reduction \(Int((red * 100).rounded())) % (Genant grade \(r.genantGrade!))", level: b.vertebra.name))
+                    report.findings.append(
+                        Finding(
+                            "vertebral-height-loss", .warning,
+                            "\(b.vertebra.name): height reduction \(Int((red * 100).rounded())) % (Genant grade \(r.genantGrade!))",
+                            level: b.vertebra.name))
                 }
             } else {
-                report.findings.append(Finding("not-measured", .warning, "\(b.vertebra.name): body outline too small to measure", level: b.vertebra.name))
+                report.findings.append(
+                    Finding(
+                        "not-measured", .warning, "\(b.vertebra.name): body outline too small to measure",
+                        level: b.vertebra.name))
             }
             report.vertebrae.append(r)
         }
@@ -170,7 +214,9 @@ public enum SpineAnalyzer {
             let top = sacrumPoints.map { $0.dot(up) }.max()!
             let cranial = sacrumPoints.filter { $0.dot(up) >= top - 20 }
             let c = cranial.reduce(SIMD3<Double>.zero, +) / Double(cranial.count)
-            if let (_, o) = VertebralBodyMeasurement.measure(sampler: sampler, members: sacrumIDs, frame: SpineFrame(originLPS: c, superior: up), pointsLPS: cranial) {
+            if let (_, o) = VertebralBodyMeasurement.measure(
+                sampler: sampler, members: sacrumIDs, frame: SpineFrame(originLPS: c, superior: up), pointsLPS: cranial)
+            {
                 outlines[.s1] = o
             }
         }
@@ -180,12 +226,17 @@ public enum SpineAnalyzer {
         for d in namedDiscs {
             let pts = voxelsByID.pointsLPS([d.id], geometry: g)
             var r = AnalysisReport.DiscReport(
-                level: d.level.name, verseLabel: d.level.verseLabel, confidence: d.confidence, cue: d.cue, centroidLPS: d.centroidLPS,
+                level: d.level.name, verseLabel: d.level.verseLabel, confidence: d.confidence, cue: d.cue,
+                centroidLPS: d.centroidLPS,
                 volumeMM3: volumeMM3[d.id] ?? 0)
             let (frame, source) = DiscMeasurement.discFrame(
-                centroidLPS: d.centroidLPS, pointsLPS: pts, curveSuperior: curve == nil ? nil : superior(at: d.centroidLPS),
-                upperCaudalNormal: outlines[d.level.upper]?.caudalNormalLPS, lowerCranialNormal: outlines[d.level.lower]?.cranialNormalLPS)
-            if let (m, _) = DiscMeasurement.measure(sampler: sampler, members: [d.id], frame: frame, axisSource: source, pointsLPS: pts) {
+                centroidLPS: d.centroidLPS, pointsLPS: pts,
+                curveSuperior: curve == nil ? nil : superior(at: d.centroidLPS),
+                upperCaudalNormal: outlines[d.level.upper]?.caudalNormalLPS,
+                lowerCranialNormal: outlines[d.level.lower]?.cranialNormalLPS)
+            if let (m, _) = DiscMeasurement.measure(
+                sampler: sampler, members: [d.id], frame: frame, axisSource: source, pointsLPS: pts)
+            {
                 r.anteriorHeightMM = m.anteriorHeightMM
                 r.middleHeightMM = m.middleHeightMM
                 r.posteriorHeightMM = m.posteriorHeightMM
@@ -193,24 +244,38 @@ public enum SpineAnalyzer {
                 r.discHeightIndex = m.discHeightIndex
                 r.wedgeAngleDeg = m.wedgeAngleDeg
                 r.axisSource = m.axisSource
-                if let hb = bodyMeasures[d.level.upper]?.middleHeightMM, hb > 0 { r.heightToUpperBodyRatio = m.middleHeightMM / hb }
-            }
-            if !canalIDs.isEmpty, let c = CanalMeasurement.measure(sampler: sampler, members: canalIDs, frame: frame) {
-                let grade = CentralCanalGrade(areaMM2: c.areaMM2, apDiameterMM: c.apDiameterMM, thresholds: options.canalThresholds)
-                r.canal = .init(areaMM2: c.areaMM2, apDiameterMM: c.apDiameterMM, grade: grade.rawValue)
-                if grade >= .moderate {
-                    report.findings.append(Finding("central-canal-stenosis", .warning, "\(d.level.name): \(grade.rawValue) central canal stenosis (dural sac \(Int(c.areaMM2.rounded())) mm²)", level: d.level.name))
+                if let hb = bodyMeasures[d.level.upper]?.middleHeightMM, hb > 0 {
+                    r.heightToUpperBodyRatio = m.middleHeightMM / hb
                 }
             }
-            if let u = outlines[d.level.upper], let l = outlines[d.level.lower], let s = Alignment.slip(upper: u, lower: l) {
+            if !canalIDs.isEmpty, let c = CanalMeasurement.measure(sampler: sampler, members: canalIDs, frame: frame) {
+                let grade = CentralCanalGrade(
+                    areaMM2: c.areaMM2, apDiameterMM: c.apDiameterMM, thresholds: options.canalThresholds)
+                r.canal = .init(areaMM2: c.areaMM2, apDiameterMM: c.apDiameterMM, grade: grade.rawValue)
+                if grade >= .moderate {
+                    report.findings.append(
+                        Finding(
+                            "central-canal-stenosis", .warning,
+                            "\(d.level.name): \(grade.rawValue) central canal stenosis (dural sac \(Int(c.areaMM2.rounded())) mm²)",
+                            level: d.level.name))
+                }
+            }
+            if let u = outlines[d.level.upper], let l = outlines[d.level.lower],
+                let s = Alignment.slip(upper: u, lower: l)
+            {
                 let grade = MeyerdingGrade(slipPercent: s.percent)
                 r.slip = .init(distanceMM: s.distanceMM, percent: s.percent, meyerdingGrade: grade.rawValue)
                 if grade != .none {
-                    report.findings.append(Finding("spondylolisthesis", .warning, "\(d.level.upper.name) on \(d.level.lower.name): \(s.distanceMM > 0 ? "antero" : "retro")listhesis \(String(format: "%.1f", abs(s.distanceMM))) mm (\(Int(abs(s.percent).rounded())) %, Meyerding \(grade.rawValue))", level: d.level.name))
+                    report.findings.append(
+                        Finding(
+                            "spondylolisthesis", .warning,
+                            "\(d.level.upper.name) on \(d.level.lower.name): \(s.distanceMM > 0 ? "antero" : "retro")listhesis \(String(format: "%.1f", abs(s.distanceMM))) mm (\(Int(abs(s.percent).rounded())) %, Meyerding \(grade.rawValue))",
+                            level: d.level.name))
                 }
             }
             if let a = outlines[d.level.upper]?.caudalNormalLPS, let b = outlines[d.level.lower]?.cranialNormalLPS {
-                report.alignment.segmentalAnglesDeg[d.level.name] = Alignment.cobbAngleDeg(cranialNormalLPS: a, caudalNormalLPS: b)
+                report.alignment.segmentalAnglesDeg[d.level.name] = Alignment.cobbAngleDeg(
+                    cranialNormalLPS: a, caudalNormalLPS: b)
             }
             discReports.append(r)
         }
@@ -229,14 +294,19 @@ public enum SpineAnalyzer {
             if let s1 = outlines[.s1]?.cranialNormalLPS {
                 report.alignment.lordosisL1S1Deg = Alignment.cobbAngleDeg(cranialNormalLPS: l1, caudalNormalLPS: s1)
             } else {
-                report.findings.append(Finding("no-s1-endplate", .info, "S1 not measurable: L1–S1 lordosis not reported (L1–L5 given instead when L5 is measured)"))
+                report.findings.append(
+                    Finding(
+                        "no-s1-endplate", .info,
+                        "S1 not measurable: L1–S1 lordosis not reported (L1–L5 given instead when L5 is measured)"))
             }
             if let l5 = outlines[.l5]?.caudalNormalLPS {
                 report.alignment.lordosisL1L5Deg = Alignment.cobbAngleDeg(cranialNormalLPS: l1, caudalNormalLPS: l5)
             }
         }
         if namedBodies.count == 1 {
-            report.findings.append(Finding("one-vertebra", .warning, "only one vertebral body: no curve, discs by neighbours or alignment"))
+            report.findings.append(
+                Finding("one-vertebra", .warning, "only one vertebral body: no curve, discs by neighbours or alignment")
+            )
         }
         return report
     }

@@ -41,7 +41,9 @@ public struct DICOMFile: Sendable {
         var meta = DataSet()
         if bytes.count >= offset + 6, bytes[offset] == 0x02, bytes[offset + 1] == 0x00 {
             var p = DICOMParser(bytes: bytes, offset: offset, explicitVR: true, bigEndian: false)
-            while p.reader.remaining >= 6, p.reader.bytes[p.reader.offset] == 0x02, p.reader.bytes[p.reader.offset + 1] == 0x00 {
+            while p.reader.remaining >= 6, p.reader.bytes[p.reader.offset] == 0x02,
+                p.reader.bytes[p.reader.offset + 1] == 0x00
+            {
                 let e = try p.parseElement(depth: 0, characterSet: .default, limit: p.reader.end)
                 meta.insert(e)
             }

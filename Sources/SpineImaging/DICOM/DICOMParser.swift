@@ -24,7 +24,9 @@ struct DICOMParser {
     mutating func parseDataSet(
         end: Int?, untilItemDelimiter: Bool = false, depth: Int = 0, characterSet: SpecificCharacterSet = .default
     ) throws -> DataSet {
-        guard depth <= Self.maxDepth else { throw ImagingError.malformed("sequences nested deeper than \(Self.maxDepth) levels", offset: reader.offset) }
+        guard depth <= Self.maxDepth else {
+            throw ImagingError.malformed("sequences nested deeper than \(Self.maxDepth) levels", offset: reader.offset)
+        }
         var ds = DataSet()
         ds.characterSet = characterSet
         let limit = end ?? reader.end
@@ -97,7 +99,9 @@ struct DICOMParser {
                     reader.offset -= 2
                     vr = DICOMDictionary.entry(for: tag)?.vr ?? .UN
                     length = try reader.readUInt32(bigEndian: bigEndian, "element length")
-                    return try readValue(tag: tag, vr: vr, length: length, start: start, depth: depth, characterSet: characterSet, limit: limit)
+                    return try readValue(
+                        tag: tag, vr: vr, length: length, start: start, depth: depth, characterSet: characterSet,
+                        limit: limit)
                 }
             }
             if vr.hasLongLength {
@@ -117,11 +121,13 @@ struct DICOMParser {
             }
             if length == 0xFFFF_FFFF && vr != .SQ && tag != .pixelData { vr = .SQ }
         }
-        return try readValue(tag: tag, vr: vr, length: length, start: start, depth: depth, characterSet: characterSet, limit: limit)
+        return try readValue(
+            tag: tag, vr: vr, length: length, start: start, depth: depth, characterSet: characterSet, limit: limit)
     }
 
     private mutating func readValue(
-        tag: DICOMTag, vr declaredVR: VR, length: UInt32, start: Int, depth: Int, characterSet: SpecificCharacterSet, limit: Int
+        tag: DICOMTag, vr declaredVR: VR, length: UInt32, start: Int, depth: Int, characterSet: SpecificCharacterSet,
+        limit: Int
     ) throws -> DataElement {
         let undefined = length == 0xFFFF_FFFF
         var vr = declaredVR
@@ -131,7 +137,8 @@ struct DICOMParser {
             vr = known
             if known == .SQ {
                 var inner = DICOMParser(bytes: reader.bytes, offset: reader.offset, explicitVR: false, bigEndian: false)
-                let items = try inner.parseSequenceItems(length: Int(length), depth: depth + 1, characterSet: characterSet, limit: limit)
+                let items = try inner.parseSequenceItems(
+                    length: Int(length), depth: depth + 1, characterSet: characterSet, limit: limit)
                 reader.offset = inner.reader.offset
                 return DataElement(tag: tag, vr: .SQ, value: .sequence(items), offset: start)
             }
@@ -145,7 +152,8 @@ struct DICOMParser {
             if vr == .UN {
                 inner = DICOMParser(bytes: reader.bytes, offset: reader.offset, explicitVR: false, bigEndian: false)
             }
-            let items = try inner.parseSequenceItems(length: undefined ? nil : Int(length), depth: depth + 1, characterSet: characterSet, limit: limit)
+            let items = try inner.parseSequenceItems(
+                length: undefined ? nil : Int(length), depth: depth + 1, characterSet: characterSet, limit: limit)
             reader.offset = inner.reader.offset
             return DataElement(tag: tag, vr: .SQ, value: .sequence(items), offset: start)
         }
@@ -154,7 +162,8 @@ struct DICOMParser {
         }
         let n = Int(length)
         guard n <= limit - reader.offset else {
-            throw ImagingError.truncated("element \(tag) declares \(n) bytes, only \(max(0, limit - reader.offset)) remain", offset: start)
+            throw ImagingError.truncated(
+                "element \(tag) declares \(n) bytes, only \(max(0, limit - reader.offset)) remain", offset: start)
         }
         var bytes = try reader.readBytes(n, "value of \(tag)")
         if bigEndian && vr.swapUnitSize > 1 && !(tag == .pixelData && vr == .OB) {
@@ -164,13 +173,18 @@ struct DICOMParser {
     }
 
     /// Parses sequence items: `length` bytes of them, or until the sequence delimiter when nil.
-    private mutating func parseSequenceItems(length: Int?, depth: Int, characterSet: SpecificCharacterSet, limit: Int) throws -> [DataSet] {
-        guard depth <= Self.maxDepth else { throw ImagingError.malformed("sequences nested deeper than \(Self.maxDepth) levels", offset: reader.offset) }
+    private mutating func parseSequenceItems(length: Int?, depth: Int, characterSet: SpecificCharacterSet, limit: Int)
+        throws -> [DataSet]
+    {
+        guard depth <= Self.maxDepth else {
+            throw ImagingError.malformed("sequences nested deeper than \(Self.maxDepth) levels", offset: reader.offset)
+        }
         var items: [DataSet] = []
         let end: Int?
         if let length {
             guard length <= limit - reader.offset else {
-                throw ImagingError.truncated("sequence declares \(length) bytes, only \(limit - reader.offset) remain", offset: reader.offset)
+                throw ImagingError.truncated(
+                    "sequence declares \(length) bytes, only \(limit - reader.offset) remain", offset: reader.offset)
             }
             end = reader.offset + length
         } else {
@@ -182,18 +196,24 @@ struct DICOMParser {
             let tag = try readTag()
             let itemLength = try reader.readUInt32(bigEndian: bigEndian, "item length")
             if tag == .sequenceDelimitation {
-                guard end == nil else { throw ImagingError.malformed("sequence delimiter in a sequence of defined length", offset: itemStart) }
+                guard end == nil else {
+                    throw ImagingError.malformed(
+                        "sequence delimiter in a sequence of defined length", offset: itemStart)
+                }
                 break
             }
             guard tag == .item else {
-                throw ImagingError.malformed("expected an item tag (FFFE,E000) in a sequence, found \(tag)", offset: itemStart)
+                throw ImagingError.malformed(
+                    "expected an item tag (FFFE,E000) in a sequence, found \(tag)", offset: itemStart)
             }
             if itemLength == 0xFFFF_FFFF {
-                items.append(try parseDataSet(end: end, untilItemDelimiter: true, depth: depth, characterSet: characterSet))
+                items.append(
+                    try parseDataSet(end: end, untilItemDelimiter: true, depth: depth, characterSet: characterSet))
             } else {
                 let itemEnd = reader.offset + Int(itemLength)
                 guard itemEnd <= (end ?? limit) else {
-                    throw ImagingError.truncated("item declares \(itemLength) bytes beyond its sequence", offset: itemStart)
+                    throw ImagingError.truncated(
+                        "item declares \(itemLength) bytes beyond its sequence", offset: itemStart)
                 }
                 items.append(try parseDataSet(end: itemEnd, depth: depth, characterSet: characterSet))
                 reader.offset = itemEnd
@@ -212,16 +232,19 @@ struct DICOMParser {
         while true {
             let itemStart = reader.offset
             guard reader.remaining >= 8 else {
-                throw ImagingError.truncated("encapsulated pixel data ends before its sequence delimiter", offset: itemStart)
+                throw ImagingError.truncated(
+                    "encapsulated pixel data ends before its sequence delimiter", offset: itemStart)
             }
             let tag = try readTag()
             let length = try reader.readUInt32(bigEndian: bigEndian, "fragment length")
             if tag == .sequenceDelimitation { break }
             guard tag == .item else {
-                throw ImagingError.malformed("expected a fragment item in encapsulated pixel data, found \(tag)", offset: itemStart)
+                throw ImagingError.malformed(
+                    "expected a fragment item in encapsulated pixel data, found \(tag)", offset: itemStart)
             }
             guard length != 0xFFFF_FFFF, Int(length) <= reader.remaining else {
-                throw ImagingError.truncated("pixel data fragment declares \(length) bytes, only \(reader.remaining) remain", offset: itemStart)
+                throw ImagingError.truncated(
+                    "pixel data fragment declares \(length) bytes, only \(reader.remaining) remain", offset: itemStart)
             }
             let bytes = try reader.readBytes(Int(length), "pixel data fragment")
             if first {

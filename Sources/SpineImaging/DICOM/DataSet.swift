@@ -28,7 +28,8 @@ public struct DataSet: Sendable {
     /// All values of a string attribute, split on backslash, with padding trimmed.
     public func strings(_ tag: DICOMTag) -> [String] {
         guard let e = elements[tag], e.vr.isString || e.vr == .UN else { return [] }
-        let text = e.vr.usesSpecificCharacterSet ? characterSet.decode(e.bytes) : SpecificCharacterSet.default.decode(e.bytes)
+        let text =
+            e.vr.usesSpecificCharacterSet ? characterSet.decode(e.bytes) : SpecificCharacterSet.default.decode(e.bytes)
         if e.vr == .LT || e.vr == .ST || e.vr == .UT || e.vr == .UR {
             return [text.trimmingCharacters(in: CharacterSet(charactersIn: " \0").union(.newlines))]
         }
@@ -117,7 +118,9 @@ public struct DataSet: Sendable {
     /// Sets a binary numeric attribute (US, SS, UL, SL, FL, FD) from numbers.
     public mutating func set(_ tag: DICOMTag, _ vr: VR, numbers values: [Double]) {
         var out = [UInt8]()
-        func put(_ v: UInt64, _ width: Int) { for n in 0..<width { out.append(UInt8(truncatingIfNeeded: v >> (8 * n))) } }
+        func put(_ v: UInt64, _ width: Int) {
+            for n in 0..<width { out.append(UInt8(truncatingIfNeeded: v >> (8 * n))) }
+        }
         for v in values {
             switch vr {
             case .US: put(UInt64(UInt16(clamping: Int(v))), 2)

@@ -44,20 +44,26 @@ struct ByteReader {
         return bytes[offset]
     }
 
-    mutating func readUInt16(bigEndian: Bool = false, _ what: @autoclosure () -> String = "16-bit value") throws -> UInt16 {
+    mutating func readUInt16(bigEndian: Bool = false, _ what: @autoclosure () -> String = "16-bit value") throws
+        -> UInt16
+    {
         try require(2, what())
         defer { offset += 2 }
         let a = UInt16(bytes[offset]), b = UInt16(bytes[offset + 1])
         return bigEndian ? (a << 8 | b) : (b << 8 | a)
     }
 
-    mutating func readUInt32(bigEndian: Bool = false, _ what: @autoclosure () -> String = "32-bit value") throws -> UInt32 {
+    mutating func readUInt32(bigEndian: Bool = false, _ what: @autoclosure () -> String = "32-bit value") throws
+        -> UInt32
+    {
         try require(4, what())
         defer { offset += 4 }
         return Self.uint32(bytes, at: offset, bigEndian: bigEndian)
     }
 
-    mutating func readUInt64(bigEndian: Bool = false, _ what: @autoclosure () -> String = "64-bit value") throws -> UInt64 {
+    mutating func readUInt64(bigEndian: Bool = false, _ what: @autoclosure () -> String = "64-bit value") throws
+        -> UInt64
+    {
         try require(8, what())
         defer { offset += 8 }
         var v: UInt64 = 0
@@ -68,11 +74,21 @@ struct ByteReader {
         return v
     }
 
-    mutating func readInt16(bigEndian: Bool = false) throws -> Int16 { Int16(bitPattern: try readUInt16(bigEndian: bigEndian)) }
-    mutating func readInt32(bigEndian: Bool = false) throws -> Int32 { Int32(bitPattern: try readUInt32(bigEndian: bigEndian)) }
-    mutating func readInt64(bigEndian: Bool = false) throws -> Int64 { Int64(bitPattern: try readUInt64(bigEndian: bigEndian)) }
-    mutating func readFloat32(bigEndian: Bool = false) throws -> Float { Float(bitPattern: try readUInt32(bigEndian: bigEndian)) }
-    mutating func readFloat64(bigEndian: Bool = false) throws -> Double { Double(bitPattern: try readUInt64(bigEndian: bigEndian)) }
+    mutating func readInt16(bigEndian: Bool = false) throws -> Int16 {
+        Int16(bitPattern: try readUInt16(bigEndian: bigEndian))
+    }
+    mutating func readInt32(bigEndian: Bool = false) throws -> Int32 {
+        Int32(bitPattern: try readUInt32(bigEndian: bigEndian))
+    }
+    mutating func readInt64(bigEndian: Bool = false) throws -> Int64 {
+        Int64(bitPattern: try readUInt64(bigEndian: bigEndian))
+    }
+    mutating func readFloat32(bigEndian: Bool = false) throws -> Float {
+        Float(bitPattern: try readUInt32(bigEndian: bigEndian))
+    }
+    mutating func readFloat64(bigEndian: Bool = false) throws -> Double {
+        Double(bitPattern: try readUInt64(bigEndian: bigEndian))
+    }
 
     static func uint32(_ b: [UInt8], at o: Int, bigEndian: Bool) -> UInt32 {
         let a0 = UInt32(b[o]), a1 = UInt32(b[o + 1]), a2 = UInt32(b[o + 2]), a3 = UInt32(b[o + 3])

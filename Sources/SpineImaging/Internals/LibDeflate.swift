@@ -10,7 +10,9 @@ enum LibDeflate {
     /// members after the first, or when the data are corrupt or truncated (libdeflate does not say which):
     /// the caller then falls back to zlib's streaming inflate, which says precisely what is wrong.
     static func decompress(_ input: [UInt8], container: Container, outputSize: Int) throws -> [UInt8]? {
-        guard let d = libdeflate_alloc_decompressor() else { throw ImagingError(.unreadable, "could not allocate a decompressor") }
+        guard let d = libdeflate_alloc_decompressor() else {
+            throw ImagingError(.unreadable, "could not allocate a decompressor")
+        }
         defer { libdeflate_free_decompressor(d) }
         var out = [UInt8](repeating: 0, count: outputSize)
         var consumed = 0
@@ -19,11 +21,14 @@ enum LibDeflate {
             out.withUnsafeMutableBytes { outBuf in
                 switch container {
                 case .gzip:
-                    return libdeflate_gzip_decompress_ex(d, inBuf.baseAddress, inBuf.count, outBuf.baseAddress, outBuf.count, &consumed, &produced)
+                    return libdeflate_gzip_decompress_ex(
+                        d, inBuf.baseAddress, inBuf.count, outBuf.baseAddress, outBuf.count, &consumed, &produced)
                 case .zlib:
-                    return libdeflate_zlib_decompress_ex(d, inBuf.baseAddress, inBuf.count, outBuf.baseAddress, outBuf.count, &consumed, &produced)
+                    return libdeflate_zlib_decompress_ex(
+                        d, inBuf.baseAddress, inBuf.count, outBuf.baseAddress, outBuf.count, &consumed, &produced)
                 case .raw:
-                    return libdeflate_deflate_decompress_ex(d, inBuf.baseAddress, inBuf.count, outBuf.baseAddress, outBuf.count, &consumed, &produced)
+                    return libdeflate_deflate_decompress_ex(
+                        d, inBuf.baseAddress, inBuf.count, outBuf.baseAddress, outBuf.count, &consumed, &produced)
                 }
             }
         }

@@ -86,11 +86,14 @@ enum RawVoxelCodec {
         case .int8:
             return .int16(Volume(geometry: geometry, voxels: bytes.prefix(count).map { Int16(Int8(bitPattern: $0)) }))
         case .int16:
-            return .int16(Volume(geometry: geometry, voxels: load(bytes, count: count, as: Int16.self, bigEndian: bigEndian)))
+            return .int16(
+                Volume(geometry: geometry, voxels: load(bytes, count: count, as: Int16.self, bigEndian: bigEndian)))
         case .uint16:
-            return .uint16(Volume(geometry: geometry, voxels: load(bytes, count: count, as: UInt16.self, bigEndian: bigEndian)))
+            return .uint16(
+                Volume(geometry: geometry, voxels: load(bytes, count: count, as: UInt16.self, bigEndian: bigEndian)))
         case .int32:
-            return .int32(Volume(geometry: geometry, voxels: load(bytes, count: count, as: Int32.self, bigEndian: bigEndian)))
+            return .int32(
+                Volume(geometry: geometry, voxels: load(bytes, count: count, as: Int32.self, bigEndian: bigEndian)))
         case .uint32:
             return narrowed(load(bytes, count: count, as: UInt32.self, bigEndian: bigEndian), geometry: geometry)
         case .int64:

@@ -47,7 +47,9 @@ public final class ZipArchive: Sendable {
             if b[i] == 0x50 && b[i + 1] == 0x4B && b[i + 2] == 0x05 && b[i + 3] == 0x06 { eocd = i; break }
             i -= 1
         }
-        guard eocd >= 0 else { throw ImagingError.malformed("not a zip archive or truncated: no end-of-central-directory record") }
+        guard eocd >= 0 else {
+            throw ImagingError.malformed("not a zip archive or truncated: no end-of-central-directory record")
+        }
         var r = ByteReader(b, offset: eocd + 10)
         var count = Int(try r.readUInt16())
         _ = try r.readUInt32()  // central directory size
@@ -67,8 +69,12 @@ public final class ZipArchive: Sendable {
             try z.skip(8)
             cdOffset = Int(clamping: try z.readUInt64())
         }
-        guard cdOffset >= 0, cdOffset <= b.count else { throw ImagingError.malformed("zip central directory offset out of range") }
-        guard count <= b.count / 46 + 1 else { throw ImagingError.malformed("zip claims \(count) entries, more than it can hold") }
+        guard cdOffset >= 0, cdOffset <= b.count else {
+            throw ImagingError.malformed("zip central directory offset out of range")
+        }
+        guard count <= b.count / 46 + 1 else {
+            throw ImagingError.malformed("zip claims \(count) entries, more than it can hold")
+        }
         var c = ByteReader(b, offset: cdOffset)
         var entries: [Entry] = []
         entries.reserveCapacity(count)
@@ -100,8 +106,10 @@ public final class ZipArchive: Sendable {
                 if local == 0xFFFF_FFFF { local = Int(clamping: try z.readUInt64()) }
             }
             try c.skip(commentLength)
-            entries.append(Entry(name: name, method: method, flags: flags, crc32: crc, compressedSize: csize,
-                                 uncompressedSize: usize, localHeaderOffset: local))
+            entries.append(
+                Entry(
+                    name: name, method: method, flags: flags, crc32: crc, compressedSize: csize,
+                    uncompressedSize: usize, localHeaderOffset: local))
         }
         return entries
     }
@@ -135,10 +143,16 @@ public final class ZipArchive: Sendable {
         let out: [UInt8]
         switch e.method {
         case 0: out = data
-        case 8: out = try Zlib.decompress(data, format: .raw, limit: max(e.uncompressedSize, 0), expectedSize: e.uncompressedSize)
-        default: throw ImagingError.unsupported("zip compression method \(e.method) is not supported (stored and deflate are)")
+        case 8:
+            out = try Zlib.decompress(
+                data, format: .raw, limit: max(e.uncompressedSize, 0), expectedSize: e.uncompressedSize)
+        default:
+            throw ImagingError.unsupported(
+                "zip compression method \(e.method) is not supported (stored and deflate are)")
         }
-        guard out.count == e.uncompressedSize else { throw ImagingError.truncated("zip entry is \(out.count) bytes, expected \(e.uncompressedSize)") }
+        guard out.count == e.uncompressedSize else {
+            throw ImagingError.truncated("zip entry is \(out.count) bytes, expected \(e.uncompressedSize)")
+        }
         let crc = out.withUnsafeBufferPointer { UInt32(crc32(0, $0.baseAddress, uInt($0.count))) }
         guard crc == e.crc32 else { throw ImagingError.malformed("zip entry fails its CRC check (corrupt archive)") }
         return out

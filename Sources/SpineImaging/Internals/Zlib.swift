@@ -39,7 +39,9 @@ enum Zlib {
         var hint = expectedSize
         if gzip, input.count >= 18 {
             let n = input.count
-            hint = Int(UInt32(input[n - 4]) | UInt32(input[n - 3]) << 8 | UInt32(input[n - 2]) << 16 | UInt32(input[n - 1]) << 24)
+            hint = Int(
+                UInt32(input[n - 4]) | UInt32(input[n - 3]) << 8 | UInt32(input[n - 2]) << 16 | UInt32(input[n - 1])
+                    << 24)
         }
         if let h = hint, h > 0, h <= min(limit, input.count.multipliedReportingOverflow(by: 1032).partialValue + 64) {
             let container: LibDeflate.Container = gzip ? .gzip : (format == .raw ? .raw : .zlib)
@@ -110,8 +112,11 @@ enum Zlib {
     static func compress(_ input: [UInt8], format: Format, level: Int32 = 6) throws -> [UInt8] {
         var stream = z_stream()
         let bits = format == .auto ? Format.gzip.windowBits : format.windowBits
-        guard deflateInit2_(&stream, level, Z_DEFLATED, bits, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
-                            Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        guard
+            deflateInit2_(
+                &stream, level, Z_DEFLATED, bits, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
+                Int32(MemoryLayout<z_stream>.size)) == Z_OK
+        else {
             throw ImagingError(.writeFailed, "could not initialise zlib")
         }
         defer { deflateEnd(&stream) }

@@ -203,7 +203,8 @@ public enum MetaImage {
             }
         }
         guard dataStart <= dataBytes.count else {
-            throw ImagingError.truncated("the data start (byte \(dataStart)) is past the end of the file", offset: dataStart)
+            throw ImagingError.truncated(
+                "the data start (byte \(dataStart)) is past the end of the file", offset: dataStart)
         }
 
         var voxels: [UInt8]
@@ -212,10 +213,13 @@ public enum MetaImage {
             let available = dataBytes.count - dataStart
             var length = available
             if let declared = try h.int("CompressedDataSize") {
-                guard declared >= 0 else { throw ImagingError.malformed("CompressedDataSize = \(declared) is negative") }
+                guard declared >= 0 else {
+                    throw ImagingError.malformed("CompressedDataSize = \(declared) is negative")
+                }
                 guard declared <= available else {
                     throw ImagingError.truncated(
-                        "CompressedDataSize is \(declared) bytes but only \(available) are present", offset: dataBytes.count)
+                        "CompressedDataSize is \(declared) bytes but only \(available) are present",
+                        offset: dataBytes.count)
                 }
                 length = declared
             }

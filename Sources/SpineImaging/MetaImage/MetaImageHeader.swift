@@ -23,12 +23,14 @@ struct MetaImageHeader {
             }
             if line.last == 0x0D { line.removeLast() }
             guard !line.contains(0) else {
-                throw ImagingError.malformed("binary bytes in the MetaImage header before ElementDataFile", offset: lineStart)
+                throw ImagingError.malformed(
+                    "binary bytes in the MetaImage header before ElementDataFile", offset: lineStart)
             }
             let text = String(decoding: line, as: UTF8.self)
             if text.allSatisfy(\.isWhitespace) { continue }
             guard let sep = text.firstIndex(where: { $0 == "=" || $0 == ":" }) else {
-                throw ImagingError.malformed("MetaImage header line without '=': \"\(text.prefix(60))\"", offset: lineStart)
+                throw ImagingError.malformed(
+                    "MetaImage header line without '=': \"\(text.prefix(60))\"", offset: lineStart)
             }
             let key = text[..<sep].trimmingWhitespace
             let value = text[text.index(after: sep)...].trimmingWhitespace

@@ -128,7 +128,9 @@ public enum NIfTI {
         for n in 1...ndim {
             let d = h.dim[n]
             guard d >= 0 else { throw ImagingError.malformed("negative image dimension dim[\(n)] = \(d)", offset: 40) }
-            guard d > 0 else { throw ImagingError(.noImageData, "image dimension dim[\(n)] is 0: the file holds no voxels") }
+            guard d > 0 else {
+                throw ImagingError(.noImageData, "image dimension dim[\(n)] is 0: the file holds no voxels")
+            }
             if n <= 4 {
                 sizes[n - 1] = d
             } else if d != 1 {

@@ -69,7 +69,8 @@ struct NIfTIHeader: Equatable {
         case [0x6E, 0x69, 0x31, 0x00]: isPair = true  // "ni1\0"
         default:
             throw ImagingError(
-                .unsupported, "no NIfTI-1 magic (\"n+1\" or \"ni1\") at byte 344: an Analyze 7.5 header is not supported",
+                .unsupported,
+                "no NIfTI-1 magic (\"n+1\" or \"ni1\") at byte 344: an Analyze 7.5 header is not supported",
                 offset: 344)
         }
         r = ByteReader(bytes, offset: 40, end: 348)

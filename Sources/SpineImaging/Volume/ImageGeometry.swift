@@ -62,7 +62,9 @@ public struct ImageGeometry: Sendable, Hashable, Codable {
         let c1 = SIMD3(a[0][1], a[1][1], a[2][1])
         let c2 = SIMD3(a[0][2], a[1][2], a[2][2])
         let sp = SIMD3(c0.length, c1.length, c2.length)
-        func unit(_ v: SIMD3<Double>, fallback: SIMD3<Double>) -> SIMD3<Double> { v.length > 0 ? v / v.length : fallback }
+        func unit(_ v: SIMD3<Double>, fallback: SIMD3<Double>) -> SIMD3<Double> {
+            v.length > 0 ? v / v.length : fallback
+        }
         self.init(
             size: size, spacing: SIMD3(sp.x > 0 ? sp.x : 1, sp.y > 0 ? sp.y : 1, sp.z > 0 ? sp.z : 1),
             origin: SIMD3(a[0][3], a[1][3], a[2][3]),

@@ -32,7 +32,9 @@ public func softmax(_ x: Variable) throws -> Variable {
 /// Inverted dropout: zeroes each element with probability `p` and scales the rest by `1/(1−p)`.
 ///
 /// Call it only while training; the mask comes from `generator`, so a seeded run repeats.
-public func dropout<G: RandomNumberGenerator>(_ x: Variable, probability p: Float, using generator: inout G) throws -> Variable {
+public func dropout<G: RandomNumberGenerator>(_ x: Variable, probability p: Float, using generator: inout G) throws
+    -> Variable
+{
     guard p >= 0, p < 1 else { throw NNError(.invalidArgument, "dropout: probability must be in [0, 1), got \(p)") }
     if p == 0 { return x }
     let mask = Tensor(uninitialized: x.shape)

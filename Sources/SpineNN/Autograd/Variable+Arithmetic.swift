@@ -8,7 +8,9 @@ private func binaryOp(_ k: DNNL.BinaryKind, _ a: Variable, _ b: Variable, _ op: 
     var (p, q) = (a, b)
     if !broadcasts(q.shape, to: p.shape) && broadcasts(p.shape, to: q.shape) { (p, q) = (b, a) }
     guard broadcasts(q.shape, to: p.shape) else {
-        throw NNError.shape(op, expected: "equal shapes or one broadcastable to the other (dimensions equal or 1)", got: "\(a.shape) and \(b.shape)")
+        throw NNError.shape(
+            op, expected: "equal shapes or one broadcastable to the other (dimensions equal or 1)",
+            got: "\(a.shape) and \(b.shape)")
     }
     let pv = p.value, qv = q.value
     let y = try DNNL.binary(k, pv, qv)
@@ -37,7 +39,9 @@ public func * (a: Variable, b: Variable) throws -> Variable { try binaryOp(.mult
 /// Concatenation along the channel axis (1); all other dimensions must agree.
 public func concat(_ xs: [Variable]) throws -> Variable {
     guard let first = xs.first else { throw NNError(.invalidArgument, "concat: no inputs") }
-    guard first.shape.count >= 2 else { throw NNError.shape("concat", expected: "inputs [N, C, …]", got: "\(first.shape)") }
+    guard first.shape.count >= 2 else {
+        throw NNError.shape("concat", expected: "inputs [N, C, …]", got: "\(first.shape)")
+    }
     for x in xs.dropFirst() {
         var a = x.shape
         var b = first.shape
@@ -47,7 +51,8 @@ public func concat(_ xs: [Variable]) throws -> Variable {
         a[1] = 0
         b[1] = 0
         guard a == b else {
-            throw NNError.shape("concat", expected: "all dimensions but channels equal to \(first.shape)", got: "\(x.shape)")
+            throw NNError.shape(
+                "concat", expected: "all dimensions but channels equal to \(first.shape)", got: "\(x.shape)")
         }
     }
     let widths = xs.map { $0.shape[1] }
@@ -66,7 +71,9 @@ public func concat(_ xs: [Variable]) throws -> Variable {
 /// Fully connected layer `y = x Wᵀ + b`: `x` `[N, I]`, `weight` `[O, I]`, `bias` `[O]`.
 public func linear(_ x: Variable, weight: Variable, bias: Variable? = nil) throws -> Variable {
     guard x.shape.count == 2, weight.shape.count == 2, weight.shape[1] == x.shape[1] else {
-        throw NNError.shape("linear", expected: "input [N, I] and weight [O, I] with the same I", got: "input \(x.shape), weight \(weight.shape)")
+        throw NNError.shape(
+            "linear", expected: "input [N, I] and weight [O, I] with the same I",
+            got: "input \(x.shape), weight \(weight.shape)")
     }
     if let bias, bias.shape != [weight.shape[0]] {
         throw NNError.shape("linear", expected: "bias [\(weight.shape[0])]", got: "\(bias.shape)")
@@ -75,7 +82,9 @@ public func linear(_ x: Variable, weight: Variable, bias: Variable? = nil) throw
     let hasBias = bias != nil
     let y = try DNNL.innerProductForward(xv, weight: wv, bias: bias?.value)
     return .result(y, inputs: [x, weight] + (bias.map { [$0] } ?? [])) { gy in
-        let gx = x.requiresGrad ? try DNNL.innerProductBackwardData(gy, weight: wv, inputShape: xv.shape, hasBias: hasBias) : nil
+        let gx =
+            x.requiresGrad
+            ? try DNNL.innerProductBackwardData(gy, weight: wv, inputShape: xv.shape, hasBias: hasBias) : nil
         var gw: Tensor? = nil
         var gb: Tensor? = nil
         if weight.requiresGrad || bias?.requiresGrad == true {

@@ -20,7 +20,9 @@ public func convolution(
     _ x: Variable, weight: Variable, bias: Variable? = nil, stride: [Int]? = nil, padding: [Int]? = nil,
     dilation: [Int]? = nil, groups: Int = 1
 ) throws -> Variable {
-    try convolutionCommon(x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups, transposed: false)
+    try convolutionCommon(
+        x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups,
+        transposed: false)
 }
 
 /// Transposed 2-D or 3-D convolution (PyTorch's `ConvTranspose2d`/`ConvTranspose3d`, no output padding).
@@ -34,7 +36,9 @@ public func transposedConvolution(
     _ x: Variable, weight: Variable, bias: Variable? = nil, stride: [Int]? = nil, padding: [Int]? = nil,
     dilation: [Int]? = nil, groups: Int = 1
 ) throws -> Variable {
-    try convolutionCommon(x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups, transposed: true)
+    try convolutionCommon(
+        x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups,
+        transposed: true)
 }
 
 private func convolutionCommon(
@@ -48,16 +52,24 @@ private func convolutionCommon(
     guard ws.count == xs.count else {
         throw NNError.shape(op, expected: "weight of rank \(xs.count) for input \(xs)", got: "weight \(ws)")
     }
-    let g = try ConvolutionGeometry(spatialRank: xs.count - 2, stride: stride, padding: padding, dilation: dilation, groups: groups, transposed: transposed, op: op)
+    let g = try ConvolutionGeometry(
+        spatialRank: xs.count - 2, stride: stride, padding: padding, dilation: dilation, groups: groups,
+        transposed: transposed, op: op)
     let outChannels: Int
     if transposed {
         guard ws[0] == xs[1], xs[1] % groups == 0 else {
-            throw NNError.shape(op, expected: "weight [\(xs[1]), C_out/groups, k…] for \(xs[1]) input channels and \(groups) groups", got: "weight \(ws)")
+            throw NNError.shape(
+                op, expected: "weight [\(xs[1]), C_out/groups, k…] for \(xs[1]) input channels and \(groups) groups",
+                got: "weight \(ws)")
         }
         outChannels = ws[1] * groups
     } else {
         guard ws[1] * groups == xs[1], ws[0] % groups == 0 else {
-            throw NNError.shape(op, expected: "weight [C_out, \(xs[1] / max(groups, 1)), k…] for \(xs[1]) input channels and \(groups) groups", got: "weight \(ws)")
+            throw NNError.shape(
+                op,
+                expected:
+                    "weight [C_out, \(xs[1] / max(groups, 1)), k…] for \(xs[1]) input channels and \(groups) groups",
+                got: "weight \(ws)")
         }
         outChannels = ws[0]
     }
@@ -66,21 +78,29 @@ private func convolutionCommon(
     }
     let spatial = g.outputSpatial(input: Array(xs.dropFirst(2)), kernel: Array(ws.dropFirst(2)))
     guard spatial.allSatisfy({ $0 >= 1 }), ws.dropFirst(2).allSatisfy({ $0 >= 1 }) else {
-        throw NNError.shape(op, expected: "kernel \(Array(ws.dropFirst(2))) to fit input \(Array(xs.dropFirst(2))) with padding \(g.paddingLow), dilation \(g.dilation)", got: "output size \(spatial)")
+        throw NNError.shape(
+            op,
+            expected:
+                "kernel \(Array(ws.dropFirst(2))) to fit input \(Array(xs.dropFirst(2))) with padding \(g.paddingLow), dilation \(g.dilation)",
+            got: "output size \(spatial)")
     }
     let outShape = [xs[0], outChannels] + spatial
     let needsGrad = GradientMode.isEnabled && (x.requiresGrad || weight.requiresGrad || bias?.requiresGrad == true)
     let xv = x.value
     let wv = weight.value
-    let y = try DNNL.convolutionForward(xv, weight: wv, bias: bias?.value, outputShape: outShape, geometry: g, training: needsGrad)
+    let y = try DNNL.convolutionForward(
+        xv, weight: wv, bias: bias?.value, outputShape: outShape, geometry: g, training: needsGrad)
     let inputs = [x, weight] + (bias.map { [$0] } ?? [])
     let hasBias = bias != nil
     return .result(y, inputs: inputs) { gy in
-        let gx = x.requiresGrad ? try DNNL.convolutionBackwardData(gy, weight: wv, inputShape: xs, hasBias: hasBias, geometry: g) : nil
+        let gx =
+            x.requiresGrad
+            ? try DNNL.convolutionBackwardData(gy, weight: wv, inputShape: xs, hasBias: hasBias, geometry: g) : nil
         var gw: Tensor? = nil
         var gb: Tensor? = nil
         if weight.requiresGrad || bias?.requiresGrad == true {
-            (gw, gb) = try DNNL.convolutionBackwardWeights(gy, input: xv, weightShape: ws, hasBias: hasBias, geometry: g)
+            (gw, gb) = try DNNL.convolutionBackwardWeights(
+                gy, input: xv, weightShape: ws, hasBias: hasBias, geometry: g)
         }
         return hasBias ? [gx, gw, gb] : [gx, gw]
     }

@@ -27,7 +27,8 @@ public func batchNorm(_ x: Variable, scale: Variable, shift: Variable, epsilon: 
     let shv = shift.value
     let (y, mean, variance) = try DNNL.batchNormTraining(xv, scale: sv, shift: shift.value, epsilon: epsilon)
     let out = Variable.result(y, inputs: [x, scale, shift]) { gy in
-        let (gx, gs, gb) = try DNNL.batchNormBackward(gy, input: xv, scale: sv, shift: shv, mean: mean, variance: variance, epsilon: epsilon)
+        let (gx, gs, gb) = try DNNL.batchNormBackward(
+            gy, input: xv, scale: sv, shift: shv, mean: mean, variance: variance, epsilon: epsilon)
         return [gx, gs, gb]
     }
     return (out, mean, variance)
@@ -43,22 +44,27 @@ public func batchNorm(
     guard [2, 4, 5].contains(x.shape.count) else {
         throw NNError.shape(op, expected: "input [N, C], [N, C, H, W] or [N, C, D, H, W]", got: "\(x.shape)")
     }
-    try requireChannelVectors(op, x, [("scale", scale.shape), ("shift", shift.shape), ("mean", mean.shape), ("variance", variance.shape)])
+    try requireChannelVectors(
+        op, x, [("scale", scale.shape), ("shift", shift.shape), ("mean", mean.shape), ("variance", variance.shape)])
     let xv = x.value
     let sv = scale.value
     let shv = shift.value
-    let y = try DNNL.batchNormInference(xv, scale: sv, shift: shift.value, mean: mean, variance: variance, epsilon: epsilon)
+    let y = try DNNL.batchNormInference(
+        xv, scale: sv, shift: shift.value, mean: mean, variance: variance, epsilon: epsilon)
     return .result(y, inputs: [x, scale, shift]) { gy in
         let c = xv.shape[1]
         var factor = Tensor(uninitialized: [c])
-        for i in 0..<c { factor.storage.pointer[i] = sv.storage.pointer[i] / (variance.storage.pointer[i] + epsilon).squareRoot() }
+        for i in 0..<c {
+            factor.storage.pointer[i] = sv.storage.pointer[i] / (variance.storage.pointer[i] + epsilon).squareRoot()
+        }
         var bshape = [Int](repeating: 1, count: xv.rank)
         bshape[1] = c
         factor = try factor.reshaped(bshape)
         let gx = try DNNL.binary(.multiply, gy, factor)
         let ones = Tensor(shape: [c], repeating: 1)
         let zeros = Tensor(zeros: [c])
-        let xhat = try DNNL.batchNormInference(xv, scale: ones, shift: zeros, mean: mean, variance: variance, epsilon: epsilon)
+        let xhat = try DNNL.batchNormInference(
+            xv, scale: ones, shift: zeros, mean: mean, variance: variance, epsilon: epsilon)
         let gs = try DNNL.reduceSum(try DNNL.binary(.multiply, gy, xhat), to: bshape).reshaped([c])
         let gb = try DNNL.reduceSum(gy, to: bshape).reshaped([c])
         return [gx, gs, gb]
@@ -90,7 +96,8 @@ public func instanceNorm(_ x: Variable, scale: Variable, shift: Variable, epsilo
         var gb = Tensor(zeros: sv.shape)
         for i in 0..<n {
             let (xi, m, v) = stats[i]
-            let (gx, s, b) = try DNNL.batchNormBackward(gy.batchItem(i), input: xi, scale: sv, shift: shv, mean: m, variance: v, epsilon: epsilon)
+            let (gx, s, b) = try DNNL.batchNormBackward(
+                gy.batchItem(i), input: xi, scale: sv, shift: shv, mean: m, variance: v, epsilon: epsilon)
             gxs.append(gx)
             gs += s
             gb += b

@@ -1,4 +1,6 @@
-private func pool(_ kind: PoolingKind, _ x: Variable, kernel: [Int], stride: [Int]?, padding: [Int]?, op: String) throws -> Variable {
+private func pool(_ kind: PoolingKind, _ x: Variable, kernel: [Int], stride: [Int]?, padding: [Int]?, op: String) throws
+    -> Variable
+{
     try requireImageBatch(x, op)
     let r = x.shape.count - 2
     func expand(_ a: [Int]?, _ def: [Int], _ name: String) throws -> [Int] {
@@ -13,7 +15,8 @@ private func pool(_ kind: PoolingKind, _ x: Variable, kernel: [Int], stride: [In
     let kernelOK = k.count == r && k.allSatisfy { $0 >= 1 } && s.allSatisfy { $0 >= 1 }
     let paddingOK = zip(p, k).allSatisfy { (pad: Int, size: Int) -> Bool in pad >= 0 && pad < size }
     guard kernelOK, paddingOK else {
-        throw NNError(.invalidArgument, "\(op): kernel \(k) and stride \(s) must be ≥ 1 and padding \(p) below the kernel")
+        throw NNError(
+            .invalidArgument, "\(op): kernel \(k) and stride \(s) must be ≥ 1 and padding \(p) below the kernel")
     }
     let inSpatial = Array(x.shape.dropFirst(2))
     let outSpatial = (0..<r).map { (a: Int) -> Int in
@@ -26,7 +29,8 @@ private func pool(_ kind: PoolingKind, _ x: Variable, kernel: [Int], stride: [In
     let outShape = Array(x.shape.prefix(2)) + outSpatial
     let xs = x.shape
     let training = GradientMode.isEnabled && x.requiresGrad
-    let (y, ws) = try DNNL.poolingForward(kind, x.value, outputShape: outShape, kernel: k, stride: s, padding: p, training: training)
+    let (y, ws) = try DNNL.poolingForward(
+        kind, x.value, outputShape: outShape, kernel: k, stride: s, padding: p, training: training)
     return .result(y, inputs: [x]) { gy in
         [try DNNL.poolingBackward(kind, gy, inputShape: xs, kernel: k, stride: s, padding: p, workspace: ws)]
     }

@@ -36,7 +36,9 @@ public class Variable {
     public var shape: [Int] { value.shape }
 
     /// A result of an operation: records `backward` only when an input needs a gradient.
-    static func result(_ value: Tensor, inputs: [Variable], _ backward: @escaping (Tensor) throws -> [Tensor?]) -> Variable {
+    static func result(_ value: Tensor, inputs: [Variable], _ backward: @escaping (Tensor) throws -> [Tensor?])
+        -> Variable
+    {
         if GradientMode.isEnabled && inputs.contains(where: { $0.requiresGrad }) {
             return Variable(value: value, node: Node(inputs: inputs, backward: backward))
         }
@@ -78,7 +80,9 @@ public class Variable {
                 continue
             }
             let inputGrads = try node.backward(g)
-            precondition(inputGrads.count == node.inputs.count, "backward returned \(inputGrads.count) gradients for \(node.inputs.count) inputs")
+            precondition(
+                inputGrads.count == node.inputs.count,
+                "backward returned \(inputGrads.count) gradients for \(node.inputs.count) inputs")
             for (input, gi) in zip(node.inputs, inputGrads) {
                 guard input.requiresGrad, let gi else { continue }
                 precondition(gi.shape == input.shape, "gradient shape \(gi.shape) for input \(input.shape)")

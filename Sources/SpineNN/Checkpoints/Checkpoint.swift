@@ -21,7 +21,9 @@ public struct ModelPlan: Codable, Hashable, Sendable {
     public var patchSize: [Int]
     public var intensity: IntensityNormalization?
 
-    public init(network: UNetConfiguration, classNames: [String], patchSize: [Int], intensity: IntensityNormalization? = nil) {
+    public init(
+        network: UNetConfiguration, classNames: [String], patchSize: [Int], intensity: IntensityNormalization? = nil
+    ) {
         formatVersion = 1
         self.network = network
         self.classNames = classNames
@@ -38,7 +40,8 @@ public enum Checkpoint {
 
     /// Writes the plan, the weights (and running statistics) and optionally the optimizer state.
     public static func save(
-        _ model: some Layer, plan: ModelPlan, optimizer: (any Optimizer)? = nil, to folder: URL, dtype: SafeTensorsDType = .f32
+        _ model: some Layer, plan: ModelPlan, optimizer: (any Optimizer)? = nil, to folder: URL,
+        dtype: SafeTensorsDType = .f32
     ) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
@@ -46,7 +49,8 @@ public enum Checkpoint {
         try encoder.encode(plan).write(to: folder.appendingPathComponent(planFile), options: .atomic)
         var weights: [String: Tensor] = [:]
         for (name, p) in model.namedParameters() { weights[name] = p.value }
-        try SafeTensors.write(weights, to: folder.appendingPathComponent(weightsFile), dtype: dtype, metadata: ["format": "pt"])
+        try SafeTensors.write(
+            weights, to: folder.appendingPathComponent(weightsFile), dtype: dtype, metadata: ["format": "pt"])
         if let optimizer {
             try SafeTensors.write(
                 optimizer.stateTensors(), to: folder.appendingPathComponent(optimizerFile),
@@ -57,7 +61,9 @@ public enum Checkpoint {
     /// Reads a folder's plan.
     public static func loadPlan(from folder: URL) throws -> ModelPlan {
         let url = folder.appendingPathComponent(planFile)
-        guard let data = try? Data(contentsOf: url) else { throw NNError(.malformedFile, "checkpoint: cannot read \(url.path)") }
+        guard let data = try? Data(contentsOf: url) else {
+            throw NNError(.malformedFile, "checkpoint: cannot read \(url.path)")
+        }
         do { return try JSONDecoder().decode(ModelPlan.self, from: data) } catch {
             throw NNError(.malformedFile, "checkpoint: \(url.lastPathComponent) is not a valid plan: \(error)")
         }
@@ -68,10 +74,15 @@ public enum Checkpoint {
     ///
     /// - Throws: ``NNError`` `.checkpointMismatch` naming the differing setting, a missing or
     ///   unexpected tensor, or a shape that differs.
-    public static func load(into model: some Layer, plan: ModelPlan, optimizer: (any Optimizer)? = nil, from folder: URL) throws {
+    public static func load(
+        into model: some Layer, plan: ModelPlan, optimizer: (any Optimizer)? = nil, from folder: URL
+    ) throws {
         let saved = try loadPlan(from: folder)
         if saved.network != plan.network {
-            throw NNError(.checkpointMismatch, "checkpoint: network \(describe(saved.network)) in \(folder.lastPathComponent), expected \(describe(plan.network))")
+            throw NNError(
+                .checkpointMismatch,
+                "checkpoint: network \(describe(saved.network)) in \(folder.lastPathComponent), expected \(describe(plan.network))"
+            )
         }
         if saved.classNames != plan.classNames {
             throw NNError(.checkpointMismatch, "checkpoint: classes \(saved.classNames), expected \(plan.classNames)")
@@ -80,12 +91,16 @@ public enum Checkpoint {
         let named = model.namedParameters()
         let expected = Set(named.map(\.name))
         if let extra = tensors.keys.sorted().first(where: { !expected.contains($0) }) {
-            throw NNError(.checkpointMismatch, "checkpoint: unexpected tensor \"\(extra)\" (the model has no such parameter)")
+            throw NNError(
+                .checkpointMismatch, "checkpoint: unexpected tensor \"\(extra)\" (the model has no such parameter)")
         }
         for (name, p) in named {
-            guard let t = tensors[name] else { throw NNError(.checkpointMismatch, "checkpoint: tensor \"\(name)\" is missing") }
+            guard let t = tensors[name] else {
+                throw NNError(.checkpointMismatch, "checkpoint: tensor \"\(name)\" is missing")
+            }
             guard t.shape == p.shape else {
-                throw NNError(.checkpointMismatch, "checkpoint: tensor \"\(name)\" has shape \(t.shape), expected \(p.shape)")
+                throw NNError(
+                    .checkpointMismatch, "checkpoint: tensor \"\(name)\" has shape \(t.shape), expected \(p.shape)")
             }
         }
         for (name, p) in named { try p.assign(tensors[name]!) }

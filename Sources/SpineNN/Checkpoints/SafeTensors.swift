@@ -19,7 +19,9 @@ public enum SafeTensors {
     static let maxHeaderBytes = 100 << 20
 
     /// Encodes tensors (names sorted) with optional string metadata.
-    public static func encode(_ tensors: [String: Tensor], dtype: SafeTensorsDType = .f32, metadata: [String: String] = [:]) throws -> Data {
+    public static func encode(
+        _ tensors: [String: Tensor], dtype: SafeTensorsDType = .f32, metadata: [String: String] = [:]
+    ) throws -> Data {
         var header: [String: Any] = [:]
         if !metadata.isEmpty { header["__metadata__"] = metadata }
         var offset = 0
@@ -27,7 +29,8 @@ public enum SafeTensors {
         for name in names {
             let t = tensors[name]!
             let bytes = t.count * dtype.byteCount
-            header[name] = ["dtype": dtype.rawValue, "shape": t.shape, "data_offsets": [offset, offset + bytes]] as [String: Any]
+            header[name] =
+                ["dtype": dtype.rawValue, "shape": t.shape, "data_offsets": [offset, offset + bytes]] as [String: Any]
             offset += bytes
         }
         var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
@@ -69,7 +72,9 @@ public enum SafeTensors {
         }
         let headerEnd = 8 + Int(n)
         let start = data.startIndex
-        guard let object = try? JSONSerialization.jsonObject(with: data[(start + 8)..<(start + headerEnd)]), let header = object as? [String: Any] else {
+        guard let object = try? JSONSerialization.jsonObject(with: data[(start + 8)..<(start + headerEnd)]),
+            let header = object as? [String: Any]
+        else {
             throw bad("header is not a JSON object")
         }
         let dataBytes = data.count - headerEnd
@@ -87,20 +92,34 @@ public enum SafeTensors {
             guard let dtype = SafeTensorsDType(rawValue: dtypeName) else {
                 throw bad("tensor \"\(name)\" has dtype \(dtypeName); F32, F16 and BF16 are supported")
             }
-            guard shape.allSatisfy({ $0 >= 0 && $0 < 1 << 31 }) else { throw bad("tensor \"\(name)\" has shape \(shape)") }
+            guard shape.allSatisfy({ $0 >= 0 && $0 < 1 << 31 }) else {
+                throw bad("tensor \"\(name)\" has shape \(shape)")
+            }
             let count = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }
             let (b, e) = (offsets[0], offsets[1])
             guard b >= 0, e >= b, e <= dataBytes, e - b == count * dtype.byteCount else {
-                throw bad("tensor \"\(name)\" offsets \(offsets) do not fit shape \(shape) (\(dtype.rawValue)) within \(dataBytes) data bytes")
+                throw bad(
+                    "tensor \"\(name)\" offsets \(offsets) do not fit shape \(shape) (\(dtype.rawValue)) within \(dataBytes) data bytes"
+                )
             }
             var values = [Float](repeating: 0, count: count)
             data.withUnsafeBytes { raw in
                 let base = raw.baseAddress! + headerEnd + b
                 for i in 0..<count {
                     switch dtype {
-                    case .f32: values[i] = Float(bitPattern: UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
-                    case .bf16: values[i] = Float(bitPattern: UInt32(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16)
-                    case .f16: values[i] = Float(Float16(bitPattern: UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
+                    case .f32:
+                        values[i] = Float(
+                            bitPattern: UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
+                        )
+                    case .bf16:
+                        values[i] = Float(
+                            bitPattern: UInt32(
+                                UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16)
+                    case .f16:
+                        values[i] = Float(
+                            Float16(
+                                bitPattern: UInt16(
+                                    littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
                     }
                 }
             }
@@ -109,7 +128,9 @@ public enum SafeTensors {
         return (tensors, metadata)
     }
 
-    public static func write(_ tensors: [String: Tensor], to url: URL, dtype: SafeTensorsDType = .f32, metadata: [String: String] = [:]) throws {
+    public static func write(
+        _ tensors: [String: Tensor], to url: URL, dtype: SafeTensorsDType = .f32, metadata: [String: String] = [:]
+    ) throws {
         try encode(tensors, dtype: dtype, metadata: metadata).write(to: url, options: .atomic)
     }
 
@@ -118,7 +139,9 @@ public enum SafeTensors {
         do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
             throw NNError(.malformedFile, "safetensors: cannot read \(url.path): \(error.localizedDescription)")
         }
-        do { return try decode(data) } catch let e as NNError { throw NNError(e.code, "\(url.lastPathComponent): \(e.message)") }
+        do { return try decode(data) } catch let e as NNError {
+            throw NNError(e.code, "\(url.lastPathComponent): \(e.message)")
+        }
     }
 }
 

@@ -33,7 +33,9 @@ public struct NPYArray: Sendable, Equatable {
     /// - Throws: ``NNError`` `.shapeMismatch` when the byte count does not fit shape and dtype.
     public init(shape: [Int], dtype: NPYDType, bytes: [UInt8]) throws {
         guard shape.allSatisfy({ $0 >= 0 }), bytes.count == shape.reduce(1, *) * dtype.byteCount else {
-            throw NNError.shape("NPYArray", expected: "\(shape.reduce(1, *) * dtype.byteCount) bytes for \(dtype) \(shape)", got: "\(bytes.count)")
+            throw NNError.shape(
+                "NPYArray", expected: "\(shape.reduce(1, *) * dtype.byteCount) bytes for \(dtype) \(shape)",
+                got: "\(bytes.count)")
         }
         self.shape = shape
         self.dtype = dtype
@@ -57,12 +59,16 @@ public struct NPYArray: Sendable, Equatable {
         case .float16:
             var b = [UInt8]()
             b.reserveCapacity(values.count * 2)
-            for v in values { withUnsafeBytes(of: HalfPrecision.bits(from: v).littleEndian) { b.append(contentsOf: $0) } }
+            for v in values {
+                withUnsafeBytes(of: HalfPrecision.bits(from: v).littleEndian) { b.append(contentsOf: $0) }
+            }
             try self.init(shape: tensor.shape, dtype: .float16, bytes: b)
         case .int64:
             var b = [UInt8]()
             for v in values {
-                guard v.isFinite, abs(v) < 0x1p63 else { throw NNError(.invalidArgument, "NPY: \(v) does not fit int64") }
+                guard v.isFinite, abs(v) < 0x1p63 else {
+                    throw NNError(.invalidArgument, "NPY: \(v) does not fit int64")
+                }
                 withUnsafeBytes(of: Int64(v).littleEndian) { b.append(contentsOf: $0) }
             }
             try self.init(shape: tensor.shape, dtype: .int64, bytes: b)
@@ -81,9 +87,19 @@ public struct NPYArray: Sendable, Equatable {
         let n = count
         return bytes.withUnsafeBytes { raw in
             switch dtype {
-            case .float32: return (0..<n).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
-            case .float16: return (0..<n).map { HalfPrecision.float(fromBits: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) }
-            case .int64: return (0..<n).map { Float(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self))) }
+            case .float32:
+                return (0..<n).map {
+                    Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self)))
+                }
+            case .float16:
+                return (0..<n).map {
+                    HalfPrecision.float(
+                        fromBits: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self)))
+                }
+            case .int64:
+                return (0..<n).map {
+                    Float(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self)))
+                }
             case .uint8: return raw.map { Float($0) }
             }
         }
@@ -93,7 +109,9 @@ public struct NPYArray: Sendable, Equatable {
     public var int64Values: [Int64]? {
         switch dtype {
         case .int64:
-            return bytes.withUnsafeBytes { raw in (0..<count).map { Int64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self)) } }
+            return bytes.withUnsafeBytes { raw in
+                (0..<count).map { Int64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self)) }
+            }
         case .uint8: return bytes.map { Int64($0) }
         default: return nil
         }
@@ -131,18 +149,25 @@ public enum NPY {
             throw NNError(.unsupported, "NPY: format version \(major) (1, 2 or 3 expected)")
         }
         guard headerStart + headerLength <= b.count else {
-            throw NNError(.malformedFile, "NPY: header of \(headerLength) bytes runs past the end of the \(b.count)-byte file")
+            throw NNError(
+                .malformedFile, "NPY: header of \(headerLength) bytes runs past the end of the \(b.count)-byte file")
         }
-        guard let header = String(bytes: b[headerStart..<(headerStart + headerLength)], encoding: major == 3 ? .utf8 : .isoLatin1) else {
+        guard
+            let header = String(
+                bytes: b[headerStart..<(headerStart + headerLength)], encoding: major == 3 ? .utf8 : .isoLatin1)
+        else {
             throw NNError(.malformedFile, "NPY: header is not text")
         }
         let descr = try field("descr", in: header)
         let fortran = try field("fortran_order", in: header)
         let shapeText = try field("shape", in: header)
         guard let dtype = dtypeFor(descr) else {
-            throw NNError(.unsupported, "NPY: dtype \(descr) (float32 <f4, float16 <f2, int64 <i8 or uint8 |u1 expected)")
+            throw NNError(
+                .unsupported, "NPY: dtype \(descr) (float32 <f4, float16 <f2, int64 <i8 or uint8 |u1 expected)")
         }
-        guard fortran == "False" else { throw NNError(.unsupported, "NPY: Fortran-order arrays are not supported (save with C order)") }
+        guard fortran == "False" else {
+            throw NNError(.unsupported, "NPY: Fortran-order arrays are not supported (save with C order)")
+        }
         let inner = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "() "))
         var shape: [Int] = []
         for part in inner.split(separator: ",") {
@@ -157,7 +182,10 @@ public enum NPY {
         }
         let start = headerStart + headerLength
         guard !overflow, n <= (b.count - start) / dtype.byteCount, b.count - start == n * dtype.byteCount else {
-            throw NNError(.malformedFile, "NPY: \(b.count - start) data bytes for \(dtype.rawValue) \(shape) (\(overflow ? "overflow" : "\(n * dtype.byteCount)") expected)")
+            throw NNError(
+                .malformedFile,
+                "NPY: \(b.count - start) data bytes for \(dtype.rawValue) \(shape) (\(overflow ? "overflow" : "\(n * dtype.byteCount)") expected)"
+            )
         }
         return try NPYArray(shape: shape, dtype: dtype, bytes: Array(b[start...]))
     }
@@ -173,7 +201,8 @@ public enum NPY {
 
     /// Encodes an array as `.npy` version 1.0 (header padded to 64 bytes).
     public static func encode(_ a: NPYArray) -> Data {
-        let shape = a.shape.count == 1 ? "(\(a.shape[0]),)" : "(" + a.shape.map(String.init).joined(separator: ", ") + ")"
+        let shape =
+            a.shape.count == 1 ? "(\(a.shape[0]),)" : "(" + a.shape.map(String.init).joined(separator: ", ") + ")"
         var header = "{'descr': '\(a.dtype.rawValue)', 'fortran_order': False, 'shape': \(shape), }"
         let total = 10 + header.utf8.count + 1
         header += String(repeating: " ", count: (64 - total % 64) % 64) + "\n"

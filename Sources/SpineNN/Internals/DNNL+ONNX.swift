@@ -142,7 +142,9 @@ extension DNNL {
 
     /// Matrix product on strided views: `a` `[…, M, K]`, `b` `[…, K, N]` (batch dimensions equal
     /// or 1, ranks equal), into `y` with layout `yLayout` `[…, M, N]`.
-    static func matmul(_ a: Tensor, _ aLayout: DenseLayout, _ b: Tensor, _ bLayout: DenseLayout, into y: Tensor, _ yLayout: DenseLayout) throws {
+    static func matmul(
+        _ a: Tensor, _ aLayout: DenseLayout, _ b: Tensor, _ bLayout: DenseLayout, into y: Tensor, _ yLayout: DenseLayout
+    ) throws {
         let key = "onnx_matmul|\(aLayout)|\(bLayout)|\(yLayout)"
         let p = try context.primitive(key) {
             var am = try md(aLayout)
@@ -152,16 +154,19 @@ extension DNNL {
             try check(dnnl_matmul_desc_init(&desc, &am, &bm, nil, &ym), "matmul")
             return try createPD(&desc, key)
         }
-        try execute(p, [.input(Arg.src, a, as: aLayout), .input(Arg.weights, b, as: bLayout), .output(Arg.dst, y, as: yLayout)])
+        try execute(
+            p, [.input(Arg.src, a, as: aLayout), .input(Arg.weights, b, as: bLayout), .output(Arg.dst, y, as: yLayout)])
     }
 
     /// Pooling with explicit low and high padding (inference).
     static func pool(
-        _ k: ONNXPooling, _ x: Tensor, outputShape: [Int], kernel: [Int], stride: [Int], dilation: [Int], paddingLow: [Int],
+        _ k: ONNXPooling, _ x: Tensor, outputShape: [Int], kernel: [Int], stride: [Int], dilation: [Int],
+        paddingLow: [Int],
         paddingHigh: [Int], into out: Tensor? = nil
     ) throws -> Tensor {
         let y = out ?? Tensor(uninitialized: outputShape)
-        let key = "onnx_pool|\(k)|\(x.shape)|\(outputShape)|\(kernel)|\(stride)|\(dilation)|\(paddingLow)|\(paddingHigh)"
+        let key =
+            "onnx_pool|\(k)|\(x.shape)|\(outputShape)|\(kernel)|\(stride)|\(dilation)|\(paddingLow)|\(paddingHigh)"
         let p = try context.primitive(key) {
             var xm = try md(layout(x))
             var ym = try md(DenseLayout(dims: outputShape, strides: Tensor.channelsLastStrides(outputShape)))
@@ -174,7 +179,8 @@ extension DNNL {
             var desc = dnnl_pooling_v2_desc_t()
             try check(
                 dnnl_pooling_v2_forward_desc_init(
-                    &desc, dnnl_forward_inference, alg, &xm, &ym, dims64(stride), dims64(kernel), dims64(dilation.map { $0 - 1 }),
+                    &desc, dnnl_forward_inference, alg, &xm, &ym, dims64(stride), dims64(kernel),
+                    dims64(dilation.map { $0 - 1 }),
                     dims64(paddingLow), dims64(paddingHigh)),
                 "pooling \(k)")
             return try createPD(&desc, key)
@@ -194,7 +200,8 @@ extension DNNL {
             var desc = dnnl_resampling_desc_t()
             try check(
                 dnnl_resampling_forward_desc_init(
-                    &desc, dnnl_forward_inference, linear ? dnnl_resampling_linear : dnnl_resampling_nearest, factors, &xm, &ym),
+                    &desc, dnnl_forward_inference, linear ? dnnl_resampling_linear : dnnl_resampling_nearest, factors,
+                    &xm, &ym),
                 "resampling")
             return try createPD(&desc, key)
         }

@@ -223,10 +223,14 @@ struct KernelArgument {
     var constantOwner: TensorStorage? = nil
 
     static func input(_ id: Int32, _ t: Tensor) -> KernelArgument {
-        KernelArgument(id: id, layout: DenseLayout(dims: t.shape, strides: t.strides), pointer: UnsafeMutableRawPointer(t.storage.pointer), isOutput: false)
+        KernelArgument(
+            id: id, layout: DenseLayout(dims: t.shape, strides: t.strides),
+            pointer: UnsafeMutableRawPointer(t.storage.pointer), isOutput: false)
     }
     static func output(_ id: Int32, _ t: Tensor) -> KernelArgument {
-        KernelArgument(id: id, layout: DenseLayout(dims: t.shape, strides: t.strides), pointer: UnsafeMutableRawPointer(t.storage.pointer), isOutput: true)
+        KernelArgument(
+            id: id, layout: DenseLayout(dims: t.shape, strides: t.strides),
+            pointer: UnsafeMutableRawPointer(t.storage.pointer), isOutput: true)
     }
     static func input(_ id: Int32, _ t: Tensor, as layout: DenseLayout) -> KernelArgument {
         KernelArgument(id: id, layout: layout, pointer: UnsafeMutableRawPointer(t.storage.pointer), isOutput: false)
@@ -274,7 +278,9 @@ enum DNNL {
         var m = dnnl_memory_desc_t()
         let d = dims64(l.dims)
         let s = dims64(l.strides)
-        try check(dnnl_memory_desc_init_by_strides(&m, Int32(l.dims.count), d, l.scalarType.dnnl, s), "memory descriptor \(l)")
+        try check(
+            dnnl_memory_desc_init_by_strides(&m, Int32(l.dims.count), d, l.scalarType.dnnl, s), "memory descriptor \(l)"
+        )
         return m
     }
 
@@ -286,14 +292,18 @@ enum DNNL {
         return m
     }
 
-    static func withOptional<R>(_ md: dnnl_memory_desc_t?, _ body: (UnsafePointer<dnnl_memory_desc_t>?) throws -> R) rethrows -> R {
+    static func withOptional<R>(_ md: dnnl_memory_desc_t?, _ body: (UnsafePointer<dnnl_memory_desc_t>?) throws -> R)
+        rethrows -> R
+    {
         guard var m = md else { return try body(nil) }
         return try withUnsafePointer(to: &m) { try body($0) }
     }
 
     static func layout(_ t: Tensor) -> DenseLayout { DenseLayout(dims: t.shape, strides: t.strides) }
 
-    static func createPD(_ desc: UnsafeRawPointer, attr: dnnl_primitive_attr_t? = nil, hint: CachedPrimitive? = nil, _ what: String)
+    static func createPD(
+        _ desc: UnsafeRawPointer, attr: dnnl_primitive_attr_t? = nil, hint: CachedPrimitive? = nil, _ what: String
+    )
         throws -> dnnl_primitive_desc_t
     {
         var pd: dnnl_primitive_desc_t?
@@ -369,7 +379,10 @@ enum DNNL {
     }
 
     /// Copies between two views of float memory with any strides (a oneDNN reorder).
-    static func copy(from src: DenseLayout, _ srcPointer: UnsafeRawPointer, to dst: DenseLayout, _ dstPointer: UnsafeMutableRawPointer) throws {
+    static func copy(
+        from src: DenseLayout, _ srcPointer: UnsafeRawPointer, to dst: DenseLayout,
+        _ dstPointer: UnsafeMutableRawPointer
+    ) throws {
         let s = try md(src)
         let d = try md(dst)
         let r = try context.reorder(from: s, to: d)
@@ -379,7 +392,8 @@ enum DNNL {
             var dm = d
             var a: dnnl_memory_t?
             var b: dnnl_memory_t?
-            try check(dnnl_memory_create(&a, &sm, context.engine, UnsafeMutableRawPointer(mutating: srcPointer)), "memory")
+            try check(
+                dnnl_memory_create(&a, &sm, context.engine, UnsafeMutableRawPointer(mutating: srcPointer)), "memory")
             defer { dnnl_memory_destroy(a) }
             try check(dnnl_memory_create(&b, &dm, context.engine, dstPointer), "memory")
             defer { dnnl_memory_destroy(b) }
@@ -412,7 +426,10 @@ extension DNNL {
         return DenseLayout(dims: [groups, og, ig] + k, strides: [ig * s[0], s[1], s[0]] + ks)
     }
 
-    private static func convKey(_ op: String, _ x: [Int], _ w: DenseLayout, _ hasBias: Bool, _ y: [Int], _ g: ConvolutionGeometry, _ act: FusedActivation = .none) -> String {
+    private static func convKey(
+        _ op: String, _ x: [Int], _ w: DenseLayout, _ hasBias: Bool, _ y: [Int], _ g: ConvolutionGeometry,
+        _ act: FusedActivation = .none
+    ) -> String {
         "\(op)|x\(x)|w\(w)|b\(hasBias)|y\(y)|s\(g.stride)|pl\(g.paddingLow)|ph\(g.paddingHigh)|d\(g.dilation)|g\(g.groups)|t\(g.transposed)|\(act)"
     }
 
@@ -464,7 +481,8 @@ extension DNNL {
         training: Bool, activation: FusedActivation = .none, into out: Tensor? = nil, constantWeights: Bool = false
     ) throws -> Tensor {
         let wl = weightLayout(weight, groups: g.groups, transposed: g.transposed)
-        let p = try convForwardPD(x: x.shape, w: wl, hasBias: bias != nil, y: outputShape, g: g, training: training, act: activation)
+        let p = try convForwardPD(
+            x: x.shape, w: wl, hasBias: bias != nil, y: outputShape, g: g, training: training, act: activation)
         let y = out ?? Tensor(uninitialized: outputShape)
         precondition(y.shape == outputShape)
         var w = KernelArgument.input(Arg.weights, weight, as: wl)
@@ -480,7 +498,8 @@ extension DNNL {
         _ gy: Tensor, weight: Tensor, inputShape: [Int], hasBias: Bool, geometry g: ConvolutionGeometry
     ) throws -> Tensor {
         let wl = weightLayout(weight, groups: g.groups, transposed: g.transposed)
-        let hint = try convForwardPD(x: inputShape, w: wl, hasBias: hasBias, y: gy.shape, g: g, training: true, act: .none)
+        let hint = try convForwardPD(
+            x: inputShape, w: wl, hasBias: hasBias, y: gy.shape, g: g, training: true, act: .none)
         let key = convKey("conv_bwd_data", inputShape, wl, hasBias, gy.shape, g)
         let p = try context.primitive(key) {
             var xm = try md(DenseLayout(dims: inputShape, strides: Tensor.channelsLastStrides(inputShape)))
@@ -490,9 +509,13 @@ extension DNNL {
             let st = dims64(g.stride), dl = dims64(g.dilation.map { $0 - 1 })
             let pl = dims64(g.paddingLow), ph = dims64(g.paddingHigh)
             if g.transposed {
-                try check(dnnl_dilated_deconvolution_backward_data_desc_init(&desc, dnnl_deconvolution_direct, &xm, &wm, &ym, st, dl, pl, ph), "deconv bwd data")
+                try check(
+                    dnnl_dilated_deconvolution_backward_data_desc_init(
+                        &desc, dnnl_deconvolution_direct, &xm, &wm, &ym, st, dl, pl, ph), "deconv bwd data")
             } else {
-                try check(dnnl_dilated_convolution_backward_data_desc_init(&desc, dnnl_convolution_direct, &xm, &wm, &ym, st, dl, pl, ph), "conv bwd data")
+                try check(
+                    dnnl_dilated_convolution_backward_data_desc_init(
+                        &desc, dnnl_convolution_direct, &xm, &wm, &ym, st, dl, pl, ph), "conv bwd data")
             }
             return try createPD(&desc, hint: hint, key)
         }
@@ -519,15 +542,23 @@ extension DNNL {
             let pl = dims64(g.paddingLow), ph = dims64(g.paddingHigh)
             try withOptional(hasBias ? bm : nil) { biasPointer in
                 if g.transposed {
-                    try check(dnnl_dilated_deconvolution_backward_weights_desc_init(&desc, dnnl_deconvolution_direct, &xm, &wm, biasPointer, &ym, st, dl, pl, ph), "deconv bwd weights")
+                    try check(
+                        dnnl_dilated_deconvolution_backward_weights_desc_init(
+                            &desc, dnnl_deconvolution_direct, &xm, &wm, biasPointer, &ym, st, dl, pl, ph),
+                        "deconv bwd weights")
                 } else {
-                    try check(dnnl_dilated_convolution_backward_weights_desc_init(&desc, dnnl_convolution_direct, &xm, &wm, biasPointer, &ym, st, dl, pl, ph), "conv bwd weights")
+                    try check(
+                        dnnl_dilated_convolution_backward_weights_desc_init(
+                            &desc, dnnl_convolution_direct, &xm, &wm, biasPointer, &ym, st, dl, pl, ph),
+                        "conv bwd weights")
                 }
             }
             return try createPD(&desc, hint: hint, key)
         }
         let gb: Tensor? = hasBias ? Tensor(uninitialized: [gy.shape[1]]) : nil
-        var args: [KernelArgument] = [.input(Arg.src, x), .input(Arg.diffDst, gy), .output(Arg.diffWeights, gw, as: wl)]
+        var args: [KernelArgument] = [
+            .input(Arg.src, x), .input(Arg.diffDst, gy), .output(Arg.diffWeights, gw, as: wl),
+        ]
         if let gb { args.append(.output(Arg.diffBias, gb, as: .rowMajor([gb.count]))) }
         try execute(p, args)
         return (gw, gb)
@@ -535,10 +566,13 @@ extension DNNL {
 
     /// Name of the implementation oneDNN picked for a forward convolution (benchmarks, tests).
     static func convolutionImplementation(
-        inputShape: [Int], weight: Tensor, hasBias: Bool, outputShape: [Int], geometry g: ConvolutionGeometry, training: Bool
+        inputShape: [Int], weight: Tensor, hasBias: Bool, outputShape: [Int], geometry g: ConvolutionGeometry,
+        training: Bool
     ) throws -> String {
         let wl = weightLayout(weight, groups: g.groups, transposed: g.transposed)
-        return try convForwardPD(x: inputShape, w: wl, hasBias: hasBias, y: outputShape, g: g, training: training, act: .none).implementationName
+        return try convForwardPD(
+            x: inputShape, w: wl, hasBias: hasBias, y: outputShape, g: g, training: training, act: .none
+        ).implementationName
     }
 }
 
@@ -585,7 +619,8 @@ extension DNNL {
         x: DenseLayout, w: DenseLayout, weightType: ScalarType, hasBias: Bool, y: DenseLayout, g: ConvolutionGeometry,
         act: FusedActivation
     ) throws -> CachedPrimitive {
-        let key = "conv_inf_view|x\(x)|w\(w)|wt\(weightType)|b\(hasBias)|y\(y)|s\(g.stride)|pl\(g.paddingLow)|ph\(g.paddingHigh)|d\(g.dilation)|g\(g.groups)|t\(g.transposed)|\(act)"
+        let key =
+            "conv_inf_view|x\(x)|w\(w)|wt\(weightType)|b\(hasBias)|y\(y)|s\(g.stride)|pl\(g.paddingLow)|ph\(g.paddingHigh)|d\(g.dilation)|g\(g.groups)|t\(g.transposed)|\(act)"
         return try context.primitive(key) {
             var xm = try md(x)
             var ym = try md(y)
@@ -598,12 +633,14 @@ extension DNNL {
                 if g.transposed {
                     try check(
                         dnnl_dilated_deconvolution_forward_desc_init(
-                            &desc, dnnl_forward_inference, dnnl_deconvolution_direct, &xm, &wm, biasPointer, &ym, st, dl, pl, ph),
+                            &desc, dnnl_forward_inference, dnnl_deconvolution_direct, &xm, &wm, biasPointer, &ym, st,
+                            dl, pl, ph),
                         "transposed convolution descriptor")
                 } else {
                     try check(
                         dnnl_dilated_convolution_forward_desc_init(
-                            &desc, dnnl_forward_inference, dnnl_convolution_direct, &xm, &wm, biasPointer, &ym, st, dl, pl, ph),
+                            &desc, dnnl_forward_inference, dnnl_convolution_direct, &xm, &wm, biasPointer, &ym, st, dl,
+                            pl, ph),
                         "convolution descriptor")
                 }
             }
@@ -638,36 +675,45 @@ extension DNNL {
 
     /// oneDNN's implementation name for an ``inferenceConvolution(_:weight:weightType:bias:_:geometry:activation:)``.
     static func inferenceConvolutionImplementation(
-        x: DenseLayout, weight: Tensor, weightType: ScalarType, hasBias: Bool, y: DenseLayout, geometry g: ConvolutionGeometry,
+        x: DenseLayout, weight: Tensor, weightType: ScalarType, hasBias: Bool, y: DenseLayout,
+        geometry g: ConvolutionGeometry,
         activation: FusedActivation
     ) throws -> String {
         let wl = weightLayout(weight, groups: g.groups, transposed: g.transposed)
-        return try inferenceConvolutionPD(x: x, w: wl, weightType: weightType, hasBias: hasBias, y: y, g: g, act: activation)
-            .implementationName
+        return try inferenceConvolutionPD(
+            x: x, w: wl, weightType: weightType, hasBias: hasBias, y: y, g: g, act: activation
+        )
+        .implementationName
     }
 
     /// Inference pooling from view `x` into view `y` (no padding; windows of `kernel`, steps of `stride`).
-    static func inferencePooling(_ k: PoolingKind, _ x: MemoryView, _ y: MemoryView, kernel: [Int], stride: [Int]) throws {
+    static func inferencePooling(_ k: PoolingKind, _ x: MemoryView, _ y: MemoryView, kernel: [Int], stride: [Int])
+        throws
+    {
         let key = "pool_inf_view|\(k)|\(x.layout)|\(y.layout)|\(kernel)|\(stride)"
         let p = try context.primitive(key) {
             var xm = try md(x.layout)
             var ym = try md(y.layout)
             var desc = dnnl_pooling_v2_desc_t()
             let zero = [Int64](repeating: 0, count: kernel.count)
-            let padHigh = dims64(zip(zip(x.layout.dims.dropFirst(2), y.layout.dims.dropFirst(2)), zip(kernel, stride)).map {
-                io, ks in (io.1 - 1) * ks.1 + ks.0 - io.0
-            })
+            let padHigh = dims64(
+                zip(zip(x.layout.dims.dropFirst(2), y.layout.dims.dropFirst(2)), zip(kernel, stride)).map {
+                    io, ks in (io.1 - 1) * ks.1 + ks.0 - io.0
+                })
             try check(
                 dnnl_pooling_v2_forward_desc_init(
-                    &desc, dnnl_forward_inference, poolAlgorithm(k), &xm, &ym, dims64(stride), dims64(kernel), zero, zero,
+                    &desc, dnnl_forward_inference, poolAlgorithm(k), &xm, &ym, dims64(stride), dims64(kernel), zero,
+                    zero,
                     padHigh),
                 "pooling")
             return try createPD(&desc, key)
         }
-        try execute(p, [
-            KernelArgument(id: Arg.src, layout: x.layout, pointer: x.pointer, isOutput: false),
-            KernelArgument(id: Arg.dst, layout: y.layout, pointer: y.pointer, isOutput: true),
-        ])
+        try execute(
+            p,
+            [
+                KernelArgument(id: Arg.src, layout: x.layout, pointer: x.pointer, isOutput: false),
+                KernelArgument(id: Arg.dst, layout: y.layout, pointer: y.pointer, isOutput: true),
+            ])
     }
 
     /// Copies view `x` into view `y` (same dims; any strides; converting float32 ↔ bfloat16).
@@ -687,38 +733,51 @@ extension DNNL {
             var desc = dnnl_batch_normalization_desc_t()
             var flags = dnnl_use_scale.rawValue | dnnl_use_shift.rawValue
             if !training { flags |= dnnl_use_global_stats.rawValue }
-            try check(dnnl_batch_normalization_forward_desc_init(&desc, training ? dnnl_forward_training : dnnl_forward_inference, &m, eps, flags), "batch norm descriptor")
+            try check(
+                dnnl_batch_normalization_forward_desc_init(
+                    &desc, training ? dnnl_forward_training : dnnl_forward_inference, &m, eps, flags),
+                "batch norm descriptor")
             return try createPD(&desc, key)
         }
     }
 
     /// Batch normalization in training mode: returns the output and the batch mean and (biased) variance.
-    static func batchNormTraining(_ x: Tensor, scale: Tensor, shift: Tensor, epsilon: Float) throws -> (Tensor, Tensor, Tensor) {
+    static func batchNormTraining(_ x: Tensor, scale: Tensor, shift: Tensor, epsilon: Float) throws -> (
+        Tensor, Tensor, Tensor
+    ) {
         let p = try bnForwardPD(x.shape, eps: epsilon, training: true)
         let c = x.shape[1]
         let y = Tensor(uninitialized: x.shape)
         let mean = Tensor(uninitialized: [c])
         let variance = Tensor(uninitialized: [c])
-        try execute(p, [
-            .input(Arg.src, x), .input(Arg.scale, scale), .input(Arg.shift, shift),
-            .output(Arg.dst, y), .output(Arg.mean, mean), .output(Arg.variance, variance),
-        ])
+        try execute(
+            p,
+            [
+                .input(Arg.src, x), .input(Arg.scale, scale), .input(Arg.shift, shift),
+                .output(Arg.dst, y), .output(Arg.mean, mean), .output(Arg.variance, variance),
+            ])
         return (y, mean, variance)
     }
 
     /// Batch normalization with given statistics (inference).
-    static func batchNormInference(_ x: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor, epsilon: Float) throws -> Tensor {
+    static func batchNormInference(
+        _ x: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor, epsilon: Float
+    ) throws -> Tensor {
         let p = try bnForwardPD(x.shape, eps: epsilon, training: false)
         let y = Tensor(uninitialized: x.shape)
-        try execute(p, [
-            .input(Arg.src, x), .input(Arg.scale, scale), .input(Arg.shift, shift),
-            .input(Arg.mean, mean), .input(Arg.variance, variance), .output(Arg.dst, y),
-        ])
+        try execute(
+            p,
+            [
+                .input(Arg.src, x), .input(Arg.scale, scale), .input(Arg.shift, shift),
+                .input(Arg.mean, mean), .input(Arg.variance, variance), .output(Arg.dst, y),
+            ])
         return y
     }
 
     /// Backward of training-mode batch normalization: gradients for input, scale and shift.
-    static func batchNormBackward(_ gy: Tensor, input x: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor, epsilon: Float) throws -> (Tensor, Tensor, Tensor) {
+    static func batchNormBackward(
+        _ gy: Tensor, input x: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor, epsilon: Float
+    ) throws -> (Tensor, Tensor, Tensor) {
         let hint = try bnForwardPD(x.shape, eps: epsilon, training: true)
         let key = "bn_bwd|\(x.shape)|\(epsilon)"
         let p = try context.primitive(key) {
@@ -726,17 +785,23 @@ extension DNNL {
             var dm = try md(layout(gy))
             var desc = dnnl_batch_normalization_desc_t()
             let flags = dnnl_use_scale.rawValue | dnnl_use_shift.rawValue
-            try check(dnnl_batch_normalization_backward_desc_init(&desc, dnnl_backward, &dm, &m, epsilon, flags), "batch norm backward")
+            try check(
+                dnnl_batch_normalization_backward_desc_init(&desc, dnnl_backward, &dm, &m, epsilon, flags),
+                "batch norm backward")
             return try createPD(&desc, hint: hint, key)
         }
         let c = x.shape[1]
         let gx = Tensor(uninitialized: x.shape)
         let gs = Tensor(uninitialized: [c])
         let gb = Tensor(uninitialized: [c])
-        try execute(p, [
-            .input(Arg.src, x), .input(Arg.diffDst, gy), .input(Arg.scale, scale), .input(Arg.shift, shift), .input(Arg.mean, mean),
-            .input(Arg.variance, variance), .output(Arg.diffSrc, gx), .output(Arg.diffScale, gs), .output(Arg.diffShift, gb),
-        ])
+        try execute(
+            p,
+            [
+                .input(Arg.src, x), .input(Arg.diffDst, gy), .input(Arg.scale, scale), .input(Arg.shift, shift),
+                .input(Arg.mean, mean),
+                .input(Arg.variance, variance), .output(Arg.diffSrc, gx), .output(Arg.diffScale, gs),
+                .output(Arg.diffShift, gb),
+            ])
         return (gx, gs, gb)
     }
 }
@@ -759,7 +824,9 @@ extension DNNL {
             let (alg, alpha, _) = eltwiseAlgorithm(k)
             var m = try md(DenseLayout(dims: shape, strides: Tensor.channelsLastStrides(shape)))
             var desc = dnnl_eltwise_desc_t()
-            try check(dnnl_eltwise_forward_desc_init(&desc, training ? dnnl_forward_training : dnnl_forward_inference, alg, &m, alpha, 0), "eltwise")
+            try check(
+                dnnl_eltwise_forward_desc_init(
+                    &desc, training ? dnnl_forward_training : dnnl_forward_inference, alg, &m, alpha, 0), "eltwise")
             return try createPD(&desc, key)
         }
     }
@@ -783,7 +850,8 @@ extension DNNL {
             return try createPD(&desc, hint: hint, key)
         }
         let gx = Tensor(uninitialized: x.shape)
-        try execute(p, [useDst ? .input(Arg.dst, y) : .input(Arg.src, x), .input(Arg.diffDst, gy), .output(Arg.diffSrc, gx)])
+        try execute(
+            p, [useDst ? .input(Arg.dst, y) : .input(Arg.src, x), .input(Arg.diffDst, gy), .output(Arg.diffSrc, gx)])
         return gx
     }
 
@@ -832,7 +900,9 @@ extension DNNL {
         k == .max ? dnnl_pooling_max : dnnl_pooling_avg_exclude_padding
     }
 
-    private static func poolForwardPD(_ k: PoolingKind, x: [Int], y: [Int], kernel: [Int], stride: [Int], padding: [Int], training: Bool) throws -> CachedPrimitive {
+    private static func poolForwardPD(
+        _ k: PoolingKind, x: [Int], y: [Int], kernel: [Int], stride: [Int], padding: [Int], training: Bool
+    ) throws -> CachedPrimitive {
         let key = "pool_fwd|\(k)|\(x)|\(y)|\(kernel)|\(stride)|\(padding)|\(training)"
         return try context.primitive(key) {
             var xm = try md(DenseLayout(dims: x, strides: Tensor.channelsLastStrides(x)))
@@ -840,20 +910,27 @@ extension DNNL {
             var desc = dnnl_pooling_v2_desc_t()
             let dil = [Int64](repeating: 0, count: kernel.count)
             let pad = dims64(padding)
-            let padHigh = dims64(zip(zip(x.dropFirst(2), y.dropFirst(2)), zip(zip(kernel, stride), padding)).map { io, ksp in
-                let ((i, o), ((k, s), p)) = (io, ksp)
-                return (o - 1) * s + k - i - p
-            })
+            let padHigh = dims64(
+                zip(zip(x.dropFirst(2), y.dropFirst(2)), zip(zip(kernel, stride), padding)).map { io, ksp in
+                    let ((i, o), ((k, s), p)) = (io, ksp)
+                    return (o - 1) * s + k - i - p
+                })
             try check(
-                dnnl_pooling_v2_forward_desc_init(&desc, training ? dnnl_forward_training : dnnl_forward_inference, poolAlgorithm(k), &xm, &ym, dims64(stride), dims64(kernel), dil, pad, padHigh),
+                dnnl_pooling_v2_forward_desc_init(
+                    &desc, training ? dnnl_forward_training : dnnl_forward_inference, poolAlgorithm(k), &xm, &ym,
+                    dims64(stride), dims64(kernel), dil, pad, padHigh),
                 "pooling")
             return try createPD(&desc, key)
         }
     }
 
     /// Pooling forward; in training, max pooling also returns the workspace its backward needs.
-    static func poolingForward(_ k: PoolingKind, _ x: Tensor, outputShape: [Int], kernel: [Int], stride: [Int], padding: [Int], training: Bool, into out: Tensor? = nil) throws -> (Tensor, RawBuffer?) {
-        let p = try poolForwardPD(k, x: x.shape, y: outputShape, kernel: kernel, stride: stride, padding: padding, training: training)
+    static func poolingForward(
+        _ k: PoolingKind, _ x: Tensor, outputShape: [Int], kernel: [Int], stride: [Int], padding: [Int], training: Bool,
+        into out: Tensor? = nil
+    ) throws -> (Tensor, RawBuffer?) {
+        let p = try poolForwardPD(
+            k, x: x.shape, y: outputShape, kernel: kernel, stride: stride, padding: padding, training: training)
         let y = out ?? Tensor(uninitialized: outputShape)
         var args: [KernelArgument] = [.input(Arg.src, x), .output(Arg.dst, y)]
         var ws: RawBuffer?
@@ -867,24 +944,35 @@ extension DNNL {
         return (y, ws)
     }
 
-    static func poolingBackward(_ k: PoolingKind, _ gy: Tensor, inputShape: [Int], kernel: [Int], stride: [Int], padding: [Int], workspace: RawBuffer?) throws -> Tensor {
-        let hint = try poolForwardPD(k, x: inputShape, y: gy.shape, kernel: kernel, stride: stride, padding: padding, training: true)
+    static func poolingBackward(
+        _ k: PoolingKind, _ gy: Tensor, inputShape: [Int], kernel: [Int], stride: [Int], padding: [Int],
+        workspace: RawBuffer?
+    ) throws -> Tensor {
+        let hint = try poolForwardPD(
+            k, x: inputShape, y: gy.shape, kernel: kernel, stride: stride, padding: padding, training: true)
         let key = "pool_bwd|\(k)|\(inputShape)|\(gy.shape)|\(kernel)|\(stride)|\(padding)"
         let p = try context.primitive(key) {
             var xm = try md(DenseLayout(dims: inputShape, strides: Tensor.channelsLastStrides(inputShape)))
             var ym = try md(layout(gy))
             var desc = dnnl_pooling_v2_desc_t()
             let dil = [Int64](repeating: 0, count: kernel.count)
-            let padHigh = dims64(zip(zip(inputShape.dropFirst(2), gy.shape.dropFirst(2)), zip(zip(kernel, stride), padding)).map { io, ksp in
-                let ((i, o), ((k, s), p)) = (io, ksp)
-                return (o - 1) * s + k - i - p
-            })
-            try check(dnnl_pooling_v2_backward_desc_init(&desc, poolAlgorithm(k), &xm, &ym, dims64(stride), dims64(kernel), dil, dims64(padding), padHigh), "pooling backward")
+            let padHigh = dims64(
+                zip(zip(inputShape.dropFirst(2), gy.shape.dropFirst(2)), zip(zip(kernel, stride), padding)).map {
+                    io, ksp in
+                    let ((i, o), ((k, s), p)) = (io, ksp)
+                    return (o - 1) * s + k - i - p
+                })
+            try check(
+                dnnl_pooling_v2_backward_desc_init(
+                    &desc, poolAlgorithm(k), &xm, &ym, dims64(stride), dims64(kernel), dil, dims64(padding), padHigh),
+                "pooling backward")
             return try createPD(&desc, hint: hint, key)
         }
         let gx = Tensor(uninitialized: inputShape)
         var args: [KernelArgument] = [.input(Arg.diffDst, gy), .output(Arg.diffSrc, gx)]
-        if let workspace { args.append(KernelArgument(id: Arg.workspace, layout: nil, pointer: workspace.pointer, isOutput: false)) }
+        if let workspace {
+            args.append(KernelArgument(id: Arg.workspace, layout: nil, pointer: workspace.pointer, isOutput: false))
+        }
         try execute(p, args)
         return gx
     }
@@ -896,7 +984,10 @@ extension DNNL {
             var ym = try md(DenseLayout(dims: y, strides: Tensor.channelsLastStrides(y)))
             let factors = zip(x.dropFirst(2), y.dropFirst(2)).map { Float($1) / Float($0) }
             var desc = dnnl_resampling_desc_t()
-            try check(dnnl_resampling_forward_desc_init(&desc, dnnl_forward_training, linear ? dnnl_resampling_linear : dnnl_resampling_nearest, factors, &xm, &ym), "resampling")
+            try check(
+                dnnl_resampling_forward_desc_init(
+                    &desc, dnnl_forward_training, linear ? dnnl_resampling_linear : dnnl_resampling_nearest, factors,
+                    &xm, &ym), "resampling")
             return try createPD(&desc, key)
         }
     }
@@ -916,7 +1007,10 @@ extension DNNL {
             var ym = try md(layout(gy))
             let factors = zip(inputShape.dropFirst(2), gy.shape.dropFirst(2)).map { Float($1) / Float($0) }
             var desc = dnnl_resampling_desc_t()
-            try check(dnnl_resampling_backward_desc_init(&desc, linear ? dnnl_resampling_linear : dnnl_resampling_nearest, factors, &xm, &ym), "resampling backward")
+            try check(
+                dnnl_resampling_backward_desc_init(
+                    &desc, linear ? dnnl_resampling_linear : dnnl_resampling_nearest, factors, &xm, &ym),
+                "resampling backward")
             return try createPD(&desc, hint: hint, key)
         }
         let gx = Tensor(uninitialized: inputShape)
@@ -937,7 +1031,10 @@ extension DNNL {
             var ym = try md(.rowMajor([x[0], w[0]]))
             var desc = dnnl_inner_product_desc_t()
             try withOptional(hasBias ? bm : nil) { biasPointer in
-                try check(dnnl_inner_product_forward_desc_init(&desc, training ? dnnl_forward_training : dnnl_forward_inference, &xm, &wm, biasPointer, &ym), "inner product")
+                try check(
+                    dnnl_inner_product_forward_desc_init(
+                        &desc, training ? dnnl_forward_training : dnnl_forward_inference, &xm, &wm, biasPointer, &ym),
+                    "inner product")
             }
             return try createPD(&desc, key)
         }
@@ -953,7 +1050,9 @@ extension DNNL {
         return y
     }
 
-    static func innerProductBackwardData(_ gy: Tensor, weight: Tensor, inputShape: [Int], hasBias: Bool) throws -> Tensor {
+    static func innerProductBackwardData(_ gy: Tensor, weight: Tensor, inputShape: [Int], hasBias: Bool) throws
+        -> Tensor
+    {
         let hint = try ipForwardPD(x: inputShape, w: weight.shape, hasBias: hasBias, training: true)
         let key = "ip_bwd_data|\(inputShape)|\(weight.shape)|\(hasBias)"
         let p = try context.primitive(key) {
@@ -969,7 +1068,9 @@ extension DNNL {
         return gx
     }
 
-    static func innerProductBackwardWeights(_ gy: Tensor, input x: Tensor, weightShape: [Int], hasBias: Bool) throws -> (Tensor, Tensor?) {
+    static func innerProductBackwardWeights(_ gy: Tensor, input x: Tensor, weightShape: [Int], hasBias: Bool) throws
+        -> (Tensor, Tensor?)
+    {
         let hint = try ipForwardPD(x: x.shape, w: weightShape, hasBias: hasBias, training: true)
         let key = "ip_bwd_weights|\(x.shape)|\(weightShape)|\(hasBias)"
         let p = try context.primitive(key) {
@@ -979,7 +1080,9 @@ extension DNNL {
             var ym = try md(layout(gy))
             var desc = dnnl_inner_product_desc_t()
             try withOptional(hasBias ? bm : nil) { biasPointer in
-                try check(dnnl_inner_product_backward_weights_desc_init(&desc, &xm, &wm, biasPointer, &ym), "inner product backward weights")
+                try check(
+                    dnnl_inner_product_backward_weights_desc_init(&desc, &xm, &wm, biasPointer, &ym),
+                    "inner product backward weights")
             }
             return try createPD(&desc, hint: hint, key)
         }
@@ -1000,7 +1103,8 @@ extension DNNL {
             var am = try md(layout(a))
             var bm = try md(layout(b))
             var desc = dnnl_binary_desc_t()
-            try check(dnnl_binary_desc_init(&desc, k == .add ? dnnl_binary_add : dnnl_binary_mul, &am, &bm, &am), "binary")
+            try check(
+                dnnl_binary_desc_init(&desc, k == .add ? dnnl_binary_add : dnnl_binary_mul, &am, &bm, &am), "binary")
             return try createPD(&desc, key)
         }
         let y = Tensor(uninitialized: a.shape)
@@ -1034,7 +1138,9 @@ extension DNNL {
             let srcs = try xs.map { try md(layout($0)) }
             var pd: dnnl_primitive_desc_t?
             let st = dnnl_concat_primitive_desc_create(&pd, &ym, Int32(xs.count), 1, srcs, nil, context.engine)
-            guard st == dnnl_success, let pd else { throw NNError(.backend, "oneDNN concat failed (status \(st.rawValue))") }
+            guard st == dnnl_success, let pd else {
+                throw NNError(.backend, "oneDNN concat failed (status \(st.rawValue))")
+            }
             return pd
         }
         let y = out ?? Tensor(uninitialized: outShape)
@@ -1050,7 +1156,9 @@ extension DNNL {
         shape[1] = length
         let y = Tensor(uninitialized: shape)
         let src = DenseLayout(dims: shape, strides: x.strides)
-        try copy(from: src, UnsafeRawPointer(x.storage.pointer + start), to: layout(y), UnsafeMutableRawPointer(y.storage.pointer))
+        try copy(
+            from: src, UnsafeRawPointer(x.storage.pointer + start), to: layout(y),
+            UnsafeMutableRawPointer(y.storage.pointer))
         return y
     }
 }

@@ -26,7 +26,8 @@ public final class Convolution: Layer {
     }
 
     public func callAsFunction(_ x: Variable) throws -> Variable {
-        try convolution(x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        try convolution(
+            x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
     }
 
     public func namedParameters() -> [(name: String, parameter: Parameter)] {
@@ -73,7 +74,8 @@ public final class Linear: Layer {
     public let weight: Parameter
     public let bias: Parameter?
 
-    public init<G: RandomNumberGenerator>(inputFeatures: Int, outputFeatures: Int, bias: Bool = true, using g: inout G) {
+    public init<G: RandomNumberGenerator>(inputFeatures: Int, outputFeatures: Int, bias: Bool = true, using g: inout G)
+    {
         weight = Parameter(kaimingNormal([outputFeatures, inputFeatures], fanIn: inputFeatures, using: &g))
         self.bias = bias ? Parameter(Tensor(zeros: [outputFeatures])) : nil
     }

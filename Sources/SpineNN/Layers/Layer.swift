@@ -16,7 +16,9 @@ extension Layer {
 }
 
 /// Prefixes child names: `prefix.name`.
-func prefixed(_ prefix: String, _ items: [(name: String, parameter: Parameter)]) -> [(name: String, parameter: Parameter)] {
+func prefixed(_ prefix: String, _ items: [(name: String, parameter: Parameter)]) -> [(
+    name: String, parameter: Parameter
+)] {
     items.map { (prefix + "." + $0.name, $0.parameter) }
 }
 

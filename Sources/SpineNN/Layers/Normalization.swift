@@ -22,17 +22,25 @@ public final class BatchNorm: Layer {
 
     public func callAsFunction(_ x: Variable) throws -> Variable {
         guard isTraining else {
-            return try batchNorm(x, scale: scale, shift: shift, mean: runningMean.value, variance: runningVariance.value, epsilon: epsilon)
+            return try batchNorm(
+                x, scale: scale, shift: shift, mean: runningMean.value, variance: runningVariance.value,
+                epsilon: epsilon)
         }
         let (y, mean, variance) = try batchNorm(x, scale: scale, shift: shift, epsilon: epsilon)
         let n = Float(x.value.count / max(x.shape[1], 1))
         let unbias = n > 1 ? n / (n - 1) : 1
         let m = momentum
         runningMean.update { rm in
-            rm.withUnsafeMutableBufferPointer { r in mean.withUnsafeBufferPointer { b in for i in 0..<r.count { r[i] = (1 - m) * r[i] + m * b[i] } } }
+            rm.withUnsafeMutableBufferPointer { r in
+                mean.withUnsafeBufferPointer { b in for i in 0..<r.count { r[i] = (1 - m) * r[i] + m * b[i] } }
+            }
         }
         runningVariance.update { rv in
-            rv.withUnsafeMutableBufferPointer { r in variance.withUnsafeBufferPointer { b in for i in 0..<r.count { r[i] = (1 - m) * r[i] + m * b[i] * unbias } } }
+            rv.withUnsafeMutableBufferPointer { r in
+                variance.withUnsafeBufferPointer { b in
+                    for i in 0..<r.count { r[i] = (1 - m) * r[i] + m * b[i] * unbias }
+                }
+            }
         }
         return y
     }

@@ -4,7 +4,9 @@ import Foundation
 // voxel v (in N, D, H, W order) starts at v·C. Labels are one Int32 per voxel in that order.
 
 /// Checks logits and labels and returns (voxels, classes).
-private func checkSegmentation(_ op: String, _ logits: Variable, _ labels: [Int32], voxelWeights: [Float]?) throws -> (Int, Int) {
+private func checkSegmentation(_ op: String, _ logits: Variable, _ labels: [Int32], voxelWeights: [Float]?) throws -> (
+    Int, Int
+) {
     guard logits.shape.count >= 2 else {
         throw NNError.shape(op, expected: "logits [N, C, …]", got: "\(logits.shape)")
     }
@@ -73,7 +75,8 @@ public func crossEntropy(
     let n = logits.shape[0]
     let perSample = voxels / max(n, 1)
     if let annotatedClasses, annotatedClasses.count != n {
-        throw NNError.shape(op, expected: "\(n) annotated-class sets (one per sample)", got: "\(annotatedClasses.count)")
+        throw NNError.shape(
+            op, expected: "\(n) annotated-class sets (one per sample)", got: "\(annotatedClasses.count)")
     }
     let p = logits.value.withUnsafeBufferPointer { voxelSoftmax($0, voxels: voxels, classes: c) }
     // The target set of each sample's background voxels (marginal loss).
@@ -139,7 +142,9 @@ public func softDiceLoss(
     var total = [Double](repeating: 0, count: groups * c)
     for v in 0..<voxels {
         let l = Int(labels[v])
-        guard l >= 0, l < c else { throw NNError(.invalidArgument, "\(op): label \(l) at voxel \(v) is outside 0..<\(c)") }
+        guard l >= 0, l < c else {
+            throw NNError(.invalidArgument, "\(op): label \(l) at voxel \(v) is outside 0..<\(c)")
+        }
         let m = Double(voxelWeights?[v] ?? 1)
         if m == 0 { continue }
         let g = batchDice ? 0 : v / perSample
@@ -153,7 +158,9 @@ public func softDiceLoss(
     let counted = Double(groups * (c - first))
     guard counted > 0 else { throw NNError(.invalidArgument, "\(op): no classes to average (C = \(c))") }
     var dsc = 0.0
-    for g in 0..<groups { for k in first..<c { dsc += (2 * tp[g * c + k] + smooth) / max(total[g * c + k] + smooth, 1e-8) } }
+    for g in 0..<groups {
+        for k in first..<c { dsc += (2 * tp[g * c + k] + smooth) / max(total[g * c + k] + smooth, 1e-8) }
+    }
     let loss = 1 - dsc / counted
     try requireFinite(op, loss)
     // d DSC/d pᵥ = m (2y·den − num) / den²; then through the softmax of each voxel.
@@ -200,7 +207,9 @@ public func focalLoss(
     var count = 0.0
     for v in 0..<voxels {
         let l = Int(labels[v])
-        guard l >= 0, l < c else { throw NNError(.invalidArgument, "\(op): label \(l) at voxel \(v) is outside 0..<\(c)") }
+        guard l >= 0, l < c else {
+            throw NNError(.invalidArgument, "\(op): label \(l) at voxel \(v) is outside 0..<\(c)")
+        }
         let m = Double(voxelWeights?[v] ?? 1)
         if m == 0 { continue }
         let w = m * Double(classWeights?[l] ?? 1)

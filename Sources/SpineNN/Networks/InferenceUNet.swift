@@ -57,7 +57,9 @@ public final class InferenceUNet {
     ///   - upsampling: how the transposed convolutions run (``InferenceUpsampling``).
     /// - Throws: ``NNError`` `.unsupported` for instance normalization, which has no fixed affine
     ///   form to fold (run such a network through ``UNet`` under ``GradientMode/withoutGradients(_:)``).
-    public init(_ network: UNet, precision: InferencePrecision = .fp32, upsampling method: InferenceUpsampling = .pixelShuffle) throws {
+    public init(
+        _ network: UNet, precision: InferencePrecision = .fp32, upsampling method: InferenceUpsampling = .pixelShuffle
+    ) throws {
         configuration = network.configuration
         self.precision = precision
         upsamplingMethod = method
@@ -66,19 +68,23 @@ public final class InferenceUNet {
         }
         let r = configuration.spatialDimensions
         func fold(_ b: ConvolutionBlock) throws -> FoldedConvolution {
-            try InferenceUNet.fold(conv: b.conv, norm: b.batchNorm, activation: .relu(negativeSlope: b.negativeSlope), spatialRank: r)
+            try InferenceUNet.fold(
+                conv: b.conv, norm: b.batchNorm, activation: .relu(negativeSlope: b.negativeSlope), spatialRank: r)
         }
         encoder = try network.encoder.map { try $0.map(fold) }
         decoder = try network.decoder.map { try $0.map(fold) }
         upsampling = try network.upsampling.map { u in
             let outC = u.weight.shape[1] * u.groups
-            let g = try ConvolutionGeometry(spatialRank: r, stride: u.stride, padding: u.padding, dilation: nil, groups: u.groups, transposed: true, op: "InferenceUNet")
+            let g = try ConvolutionGeometry(
+                spatialRank: r, stride: u.stride, padding: u.padding, dilation: nil, groups: u.groups, transposed: true,
+                op: "InferenceUNet")
             let kernel = Array(u.weight.shape.dropFirst(2))
             let bias = u.bias?.value ?? Tensor(zeros: [outC])
             if method == .pixelShuffle, u.groups == 1, g.stride == kernel, g.paddingLow.allSatisfy({ $0 == 0 }) {
                 return try InferenceUNet.shuffleConvolution(weight: u.weight.value, bias: bias, spatialRank: r)
             }
-            return FoldedConvolution(weight: u.weight.value, bias: bias, geometry: g, activation: .none, outChannels: outC, kernel: kernel)
+            return FoldedConvolution(
+                weight: u.weight.value, bias: bias, geometry: g, activation: .none, outChannels: outC, kernel: kernel)
         }
         head = try InferenceUNet.fold(conv: network.heads[0], norm: nil, activation: .none, spatialRank: r)
     }
@@ -89,8 +95,12 @@ public final class InferenceUNet {
     }
 
     /// `w' = w·γ/√(σ² + ε)`, `b' = (b − μ)·γ/√(σ² + ε) + β` per output channel.
-    static func fold(conv: Convolution, norm: BatchNorm?, activation: FusedActivation, spatialRank r: Int) throws -> FoldedConvolution {
-        let g = try ConvolutionGeometry(spatialRank: r, stride: conv.stride, padding: conv.padding, dilation: conv.dilation, groups: conv.groups, transposed: false, op: "InferenceUNet")
+    static func fold(conv: Convolution, norm: BatchNorm?, activation: FusedActivation, spatialRank r: Int) throws
+        -> FoldedConvolution
+    {
+        let g = try ConvolutionGeometry(
+            spatialRank: r, stride: conv.stride, padding: conv.padding, dilation: conv.dilation, groups: conv.groups,
+            transposed: false, op: "InferenceUNet")
         let o = conv.weight.shape[0]
         var w = conv.weight.value
         w.makeUnique()
@@ -108,7 +118,9 @@ public final class InferenceUNet {
                 bp[c] = (bp[c] - mean.storage.pointer[c]) * f + beta.storage.pointer[c]
             }
         }
-        return FoldedConvolution(weight: w, bias: b, geometry: g, activation: activation, outChannels: o, kernel: Array(conv.weight.shape.dropFirst(2)))
+        return FoldedConvolution(
+            weight: w, bias: b, geometry: g, activation: activation, outChannels: o,
+            kernel: Array(conv.weight.shape.dropFirst(2)))
     }
 
     /// The 1×1 convolution equal to a transposed convolution with kernel = stride `s`, before its
@@ -130,7 +142,8 @@ public final class InferenceUNet {
             }
         }
         let ones = [Int](repeating: 1, count: r)
-        let g = try ConvolutionGeometry(spatialRank: r, stride: nil, padding: nil, dilation: nil, groups: 1, transposed: false, op: "InferenceUNet")
+        let g = try ConvolutionGeometry(
+            spatialRank: r, stride: nil, padding: nil, dilation: nil, groups: 1, transposed: false, op: "InferenceUNet")
         return FoldedConvolution(
             weight: try Tensor(shape: [k, cin] + ones, nchw: wp), bias: try Tensor(shape: [k], nchw: bp), geometry: g,
             activation: .none, outChannels: k, kernel: ones, shuffle: s)
@@ -151,15 +164,19 @@ public final class InferenceUNet {
                 // oneDNN 2.6's transposed convolution writes a strided destination as if it were
                 // dense (out of bounds); go through a dense scratch buffer.
                 let t = arena.view(scratch, shape: y.layout.dims, type: type)
-                try DNNL.inferenceConvolution(x, weight: c.weight, weightType: type, bias: c.bias, t, geometry: c.geometry, activation: c.activation)
+                try DNNL.inferenceConvolution(
+                    x, weight: c.weight, weightType: type, bias: c.bias, t, geometry: c.geometry,
+                    activation: c.activation)
                 try DNNL.copy(t, into: y)
                 return
             }
-            try DNNL.inferenceConvolution(x, weight: c.weight, weightType: type, bias: c.bias, y, geometry: c.geometry, activation: c.activation)
+            try DNNL.inferenceConvolution(
+                x, weight: c.weight, weightType: type, bias: c.bias, y, geometry: c.geometry, activation: c.activation)
             return
         }
         let t = arena.view(scratch, shape: [x.layout.dims[0], c.outChannels] + x.layout.dims.dropFirst(2), type: type)
-        try DNNL.inferenceConvolution(x, weight: c.weight, weightType: type, bias: c.bias, t, geometry: c.geometry, activation: c.activation)
+        try DNNL.inferenceConvolution(
+            x, weight: c.weight, weightType: type, bias: c.bias, t, geometry: c.geometry, activation: c.activation)
         let (from, to) = t.pixelShuffleViews(into: y, factors: s)
         try DNNL.copy(from, into: to)
     }
@@ -170,10 +187,15 @@ public final class InferenceUNet {
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
         let c = configuration
         guard x.rank == c.spatialDimensions + 2, x.shape[1] == c.inputChannels else {
-            throw NNError.shape("InferenceUNet", expected: "input [N, \(c.inputChannels), \(c.spatialDimensions == 2 ? "H, W" : "D, H, W")]", got: "\(x.shape)")
+            throw NNError.shape(
+                "InferenceUNet",
+                expected: "input [N, \(c.inputChannels), \(c.spatialDimensions == 2 ? "H, W" : "D, H, W")]",
+                got: "\(x.shape)")
         }
         guard x.shape.dropFirst(2).allSatisfy({ $0 % c.sizeMultiple == 0 && $0 > 0 }) else {
-            throw NNError.shape("InferenceUNet", expected: "spatial size a multiple of \(c.sizeMultiple)", got: "\(Array(x.shape.dropFirst(2)))")
+            throw NNError.shape(
+                "InferenceUNet", expected: "spatial size a multiple of \(c.sizeMultiple)",
+                got: "\(Array(x.shape.dropFirst(2)))")
         }
         if x.shape != arenaInputShape {
             arena.removeAll()
@@ -249,7 +271,10 @@ public final class InferenceUNet {
             let y = [dims[0], c.outChannels] + spatial
             let yl = DenseLayout(dims: y, strides: Tensor.channelsLastStrides(y), scalarType: output ?? type)
             let xl = DenseLayout(dims: dims, strides: Tensor.channelsLastStrides(dims), scalarType: type)
-            names.append(try DNNL.inferenceConvolutionImplementation(x: xl, weight: c.weight, weightType: type, hasBias: true, y: yl, geometry: c.geometry, activation: c.activation))
+            names.append(
+                try DNNL.inferenceConvolutionImplementation(
+                    x: xl, weight: c.weight, weightType: type, hasBias: true, y: yl, geometry: c.geometry,
+                    activation: c.activation))
             dims = Self.outputShape(c, dims)
         }
         var skipDims: [[Int]] = []
@@ -279,7 +304,8 @@ public final class InferenceUNet {
             if c.geometry.transposed {
                 flops += 2 * n * Double(cin * spatial.reduce(1, *) * c.outChannels * c.kernel.reduce(1, *))
             } else {
-                flops += 2 * n * Double(c.outChannels * out.reduce(1, *) * cin / c.geometry.groups * c.kernel.reduce(1, *))
+                flops +=
+                    2 * n * Double(c.outChannels * out.reduce(1, *) * cin / c.geometry.groups * c.kernel.reduce(1, *))
             }
             spatial = c.shuffle.map { zip(out, $0).map(*) } ?? out
         }

@@ -55,7 +55,8 @@ public final class ConvolutionBlock: Layer {
 
     init<G: RandomNumberGenerator>(_ cin: Int, _ cout: Int, _ config: UNetConfiguration, using g: inout G) {
         let k = [Int](repeating: 3, count: config.spatialDimensions)
-        conv = Convolution(inputChannels: cin, outputChannels: cout, kernel: k, bias: config.normalization == .none, using: &g)
+        conv = Convolution(
+            inputChannels: cin, outputChannels: cout, kernel: k, bias: config.normalization == .none, using: &g)
         batchNorm = config.normalization == .batch ? BatchNorm(channels: cout) : nil
         instanceNorm = config.normalization == .instance ? InstanceNorm(channels: cout) : nil
         negativeSlope = config.negativeSlope
@@ -90,7 +91,8 @@ public final class UNet: Layer {
     let heads: [Convolution]
 
     public init<G: RandomNumberGenerator>(_ config: UNetConfiguration, using g: inout G) throws {
-        guard config.spatialDimensions == 2 || config.spatialDimensions == 3, config.levels >= 1, config.baseFeatures >= 1,
+        guard config.spatialDimensions == 2 || config.spatialDimensions == 3, config.levels >= 1,
+            config.baseFeatures >= 1,
             config.convolutionsPerStage >= 1, config.classes >= 1, config.inputChannels >= 1
         else {
             throw NNError(.invalidArgument, "UNet: invalid configuration \(config)")
@@ -101,18 +103,26 @@ public final class UNet: Layer {
         for level in 0..<config.levels {
             let cin = level == 0 ? config.inputChannels : config.features(at: level - 1)
             let f = config.features(at: level)
-            enc.append((0..<config.convolutionsPerStage).map { i in ConvolutionBlock(i == 0 ? cin : f, f, config, using: &g) })
+            enc.append(
+                (0..<config.convolutionsPerStage).map { i in ConvolutionBlock(i == 0 ? cin : f, f, config, using: &g) })
         }
         var up: [TransposedConvolution] = []
         var dec: [[ConvolutionBlock]] = []
         for level in 0..<(config.levels - 1) {
             let f = config.features(at: level)
-            up.append(TransposedConvolution(inputChannels: config.features(at: level + 1), outputChannels: f, kernel: [Int](repeating: 2, count: r), using: &g))
-            dec.append((0..<config.convolutionsPerStage).map { i in ConvolutionBlock(i == 0 ? 2 * f : f, f, config, using: &g) })
+            up.append(
+                TransposedConvolution(
+                    inputChannels: config.features(at: level + 1), outputChannels: f,
+                    kernel: [Int](repeating: 2, count: r), using: &g))
+            dec.append(
+                (0..<config.convolutionsPerStage).map { i in ConvolutionBlock(i == 0 ? 2 * f : f, f, config, using: &g)
+                })
         }
         let headCount = config.deepSupervision ? max(config.levels - 1, 1) : 1
         heads = (0..<headCount).map { level in
-            Convolution(inputChannels: config.features(at: level), outputChannels: config.classes, kernel: [Int](repeating: 1, count: r), using: &g)
+            Convolution(
+                inputChannels: config.features(at: level), outputChannels: config.classes,
+                kernel: [Int](repeating: 1, count: r), using: &g)
         }
         encoder = enc
         upsampling = up
@@ -126,10 +136,13 @@ public final class UNet: Layer {
     public func outputs(_ x: Variable) throws -> [Variable] {
         let c = configuration
         guard x.shape.count == c.spatialDimensions + 2, x.shape[1] == c.inputChannels else {
-            throw NNError.shape("UNet", expected: "input [N, \(c.inputChannels), \(c.spatialDimensions == 2 ? "H, W" : "D, H, W")]", got: "\(x.shape)")
+            throw NNError.shape(
+                "UNet", expected: "input [N, \(c.inputChannels), \(c.spatialDimensions == 2 ? "H, W" : "D, H, W")]",
+                got: "\(x.shape)")
         }
         guard x.shape.dropFirst(2).allSatisfy({ $0 % c.sizeMultiple == 0 && $0 > 0 }) else {
-            throw NNError.shape("UNet", expected: "spatial size a multiple of \(c.sizeMultiple)", got: "\(Array(x.shape.dropFirst(2)))")
+            throw NNError.shape(
+                "UNet", expected: "spatial size a multiple of \(c.sizeMultiple)", got: "\(Array(x.shape.dropFirst(2)))")
         }
         var skips: [Variable] = []
         var h = x

@@ -5,7 +5,8 @@ enum ONNXMatrix {
     typealias Ops = ONNXOperators
 
     /// `a` `[…, M, K]` × `b` `[…, K, N]` with NumPy batch broadcasting; 1-D operands promoted.
-    static func matmul(_ a0: Tensor, _ b0: Tensor, transposeA: Bool = false, transposeB: Bool = false) throws -> Tensor {
+    static func matmul(_ a0: Tensor, _ b0: Tensor, transposeA: Bool = false, transposeB: Bool = false) throws -> Tensor
+    {
         var a = a0, b = b0
         let aVector = a.rank == 1, bVector = b.rank == 1
         if aVector { a = try a.reshaped([1, a.count]) }
@@ -14,12 +15,22 @@ enum ONNXMatrix {
         a = try a.logicallyReshaped([Int](repeating: 1, count: r - a.rank) + a.shape)
         b = try b.logicallyReshaped([Int](repeating: 1, count: r - b.rank) + b.shape)
         var al = DNNL.layout(a), bl = DNNL.layout(b)
-        if transposeA { al = DenseLayout(dims: al.dims.dropLast(2) + [al.dims[r - 1], al.dims[r - 2]], strides: al.strides.dropLast(2) + [al.strides[r - 1], al.strides[r - 2]]) }
-        if transposeB { bl = DenseLayout(dims: bl.dims.dropLast(2) + [bl.dims[r - 1], bl.dims[r - 2]], strides: bl.strides.dropLast(2) + [bl.strides[r - 1], bl.strides[r - 2]]) }
+        if transposeA {
+            al = DenseLayout(
+                dims: al.dims.dropLast(2) + [al.dims[r - 1], al.dims[r - 2]],
+                strides: al.strides.dropLast(2) + [al.strides[r - 1], al.strides[r - 2]])
+        }
+        if transposeB {
+            bl = DenseLayout(
+                dims: bl.dims.dropLast(2) + [bl.dims[r - 1], bl.dims[r - 2]],
+                strides: bl.strides.dropLast(2) + [bl.strides[r - 1], bl.strides[r - 2]])
+        }
         let (m, k) = (al.dims[r - 2], al.dims[r - 1])
         let (k2, n) = (bl.dims[r - 2], bl.dims[r - 1])
         guard k == k2, let batch = broadcastShape(Array(al.dims.prefix(r - 2)), Array(bl.dims.prefix(r - 2))) else {
-            throw NNError.shape("MatMul", expected: "[…, M, K] × […, K, N] with broadcastable batch dimensions", got: "\(al.dims) × \(bl.dims)")
+            throw NNError.shape(
+                "MatMul", expected: "[…, M, K] × […, K, N] with broadcastable batch dimensions",
+                got: "\(al.dims) × \(bl.dims)")
         }
         var outShape = batch + [m, n]
         let flat = Tensor(uninitialized: outShape)
@@ -36,7 +47,9 @@ enum ONNXMatrix {
             y = flat
         } else {
             y = Tensor(uninitialized: outShape)
-            try DNNL.copy(from: .rowMajor(outShape), UnsafeRawPointer(flat.storage.pointer), to: DNNL.layout(y), UnsafeMutableRawPointer(y.storage.pointer))
+            try DNNL.copy(
+                from: .rowMajor(outShape), UnsafeRawPointer(flat.storage.pointer), to: DNNL.layout(y),
+                UnsafeMutableRawPointer(y.storage.pointer))
         }
         if aVector { outShape.remove(at: outShape.count - 2) }
         if bVector { outShape.removeLast() }
@@ -53,7 +66,9 @@ enum ONNXMatrix {
         let ta = a.int("transA", 0) != 0, tb = a.int("transB", 0) != 0
         return { v, ctx in
             let x = try Ops.float(v[0], "A"), w = try Ops.float(v[1], "B")
-            guard x.rank == 2, w.rank == 2 else { throw NNError.shape("Gemm", expected: "2-D A and B", got: "\(x.shape), \(w.shape)") }
+            guard x.rank == 2, w.rank == 2 else {
+                throw NNError.shape("Gemm", expected: "2-D A and B", got: "\(x.shape), \(w.shape)")
+            }
             var y = try matmul(x, w, transposeA: ta, transposeB: tb)
             if alpha != 1 { y = try DNNL.eltwise(.linear(a: alpha, b: 0), y) }
             if v.count > 2, let c = v[2], beta != 0 {

@@ -102,10 +102,13 @@ public final class ONNXModel: @unchecked Sendable {
             options.messageDepthLimit = 64
             proto = try Onnx_ModelProto(serializedBytes: data, extensions: nil, partial: true, options: options)
         } catch {
-            throw NNError(.malformedFile, "ONNX: the file is not a valid ONNX protobuf (\(error)); it may be truncated or corrupt")
+            throw NNError(
+                .malformedFile, "ONNX: the file is not a valid ONNX protobuf (\(error)); it may be truncated or corrupt"
+            )
         }
         guard proto.hasGraph, !proto.graph.node.isEmpty || !proto.graph.output.isEmpty else {
-            throw NNError(.malformedFile, "ONNX: the model has no graph (\(data.count) bytes; truncated or not an ONNX model)")
+            throw NNError(
+                .malformedFile, "ONNX: the model has no graph (\(data.count) bytes; truncated or not an ONNX model)")
         }
         var opsets: [String: Int] = [:]
         for o in proto.opsetImport { opsets[o.domain] = Int(o.version) }
@@ -114,7 +117,10 @@ public final class ONNXModel: @unchecked Sendable {
             throw NNError(.malformedFile, "ONNX: the model imports no default-domain opset")
         }
         guard Self.supportedOpsets.contains(version) else {
-            throw NNError(.unsupported, "ONNX: opset \(version) is not supported (\(Self.supportedOpsets.lowerBound)–\(Self.supportedOpsets.upperBound)); convert the model with onnx.version_converter")
+            throw NNError(
+                .unsupported,
+                "ONNX: opset \(version) is not supported (\(Self.supportedOpsets.lowerBound)–\(Self.supportedOpsets.upperBound)); convert the model with onnx.version_converter"
+            )
         }
         self.opsets = opsets
         irVersion = Int(proto.irVersion)

@@ -15,8 +15,10 @@ enum ONNXOperators {
     static let supported: Set<String> = [
         "Conv", "ConvTranspose", "BatchNormalization", "InstanceNormalization", "Relu", "LeakyRelu", "PRelu", "Sigmoid",
         "Softmax", "LogSoftmax", "Tanh", "Elu", "Clip", "Exp", "Log", "Abs", "Neg", "Reciprocal", "HardSigmoid",
-        "HardSwish", "Erf", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Resize", "Upsample", "Concat",
-        "Add", "Sub", "Mul", "Div", "Pow", "Sqrt", "Max", "Min", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose",
+        "HardSwish", "Erf", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Resize", "Upsample",
+        "Concat",
+        "Add", "Sub", "Mul", "Div", "Pow", "Sqrt", "Max", "Min", "Reshape", "Flatten", "Squeeze", "Unsqueeze",
+        "Transpose",
         "Gemm", "MatMul", "Pad", "Slice", "Split", "Identity", "Dropout", "Constant", "Shape", "Size", "Gather", "Cast",
         "ConstantOfShape", "Range", "Equal", "Where", "Expand", "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin",
     ]
@@ -50,7 +52,9 @@ enum ONNXOperators {
 
     static func normalizeAxis(_ a: Int, rank: Int, _ op: String) throws -> Int {
         let x = a < 0 ? a + rank : a
-        guard x >= 0, x < max(rank, 1) else { throw NNError(.invalidArgument, "\(op): axis \(a) out of range for rank \(rank)") }
+        guard x >= 0, x < max(rank, 1) else {
+            throw NNError(.invalidArgument, "\(op): axis \(a) out of range for rank \(rank)")
+        }
         return x
     }
 
@@ -62,7 +66,10 @@ enum ONNXOperators {
     static func kernel(for node: ONNXNode, opset: Int, constant: (String) -> ONNXValue?) throws -> ONNXKernel {
         let a = node.attributes
         guard node.domain.isEmpty, supported.contains(node.op) else {
-            throw NNError(.unsupported, "ONNX: operator \(node.domain.isEmpty ? node.op : node.domain + "." + node.op) is not supported (\(node.label))")
+            throw NNError(
+                .unsupported,
+                "ONNX: operator \(node.domain.isEmpty ? node.op : node.domain + "." + node.op) is not supported (\(node.label))"
+            )
         }
         switch node.op {
         case "Conv", "ConvTranspose":
@@ -73,13 +80,19 @@ enum ONNXOperators {
                 let x = try float(v[0], "X")
                 let c = x.rank >= 2 ? x.shape[1] : 0
                 let p = try (1...4).map { try float(v[$0], "parameter \($0)").reshaped([c]) }
-                return [.float(try DNNL.batchNormInference(x, scale: p[0], shift: p[1], mean: p[2], variance: p[3], epsilon: eps))]
+                return [
+                    .float(
+                        try DNNL.batchNormInference(
+                            x, scale: p[0], shift: p[1], mean: p[2], variance: p[3], epsilon: eps))
+                ]
             }
         case "InstanceNormalization":
             let eps = a.float("epsilon", 1e-5)
             return { v, ctx in
                 let x = try float(v[0], "input")
-                guard x.rank >= 3 else { throw NNError.shape("InstanceNormalization", expected: "input [N, C, …]", got: "\(x.shape)") }
+                guard x.rank >= 3 else {
+                    throw NNError.shape("InstanceNormalization", expected: "input [N, C, …]", got: "\(x.shape)")
+                }
                 let c = x.shape[1]
                 let scale = try float(v[1], "scale").reshaped([c])
                 let bias = try float(v[2], "B").reshaped([c])
@@ -102,7 +115,8 @@ enum ONNXOperators {
         case "Sqrt": return eltwise(.sqrt)
         case "Neg": return eltwise(.linear(a: -1, b: 0))
         case "Reciprocal": return eltwise(.pow(a: 1, p: -1))
-        case "HardSigmoid": return eltwise(.clip(low: 0, high: 1), after: .linear(a: a.float("alpha", 0.2), b: a.float("beta", 0.5)))
+        case "HardSigmoid":
+            return eltwise(.clip(low: 0, high: 1), after: .linear(a: a.float("alpha", 0.2), b: a.float("beta", 0.5)))
         case "HardSwish":
             return { v, ctx in
                 let x = try float(v[0], "X")
@@ -117,7 +131,8 @@ enum ONNXOperators {
                 return [.float(y)]
             }
         case "Clip":
-            let lo0 = a.float("min", -Float.greatestFiniteMagnitude), hi0 = a.float("max", Float.greatestFiniteMagnitude)
+            let lo0 = a.float("min", -Float.greatestFiniteMagnitude),
+                hi0 = a.float("max", Float.greatestFiniteMagnitude)
             return { v, ctx in
                 let x = try float(v[0], "input")
                 let lo = v.count > 1 && v[1] != nil ? try float(v[1], "min").storage.pointer[0] : lo0
@@ -163,7 +178,12 @@ enum ONNXOperators {
                 let k = Array(x.shape.dropFirst(2))
                 let zero = [Int](repeating: 0, count: k.count)
                 let out = Array(x.shape.prefix(2)) + [Int](repeating: 1, count: k.count)
-                return [.float(try DNNL.pool(kind, x, outputShape: out, kernel: k, stride: k, dilation: k.map { _ in 1 }, paddingLow: zero, paddingHigh: zero, into: ctx.buffer(0, out)))]
+                return [
+                    .float(
+                        try DNNL.pool(
+                            kind, x, outputShape: out, kernel: k, stride: k, dilation: k.map { _ in 1 },
+                            paddingLow: zero, paddingHigh: zero, into: ctx.buffer(0, out)))
+                ]
             }
         case "Resize", "Upsample":
             return try ONNXResize.kernel(node, opset: opset)
@@ -173,19 +193,24 @@ enum ONNXOperators {
             return { v, _ in
                 let c = try ints(v[0], "condition")
                 if case .ints(let x)? = v[1], case .ints(let y)? = v[2] {
-                    guard let s = broadcastShape(broadcastShape(c.shape, x.shape) ?? [-1], y.shape), !s.contains(-1) else {
-                        throw NNError.shape("Where", expected: "broadcastable shapes", got: "\(c.shape), \(x.shape), \(y.shape)")
+                    guard let s = broadcastShape(broadcastShape(c.shape, x.shape) ?? [-1], y.shape), !s.contains(-1)
+                    else {
+                        throw NNError.shape(
+                            "Where", expected: "broadcastable shapes", got: "\(c.shape), \(x.shape), \(y.shape)")
                     }
-                    let cc = broadcastValues(c.values, shape: c.shape, to: s), xx = broadcastValues(x.values, shape: x.shape, to: s)
+                    let cc = broadcastValues(c.values, shape: c.shape, to: s),
+                        xx = broadcastValues(x.values, shape: x.shape, to: s)
                     let yy = broadcastValues(y.values, shape: y.shape, to: s)
                     return [.ints(IntTensor(shape: s, values: (0..<cc.count).map { cc[$0] != 0 ? xx[$0] : yy[$0] }))]
                 }
                 let x = try float(v[1], "X"), y = try float(v[2], "Y")
                 guard let s = broadcastShape(broadcastShape(c.shape, x.shape) ?? [-1], y.shape), !s.contains(-1) else {
-                    throw NNError.shape("Where", expected: "broadcastable shapes", got: "\(c.shape), \(x.shape), \(y.shape)")
+                    throw NNError.shape(
+                        "Where", expected: "broadcastable shapes", got: "\(c.shape), \(x.shape), \(y.shape)")
                 }
                 let cc = broadcastValues(c.values, shape: c.shape, to: s)
-                let xx = broadcastValues(logical(x), shape: x.shape, to: s), yy = broadcastValues(logical(y), shape: y.shape, to: s)
+                let xx = broadcastValues(logical(x), shape: x.shape, to: s),
+                    yy = broadcastValues(logical(y), shape: y.shape, to: s)
                 return [.float(try Tensor(shape: s, nchw: (0..<cc.count).map { cc[$0] != 0 ? xx[$0] : yy[$0] }))]
             }
         case "Identity", "Dropout":
@@ -230,7 +255,9 @@ enum ONNXOperators {
             return { v, _ in
                 guard let x = v[0] else { throw NNError(.invalidArgument, "missing input") }
                 if to?.isFloatingPoint == true {
-                    if case .ints(let i) = x { return [.float(try Tensor(shape: i.shape, nchw: i.values.map { Float($0) }))] }
+                    if case .ints(let i) = x {
+                        return [.float(try Tensor(shape: i.shape, nchw: i.values.map { Float($0) }))]
+                    }
                     if to == .float16 {
                         let t = try float(x, "input")
                         let r = t.nchwScalars.map { HalfPrecision.float(fromBits: HalfPrecision.bits(from: $0)) }
@@ -242,17 +269,29 @@ enum ONNXOperators {
                     let vals = logical(t).map { f -> Int64 in f.isFinite ? Int64(f.rounded(.towardZero)) : 0 }
                     return [.ints(IntTensor(shape: t.shape, values: to == .bool ? vals.map { $0 != 0 ? 1 : 0 } : vals))]
                 }
-                if to == .bool, case .ints(let i) = x { return [.ints(IntTensor(shape: i.shape, values: i.values.map { $0 != 0 ? 1 : 0 }))] }
+                if to == .bool, case .ints(let i) = x {
+                    return [.ints(IntTensor(shape: i.shape, values: i.values.map { $0 != 0 ? 1 : 0 }))]
+                }
                 return [x]
             }
         case "ConstantOfShape":
-            let fill = try a.tensor("value").map { try ONNXValue.decode($0, directory: nil) } ?? .float(Tensor(shape: [1], repeating: 0))
+            let fill =
+                try a.tensor("value").map { try ONNXValue.decode($0, directory: nil) }
+                ?? .float(Tensor(shape: [1], repeating: 0))
             return { v, _ in
                 let shape = try intList(v[0], "shape")
-                guard shape.allSatisfy({ $0 >= 0 }) else { throw NNError(.invalidArgument, "ConstantOfShape: negative dimension \(shape)") }
+                guard shape.allSatisfy({ $0 >= 0 }) else {
+                    throw NNError(.invalidArgument, "ConstantOfShape: negative dimension \(shape)")
+                }
                 switch fill {
                 case .float(let t): return [.float(Tensor(shape: shape, repeating: t.storage.pointer[0]))]
-                case .ints(let i): return [.ints(IntTensor(shape: shape, values: [Int64](repeating: i.values.first ?? 0, count: shape.reduce(1, *))))]
+                case .ints(let i):
+                    return [
+                        .ints(
+                            IntTensor(
+                                shape: shape, values: [Int64](repeating: i.values.first ?? 0, count: shape.reduce(1, *))
+                            ))
+                    ]
                 }
             }
         case "Range":
@@ -273,11 +312,15 @@ enum ONNXOperators {
             return { v, _ in
                 let target = try intList(v[1], "shape")
                 guard let x = v[0], let s = broadcastShape(x.shape, target) else {
-                    throw NNError.shape("Expand", expected: "shape broadcastable with the input", got: "\(target) for \(v[0]?.shape ?? [])")
+                    throw NNError.shape(
+                        "Expand", expected: "shape broadcastable with the input",
+                        got: "\(target) for \(v[0]?.shape ?? [])")
                 }
                 switch x {
-                case .ints(let i): return [.ints(IntTensor(shape: s, values: broadcastValues(i.values, shape: i.shape, to: s)))]
-                case .float(let t): return [.float(try Tensor(shape: s, nchw: broadcastValues(logical(t), shape: t.shape, to: s)))]
+                case .ints(let i):
+                    return [.ints(IntTensor(shape: s, values: broadcastValues(i.values, shape: i.shape, to: s)))]
+                case .float(let t):
+                    return [.float(try Tensor(shape: s, nchw: broadcastValues(logical(t), shape: t.shape, to: s)))]
                 }
             }
         case "Reshape", "Flatten", "Squeeze", "Unsqueeze":
@@ -287,7 +330,8 @@ enum ONNXOperators {
         case "Gemm", "MatMul":
             return try ONNXMatrix.kernel(node, constant: constant)
         case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin":
-            let kind: ONNXReduction = ["ReduceMean": .mean, "ReduceSum": .sum, "ReduceMax": .max, "ReduceMin": .min][node.op]!
+            let kind: ONNXReduction = ["ReduceMean": .mean, "ReduceSum": .sum, "ReduceMax": .max, "ReduceMin": .min][
+                node.op]!
             let keep = a.int("keepdims", 1) != 0
             let noopEmpty = a.int("noop_with_empty_axes", 0) != 0
             let axesFromInput = node.op == "ReduceSum" ? opset >= 13 : opset >= 18
@@ -303,7 +347,13 @@ enum ONNXOperators {
                 let ax = Set(try axes.map { try normalizeAxis($0, rank: x.rank, node.op) })
                 let kept = x.shape.enumerated().map { ax.contains($0.offset) ? 1 : $0.element }
                 let y = try DNNL.reduce(kind, x, to: kept)
-                return [.float(keep ? y : try y.logicallyReshaped(x.shape.enumerated().filter { !ax.contains($0.offset) }.map(\.element)))]
+                return [
+                    .float(
+                        keep
+                            ? y
+                            : try y.logicallyReshaped(
+                                x.shape.enumerated().filter { !ax.contains($0.offset) }.map(\.element)))
+                ]
             }
         default:
             throw NNError(.unsupported, "ONNX: operator \(node.op) is not supported (\(node.label))")
@@ -326,8 +376,11 @@ enum ONNXOperators {
             if case .ints(let x) = a, case .ints(let y) = b { return [.ints(try intBinary(op, x, y))] }
             let x = try float(a, "A"), y = try float(b, "B")
             if op == "Equal" {
-                guard let s = broadcastShape(x.shape, y.shape) else { throw NNError.shape(op, expected: "broadcastable shapes", got: "\(x.shape) and \(y.shape)") }
-                let p = broadcastValues(logical(x), shape: x.shape, to: s), q = broadcastValues(logical(y), shape: y.shape, to: s)
+                guard let s = broadcastShape(x.shape, y.shape) else {
+                    throw NNError.shape(op, expected: "broadcastable shapes", got: "\(x.shape) and \(y.shape)")
+                }
+                let p = broadcastValues(logical(x), shape: x.shape, to: s),
+                    q = broadcastValues(logical(y), shape: y.shape, to: s)
                 return [.ints(IntTensor(shape: s, values: zip(p, q).map { $0 == $1 ? 1 : 0 }))]
             }
             return [.float(try floatBinary(op, x, y, ctx))]
@@ -335,7 +388,9 @@ enum ONNXOperators {
     }
 
     static func intBinary(_ op: String, _ x: IntTensor, _ y: IntTensor) throws -> IntTensor {
-        guard let s = broadcastShape(x.shape, y.shape) else { throw NNError.shape(op, expected: "broadcastable shapes", got: "\(x.shape) and \(y.shape)") }
+        guard let s = broadcastShape(x.shape, y.shape) else {
+            throw NNError.shape(op, expected: "broadcastable shapes", got: "\(x.shape) and \(y.shape)")
+        }
         let p = broadcastValues(x.values, shape: x.shape, to: s), q = broadcastValues(y.values, shape: y.shape, to: s)
         let f: (Int64, Int64) -> Int64
         switch op {
@@ -353,7 +408,9 @@ enum ONNXOperators {
     }
 
     static func floatBinary(_ op: String, _ x: Tensor, _ y: Tensor, _ ctx: KernelContext) throws -> Tensor {
-        guard let s = broadcastShape(x.shape, y.shape) else { throw NNError.shape(op, expected: "broadcastable shapes", got: "\(x.shape) and \(y.shape)") }
+        guard let s = broadcastShape(x.shape, y.shape) else {
+            throw NNError.shape(op, expected: "broadcastable shapes", got: "\(x.shape) and \(y.shape)")
+        }
         // A scalar operand: one elementwise pass.
         if y.count == 1 && x.shape == s && x.count > 0 {
             let c = y.storage.pointer[0]
@@ -389,13 +446,16 @@ enum ONNXOperators {
             let xr = try x.logicallyReshaped([Int](repeating: 1, count: s.count - x.rank) + x.shape)
             let yr = try y.logicallyReshaped([Int](repeating: 1, count: s.count - y.rank) + y.shape)
             if xr.shape == s { return try DNNL.binary(kind, xr, yr, into: ctx.buffer(0, s)) }
-            if yr.shape == s && [.add, .mul, .max, .min].contains(kind) { return try DNNL.binary(kind, yr, xr, into: ctx.buffer(0, s)) }
+            if yr.shape == s && [.add, .mul, .max, .min].contains(kind) {
+                return try DNNL.binary(kind, yr, xr, into: ctx.buffer(0, s))
+            }
             if yr.shape == s && kind == .sub {
                 return try DNNL.eltwise(.linear(a: -1, b: 0), try DNNL.binary(.sub, yr, xr), into: ctx.buffer(0, s))
             }
         }
         // General broadcasting in logical order.
-        let p = broadcastValues(logical(x), shape: x.shape, to: s), q = broadcastValues(logical(y), shape: y.shape, to: s)
+        let p = broadcastValues(logical(x), shape: x.shape, to: s),
+            q = broadcastValues(logical(y), shape: y.shape, to: s)
         let f: (Float, Float) -> Float
         switch op {
         case "Add": f = (+)
@@ -422,7 +482,9 @@ enum ONNXOperators {
         var pads = a.ints("pads") ?? [Int](repeating: 0, count: 2 * r)
         var outputPadding = a.ints("output_padding") ?? [Int](repeating: 0, count: r)
         guard strides.count == r, dilations.count == r, pads.count == 2 * r, outputPadding.count == r else {
-            throw NNError(.invalidArgument, "\(node.label): strides \(strides), dilations \(dilations), pads \(pads) do not fit a \(r)-D kernel")
+            throw NNError(
+                .invalidArgument,
+                "\(node.label): strides \(strides), dilations \(dilations), pads \(pads) do not fit a \(r)-D kernel")
         }
         let autoPad = a.string("auto_pad", "NOTSET")
         let outputShape = a.ints("output_shape")
@@ -455,9 +517,12 @@ enum ONNXOperators {
             pads = [Int](repeating: 0, count: 2 * r)
         }
         var g = try ConvolutionGeometry(
-            spatialRank: r, stride: strides, padding: Array(pads.prefix(r)), dilation: dilations, groups: groups, transposed: transposed, op: node.label)
+            spatialRank: r, stride: strides, padding: Array(pads.prefix(r)), dilation: dilations, groups: groups,
+            transposed: transposed, op: node.label)
         g.paddingHigh = Array(pads.suffix(r))
-        guard g.paddingHigh.allSatisfy({ $0 >= 0 }) else { throw NNError(.invalidArgument, "\(node.label): negative padding \(pads)") }
+        guard g.paddingHigh.allSatisfy({ $0 >= 0 }) else {
+            throw NNError(.invalidArgument, "\(node.label): negative padding \(pads)")
+        }
         if transposed { g.paddingHigh = zip(g.paddingHigh, outputPadding).map { $0 - $1 } }
         return (g, outputPadding)
     }
@@ -478,7 +543,8 @@ enum ONNXOperators {
             for c in 0..<o {
                 let f = bn.scale.storage.pointer[c] / (bn.variance.storage.pointer[c] + bn.epsilon).squareRoot()
                 for j in 0..<per { w2.storage.pointer[c * per + j] *= f }
-                b2.storage.pointer[c] = (b2.storage.pointer[c] - bn.mean.storage.pointer[c]) * f + bn.bias.storage.pointer[c]
+                b2.storage.pointer[c] =
+                    (b2.storage.pointer[c] - bn.mean.storage.pointer[c]) * f + bn.bias.storage.pointer[c]
             }
             return (w2, b2)
         }
@@ -487,7 +553,8 @@ enum ONNXOperators {
             var b: Tensor? = nil
             if node.inputs.count > 2, !node.inputs[2].isEmpty {
                 guard case .float(let bt)? = constant(node.inputs[2]) else {
-                    throw NNError(.unsupported, "ONNX: \(node.label): a non-constant bias with constant weights is not supported")
+                    throw NNError(
+                        .unsupported, "ONNX: \(node.label): a non-constant bias with constant weights is not supported")
                 }
                 b = try bt.reshaped([bt.count])
             }
@@ -505,24 +572,31 @@ enum ONNXOperators {
                 b = v.count > 2 && v[2] != nil ? try float(v[2], "B") : nil
             }
             guard x.rank == w.rank, x.rank >= 3 else {
-                throw NNError.shape(node.op, expected: "input of rank \(w.rank) ([N, C, …]) for weights \(w.shape)", got: "\(x.shape)")
+                throw NNError.shape(
+                    node.op, expected: "input of rank \(w.rank) ([N, C, …]) for weights \(w.shape)", got: "\(x.shape)")
             }
             let inC = x.shape[1]
             let outC: Int
             if transposed {
                 guard w.shape[0] == inC, inC % groups == 0 else {
-                    throw NNError.shape(node.op, expected: "\(w.shape[0]) input channels for weights \(w.shape)", got: "input \(x.shape)")
+                    throw NNError.shape(
+                        node.op, expected: "\(w.shape[0]) input channels for weights \(w.shape)",
+                        got: "input \(x.shape)")
                 }
                 outC = w.shape[1] * groups
             } else {
                 guard w.shape[1] * groups == inC, w.shape[0] % groups == 0 else {
-                    throw NNError.shape(node.op, expected: "\(w.shape[1] * groups) input channels for weights \(w.shape) and \(groups) groups", got: "input \(x.shape)")
+                    throw NNError.shape(
+                        node.op,
+                        expected: "\(w.shape[1] * groups) input channels for weights \(w.shape) and \(groups) groups",
+                        got: "input \(x.shape)")
                 }
                 outC = w.shape[0]
             }
             let kernel = Array(w.shape.dropFirst(2))
             let spatialIn = Array(x.shape.dropFirst(2))
-            let (g, _) = try padsAndGeometry(node, input: spatialIn, kernel: kernel, transposed: transposed, groups: groups)
+            let (g, _) = try padsAndGeometry(
+                node, input: spatialIn, kernel: kernel, transposed: transposed, groups: groups)
             let spatial = g.outputSpatial(input: spatialIn, kernel: kernel)
             guard spatial.allSatisfy({ $0 >= 1 }) else {
                 throw NNError.shape(node.op, expected: "input large enough for kernel \(kernel)", got: "\(x.shape)")
@@ -539,23 +613,31 @@ enum ONNXOperators {
 
     static func pooling(_ node: ONNXNode) throws -> ONNXKernel {
         let a = node.attributes
-        guard let kernel = a.ints("kernel_shape") else { throw NNError(.invalidArgument, "\(node.label): no kernel_shape") }
+        guard let kernel = a.ints("kernel_shape") else {
+            throw NNError(.invalidArgument, "\(node.label): no kernel_shape")
+        }
         let r = kernel.count
         let strides = a.ints("strides") ?? [Int](repeating: 1, count: r)
         let dilations = a.ints("dilations") ?? [Int](repeating: 1, count: r)
         let pads0 = a.ints("pads") ?? [Int](repeating: 0, count: 2 * r)
         let ceil = a.int("ceil_mode", 0) != 0
         let autoPad = a.string("auto_pad", "NOTSET")
-        let kind: ONNXPooling = node.op == "MaxPool" ? .max : (a.int("count_include_pad", 0) != 0 ? .averageIncludingPadding : .averageExcludingPadding)
+        let kind: ONNXPooling =
+            node.op == "MaxPool"
+            ? .max : (a.int("count_include_pad", 0) != 0 ? .averageIncludingPadding : .averageExcludingPadding)
         guard node.outputs.count == 1 || node.outputs[1].isEmpty else {
             throw NNError(.unsupported, "ONNX: \(node.label): MaxPool with an Indices output is not supported")
         }
         guard strides.count == r, dilations.count == r, pads0.count == 2 * r else {
-            throw NNError(.invalidArgument, "\(node.label): strides \(strides), dilations \(dilations), pads \(pads0) do not fit kernel \(kernel)")
+            throw NNError(
+                .invalidArgument,
+                "\(node.label): strides \(strides), dilations \(dilations), pads \(pads0) do not fit kernel \(kernel)")
         }
         return { v, ctx in
             let x = try float(v[0], "X")
-            guard x.rank == r + 2 else { throw NNError.shape(node.op, expected: "input of rank \(r + 2) for kernel \(kernel)", got: "\(x.shape)") }
+            guard x.rank == r + 2 else {
+                throw NNError.shape(node.op, expected: "input of rank \(r + 2) for kernel \(kernel)", got: "\(x.shape)")
+            }
             var pads = pads0
             let input = Array(x.shape.dropFirst(2))
             var out = [Int](repeating: 0, count: r)
@@ -564,12 +646,15 @@ enum ONNXOperators {
                 if autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" {
                     out[i] = (input[i] + strides[i] - 1) / strides[i]
                     let total = max((out[i] - 1) * strides[i] + ek - input[i], 0)
-                    (pads[i], pads[i + r]) = autoPad == "SAME_UPPER" ? (total / 2, total - total / 2) : (total - total / 2, total / 2)
+                    (pads[i], pads[i + r]) =
+                        autoPad == "SAME_UPPER" ? (total / 2, total - total / 2) : (total - total / 2, total / 2)
                     continue
                 }
                 if autoPad == "VALID" { (pads[i], pads[i + r]) = (0, 0) }
                 let span = input[i] + pads[i] + pads[i + r] - ek
-                guard span >= 0 else { throw NNError.shape(node.op, expected: "input of at least kernel size \(kernel)", got: "\(x.shape)") }
+                guard span >= 0 else {
+                    throw NNError.shape(node.op, expected: "input of at least kernel size \(kernel)", got: "\(x.shape)")
+                }
                 out[i] = (ceil ? (span + strides[i] - 1) / strides[i] : span / strides[i]) + 1
                 if ceil && (out[i] - 1) * strides[i] >= input[i] + pads[i] { out[i] -= 1 }
             }
@@ -579,7 +664,12 @@ enum ONNXOperators {
                 high[i] = (out[i] - 1) * strides[i] + ek - input[i] - pads[i]
             }
             let shape = Array(x.shape.prefix(2)) + out
-            return [.float(try DNNL.pool(kind, x, outputShape: shape, kernel: kernel, stride: strides, dilation: dilations, paddingLow: Array(pads.prefix(r)), paddingHigh: high, into: ctx.buffer(0, shape)))]
+            return [
+                .float(
+                    try DNNL.pool(
+                        kind, x, outputShape: shape, kernel: kernel, stride: strides, dilation: dilations,
+                        paddingLow: Array(pads.prefix(r)), paddingHigh: high, into: ctx.buffer(0, shape)))
+            ]
         }
     }
 }

@@ -15,9 +15,13 @@ enum ONNXResize {
         }
         let transform = node.op == "Upsample" ? "asymmetric" : a.string("coordinate_transformation_mode", "half_pixel")
         let nearestMode = node.op == "Upsample" ? "floor" : a.string("nearest_mode", "round_prefer_floor")
-        let known = ["half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_half_pixel_for_nn", "half_pixel_symmetric"]
+        let known = [
+            "half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_half_pixel_for_nn",
+            "half_pixel_symmetric",
+        ]
         guard known.contains(transform) else {
-            throw NNError(.unsupported, "ONNX: \(node.label): coordinate_transformation_mode '\(transform)' is not supported")
+            throw NNError(
+                .unsupported, "ONNX: \(node.label): coordinate_transformation_mode '\(transform)' is not supported")
         }
         guard a.int("antialias", 0) == 0, a.ints("axes") == nil else {
             throw NNError(.unsupported, "ONNX: \(node.label): Resize with antialias or axes is not supported")
@@ -30,7 +34,9 @@ enum ONNXResize {
             if node.op == "Upsample" {
                 scales = try Ops.float(v.count > 1 ? v[1] : nil, "scales").nchwScalars
             } else {
-                if v.count > 2, let s = v[2], s.shape.reduce(1, *) > 0 { scales = try Ops.float(s, "scales").nchwScalars }
+                if v.count > 2, let s = v[2], s.shape.reduce(1, *) > 0 {
+                    scales = try Ops.float(s, "scales").nchwScalars
+                }
                 if v.count > 3, let s = v[3], s.shape.reduce(1, *) > 0 { sizes = try Ops.intList(s, "sizes") }
             }
             let outShape: [Int]
@@ -46,22 +52,34 @@ enum ONNXResize {
             }
             let sc = scales!
             guard r >= 3, outShape[0] == x.shape[0], outShape[1] == x.shape[1] else {
-                return [.float(try generic(x, outShape, sc, mode: mode, transform: transform, nearestMode: nearestMode))]
+                return [
+                    .float(try generic(x, outShape, sc, mode: mode, transform: transform, nearestMode: nearestMode))
+                ]
             }
             let spatial = 2..<r
-            let integerFactors = spatial.allSatisfy { outShape[$0] % x.shape[$0] == 0 && sc[$0] == Float(outShape[$0] / x.shape[$0]) }
+            let integerFactors = spatial.allSatisfy {
+                outShape[$0] % x.shape[$0] == 0 && sc[$0] == Float(outShape[$0] / x.shape[$0])
+            }
             let exactScales = spatial.allSatisfy { sc[$0] == Float(outShape[$0]) / Float(x.shape[$0]) }
             let useDNNL: Bool
             if mode == "linear" {
-                useDNNL = exactScales && (transform == "half_pixel" || (transform == "pytorch_half_pixel" && spatial.allSatisfy { outShape[$0] > 1 }))
+                useDNNL =
+                    exactScales
+                    && (transform == "half_pixel"
+                        || (transform == "pytorch_half_pixel" && spatial.allSatisfy { outShape[$0] > 1 }))
             } else {
-                useDNNL = integerFactors && (
-                    (transform == "asymmetric" && nearestMode == "floor")
-                    || ["half_pixel", "pytorch_half_pixel"].contains(transform)
-                    || spatial.allSatisfy { outShape[$0] == x.shape[$0] })
+                useDNNL =
+                    integerFactors
+                    && ((transform == "asymmetric" && nearestMode == "floor")
+                        || ["half_pixel", "pytorch_half_pixel"].contains(transform)
+                        || spatial.allSatisfy { outShape[$0] == x.shape[$0] })
             }
             if useDNNL {
-                return [.float(try DNNL.resample(x, outputShape: outShape, linear: mode == "linear", into: ctx.buffer(0, outShape)))]
+                return [
+                    .float(
+                        try DNNL.resample(
+                            x, outputShape: outShape, linear: mode == "linear", into: ctx.buffer(0, outShape)))
+                ]
             }
             return [.float(try generic(x, outShape, sc, mode: mode, transform: transform, nearestMode: nearestMode))]
         }
@@ -85,10 +103,14 @@ enum ONNXResize {
     }
 
     /// Axis-by-axis resize on logical-order data.
-    static func generic(_ x: Tensor, _ outShape: [Int], _ scales: [Float], mode: String, transform: String, nearestMode: String) throws -> Tensor {
+    static func generic(
+        _ x: Tensor, _ outShape: [Int], _ scales: [Float], mode: String, transform: String, nearestMode: String
+    ) throws -> Tensor {
         var data = x.nchwScalars
         var shape = x.shape
-        for ax in 0..<shape.count where outShape[ax] != shape[ax] || (transform != "asymmetric" && transform != "half_pixel" && mode == "nearest") {
+        for ax in 0..<shape.count
+        where outShape[ax] != shape[ax] || (transform != "asymmetric" && transform != "half_pixel" && mode == "nearest")
+        {
             let n = shape[ax], m = outShape[ax]
             let coords = (0..<m).map { sourceCoordinate($0, n: n, m: m, scale: scales[ax], transform: transform) }
             if mode == "nearest" {

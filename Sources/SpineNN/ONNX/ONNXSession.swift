@@ -41,8 +41,12 @@ public final class ONNXSession {
         self.model = model
         let opset = model.opsetVersion
         if let bad = model.unsupportedNodes.first {
-            let more = model.unsupportedNodes.count > 1 ? " (and \(model.unsupportedNodes.count - 1) more unsupported nodes)" : ""
-            throw NNError(.unsupported, "ONNX: operator \(bad.op) is not supported (node '\(bad.node.isEmpty ? "unnamed" : bad.node)')\(more)")
+            let more =
+                model.unsupportedNodes.count > 1
+                ? " (and \(model.unsupportedNodes.count - 1) more unsupported nodes)" : ""
+            throw NNError(
+                .unsupported,
+                "ONNX: operator \(bad.op) is not supported (node '\(bad.node.isEmpty ? "unnamed" : bad.node)')\(more)")
         }
         var nodes = model.graph.node.enumerated().map { ONNXNode($0.element, index: $0.offset) }
         let graphOutputs = Set(model.graph.output.map(\.name))
@@ -60,8 +64,10 @@ public final class ONNXSession {
             return nil
         }
         var removed = Set<Int>()
-        for i in nodes.indices where nodes[i].op == "Conv" && constantFloat(nodes[i].inputs.count > 1 ? nodes[i].inputs[1] : "") != nil {
-            if let j = soleConsumer(nodes[i].outputs[0]), nodes[j].op == "BatchNormalization", nodes[j].inputs.count == 5,
+        for i in nodes.indices
+        where nodes[i].op == "Conv" && constantFloat(nodes[i].inputs.count > 1 ? nodes[i].inputs[1] : "") != nil {
+            if let j = soleConsumer(nodes[i].outputs[0]), nodes[j].op == "BatchNormalization",
+                nodes[j].inputs.count == 5,
                 nodes[j].outputs.filter({ !$0.isEmpty }).count == 1, nodes[j].inputs[0] == nodes[i].outputs[0]
             {
                 let p = nodes[j].inputs[1...4].compactMap(constantFloat)
@@ -77,7 +83,8 @@ public final class ONNXSession {
                 }
             }
             if let j = soleConsumer(nodes[i].outputs[0]), ["Relu", "LeakyRelu"].contains(nodes[j].op) {
-                nodes[i].activation = .relu(negativeSlope: nodes[j].op == "Relu" ? 0 : nodes[j].attributes.float("alpha", 0.01))
+                nodes[i].activation = .relu(
+                    negativeSlope: nodes[j].op == "Relu" ? 0 : nodes[j].attributes.float("alpha", 0.01))
                 nodes[i].outputs[0] = nodes[j].outputs[0]
                 nodes[i].fused.append(nodes[j].name)
                 consumers[nodes[i].outputs[0]] = consumers[nodes[j].outputs[0]]
@@ -108,14 +115,21 @@ public final class ONNXSession {
                     ins.append(nil)
                     continue
                 }
-                guard let s = slots[name], isConstant.contains(name) || runtimeInputs.contains(name) || values.indices.contains(s) else {
-                    throw NNError(.malformedFile, "ONNX: \(node.label) uses '\(name)', which no earlier node, input or initializer produces (truncated or unsorted graph)")
+                guard let s = slots[name],
+                    isConstant.contains(name) || runtimeInputs.contains(name) || values.indices.contains(s)
+                else {
+                    throw NNError(
+                        .malformedFile,
+                        "ONNX: \(node.label) uses '\(name)', which no earlier node, input or initializer produces (truncated or unsorted graph)"
+                    )
                 }
                 ins.append(s)
             }
             let kernel: ONNXKernel
             do {
-                kernel = try ONNXOperators.kernel(for: node, opset: opset) { name in isConstant.contains(name) ? values[slots[name]!] : nil }
+                kernel = try ONNXOperators.kernel(for: node, opset: opset) { name in
+                    isConstant.contains(name) ? values[slots[name]!] : nil
+                }
             } catch let e as NNError {
                 throw e.message.contains(node.label) ? e : NNError(e.code, "ONNX: \(node.label): \(e.message)")
             }
@@ -154,7 +168,10 @@ public final class ONNXSession {
         var values = constants
         for (info, s) in inputSlots {
             guard let t = feeds[info.name] else {
-                throw NNError(.invalidArgument, "ONNX: input '\(info.name)' not given (inputs: \(inputSlots.map(\.info.name).joined(separator: ", ")))")
+                throw NNError(
+                    .invalidArgument,
+                    "ONNX: input '\(info.name)' not given (inputs: \(inputSlots.map(\.info.name).joined(separator: ", ")))"
+                )
             }
             try Self.check(t.shape, against: info)
             values[s] = .float(t)
@@ -187,7 +204,11 @@ public final class ONNXSession {
             let t = try ONNXOperators.float(v, name)
             // A fresh copy: intermediate buffers are reused by the next run.
             var copy = Tensor(uninitialized: t.shape)
-            copy.withUnsafeMutableBufferPointer { dst in t.withUnsafeBufferPointer { src in if src.count > 0 { dst.baseAddress!.update(from: src.baseAddress!, count: src.count) } } }
+            copy.withUnsafeMutableBufferPointer { dst in
+                t.withUnsafeBufferPointer { src in
+                    if src.count > 0 { dst.baseAddress!.update(from: src.baseAddress!, count: src.count) }
+                }
+            }
             result[name] = copy
         }
         return result
@@ -196,7 +217,9 @@ public final class ONNXSession {
     /// Runs a model with one input and one output.
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
         guard inputSlots.count == 1, outputSlots.count >= 1 else {
-            throw NNError(.invalidArgument, "ONNX: the model has \(inputSlots.count) inputs and \(outputSlots.count) outputs; use run(_:)")
+            throw NNError(
+                .invalidArgument,
+                "ONNX: the model has \(inputSlots.count) inputs and \(outputSlots.count) outputs; use run(_:)")
         }
         let out = try run([inputSlots[0].info.name: x])
         return out[outputSlots[0].name]!
@@ -205,15 +228,21 @@ public final class ONNXSession {
     /// Checks a shape against a declared input (rank and fixed dimensions; symbolic ones are free).
     static func check(_ shape: [Int], against info: ONNXValueInfo) throws {
         guard info.elementType == "float32" || info.elementType == "unknown" else {
-            throw NNError(.unsupported, "ONNX: input '\(info.name)' has element type \(info.elementType); only float32 inputs are supported")
+            throw NNError(
+                .unsupported,
+                "ONNX: input '\(info.name)' has element type \(info.elementType); only float32 inputs are supported")
         }
         guard let dims = info.dimensions else { return }
-        let ok = dims.count == shape.count && zip(dims, shape).allSatisfy { d, n in
-            if case .fixed(let f) = d { return f == n || f <= 0 }
-            return true
-        }
+        let ok =
+            dims.count == shape.count
+            && zip(dims, shape).allSatisfy { d, n in
+                if case .fixed(let f) = d { return f == n || f <= 0 }
+                return true
+            }
         guard ok else {
-            throw NNError.shape("ONNX input '\(info.name)'", expected: "[\(dims.map(\.description).joined(separator: ", "))]", got: "\(shape)")
+            throw NNError.shape(
+                "ONNX input '\(info.name)'", expected: "[\(dims.map(\.description).joined(separator: ", "))]",
+                got: "\(shape)")
         }
     }
 

@@ -26,7 +26,9 @@ enum ONNXShapeOps {
                 var target = try Ops.intList(v[1], "shape")
                 let s = x.shape
                 for i in target.indices where target[i] == 0 && !allowZero {
-                    guard i < s.count else { throw NNError.shape("Reshape", expected: "a dimension \(i) to copy", got: "\(s)") }
+                    guard i < s.count else {
+                        throw NNError.shape("Reshape", expected: "a dimension \(i) to copy", got: "\(s)")
+                    }
                     target[i] = s[i]
                 }
                 if let k = target.firstIndex(of: -1) {
@@ -44,7 +46,9 @@ enum ONNXShapeOps {
                 guard let x = v[0] else { throw NNError(.invalidArgument, "missing input") }
                 let s = x.shape
                 let axis = axisAttr < 0 ? axisAttr + s.count : axisAttr
-                guard axis >= 0, axis <= s.count else { throw NNError(.invalidArgument, "Flatten: axis \(axisAttr) for rank \(s.count)") }
+                guard axis >= 0, axis <= s.count else {
+                    throw NNError(.invalidArgument, "Flatten: axis \(axisAttr) for rank \(s.count)")
+                }
                 return [try reshape(x, [s.prefix(axis).reduce(1, *), s.dropFirst(axis).reduce(1, *)])]
             }
         case "Squeeze":
@@ -57,7 +61,9 @@ enum ONNXShapeOps {
                 let drop: Set<Int>
                 if let axes {
                     drop = Set(try axes.map { try Ops.normalizeAxis($0, rank: s.count, "Squeeze") })
-                    guard drop.allSatisfy({ s[$0] == 1 }) else { throw NNError.shape("Squeeze", expected: "size 1 on axes \(axes)", got: "\(s)") }
+                    guard drop.allSatisfy({ s[$0] == 1 }) else {
+                        throw NNError.shape("Squeeze", expected: "size 1 on axes \(axes)", got: "\(s)")
+                    }
                 } else {
                     drop = Set(s.indices.filter { s[$0] == 1 })
                 }
@@ -88,7 +94,9 @@ enum ONNXShapeOps {
                 guard let x = v[0] else { throw NNError(.invalidArgument, "missing input") }
                 let r = x.shape.count
                 let perm = permAttr ?? Array((0..<r).reversed())
-                guard perm.sorted() == Array(0..<r) else { throw NNError(.invalidArgument, "Transpose: perm \(perm) for rank \(r)") }
+                guard perm.sorted() == Array(0..<r) else {
+                    throw NNError(.invalidArgument, "Transpose: perm \(perm) for rank \(r)")
+                }
                 switch x {
                 case .float(let t): return [.float(try t.transposed(perm))]
                 case .ints(let i):
@@ -122,10 +130,15 @@ enum ONNXShapeOps {
                 let axis = try Ops.normalizeAxis(axisAttr, rank: r, "Concat")
                 for x in xs {
                     var p = x.shape, q = first.shape
-                    guard p.count == q.count else { throw NNError.shape("Concat", expected: "rank \(r) like \(q)", got: "\(p)") }
+                    guard p.count == q.count else {
+                        throw NNError.shape("Concat", expected: "rank \(r) like \(q)", got: "\(p)")
+                    }
                     p[axis] = 0
                     q[axis] = 0
-                    guard p == q else { throw NNError.shape("Concat", expected: "all dimensions but \(axis) equal to \(first.shape)", got: "\(x.shape)") }
+                    guard p == q else {
+                        throw NNError.shape(
+                            "Concat", expected: "all dimensions but \(axis) equal to \(first.shape)", got: "\(x.shape)")
+                    }
                 }
                 if xs.allSatisfy({ if case .ints = $0 { true } else { false } }) {
                     let its = xs.map { if case .ints(let i) = $0 { i } else { IntTensor(vector: []) } }
@@ -173,7 +186,10 @@ enum ONNXShapeOps {
                         maps[axis] = Array(start..<(start + p))
                         var s = i.shape
                         s[axis] = p
-                        out.append(.ints(IntTensor(shape: s, values: gatherAlongAxes(i.values, shape: i.shape, maps: maps, fill: 0))))
+                        out.append(
+                            .ints(
+                                IntTensor(
+                                    shape: s, values: gatherAlongAxes(i.values, shape: i.shape, maps: maps, fill: 0))))
                     }
                     start += p
                 }
@@ -186,9 +202,14 @@ enum ONNXShapeOps {
                 let r = s.count
                 let starts = try Ops.intList(v[1], "starts"), ends = try Ops.intList(v[2], "ends")
                 let axes = v.count > 3 && v[3] != nil ? try Ops.intList(v[3], "axes") : Array(0..<starts.count)
-                let steps = v.count > 4 && v[4] != nil ? try Ops.intList(v[4], "steps") : [Int](repeating: 1, count: starts.count)
-                guard starts.count == ends.count, axes.count == starts.count, steps.count == starts.count, !steps.contains(0) else {
-                    throw NNError(.invalidArgument, "Slice: starts \(starts), ends \(ends), axes \(axes), steps \(steps)")
+                let steps =
+                    v.count > 4 && v[4] != nil
+                    ? try Ops.intList(v[4], "steps") : [Int](repeating: 1, count: starts.count)
+                guard starts.count == ends.count, axes.count == starts.count, steps.count == starts.count,
+                    !steps.contains(0)
+                else {
+                    throw NNError(
+                        .invalidArgument, "Slice: starts \(starts), ends \(ends), axes \(axes), steps \(steps)")
                 }
                 var maps = s.map { Array(0..<$0) }
                 var first = [Int](repeating: 0, count: r)
@@ -220,9 +241,17 @@ enum ONNXShapeOps {
                         let offset = zip(first, st).reduce(0) { $0 + $1.0 * $1.1 }
                         return [.float(try t.copyOfView(dims: outShape, strides: zip(st, step).map(*), offset: offset))]
                     }
-                    return [.float(try Tensor(shape: outShape, nchw: gatherAlongAxes(t.nchwScalars, shape: s, maps: maps, fill: 0)))]
+                    return [
+                        .float(
+                            try Tensor(
+                                shape: outShape, nchw: gatherAlongAxes(t.nchwScalars, shape: s, maps: maps, fill: 0)))
+                    ]
                 case .ints(let i):
-                    return [.ints(IntTensor(shape: outShape, values: gatherAlongAxes(i.values, shape: s, maps: maps, fill: 0)))]
+                    return [
+                        .ints(
+                            IntTensor(shape: outShape, values: gatherAlongAxes(i.values, shape: s, maps: maps, fill: 0))
+                        )
+                    ]
                 }
             }
         case "Gather":
@@ -235,15 +264,27 @@ enum ONNXShapeOps {
                 let d = s[axis]
                 let flat = try idx.values.map { i -> Int in
                     let j = Int(i < 0 ? i + Int64(d) : i)
-                    guard j >= 0, j < d else { throw NNError(.invalidArgument, "Gather: index \(i) out of range for dimension \(d)") }
+                    guard j >= 0, j < d else {
+                        throw NNError(.invalidArgument, "Gather: index \(i) out of range for dimension \(d)")
+                    }
                     return j
                 }
                 var maps = s.map { Array(0..<$0) }
                 maps[axis] = flat
                 let outShape = Array(s.prefix(axis)) + idx.shape + Array(s.dropFirst(axis + 1))
                 switch x {
-                case .ints(let i): return [.ints(IntTensor(shape: outShape, values: gatherAlongAxes(i.values, shape: s, maps: maps, fill: 0)))]
-                case .float(let t): return [.float(try Tensor(shape: outShape, nchw: gatherAlongAxes(t.nchwScalars, shape: s, maps: maps, fill: 0)))]
+                case .ints(let i):
+                    return [
+                        .ints(
+                            IntTensor(shape: outShape, values: gatherAlongAxes(i.values, shape: s, maps: maps, fill: 0))
+                        )
+                    ]
+                case .float(let t):
+                    return [
+                        .float(
+                            try Tensor(
+                                shape: outShape, nchw: gatherAlongAxes(t.nchwScalars, shape: s, maps: maps, fill: 0)))
+                    ]
                 }
             }
         default:  // Pad
@@ -267,17 +308,24 @@ enum ONNXShapeOps {
                     let axes = try Ops.intList(v[3], "axes").map { try Ops.normalizeAxis($0, rank: r, "Pad") }
                     for (k, ax) in axes.enumerated() { (full[ax], full[ax + r]) = (pads[k], pads[k + axes.count]) }
                 } else {
-                    guard pads.count == 2 * r else { throw NNError.shape("Pad", expected: "\(2 * r) pads", got: "\(pads)") }
+                    guard pads.count == 2 * r else {
+                        throw NNError.shape("Pad", expected: "\(2 * r) pads", got: "\(pads)")
+                    }
                     full = pads
                 }
                 let outShape = (0..<r).map { x.shape[$0] + full[$0] + full[$0 + r] }
-                guard outShape.allSatisfy({ $0 >= 0 }) else { throw NNError.shape("Pad", expected: "pads within \(x.shape)", got: "\(full)") }
+                guard outShape.allSatisfy({ $0 >= 0 }) else {
+                    throw NNError.shape("Pad", expected: "pads within \(x.shape)", got: "\(full)")
+                }
                 if mode == "constant" && full.allSatisfy({ $0 >= 0 }) && x.count > 0 {
                     let y = ctx.buffer(0, outShape)
                     y.storage.pointer.update(repeating: value, count: y.count)
                     let ys = y.strides
                     let offset = (0..<r).reduce(0) { $0 + full[$1] * ys[$1] }
-                    try DNNL.copy(from: DNNL.layout(x), UnsafeRawPointer(x.storage.pointer), to: DenseLayout(dims: x.shape, strides: ys), UnsafeMutableRawPointer(y.storage.pointer + offset))
+                    try DNNL.copy(
+                        from: DNNL.layout(x), UnsafeRawPointer(x.storage.pointer),
+                        to: DenseLayout(dims: x.shape, strides: ys), UnsafeMutableRawPointer(y.storage.pointer + offset)
+                    )
                     return [.float(y)]
                 }
                 let maps = (0..<r).map { ax -> [Int] in
@@ -296,7 +344,12 @@ enum ONNXShapeOps {
                         }
                     }
                 }
-                return [.float(try Tensor(shape: outShape, nchw: gatherAlongAxes(x.nchwScalars, shape: x.shape, maps: maps, fill: value)))]
+                return [
+                    .float(
+                        try Tensor(
+                            shape: outShape,
+                            nchw: gatherAlongAxes(x.nchwScalars, shape: x.shape, maps: maps, fill: value)))
+                ]
             }
         }
     }

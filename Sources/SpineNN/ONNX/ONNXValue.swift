@@ -73,7 +73,9 @@ extension ONNXValue {
     ///
     /// - Throws: ``NNError`` `.malformedFile` for a size that does not match the dims,
     ///   `.fileNotFound` for a missing external data file, `.unsupported` for another dtype.
-    static func decode(_ t: Onnx_TensorProto, directory: URL?, externalCache: ExternalDataCache? = nil) throws -> ONNXValue {
+    static func decode(_ t: Onnx_TensorProto, directory: URL?, externalCache: ExternalDataCache? = nil) throws
+        -> ONNXValue
+    {
         let name = t.name.isEmpty ? "(unnamed)" : "'\(t.name)'"
         guard t.dims.allSatisfy({ $0 >= 0 && $0 < 1 << 40 }) else {
             throw NNError(.malformedFile, "ONNX tensor \(name): bad dims \(t.dims)")
@@ -83,7 +85,9 @@ extension ONNXValue {
             let (p, o) = acc.0.multipliedReportingOverflow(by: d)
             return (p, acc.1 || o)
         }
-        guard !overflow, n < 1 << 34 else { throw NNError(.malformedFile, "ONNX tensor \(name): \(shape) is too large") }
+        guard !overflow, n < 1 << 34 else {
+            throw NNError(.malformedFile, "ONNX tensor \(name): \(shape) is too large")
+        }
         guard let dtype = ONNXDataType(rawValue: t.dataType) else {
             throw NNError(.unsupported, "ONNX tensor \(name): data type \(t.dataType)")
         }
@@ -103,30 +107,46 @@ extension ONNXValue {
         }
         if let raw {
             guard raw.count == n * elementSize else {
-                throw NNError(.malformedFile, "ONNX tensor \(name): \(raw.count) bytes of data for \(dtype.name) \(shape) (\(n * elementSize) expected)")
+                throw NNError(
+                    .malformedFile,
+                    "ONNX tensor \(name): \(raw.count) bytes of data for \(dtype.name) \(shape) (\(n * elementSize) expected)"
+                )
             }
             return raw.withUnsafeBytes { r -> ONNXValue in
-                func load<T: FixedWidthInteger>(_: T.Type, _ i: Int) -> T { T(littleEndian: r.loadUnaligned(fromByteOffset: i * elementSize, as: T.self)) }
+                func load<T: FixedWidthInteger>(_: T.Type, _ i: Int) -> T {
+                    T(littleEndian: r.loadUnaligned(fromByteOffset: i * elementSize, as: T.self))
+                }
                 switch dtype {
                 case .float: return .float(floats(shape, (0..<n).map { Float(bitPattern: load(UInt32.self, $0)) }))
-                case .double: return .float(floats(shape, (0..<n).map { Float(Double(bitPattern: load(UInt64.self, $0))) }))
-                case .float16: return .float(floats(shape, (0..<n).map { HalfPrecision.float(fromBits: load(UInt16.self, $0)) }))
-                case .bfloat16: return .float(floats(shape, (0..<n).map { Float(bitPattern: UInt32(load(UInt16.self, $0)) << 16) }))
+                case .double:
+                    return .float(floats(shape, (0..<n).map { Float(Double(bitPattern: load(UInt64.self, $0))) }))
+                case .float16:
+                    return .float(floats(shape, (0..<n).map { HalfPrecision.float(fromBits: load(UInt16.self, $0)) }))
+                case .bfloat16:
+                    return .float(floats(shape, (0..<n).map { Float(bitPattern: UInt32(load(UInt16.self, $0)) << 16) }))
                 case .int64: return .ints(IntTensor(shape: shape, values: (0..<n).map { load(Int64.self, $0) }))
-                case .uint64: return .ints(IntTensor(shape: shape, values: (0..<n).map { Int64(truncatingIfNeeded: load(UInt64.self, $0)) }))
+                case .uint64:
+                    return .ints(
+                        IntTensor(
+                            shape: shape, values: (0..<n).map { Int64(truncatingIfNeeded: load(UInt64.self, $0)) }))
                 case .int32: return .ints(IntTensor(shape: shape, values: (0..<n).map { Int64(load(Int32.self, $0)) }))
-                case .uint32: return .ints(IntTensor(shape: shape, values: (0..<n).map { Int64(load(UInt32.self, $0)) }))
+                case .uint32:
+                    return .ints(IntTensor(shape: shape, values: (0..<n).map { Int64(load(UInt32.self, $0)) }))
                 case .int16: return .ints(IntTensor(shape: shape, values: (0..<n).map { Int64(load(Int16.self, $0)) }))
-                case .uint16: return .ints(IntTensor(shape: shape, values: (0..<n).map { Int64(load(UInt16.self, $0)) }))
+                case .uint16:
+                    return .ints(IntTensor(shape: shape, values: (0..<n).map { Int64(load(UInt16.self, $0)) }))
                 case .int8: return .ints(IntTensor(shape: shape, values: (0..<n).map { Int64(load(Int8.self, $0)) }))
-                case .uint8, .bool: return .ints(IntTensor(shape: shape, values: (0..<n).map { Int64(load(UInt8.self, $0)) }))
+                case .uint8, .bool:
+                    return .ints(IntTensor(shape: shape, values: (0..<n).map { Int64(load(UInt8.self, $0)) }))
                 case .string: preconditionFailure()
                 }
             }
         }
         func check(_ count: Int, _ field: String) throws {
             guard count == n else {
-                throw NNError(.malformedFile, "ONNX tensor \(name): \(count) values in \(field) for \(dtype.name) \(shape) (\(n) expected)")
+                throw NNError(
+                    .malformedFile,
+                    "ONNX tensor \(name): \(count) values in \(field) for \(dtype.name) \(shape) (\(n) expected)")
             }
         }
         switch dtype {
@@ -139,7 +159,12 @@ extension ONNXValue {
         case .float16, .bfloat16:
             try check(t.int32Data.count, "int32_data")
             let bits = t.int32Data.map { UInt16(truncatingIfNeeded: $0) }
-            return .float(floats(shape, bits.map { dtype == .float16 ? HalfPrecision.float(fromBits: $0) : Float(bitPattern: UInt32($0) << 16) }))
+            return .float(
+                floats(
+                    shape,
+                    bits.map {
+                        dtype == .float16 ? HalfPrecision.float(fromBits: $0) : Float(bitPattern: UInt32($0) << 16)
+                    }))
         case .int64:
             try check(t.int64Data.count, "int64_data")
             return .ints(IntTensor(shape: shape, values: t.int64Data))
@@ -174,10 +199,14 @@ enum ExternalData {
             throw NNError(.malformedFile, "ONNX tensor \(name): external data without a location")
         }
         guard !location.hasPrefix("/"), !location.split(separator: "/").contains("..") else {
-            throw NNError(.malformedFile, "ONNX tensor \(name): external data location '\(location)' leaves the model's folder")
+            throw NNError(
+                .malformedFile, "ONNX tensor \(name): external data location '\(location)' leaves the model's folder")
         }
         guard let directory else {
-            throw NNError(.fileNotFound, "ONNX tensor \(name): external data file '\(location)' cannot be resolved for a model loaded from memory (load it from its file)")
+            throw NNError(
+                .fileNotFound,
+                "ONNX tensor \(name): external data file '\(location)' cannot be resolved for a model loaded from memory (load it from its file)"
+            )
         }
         let url = directory.appendingPathComponent(location)
         let data: Data
@@ -187,7 +216,10 @@ enum ExternalData {
             guard FileManager.default.fileExists(atPath: url.path),
                 let d = try? Data(contentsOf: url, options: .mappedIfSafe)
             else {
-                throw NNError(.fileNotFound, "ONNX tensor \(name): external data file '\(location)' not found beside the model (looked for \(url.path))")
+                throw NNError(
+                    .fileNotFound,
+                    "ONNX tensor \(name): external data file '\(location)' not found beside the model (looked for \(url.path))"
+                )
             }
             cache?.files[location] = d
             data = d
@@ -195,7 +227,10 @@ enum ExternalData {
         let offset = Int(entries["offset"] ?? "0") ?? -1
         let length = entries["length"].flatMap { Int($0) } ?? (data.count - max(offset, 0))
         guard offset >= 0, length >= 0, offset <= data.count, length <= data.count - offset else {
-            throw NNError(.malformedFile, "ONNX tensor \(name): external data range offset \(entries["offset"] ?? "0") length \(entries["length"] ?? "-") outside '\(location)' (\(data.count) bytes)")
+            throw NNError(
+                .malformedFile,
+                "ONNX tensor \(name): external data range offset \(entries["offset"] ?? "0") length \(entries["length"] ?? "-") outside '\(location)' (\(data.count) bytes)"
+            )
         }
         return [UInt8](data[data.startIndex + offset..<data.startIndex + offset + length])
     }

@@ -26,11 +26,15 @@ extension Tensor {
         var logical = self
         if !Tensor.storageIsLogicalOrder(shape) {
             logical = Tensor(uninitialized: shape)
-            try DNNL.copy(from: DNNL.layout(self), UnsafeRawPointer(storage.pointer), to: .rowMajor(shape), UnsafeMutableRawPointer(logical.storage.pointer))
+            try DNNL.copy(
+                from: DNNL.layout(self), UnsafeRawPointer(storage.pointer), to: .rowMajor(shape),
+                UnsafeMutableRawPointer(logical.storage.pointer))
         }
         if Tensor.storageIsLogicalOrder(newShape) { return Tensor(shape: newShape, storage: logical.storage) }
         let y = Tensor(uninitialized: newShape)
-        try DNNL.copy(from: .rowMajor(newShape), UnsafeRawPointer(logical.storage.pointer), to: DNNL.layout(y), UnsafeMutableRawPointer(y.storage.pointer))
+        try DNNL.copy(
+            from: .rowMajor(newShape), UnsafeRawPointer(logical.storage.pointer), to: DNNL.layout(y),
+            UnsafeMutableRawPointer(y.storage.pointer))
         return y
     }
 
@@ -44,7 +48,8 @@ extension Tensor {
         }
         do {
             try DNNL.copy(
-                from: DenseLayout(dims: dims, strides: viewStrides), UnsafeRawPointer(storage.pointer + offset), to: DNNL.layout(y),
+                from: DenseLayout(dims: dims, strides: viewStrides), UnsafeRawPointer(storage.pointer + offset),
+                to: DNNL.layout(y),
                 UnsafeMutableRawPointer(y.storage.pointer))
         } catch {
             // oneDNN refuses some valid strided views (its overlap check is conservative): copy in Swift.

@@ -26,7 +26,8 @@ extension Optimizer {
 private func checkedGradient(_ p: Parameter, index: Int) throws -> Tensor? {
     guard let g = p.grad else { return nil }
     guard g.isFinite else {
-        throw NNError(.nonFinite, "optimizer: gradient of parameter \(index) (shape \(p.shape)) contains NaN or infinite values")
+        throw NNError(
+            .nonFinite, "optimizer: gradient of parameter \(index) (shape \(p.shape)) contains NaN or infinite values")
     }
     return g
 }
@@ -42,7 +43,10 @@ public final class SGD: Optimizer {
     public private(set) var stepCount = 0
     private var velocity: [Tensor?]
 
-    public init(parameters: [Parameter], learningRate: Float, momentum: Float = 0.99, nesterov: Bool = true, weightDecay: Float = 0) {
+    public init(
+        parameters: [Parameter], learningRate: Float, momentum: Float = 0.99, nesterov: Bool = true,
+        weightDecay: Float = 0
+    ) {
         self.parameters = parameters.filter(\.isTrainable)
         self.learningRate = learningRate
         self.momentum = momentum
@@ -83,7 +87,9 @@ public final class SGD: Optimizer {
     public func loadState(_ tensors: [String: Tensor], stepCount: Int) throws {
         for (i, p) in parameters.enumerated() {
             if let t = tensors["\(i).momentum"] {
-                guard t.shape == p.shape else { throw NNError.shape("SGD.loadState", expected: "\(p.shape) for parameter \(i)", got: "\(t.shape)") }
+                guard t.shape == p.shape else {
+                    throw NNError.shape("SGD.loadState", expected: "\(p.shape) for parameter \(i)", got: "\(t.shape)")
+                }
                 velocity[i] = t
             } else {
                 velocity[i] = nil
@@ -106,7 +112,10 @@ public final class AdamW: Optimizer {
     private var first: [Tensor?]
     private var second: [Tensor?]
 
-    public init(parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0.01) {
+    public init(
+        parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+        epsilon: Float = 1e-8, weightDecay: Float = 0.01
+    ) {
         self.parameters = parameters.filter(\.isTrainable)
         self.learningRate = learningRate
         self.beta1 = beta1

@@ -8,7 +8,9 @@ package struct ConvolutionGeometry: Hashable, Sendable {
     package var transposed: Bool
 
     /// Validates the arguments for `spatialRank` axes; `nil` arrays mean stride 1, padding 0, dilation 1.
-    package init(spatialRank r: Int, stride: [Int]?, padding: [Int]?, dilation: [Int]?, groups: Int, transposed: Bool, op: String) throws {
+    package init(
+        spatialRank r: Int, stride: [Int]?, padding: [Int]?, dilation: [Int]?, groups: Int, transposed: Bool, op: String
+    ) throws {
         func expand(_ a: [Int]?, _ def: Int, _ name: String) throws -> [Int] {
             guard let a else { return [Int](repeating: def, count: r) }
             if a.count == 1 { return [Int](repeating: a[0], count: r) }
@@ -26,7 +28,10 @@ package struct ConvolutionGeometry: Hashable, Sendable {
         guard self.stride.allSatisfy({ $0 >= 1 }), self.dilation.allSatisfy({ $0 >= 1 }),
             paddingLow.allSatisfy({ $0 >= 0 }), groups >= 1
         else {
-            throw NNError(.invalidArgument, "\(op): stride \(self.stride), dilation \(self.dilation) and groups \(groups) must be ≥ 1, padding \(paddingLow) ≥ 0")
+            throw NNError(
+                .invalidArgument,
+                "\(op): stride \(self.stride), dilation \(self.dilation) and groups \(groups) must be ≥ 1, padding \(paddingLow) ≥ 0"
+            )
         }
     }
 

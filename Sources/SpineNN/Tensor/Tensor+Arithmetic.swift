@@ -69,7 +69,9 @@ extension Tensor {
     }
 
     /// Samples from N(0, std²) with a seeded generator (Box–Muller).
-    public static func randomNormal<G: RandomNumberGenerator>(_ shape: [Int], std: Float = 1, using g: inout G) -> Tensor {
+    public static func randomNormal<G: RandomNumberGenerator>(_ shape: [Int], std: Float = 1, using g: inout G)
+        -> Tensor
+    {
         let t = Tensor(uninitialized: shape)
         let p = t.storage.pointer
         var i = 0
@@ -86,7 +88,9 @@ extension Tensor {
     }
 
     /// Samples from U[low, high) with a seeded generator.
-    public static func randomUniform<G: RandomNumberGenerator>(_ shape: [Int], in range: Range<Float>, using g: inout G) -> Tensor {
+    public static func randomUniform<G: RandomNumberGenerator>(_ shape: [Int], in range: Range<Float>, using g: inout G)
+        -> Tensor
+    {
         let t = Tensor(uninitialized: shape)
         let p = t.storage.pointer
         for i in 0..<t.count { p[i] = Float.random(in: range, using: &g) }

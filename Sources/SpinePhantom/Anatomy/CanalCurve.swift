@@ -85,7 +85,8 @@ struct CanalCurve: Sendable {
         ny = Array(repeating: 0, count: count)
         nz = Array(repeating: 0, count: count)
         for i in 1..<count {
-            s[i] = s[i - 1] + ((y[i] - y[i - 1]) * (y[i] - y[i - 1]) + (z[i] - z[i - 1]) * (z[i] - z[i - 1])).squareRoot()
+            s[i] =
+                s[i - 1] + ((y[i] - y[i - 1]) * (y[i] - y[i - 1]) + (z[i] - z[i - 1]) * (z[i] - z[i - 1])).squareRoot()
         }
         for i in 0..<count {
             let a = max(i - 1, 0), b = min(i + 1, count - 1)
@@ -118,7 +119,9 @@ struct CanalCurve: Sendable {
     }
 
     /// Narrows the sac around arc length `sLevel` (Gaussian profile, full effect at the level).
-    mutating func narrow(atIndex centre: Int, discIndex: Int, bulge: Double, flavum thick: Double, facet: Double, sigma: Double) {
+    mutating func narrow(
+        atIndex centre: Int, discIndex: Int, bulge: Double, flavum thick: Double, facet: Double, sigma: Double
+    ) {
         let sLevel = s[centre]
         for i in 0..<s.count {
             let d = (s[i] - sLevel) / sigma

@@ -156,16 +156,19 @@ public struct PhantomParameters: Sendable, Hashable, Codable {
             let candidates = Self.vertebrae(for: anomaly).filter { $0 >= .t11 && $0 <= .l4 }
             let shape = rng.pick(Fracture.Shape.allCases)
             let grade = rng.int(in: 1...3)
-            let loss = grade == 1 ? rng.uniform(0.205, 0.245) : grade == 2 ? rng.uniform(0.26, 0.39) : rng.uniform(0.42, 0.6)
+            let loss =
+                grade == 1 ? rng.uniform(0.205, 0.245) : grade == 2 ? rng.uniform(0.26, 0.39) : rng.uniform(0.42, 0.6)
             fractures.append(
-                Fracture(vertebra: rng.pick(candidates), shape: shape, heightLossFraction: loss, acute: rng.chance(0.5)))
+                Fracture(vertebra: rng.pick(candidates), shape: shape, heightLossFraction: loss, acute: rng.chance(0.5))
+            )
         }
         slip = nil
         if rng.chance(0.2) {
             let lumbar = levels.filter { $0.upper.region == .lumbar }
             let level = rng.chance(0.6) ? lumbar[lumbar.count - 2] : lumbar[lumbar.count - 1]
             let g = rng.unit()
-            let fraction = g < 0.6 ? rng.uniform(0.08, 0.24) : g < 0.9 ? rng.uniform(0.26, 0.48) : rng.uniform(0.52, 0.72)
+            let fraction =
+                g < 0.6 ? rng.uniform(0.08, 0.24) : g < 0.9 ? rng.uniform(0.26, 0.48) : rng.uniform(0.52, 0.72)
             slip = Slip(level: level, fraction: fraction)
         }
         let fat = rng.normal(mean: 18, sd: 9, clampedTo: 5, 45)
@@ -188,7 +191,8 @@ public struct PhantomParameters: Sendable, Hashable, Codable {
         if let n = thoracicCount, n != anomaly.thoracicCount {
             throw PhantomError(
                 .contradiction, parameter: "thoracicCount",
-                "\(n) thoracic vertebrae contradicts the anomaly '\(anomaly.rawValue)', which has \(anomaly.thoracicCount)")
+                "\(n) thoracic vertebrae contradicts the anomaly '\(anomaly.rawValue)', which has \(anomaly.thoracicCount)"
+            )
         }
         try PhantomError.check("bodyScale", bodyScale, 0.7, 1.3)
         try PhantomError.check("lordosisDeg", lordosisDeg, 0, 80, unit: "°")
@@ -208,13 +212,15 @@ public struct PhantomParameters: Sendable, Hashable, Codable {
         }
         for f in fractures {
             guard vertebrae.contains(f.vertebra), f.vertebra != .s1 else {
-                throw PhantomError(.noSuchLevel, parameter: "fractures", "\(f.vertebra) is not a vertebra of this spine")
+                throw PhantomError(
+                    .noSuchLevel, parameter: "fractures", "\(f.vertebra) is not a vertebra of this spine")
             }
             try PhantomError.check("fractures[\(f.vertebra)].heightLossFraction", f.heightLossFraction, 0, 0.7)
         }
         if let s = slip {
             guard levels.contains(s.level) else {
-                throw PhantomError(.noSuchLevel, parameter: "slip.level", "\(s.level) is not a disc level of this spine")
+                throw PhantomError(
+                    .noSuchLevel, parameter: "slip.level", "\(s.level) is not a disc level of this spine")
             }
             try PhantomError.check("slip.fraction", s.fraction, 0, 0.75)
         }

@@ -45,7 +45,9 @@ extension SpineModel {
         for i in vertebrae.indices {
             let v = vertebrae[i]
             let back = -v.ra - v.dims.canalDepthMM - 8 - v.dims.spinousLengthMM
-            let r = zRange(v.frame, a: back...(v.ra + 2), u: (-v.height / 2 - v.halfDiscBelow - 30)...(v.height / 2 + v.halfDiscAbove + 12))
+            let r = zRange(
+                v.frame, a: back...(v.ra + 2),
+                u: (-v.height / 2 - v.halfDiscBelow - 30)...(v.height / 2 + v.halfDiscAbove + 12))
             vertebrae[i].zMin = r.0
             vertebrae[i].zMax = r.1
         }
@@ -126,7 +128,8 @@ extension SpineModel {
     /// in soft tissue, one candidate loop per 24 mm cell, hashed from the seed so it costs O(1).
     @inline(__always) func bowel(x: Double, y: Double, z: Double) -> UInt16 {
         let cell = 24.0
-        let ci = Int((x / cell).rounded(.down)), cj = Int((y / cell).rounded(.down)), ck = Int((z / cell).rounded(.down))
+        let ci = Int((x / cell).rounded(.down)), cj = Int((y / cell).rounded(.down)),
+            ck = Int((z / cell).rounded(.down))
         var h = UInt64(bitPattern: Int64(ci &* 73_856_093 ^ cj &* 19_349_663 ^ ck &* 83_492_791)) ^ parameters.seed
         h = (h ^ (h >> 33)) &* 0xFF51_AFD7_ED55_8CCD
         h = (h ^ (h >> 33)) &* 0xC4CE_B9FE_1A85_EC53
@@ -202,7 +205,9 @@ extension SpineModel {
                 let frac = (l.u + seg.height / 2) / seg.height
                 if ax <= spans[n] * sc * (1 - 0.25 * frac) { return Self.sacrumMarrow }
             }
-            if l.a <= back + 0.5, l.a >= back - 7 * sc, ax <= seg.canalWidth / 2 + 8 * sc, abs(l.u) <= seg.height / 2 + 3 {
+            if l.a <= back + 0.5, l.a >= back - 7 * sc, ax <= seg.canalWidth / 2 + 8 * sc,
+                abs(l.u) <= seg.height / 2 + 3
+            {
                 return Self.sacrumMarrow
             }
         }

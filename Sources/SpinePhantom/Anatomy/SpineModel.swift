@@ -119,9 +119,10 @@ public struct SpineModel: Sendable {
         for v in mobile.reversed() {
             let ref = Morphometry.vertebra(v)
             var dims = ref
-            for kp in [\VertebralDimensions.bodyHeightMM, \.bodyDepthMM, \.bodyWidthMM, \.canalDepthMM, \.canalWidthMM,
-                       \.pedicleWidthMM, \.pedicleHeightMM, \.transverseSpanMM, \.spinousLengthMM, \.endplateConcavityMM]
-            {
+            for kp in [
+                \VertebralDimensions.bodyHeightMM, \.bodyDepthMM, \.bodyWidthMM, \.canalDepthMM, \.canalWidthMM,
+                \.pedicleWidthMM, \.pedicleHeightMM, \.transverseSpanMM, \.spinousLengthMM, \.endplateConcavityMM,
+            ] {
                 dims[keyPath: kp] *= scale
             }
             let transitional = p.anomaly == .sacralizedL5 && v == .l5
@@ -161,7 +162,9 @@ public struct SpineModel: Sendable {
                 1.5 * scale)
             if transitional { hm = 3 * scale }
             let dra = (ra + lowerDepth / 2) / 2, drx = (rx + lowerWidth / 2) / 2
-            var discWedge = v.region == .lumbar ? lordosis * Morphometry.discLordosisShare(v) / shareTotal : (v == .t10 ? -3 : -1.5) * rad
+            var discWedge =
+                v.region == .lumbar
+                ? lordosis * Morphometry.discLordosisShare(v) / shareTotal : (v == .t10 ? -3 : -1.5) * rad
             if transitional { discWedge *= 0.3 }
             // Keep at least 1.5 mm of posterior disc height (a very lordotic, collapsed disc cannot wedge more).
             let maxTan = (hm - 1.5 * scale) / (2 * dra)
@@ -172,16 +175,21 @@ public struct SpineModel: Sendable {
             if let s = p.slip, s.level == level { slipMM = s.fraction * lowerDepth }
             let thetaD = theta - discWedge / 2
             let ud = up(thetaD), an = anterior(theta)
-            let discCentre = (y: point.y + ud.y * hm / 2 + an.y * slipMM / 2, z: point.z + ud.z * hm / 2 + an.z * slipMM / 2)
+            let discCentre = (
+                y: point.y + ud.y * hm / 2 + an.y * slipMM / 2, z: point.z + ud.z * hm / 2 + an.z * slipMM / 2
+            )
             let discIndex = builtD.count
-            mats.append(Material(.nucleusPulposus, .intervertebralDisc, instance: UInt8(level.verseLabel),
-                                 pdScale: 1 - 0.3 * variation.t2Darkening, t2Scale: 1 - 0.65 * variation.t2Darkening))
+            mats.append(
+                Material(
+                    .nucleusPulposus, .intervertebralDisc, instance: UInt8(level.verseLabel),
+                    pdScale: 1 - 0.3 * variation.t2Darkening, t2Scale: 1 - 0.65 * variation.t2Darkening))
             mats.append(Material(.annulusFibrosus, .intervertebralDisc, instance: UInt8(level.verseLabel)))
             _ = discIndex
             builtD.append(
                 DiscShape(
                     level: level, frame: SagittalFrame(centreY: discCentre.y, centreZ: discCentre.z, theta: thetaD),
-                    height: hm, tanHalfWedge: dtw, ra: dra, rx: drx, concavityUpper: cBot, concavityLower: lowerConcavity,
+                    height: hm, tanHalfWedge: dtw, ra: dra, rx: drx, concavityUpper: cBot,
+                    concavityLower: lowerConcavity,
                     slipMM: slipMM, nucleus: UInt16(mats.count - 2), annulus: UInt16(mats.count - 1)))
             point = (point.y + ud.y * hm + an.y * slipMM, point.z + ud.z * hm + an.z * slipMM)
             theta -= discWedge
@@ -190,8 +198,10 @@ public struct SpineModel: Sendable {
             let ub = up(thetaB)
             let centre = (y: point.y + ub.y * h / 2, z: point.z + ub.z * h / 2)
             let acute = p.fractures.first(where: { $0.vertebra == v })?.acute ?? false
-            mats.append(Material(.marrow, .vertebralBody, instance: UInt8(v.verseLabel), pdScale: acute ? 1.08 : 1,
-                                 t1Scale: acute ? 1.7 : 1, t2Scale: acute ? 1.9 : 1, fatScale: acute ? 0.35 : 1))
+            mats.append(
+                Material(
+                    .marrow, .vertebralBody, instance: UInt8(v.verseLabel), pdScale: acute ? 1.08 : 1,
+                    t1Scale: acute ? 1.7 : 1, t2Scale: acute ? 1.9 : 1, fatScale: acute ? 0.35 : 1))
             mats.append(Material(.corticalBone, .vertebralBody, instance: UInt8(v.verseLabel)))
             mats.append(Material(.posteriorBone, .posteriorElements, instance: UInt8(v.verseLabel)))
             let m = UInt16(mats.count - 3)
@@ -224,7 +234,8 @@ public struct SpineModel: Sendable {
             let b = f.body(a: a, u: 0)
             controls.append(
                 CanalCurve.Control(
-                    y: b.y, z: b.z, ac: depth / 2, bc: width / 2, sacDepth: min(Morphometry.sacDepthMM * scale * sacScale, depth - 4),
+                    y: b.y, z: b.z, ac: depth / 2, bc: width / 2,
+                    sacDepth: min(Morphometry.sacDepthMM * scale * sacScale, depth - 4),
                     sacWidth: min(Morphometry.sacWidthMM * scale * sacScale, width - 3)))
         }
         if let t = vertebrae.first {
@@ -240,18 +251,22 @@ public struct SpineModel: Sendable {
             let d = discs[i]
             let below = i + 1 < vertebrae.count ? vertebrae[i + 1].dims : Morphometry.vertebra(.s1)
             discControl.append(controls.count)
-            addControl(d.frame, ra: d.ra, depth: (v.dims.canalDepthMM + below.canalDepthMM * (i + 1 < vertebrae.count ? 1 : scale)) / 2,
-                       width: (v.dims.canalWidthMM + below.canalWidthMM * (i + 1 < vertebrae.count ? 1 : scale)) / 2,
-                       sacScale: sacScale)
+            addControl(
+                d.frame, ra: d.ra,
+                depth: (v.dims.canalDepthMM + below.canalDepthMM * (i + 1 < vertebrae.count ? 1 : scale)) / 2,
+                width: (v.dims.canalWidthMM + below.canalWidthMM * (i + 1 < vertebrae.count ? 1 : scale)) / 2,
+                sacScale: sacScale)
         }
         for (n, seg) in sacrum.prefix(4).enumerated() {
-            addControl(seg.frame, ra: seg.ra, depth: seg.canalDepth, width: seg.canalWidth, sacScale: n == 0 ? 0.9 : 0.7)
+            addControl(
+                seg.frame, ra: seg.ra, depth: seg.canalDepth, width: seg.canalWidth, sacScale: n == 0 ? 0.9 : 0.7)
         }
         var curve = CanalCurve(controls: controls)
         for (i, d) in discs.enumerated() {
             let v = p.disc(d.level)
             curve.narrow(
-                atIndex: curve.controlIndex[discControl[i]], discIndex: i, bulge: v.bulgeMM, flavum: v.flavumThickeningMM,
+                atIndex: curve.controlIndex[discControl[i]], discIndex: i, bulge: v.bulgeMM,
+                flavum: v.flavumThickeningMM,
                 facet: v.facetNarrowingMM, sigma: 5 * scale)
         }
         // The sac ends at S2; the conus near L1-L2 (between T12-L1 and L2-L3 in healthy adults).
@@ -264,9 +279,15 @@ public struct SpineModel: Sendable {
 
         // Posture of the body in patient LPS.
         let r = p.pose.rotationDeg.map { $0 * rad }
-        let rx = (SIMD3<Double>(1, 0, 0), SIMD3<Double>(0, cos(r[0]), sin(r[0])), SIMD3<Double>(0, -sin(r[0]), cos(r[0])))
-        let ry = (SIMD3<Double>(cos(r[1]), 0, -sin(r[1])), SIMD3<Double>(0, 1, 0), SIMD3<Double>(sin(r[1]), 0, cos(r[1])))
-        let rz = (SIMD3<Double>(cos(r[2]), sin(r[2]), 0), SIMD3<Double>(-sin(r[2]), cos(r[2]), 0), SIMD3<Double>(0, 0, 1))
+        let rx = (
+            SIMD3<Double>(1, 0, 0), SIMD3<Double>(0, cos(r[0]), sin(r[0])), SIMD3<Double>(0, -sin(r[0]), cos(r[0]))
+        )
+        let ry = (
+            SIMD3<Double>(cos(r[1]), 0, -sin(r[1])), SIMD3<Double>(0, 1, 0), SIMD3<Double>(sin(r[1]), 0, cos(r[1]))
+        )
+        let rz = (
+            SIMD3<Double>(cos(r[2]), sin(r[2]), 0), SIMD3<Double>(-sin(r[2]), cos(r[2]), 0), SIMD3<Double>(0, 0, 1)
+        )
         func mul(_ a: (SIMD3<Double>, SIMD3<Double>, SIMD3<Double>), _ v: SIMD3<Double>) -> SIMD3<Double> {
             a.0 * v.x + a.1 * v.y + a.2 * v.z
         }
@@ -294,7 +315,9 @@ public struct SpineModel: Sendable {
     }
 
     /// World LPS direction of a body-frame direction.
-    func worldDirection(body d: SIMD3<Double>) -> SIMD3<Double> { rotation.0 * d.x + rotation.1 * d.y + rotation.2 * d.z }
+    func worldDirection(body d: SIMD3<Double>) -> SIMD3<Double> {
+        rotation.0 * d.x + rotation.1 * d.y + rotation.2 * d.z
+    }
 
     /// The vertebrae of this spine from T10 to the last lumbar, craniocaudally (the sacrum excluded).
     public var vertebraNames: [Vertebra] { vertebrae.map(\.vertebra) }

@@ -40,7 +40,8 @@ public enum MRProtocol {
 
     /// A grid with given body-frame centre and in-plane axes; k runs along row × column.
     public static func grid(
-        _ model: SpineModel, centreBody: SIMD3<Double>, rowBody: SIMD3<Double>, colBody: SIMD3<Double>, size: SIMD3<Int>,
+        _ model: SpineModel, centreBody: SIMD3<Double>, rowBody: SIMD3<Double>, colBody: SIMD3<Double>,
+        size: SIMD3<Int>,
         spacing: SIMD3<Double>
     ) -> ImageGeometry {
         let r = model.worldDirection(body: rowBody.normalized), c = model.worldDirection(body: colBody.normalized)

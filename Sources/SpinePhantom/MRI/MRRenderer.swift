@@ -34,7 +34,9 @@ public enum MRRenderer {
     static let fullScale = 3000.0
 
     /// Label maps only (voxel-centre sampling), for any grid.
-    public static func labels(_ model: SpineModel, on geometry: ImageGeometry) -> (classes: Volume<UInt8>, instances: Volume<UInt8>) {
+    public static func labels(_ model: SpineModel, on geometry: ImageGeometry) -> (
+        classes: Volume<UInt8>, instances: Volume<UInt8>
+    ) {
         let centre = centreMaterials(model, geometry)
         return labelVolumes(model, geometry, centre)
     }
@@ -46,7 +48,8 @@ public enum MRRenderer {
         guard geometry.isValid else {
             throw PhantomError(
                 .outOfRange, parameter: "geometry",
-                "image grid \(geometry.size) with spacing \(geometry.spacing) mm is not valid (sizes and spacing must be positive)")
+                "image grid \(geometry.size) with spacing \(geometry.spacing) mm is not valid (sizes and spacing must be positive)"
+            )
         }
         guard options.supersampling.count == 3, options.supersampling.allSatisfy({ (1...8).contains($0) }) else {
             throw PhantomError(.outOfRange, parameter: "supersampling", "needs three factors between 1 and 8")
@@ -114,35 +117,38 @@ public enum MRRenderer {
         let falloff = options.coilFalloffMM
         signal.withUnsafeBufferPointer { sg in
             stored.withUnsafeMutableBufferPointer { st in
-            let sgP = SendableBuffer(sg), outP = SendableMutableBuffer(st)
-            parallelRows(size.z) { k in
-                var rng = PhantomRandom(seed: options.noiseSeed, stream: UInt64(k))
-                for j in 0..<size.y {
-                    for i in 0..<size.x {
-                        let n = i + size.x * (j + size.y * k)
-                        let p = steps.origin + steps.di * Double(i) + steps.dj * Double(j) + steps.dk * Double(k)
-                        let coil = coilSensitivity(model, p, falloff)
-                        for q in 0..<ns {
-                            var v = Double(sgP[n * ns + q]) * coil
-                            if sigma > 0 {
-                                let g = gaussianPair(&rng)
-                                let re = v + sigma * g.0, im = sigma * g.1
-                                v = (re * re + im * im).squareRoot()
+                let sgP = SendableBuffer(sg), outP = SendableMutableBuffer(st)
+                parallelRows(size.z) { k in
+                    var rng = PhantomRandom(seed: options.noiseSeed, stream: UInt64(k))
+                    for j in 0..<size.y {
+                        for i in 0..<size.x {
+                            let n = i + size.x * (j + size.y * k)
+                            let p = steps.origin + steps.di * Double(i) + steps.dj * Double(j) + steps.dk * Double(k)
+                            let coil = coilSensitivity(model, p, falloff)
+                            for q in 0..<ns {
+                                var v = Double(sgP[n * ns + q]) * coil
+                                if sigma > 0 {
+                                    let g = gaussianPair(&rng)
+                                    let re = v + sigma * g.0, im = sigma * g.1
+                                    v = (re * re + im * im).squareRoot()
+                                }
+                                outP[q * count + n] = UInt16(clamping: Int((v * fullScale).rounded()))
                             }
-                            outP[q * count + n] = UInt16(clamping: Int((v * fullScale).rounded()))
                         }
                     }
                 }
             }
-            }
         }
-        let images = (0..<ns).map { q in Volume(geometry: geometry, voxels: Array(stored[(q * count)..<((q + 1) * count)])) }
+        let images = (0..<ns).map { q in
+            Volume(geometry: geometry, voxels: Array(stored[(q * count)..<((q + 1) * count)]))
+        }
         let labels = labelVolumes(model, geometry, centre)
         return RenderedSeries(images: images, classLabels: labels.classes, instanceLabels: labels.instances)
     }
 
     /// Receive-coil sensitivity of a posterior spine array: falls off anteriorly from the back.
-    @inline(__always) static func coilSensitivity(_ model: SpineModel, _ p: SIMD3<Double>, _ falloff: Double) -> Double {
+    @inline(__always) static func coilSensitivity(_ model: SpineModel, _ p: SIMD3<Double>, _ falloff: Double) -> Double
+    {
         guard falloff > 0 else { return 1 }
         let ti = model.table.index(p.z)
         let depth = model.table.laminaY[ti] + 40 - p.y  // mm in front of a point near the skin of the back
@@ -196,11 +202,14 @@ public enum MRRenderer {
         return out
     }
 
-    static func labelVolumes(_ model: SpineModel, _ g: ImageGeometry, _ centre: [UInt16]) -> (classes: Volume<UInt8>, instances: Volume<UInt8>) {
+    static func labelVolumes(_ model: SpineModel, _ g: ImageGeometry, _ centre: [UInt16]) -> (
+        classes: Volume<UInt8>, instances: Volume<UInt8>
+    ) {
         let cls = model.materials.map { $0.structureClass?.labelValue ?? StructureClass.backgroundLabel }
         let ins = model.materials.map(\.instance)
         return (
-            Volume(geometry: g, voxels: centre.map { cls[Int($0)] }), Volume(geometry: g, voxels: centre.map { ins[Int($0)] })
+            Volume(geometry: g, voxels: centre.map { cls[Int($0)] }),
+            Volume(geometry: g, voxels: centre.map { ins[Int($0)] })
         )
     }
 

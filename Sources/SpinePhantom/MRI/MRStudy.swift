@@ -49,10 +49,13 @@ public struct MRStudy: Sendable {
             case "T2": sequences.append(.t2(&rng))
             case "STIR": sequences.append(.stir(&rng))
             default:
-                throw PhantomError(.outOfRange, parameter: "contrasts", "unknown contrast '\(name)'; use T1, T2 or STIR")
+                throw PhantomError(
+                    .outOfRange, parameter: "contrasts", "unknown contrast '\(name)'; use T1, T2 or STIR")
             }
         }
-        guard !sequences.isEmpty else { throw PhantomError(.outOfRange, parameter: "contrasts", "no contrast requested") }
+        guard !sequences.isEmpty else {
+            throw PhantomError(.outOfRange, parameter: "contrasts", "no contrast requested")
+        }
         var imaging = MRImagingOptions()
         imaging.snr = rng.uniform(18, 40)
         imaging.coilFalloffMM = rng.uniform(100, 180)
@@ -62,7 +65,8 @@ public struct MRStudy: Sendable {
         try Self.check(sagGeometry, "sagittalGeometry")
         sagittal = MRSeries(
             name: "SAG", plane: "sagittal", sequences: sequences,
-            rendered: try MRRenderer.render(model, on: sagGeometry, sequences: sequences, options: imaging), discLevel: nil,
+            rendered: try MRRenderer.render(model, on: sagGeometry, sequences: sequences, options: imaging),
+            discLevel: nil,
             snr: imaging.snr)
         var axials: [MRSeries] = []
         if options.axialStacks {
@@ -75,7 +79,8 @@ public struct MRStudy: Sendable {
                     MRSeries(
                         name: "AX_\(level.description.replacingOccurrences(of: "-", with: ""))", plane: "axial",
                         sequences: t2.isEmpty ? [sequences[0]] : t2,
-                        rendered: try MRRenderer.render(model, on: g, sequences: t2.isEmpty ? [sequences[0]] : t2, options: o),
+                        rendered: try MRRenderer.render(
+                            model, on: g, sequences: t2.isEmpty ? [sequences[0]] : t2, options: o),
                         discLevel: level, snr: imaging.snr))
             }
         }

@@ -46,7 +46,8 @@ public enum MRStudyWriter {
                     let number = seriesNumber, description = "\(series.plane) \(seq.name) lumbar (synthetic)"
                     jobs.append {
                         try PhantomDICOM.writeMR(
-                            image, to: dir, study: identity, seriesNumber: number, description: description, sequence: seq)
+                            image, to: dir, study: identity, seriesNumber: number, description: description,
+                            sequence: seq)
                     }
                     dicomFolder = "dicom/" + name
                 }
@@ -57,9 +58,13 @@ public enum MRStudyWriter {
                 truth.series.append(
                     .init(
                         name: name, plane: series.plane, sequence: seq, sizeIJK: [g.size.x, g.size.y, g.size.z],
-                        spacingMM: [g.spacing.x, g.spacing.y, g.spacing.z], originLPS: [g.origin.x, g.origin.y, g.origin.z],
-                        directionLPS: (0..<3).map { c in let v = g.direction.column(c); return [v.x, v.y, v.z] },
-                        dicomFolder: dicomFolder, niftiFile: nifti, discLevel: series.discLevel?.description, snr: series.snr))
+                        spacingMM: [g.spacing.x, g.spacing.y, g.spacing.z],
+                        originLPS: [g.origin.x, g.origin.y, g.origin.z],
+                        directionLPS: (0..<3).map { c in
+                            let v = g.direction.column(c); return [v.x, v.y, v.z]
+                        },
+                        dicomFolder: dicomFolder, niftiFile: nifti, discLevel: series.discLevel?.description,
+                        snr: series.snr))
                 seriesNumber += 1
             }
             let cls = "nifti/\(series.name)_labels_class.nii.gz", ins = "nifti/\(series.name)_labels_instance.nii.gz"
@@ -83,12 +88,19 @@ public enum MRStudyWriter {
         }
         try FileIO.writeAtomically([UInt8](data), to: folder + "/truth.json")
         let t = study.truth
-        let findings = t.discs.filter { $0.centralStenosis != "none" || $0.meyerdingGrade > 0 }
-            .map { "\($0.level) \($0.meyerdingGrade > 0 ? "Meyerding \($0.meyerdingGrade)" : "") \($0.centralStenosis != "none" ? "\($0.centralStenosis) stenosis" : "")" }
+        let findings =
+            t.discs.filter { $0.centralStenosis != "none" || $0.meyerdingGrade > 0 }
+            .map {
+                "\($0.level) \($0.meyerdingGrade > 0 ? "Meyerding \($0.meyerdingGrade)" : "") \($0.centralStenosis != "none" ? "\($0.centralStenosis) stenosis" : "")"
+            }
             + t.vertebrae.filter { $0.genantGrade > 0 }.map { "\($0.name) Genant \($0.genantGrade)" }
         return "\(folder): seed \(t.seed), \(t.anomaly == .none ? "normal count" : t.anomaly.rawValue), lordosis "
             + String(format: "%.1f°", t.lordosisDeg) + ", \(seriesNumber - 1) series"
-            + (findings.isEmpty ? "" : "; " + findings.map { $0.replacingOccurrences(of: "  ", with: " ").trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
+            + (findings.isEmpty
+                ? ""
+                : "; "
+                    + findings.map { $0.replacingOccurrences(of: "  ", with: " ").trimmingCharacters(in: .whitespaces) }
+                    .joined(separator: ", "))
     }
 }
 

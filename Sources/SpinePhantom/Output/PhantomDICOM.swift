@@ -8,7 +8,8 @@ public enum PhantomDICOM {
         var r = PhantomRandom(seed: seed, stream: 0xD1C0)
         for p in path { r = PhantomRandom(seed: r.next() ^ p, stream: p) }
         let hi = r.next(), lo = r.next() & ~(UInt64(0xF) << 60) | (UInt64(0x8) << 60)  // RFC 4122 variant bits
-        let bytes = (0..<8).map { UInt8(truncatingIfNeeded: hi >> (56 - 8 * $0)) }
+        let bytes =
+            (0..<8).map { UInt8(truncatingIfNeeded: hi >> (56 - 8 * $0)) }
             + (0..<8).map { UInt8(truncatingIfNeeded: lo >> (56 - 8 * $0)) }
         var digits: [UInt8] = [0]
         for byte in bytes {
@@ -79,7 +80,8 @@ public enum PhantomDICOM {
             ds.set(DICOMTag(0x0010, 0x0040), .CS, "O")  // Sex
             ds.set(DICOMTag(0x0012, 0x0062), .CS, "YES")  // Patient Identity Removed
             ds.set(.bodyPartExamined, .CS, "LSPINE")
-            ds.set(DICOMTag(0x0018, 0x0020), .CS, sequence?.kind == .inversionRecovery ? "IR" : "SE")  // Scanning Sequence
+            // Scanning Sequence
+            ds.set(DICOMTag(0x0018, 0x0020), .CS, sequence?.kind == .inversionRecovery ? "IR" : "SE")
             ds.set(DICOMTag(0x0018, 0x0021), .CS, "NONE")  // Sequence Variant
             ds.set(DICOMTag(0x0018, 0x0022), .CS, "")  // Scan Options
             ds.set(DICOMTag(0x0018, 0x0023), .CS, "2D")  // MR Acquisition Type

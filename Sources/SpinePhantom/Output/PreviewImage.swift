@@ -38,7 +38,8 @@ public struct PreviewImage: Sendable {
             }
         }
         let sorted = values.sorted()
-        let lo = sorted[Int(Double(sorted.count - 1) * 0.005)], hi = max(sorted[Int(Double(sorted.count - 1) * 0.995)], lo + 1e-9)
+        let lo = sorted[Int(Double(sorted.count - 1) * 0.005)],
+            hi = max(sorted[Int(Double(sorted.count - 1) * 0.995)], lo + 1e-9)
         return PreviewImage(
             width: w, height: h, pixels: values.map { UInt8(clamping: Int(((($0 - lo) / (hi - lo)) * 255).rounded())) })
     }

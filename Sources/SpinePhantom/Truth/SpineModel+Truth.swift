@@ -2,7 +2,9 @@ import Foundation
 
 extension SpineModel {
     /// Instance label at a body-frame point.
-    func instance(bodyX x: Double, y: Double, z: Double) -> UInt8 { materials[Int(material(bodyX: x, y: y, z: z))].instance }
+    func instance(bodyX x: Double, y: Double, z: Double) -> UInt8 {
+        materials[Int(material(bodyX: x, y: y, z: z))].instance
+    }
 
     /// Length [mm] of the run of `label` crossed by the line through a body-frame (y, z) point along the
     /// unit sagittal direction (dy, dz), at x = 0; 0 when the point itself is not `label`.
@@ -41,8 +43,10 @@ extension SpineModel {
                     name: v.vertebra, instanceLabel: UInt8(v.vertebra.verseLabel),
                     centreWorldLPS: lps(worldLPS(body: SIMD3(0, f.cy, f.cz))).map(round3),
                     superiorAxisLPS: lps(worldDirection(body: SIMD3(0, f.uy, f.uz))),
-                    anteriorAxisLPS: lps(worldDirection(body: SIMD3(0, -f.uz, f.uy))), heightOffsetsMM: offsets.map(round3),
-                    anteriorHeightMM: h[0], middleHeightMM: h[1], posteriorHeightMM: h[2], endplateDepthMM: round3(2 * v.ra),
+                    anteriorAxisLPS: lps(worldDirection(body: SIMD3(0, -f.uz, f.uy))),
+                    heightOffsetsMM: offsets.map(round3),
+                    anteriorHeightMM: h[0], middleHeightMM: h[1], posteriorHeightMM: h[2],
+                    endplateDepthMM: round3(2 * v.ra),
                     endplateWidthMM: round3(2 * v.rx), genantGrade: fracture?.genantGrade ?? 0, fracture: fracture,
                     transitional: v.transitional))
         }
@@ -70,12 +74,15 @@ extension SpineModel {
             }()
             dt.append(
                 .init(
-                    level: d.level.description, upper: d.level.upper, lower: d.level.lower, instanceLabel: UInt8(d.level.verseLabel),
+                    level: d.level.description, upper: d.level.upper, lower: d.level.lower,
+                    instanceLabel: UInt8(d.level.verseLabel),
                     centreWorldLPS: lps(worldLPS(body: SIMD3(0, f.cy, f.cz))).map(round3),
                     superiorAxisLPS: lps(worldDirection(body: SIMD3(0, f.uy, f.uz))),
-                    anteriorAxisLPS: lps(worldDirection(body: SIMD3(0, -f.uz, f.uy))), heightOffsetsMM: offsets.map(round3),
+                    anteriorAxisLPS: lps(worldDirection(body: SIMD3(0, -f.uz, f.uy))),
+                    heightOffsetsMM: offsets.map(round3),
                     anteriorHeightMM: h[0], middleHeightMM: h[1], posteriorHeightMM: h[2],
-                    wedgeDeg: round3(2 * atan(d.tanHalfWedge) * 180 / .pi), heightLossFraction: variation.heightLossFraction,
+                    wedgeDeg: round3(2 * atan(d.tanHalfWedge) * 180 / .pi),
+                    heightLossFraction: variation.heightLossFraction,
                     t2Darkening: variation.t2Darkening, pfirrmannGrade: pfirrmann, bulgeMM: variation.bulgeMM,
                     flavumThickeningMM: variation.flavumThickeningMM, facetNarrowingMM: variation.facetNarrowingMM,
                     duralSacAreaMM2: round3(area), duralSacAPDiameterMM: round3(canal.sacAnt[k] - canal.sacPost[k]),
@@ -85,7 +92,8 @@ extension SpineModel {
                         worldLPS(
                             body: SIMD3(
                                 0, canal.y[k] + canal.ny[k] * (canal.sacAnt[k] + canal.sacPost[k]) / 2,
-                                canal.z[k] + canal.nz[k] * (canal.sacAnt[k] + canal.sacPost[k]) / 2))).map(round3),
+                                canal.z[k] + canal.nz[k] * (canal.sacAnt[k] + canal.sacPost[k]) / 2))
+                    ).map(round3),
                     canalNormalLPS: lps(worldDirection(body: tangent)),
                     canalAnteriorLPS: lps(worldDirection(body: SIMD3(0, canal.ny[k], canal.nz[k]))),
                     centralStenosis: area < 75 ? "absolute" : area < 100 ? "relative" : "none",

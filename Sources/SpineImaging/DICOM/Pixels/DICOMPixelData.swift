@@ -21,7 +21,8 @@ struct DICOMPixelData {
         }
         let bitsAllocated = ds.int(.bitsAllocated) ?? 0
         guard [1, 8, 16, 32].contains(bitsAllocated) else {
-            throw ImagingError.unsupported("BitsAllocated (0028,0100) = \(bitsAllocated) is not supported (1, 8, 16 or 32)")
+            throw ImagingError.unsupported(
+                "BitsAllocated (0028,0100) = \(bitsAllocated) is not supported (1, 8, 16 or 32)")
         }
         let bitsStored = ds.int(.bitsStored) ?? bitsAllocated
         guard bitsStored >= 1, bitsStored <= bitsAllocated else {
@@ -33,7 +34,8 @@ struct DICOMPixelData {
         }
         let frames = ds.int(.numberOfFrames) ?? 1
         guard frames >= 1 else { throw ImagingError.malformed("NumberOfFrames (0028,0008) = \(frames)") }
-        _ = try ImagingLimits.checkedVoxelCount([rows, columns, frames, samples], bytesPerVoxel: max(1, bitsAllocated / 8))
+        _ = try ImagingLimits.checkedVoxelCount(
+            [rows, columns, frames, samples], bytesPerVoxel: max(1, bitsAllocated / 8))
         self.frame = PixelFrameDescriptor(
             rows: rows, columns: columns, samplesPerPixel: samples, bitsAllocated: bitsAllocated,
             bitsStored: bitsStored, isSigned: ds.int(.pixelRepresentation) == 1,
@@ -58,7 +60,9 @@ struct DICOMPixelData {
     var outputFrame: PixelFrameDescriptor {
         var d = frame
         let converts = transferSyntax.compression == .jpegBaseline || transferSyntax.compression == .jpeg2000
-        if converts && d.samplesPerPixel == 3 && d.photometricInterpretation.hasPrefix("YBR") { d.photometricInterpretation = "RGB" }
+        if converts && d.samplesPerPixel == 3 && d.photometricInterpretation.hasPrefix("YBR") {
+            d.photometricInterpretation = "RGB"
+        }
         return d
     }
 
@@ -69,12 +73,14 @@ struct DICOMPixelData {
             throw ImagingError.malformed("pixel data is encoded as a sequence")
         case .bytes(let bytes):
             if transferSyntax.isEncapsulated {
-                throw ImagingError.malformed("\(transferSyntax.name) requires encapsulated pixel data, found native data")
+                throw ImagingError.malformed(
+                    "\(transferSyntax.name) requires encapsulated pixel data, found native data")
             }
             return try nativeFrames(bytes)
         case .encapsulated(let enc):
             guard transferSyntax.isEncapsulated else {
-                throw ImagingError.malformed("encapsulated pixel data in a native transfer syntax (\(transferSyntax.name))")
+                throw ImagingError.malformed(
+                    "encapsulated pixel data in a native transfer syntax (\(transferSyntax.name))")
             }
             let codestreams = try enc.frames(count: frameCount, extendedOffsets: extendedOffsets)
             var out: [[UInt8]] = []
@@ -83,7 +89,8 @@ struct DICOMPixelData {
                 do {
                     var f = try PixelDataCodecs.decode(cs, syntax: transferSyntax, frame: frame)
                     guard f.count == frame.frameByteCount else {
-                        throw ImagingError.malformed("decoded frame has \(f.count) bytes, expected \(frame.frameByteCount)")
+                        throw ImagingError.malformed(
+                            "decoded frame has \(f.count) bytes, expected \(frame.frameByteCount)")
                     }
                     if frame.bitsAllocated == 1 { f = f.map { $0 & 1 } }
                     out.append(f)
@@ -103,7 +110,8 @@ struct DICOMPixelData {
             // Bit-packed across frame boundaries, least significant bit first (PS3.5 §8.1.1).
             let totalBits = pixelsPerFrame * frame.samplesPerPixel * frameCount
             guard bytes.count * 8 >= totalBits else {
-                throw ImagingError.truncated("pixel data has \(bytes.count) bytes, 1-bit frames need \((totalBits + 7) / 8)")
+                throw ImagingError.truncated(
+                    "pixel data has \(bytes.count) bytes, 1-bit frames need \((totalBits + 7) / 8)")
             }
             let base = bytes.startIndex
             let perFrame = pixelsPerFrame * frame.samplesPerPixel
@@ -117,7 +125,8 @@ struct DICOMPixelData {
         let frameBytes = frame.frameByteCount
         guard bytes.count >= frameBytes * frameCount else {
             throw ImagingError.truncated(
-                "pixel data has \(bytes.count) bytes, \(frameCount) frame(s) of \(frame.rows)×\(frame.columns) need \(frameBytes * frameCount)")
+                "pixel data has \(bytes.count) bytes, \(frameCount) frame(s) of \(frame.rows)×\(frame.columns) need \(frameBytes * frameCount)"
+            )
         }
         var out: [[UInt8]] = []
         out.reserveCapacity(frameCount)

@@ -16,7 +16,9 @@ enum StoredValues {
                     case 1: raw = UInt32(b[n])
                     case 2: raw = UInt32(b[2 * n]) | UInt32(b[2 * n + 1]) << 8
                     default:
-                        raw = UInt32(b[4 * n]) | UInt32(b[4 * n + 1]) << 8 | UInt32(b[4 * n + 2]) << 16 | UInt32(b[4 * n + 3]) << 24
+                        raw =
+                            UInt32(b[4 * n]) | UInt32(b[4 * n + 1]) << 8 | UInt32(b[4 * n + 2]) << 16 | UInt32(
+                                b[4 * n + 3]) << 24
                     }
                     raw &= mask
                     if signed, raw & signBit != 0 { raw |= ~mask }
@@ -65,7 +67,9 @@ struct Rescale: Equatable, Sendable {
         self.intercept = intercept.isFinite ? intercept : 0
     }
 
-    init(_ ds: DataSet) { self.init(slope: ds.double(.rescaleSlope) ?? 1, intercept: ds.double(.rescaleIntercept) ?? 0) }
+    init(_ ds: DataSet) {
+        self.init(slope: ds.double(.rescaleSlope) ?? 1, intercept: ds.double(.rescaleIntercept) ?? 0)
+    }
 }
 
 /// Builds a typed volume from stored frame values, applying each frame's modality LUT and
@@ -115,16 +119,20 @@ enum ModalityVolumeBuilder {
         // Fast paths without floating point for the common identity cases.
         if allIdentity && !invert {
             if outLo >= 0 && outHi <= 255 && d.bitsAllocated <= 8 {
-                return .uint8(Volume(geometry: geometry, voxels: frames.flatMap { $0.map { UInt8(truncatingIfNeeded: $0) } }))
+                return .uint8(
+                    Volume(geometry: geometry, voxels: frames.flatMap { $0.map { UInt8(truncatingIfNeeded: $0) } }))
             }
             if outLo >= -32768 && outHi <= 32767 && d.isSigned {
-                return .int16(Volume(geometry: geometry, voxels: frames.flatMap { $0.map { Int16(truncatingIfNeeded: $0) } }))
+                return .int16(
+                    Volume(geometry: geometry, voxels: frames.flatMap { $0.map { Int16(truncatingIfNeeded: $0) } }))
             }
             if outLo >= 0 && outHi <= 65535 {
-                return .uint16(Volume(geometry: geometry, voxels: frames.flatMap { $0.map { UInt16(truncatingIfNeeded: $0) } }))
+                return .uint16(
+                    Volume(geometry: geometry, voxels: frames.flatMap { $0.map { UInt16(truncatingIfNeeded: $0) } }))
             }
             if outLo >= -32768 && outHi <= 32767 {
-                return .int16(Volume(geometry: geometry, voxels: frames.flatMap { $0.map { Int16(truncatingIfNeeded: $0) } }))
+                return .int16(
+                    Volume(geometry: geometry, voxels: frames.flatMap { $0.map { Int16(truncatingIfNeeded: $0) } }))
             }
             return .int32(Volume(geometry: geometry, voxels: frames.flatMap { $0 }))
         }
@@ -132,7 +140,9 @@ enum ModalityVolumeBuilder {
             if outLo >= 0 && outHi <= 255 { return .uint8(fill(UInt8.self) { UInt8($0) }) }
             if outLo >= -32768 && outHi <= 32767 { return .int16(fill(Int16.self) { Int16($0) }) }
             if outLo >= 0 && outHi <= 65535 { return .uint16(fill(UInt16.self) { UInt16($0) }) }
-            if outLo >= Double(Int32.min) && outHi <= Double(Int32.max) { return .int32(fill(Int32.self) { Int32($0) }) }
+            if outLo >= Double(Int32.min) && outHi <= Double(Int32.max) {
+                return .int32(fill(Int32.self) { Int32($0) })
+            }
         }
         return .float32(fill(Float.self) { Float($0) })
     }

@@ -71,7 +71,8 @@ public struct DICOMInstance: Sendable {
     init(source: DICOMSource, file: DICOMFile) throws {
         let ds = file.dataSet
         guard file.hasPixelData else {
-            throw ImagingError(.noImageData, "DICOM object has no pixel data (SOP class \(ds.string(.sopClassUID) ?? "unknown"))")
+            throw ImagingError(
+                .noImageData, "DICOM object has no pixel data (SOP class \(ds.string(.sopClassUID) ?? "unknown"))")
         }
         self.source = source
         transferSyntax = file.transferSyntax
@@ -88,7 +89,9 @@ public struct DICOMInstance: Sendable {
         temporalPosition = ds.int(.temporalPositionIdentifier)
         rows = ds.int(.rows) ?? 0
         columns = ds.int(.columns) ?? 0
-        guard rows > 0, columns > 0 else { throw ImagingError.malformed("missing or invalid Rows/Columns (0028,0010/0011)") }
+        guard rows > 0, columns > 0 else {
+            throw ImagingError.malformed("missing or invalid Rows/Columns (0028,0010/0011)")
+        }
         samplesPerPixel = ds.int(.samplesPerPixel) ?? 1
         photometricInterpretation = ds.string(.photometricInterpretation) ?? "MONOCHROME2"
         bitsAllocated = ds.int(.bitsAllocated) ?? 16
@@ -99,19 +102,25 @@ public struct DICOMInstance: Sendable {
         func frameGeometry(_ groups: [DataSet]) -> FrameGeometry {
             // Functional groups (enhanced) first, then the top-level attributes (classic).
             func find(_ seq: DICOMTag, _ tag: DICOMTag) -> [Double] {
-                for g in groups { if let item = g.items(seq).first, case let v = item.doubles(tag), !v.isEmpty { return v } }
+                for g in groups {
+                    if let item = g.items(seq).first, case let v = item.doubles(tag), !v.isEmpty { return v }
+                }
                 return ds.doubles(tag)
             }
             let ipp = find(.planePositionSequence, .imagePositionPatient)
             let iop = find(.planeOrientationSequence, .imageOrientationPatient)
             var ps = find(.pixelMeasuresSequence, .pixelSpacing)
-            if ps.count >= 2 { spacing = .pixelSpacing } else {
+            if ps.count >= 2 {
+                spacing = .pixelSpacing
+            } else {
                 ps = ds.doubles(.imagerPixelSpacing)
                 if ps.count >= 2 { spacing = .imagerPixelSpacing }
             }
             var rescale = Rescale(ds)
             for g in groups {
-                if let item = g.items(.pixelValueTransformationSequence).first, item.contains(.rescaleSlope) || item.contains(.rescaleIntercept) {
+                if let item = g.items(.pixelValueTransformationSequence).first,
+                    item.contains(.rescaleSlope) || item.contains(.rescaleIntercept)
+                {
                     rescale = Rescale(item)
                     break
                 }
@@ -125,10 +134,14 @@ public struct DICOMInstance: Sendable {
                     fg.columnDirection = c.normalized
                 }
             }
-            if ps.count >= 2, ps[0] > 0, ps[1] > 0, ps[0].isFinite, ps[1].isFinite { fg.pixelSpacing = SIMD2(ps[1], ps[0]) }
+            if ps.count >= 2, ps[0] > 0, ps[1] > 0, ps[0].isFinite, ps[1].isFinite {
+                fg.pixelSpacing = SIMD2(ps[1], ps[0])
+            }
             let thickness = find(.pixelMeasuresSequence, .sliceThickness).first
             fg.sliceThickness = thickness.flatMap { $0 > 0 ? $0 : nil }
-            fg.spacingBetweenSlices = find(.pixelMeasuresSequence, .spacingBetweenSlices).first.flatMap { $0 > 0 ? $0 : nil }
+            fg.spacingBetweenSlices = find(.pixelMeasuresSequence, .spacingBetweenSlices).first.flatMap {
+                $0 > 0 ? $0 : nil
+            }
             return fg
         }
         let shared = ds.items(.sharedFunctionalGroupsSequence).first
@@ -136,7 +149,8 @@ public struct DICOMInstance: Sendable {
         isEnhanced = !perFrame.isEmpty
         if isEnhanced {
             guard perFrame.count == numberOfFrames else {
-                throw ImagingError.malformed("PerFrameFunctionalGroupsSequence has \(perFrame.count) items for \(numberOfFrames) frames")
+                throw ImagingError.malformed(
+                    "PerFrameFunctionalGroupsSequence has \(perFrame.count) items for \(numberOfFrames) frames")
             }
             frames = perFrame.map { frameGeometry([$0] + (shared.map { [$0] } ?? [])) }
         } else {

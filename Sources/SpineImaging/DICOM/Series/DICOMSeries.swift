@@ -90,7 +90,8 @@ public struct DICOMSeries: Sendable {
             rescales.append(slice.geometry.rescale)
         }
         guard let descriptor else { throw ImagingError(.noImageData, "series has no slices") }
-        return try ModalityVolumeBuilder.build(frames: storedFrames, rescales: rescales, descriptor: descriptor, geometry: geometry)
+        return try ModalityVolumeBuilder.build(
+            frames: storedFrames, rescales: rescales, descriptor: descriptor, geometry: geometry)
     }
 }
 

@@ -35,7 +35,9 @@ public enum DICOMSeriesAssembler {
         for s in result { counts[s.seriesInstanceUID ?? "no-series-uid", default: 0] += 1 }
         return result.map { s in
             var s = s
-            if counts[s.seriesInstanceUID ?? "no-series-uid", default: 0] > 1, !s.identifier.contains("#") { s.identifier += "#1" }
+            if counts[s.seriesInstanceUID ?? "no-series-uid", default: 0] > 1, !s.identifier.contains("#") {
+                s.identifier += "#1"
+            }
             return s
         }
     }
@@ -45,11 +47,14 @@ public enum DICOMSeriesAssembler {
         let g = s.geometry
         // Without a Series Instance UID (some anonymisers blank it), fall back to the attributes that
         // still tell series apart; orientation, size and position sorting do the rest.
-        var key = inst.seriesInstanceUID
+        var key =
+            inst.seriesInstanceUID
             ?? "no-uid|\(inst.studyInstanceUID ?? "")|\(inst.frameOfReferenceUID ?? "")|\(inst.seriesNumber ?? -1)|\(inst.modality ?? "")|\(inst.seriesDescription ?? "")"
         key += "|\(inst.rows)x\(inst.columns)x\(inst.samplesPerPixel)|\(inst.photometricInterpretation)"
         if let r = g.rowDirection, let c = g.columnDirection {
-            key += "|" + [r.x, r.y, r.z, c.x, c.y, c.z].map { String(format: "%.3f", $0 == 0 ? 0 : $0) }.joined(separator: ",")
+            key +=
+                "|"
+                + [r.x, r.y, r.z, c.x, c.y, c.z].map { String(format: "%.3f", $0 == 0 ? 0 : $0) }.joined(separator: ",")
         } else {
             // Without orientation, each object is its own image (radiographs, secondary captures).
             key += "|\(inst.source.description)"
@@ -68,7 +73,9 @@ public enum DICOMSeriesAssembler {
         let g0 = first.geometry
         var warnings: [String] = []
         let inPlane = g0.pixelSpacing ?? SIMD2(1, 1)
-        if g0.pixelSpacing == nil { warnings.append("pixel spacing unknown: assuming 1 mm") } else if inst.spacingSource == .imagerPixelSpacing {
+        if g0.pixelSpacing == nil {
+            warnings.append("pixel spacing unknown: assuming 1 mm")
+        } else if inst.spacingSource == .imagerPixelSpacing {
             warnings.append("spacing from ImagerPixelSpacing (at the detector, not corrected for magnification)")
         }
 
@@ -76,7 +83,9 @@ public enum DICOMSeriesAssembler {
         if !inst.isEnhanced && inst.numberOfFrames > 1 {
             let dir = directionMatrix(g0)
             let dz = g0.spacingBetweenSlices ?? g0.sliceThickness ?? 1
-            if g0.spacingBetweenSlices == nil { warnings.append("multi-frame object without per-frame positions: frames stacked \(format(dz)) mm apart") }
+            if g0.spacingBetweenSlices == nil {
+                warnings.append("multi-frame object without per-frame positions: frames stacked \(format(dz)) mm apart")
+            }
             let geometry = ImageGeometry(
                 size: SIMD3(inst.columns, inst.rows, inst.numberOfFrames), spacing: SIMD3(inPlane.x, inPlane.y, dz),
                 origin: g0.position ?? .zero, direction: dir)
@@ -86,13 +95,18 @@ public enum DICOMSeriesAssembler {
 
         guard let row = g0.rowDirection, let col = g0.columnDirection else {
             // No orientation: each object is a 2D image (radiograph) — already one per group.
-            if g0.position == nil && input.count == 1 && inst.modality != "CR" && inst.modality != "DX" && inst.modality != "MG" && inst.modality != "IO" && inst.modality != "PX" && inst.modality != "XA" && inst.modality != "RF" {
+            if g0.position == nil && input.count == 1 && inst.modality != "CR" && inst.modality != "DX"
+                && inst.modality != "MG" && inst.modality != "IO" && inst.modality != "PX" && inst.modality != "XA"
+                && inst.modality != "RF"
+            {
                 warnings.append("no ImageOrientationPatient: orientation assumed (rows along L, columns along P)")
             }
             let geometry = ImageGeometry(
                 size: SIMD3(inst.columns, inst.rows, 1), spacing: SIMD3(inPlane.x, inPlane.y, g0.sliceThickness ?? 1),
                 origin: g0.position ?? .zero, direction: .identity)
-            return input.map { DICOMSeries(slices: [$0], geometry: geometry, warnings: warnings, identifier: identifier) }
+            return input.map {
+                DICOMSeries(slices: [$0], geometry: geometry, warnings: warnings, identifier: identifier)
+            }
         }
         let normal = row.cross(col).normalized
         // Sort along the normal; slices without a position go last by instance number (with a warning).
@@ -102,7 +116,8 @@ public enum DICOMSeriesAssembler {
         }
         if located.isEmpty { located = [input[0]] }
         located.sort { a, b in
-            let da = a.geometry.position.map { $0.dot(normal) } ?? 0, db = b.geometry.position.map { $0.dot(normal) } ?? 0
+            let da = a.geometry.position.map { $0.dot(normal) } ?? 0,
+                db = b.geometry.position.map { $0.dot(normal) } ?? 0
             if da != db { return da < db }
             return (a.instance.instanceNumber ?? 0, a.frameIndex) < (b.instance.instanceNumber ?? 0, b.frameIndex)
         }
@@ -110,7 +125,9 @@ public enum DICOMSeriesAssembler {
         var unique: [DICOMSeries.Slice] = []
         var dropped = 0
         for s in located {
-            if let last = unique.last, let p = last.geometry.position, let q = s.geometry.position, abs((q - p).dot(normal)) < 1e-3 {
+            if let last = unique.last, let p = last.geometry.position, let q = s.geometry.position,
+                abs((q - p).dot(normal)) < 1e-3
+            {
                 dropped += 1
                 continue
             }
@@ -129,16 +146,22 @@ public enum DICOMSeriesAssembler {
             if let maxStep = sorted.last, let minStep = sorted.first, median > 0 {
                 if maxStep > 1.5 * median {
                     let missing = steps.reduce(0) { $0 + max(0, Int(($1 / median).rounded()) - 1) }
-                    warnings.append("slices appear to be missing: a gap of \(format(maxStep)) mm where the step is \(format(median)) mm (about \(missing) missing)")
+                    warnings.append(
+                        "slices appear to be missing: a gap of \(format(maxStep)) mm where the step is \(format(median)) mm (about \(missing) missing)"
+                    )
                 } else if (maxStep - minStep) > spacingTolerance * median {
-                    warnings.append("non-uniform slice spacing: \(format(minStep))–\(format(maxStep)) mm (mean \(format(dz)) mm used)")
+                    warnings.append(
+                        "non-uniform slice spacing: \(format(minStep))–\(format(maxStep)) mm (mean \(format(dz)) mm used)"
+                    )
                 }
             }
             // Gantry tilt: slices displaced along a direction that is not the normal.
             let displacement = (positions.last! - positions.first!).normalized
             let angle = acos(min(1, abs(displacement.dot(normal)))) * 180 / .pi
             if angle > 0.5 {
-                warnings.append("gantry tilt of \(format(angle))° (slices sheared): geometry uses the slice normal; positions off by up to \(format((positions.last! - positions.first!).length * sin(angle * .pi / 180))) mm")
+                warnings.append(
+                    "gantry tilt of \(format(angle))° (slices sheared): geometry uses the slice normal; positions off by up to \(format((positions.last! - positions.first!).length * sin(angle * .pi / 180))) mm"
+                )
             } else if let tilt = inst.gantryTiltDegrees, abs(tilt) > 0.5 {
                 warnings.append("GantryDetectorTilt is \(format(tilt))°")
             }
@@ -147,7 +170,8 @@ public enum DICOMSeriesAssembler {
         }
         let direction = Matrix3(columns: row, col, normal)
         let geometry = ImageGeometry(
-            size: SIMD3(inst.columns, inst.rows, unique.count), spacing: SIMD3(inPlane.x, inPlane.y, abs(dz) > 0 ? abs(dz) : 1),
+            size: SIMD3(inst.columns, inst.rows, unique.count),
+            spacing: SIMD3(inPlane.x, inPlane.y, abs(dz) > 0 ? abs(dz) : 1),
             origin: positions[0], direction: direction)
         return [DICOMSeries(slices: unique, geometry: geometry, warnings: warnings, identifier: identifier)]
     }

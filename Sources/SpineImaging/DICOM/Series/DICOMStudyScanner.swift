@@ -34,8 +34,11 @@ public enum DICOMStudyScanner {
             sources = files.sorted().map { .file($0) }
         } else {
             let archive = try ZipArchive(path: path)
-            sources = archive.entries.filter { !$0.isDirectory && !$0.name.hasPrefix("__MACOSX/") && !($0.name as NSString).lastPathComponent.hasPrefix(".") }
-                .map { .zipEntry(archive: archive, entry: $0.name) }
+            sources = archive.entries.filter {
+                !$0.isDirectory && !$0.name.hasPrefix("__MACOSX/")
+                    && !($0.name as NSString).lastPathComponent.hasPrefix(".")
+            }
+            .map { .zipEntry(archive: archive, entry: $0.name) }
         }
         var instances: [DICOMInstance] = []
         var unreadable: [String] = []
@@ -65,6 +68,8 @@ public enum DICOMStudyScanner {
                 unreadable.append("\(source): \(error)")
             }
         }
-        return Result(series: DICOMSeriesAssembler.assemble(instances), unreadable: unreadable, nonImageObjects: nonImage, otherFiles: other)
+        return Result(
+            series: DICOMSeriesAssembler.assemble(instances), unreadable: unreadable, nonImageObjects: nonImage,
+            otherFiles: other)
     }
 }

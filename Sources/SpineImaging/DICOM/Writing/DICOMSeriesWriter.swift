@@ -26,7 +26,9 @@ public enum DICOMSeriesWriter {
     /// Writes one file per slice into `folder` (which must exist), named `IM00001.dcm`…; returns the paths.
     /// Stored values are Int16 (signed) or UInt16; other types are rescaled by the options' slope/intercept.
     @discardableResult
-    public static func write<S: VoxelScalar>(_ volume: Volume<S>, to folder: String, options: Options = Options()) throws -> [String] {
+    public static func write<S: VoxelScalar>(_ volume: Volume<S>, to folder: String, options: Options = Options())
+        throws -> [String]
+    {
         let g = volume.geometry
         let signed = S.self != UInt16.self && S.self != UInt8.self
         let plane = g.size.x * g.size.y

@@ -48,7 +48,6 @@ public func batchNorm(
         op, x, [("scale", scale.shape), ("shift", shift.shape), ("mean", mean.shape), ("variance", variance.shape)])
     let xv = x.value
     let sv = scale.value
-    let shv = shift.value
     let y = try DNNL.batchNormInference(
         xv, scale: sv, shift: shift.value, mean: mean, variance: variance, epsilon: epsilon)
     return .result(y, inputs: [x, scale, shift]) { gy in

@@ -25,6 +25,7 @@ extension StudyAnalysis {
         func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
         let span = Phase.write.span
         func step(_ k: Double) { progress(.write, span.lowerBound + (span.upperBound - span.lowerBound) * k / 5) }
+        step(0)
 
         try Data(report.csv().utf8).write(to: folder.appendingPathComponent(OutputFile.measurements))
         written.append(OutputFile.measurements)

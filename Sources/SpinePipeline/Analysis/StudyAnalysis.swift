@@ -111,7 +111,9 @@ public struct StudyAnalysis: Sendable {
 
         // 1. Read the input: an image (maybe a DICOM series) or a label map.
         progress(.read, 0)
-        let input = try Self.readInput(request.input, series: request.series)
+        // A label map's grid picks the series it was drawn on when a DICOM folder holds several.
+        let givenLabels = try request.labels.map { try ImageReader.readVolume(path: $0) }
+        let input = try Self.readInput(request.input, series: request.series, grid: givenLabels?.0.geometry)
         var image: AnyVolume? = input.volume
         var imageDescription: InputDescription? = input.description
         var labels: AnyVolume
@@ -119,8 +121,8 @@ public struct StudyAnalysis: Sendable {
         var labelSource = "given"
         var resampled = false
         var source = input.series
-        if let labelsPath = request.labels {
-            let (l, item) = try ImageReader.readVolume(path: labelsPath)
+        if let labelsPath = request.labels, let given = givenLabels {
+            let (l, item) = given
             guard LabelMapDetection.labelValues(of: l) != nil else {
                 throw ImagingError(
                     .invalidArgument,
@@ -166,6 +168,7 @@ public struct StudyAnalysis: Sendable {
         lap(.segment)
 
         // 3. Analyse.
+        progress(.analyze, Phase.analyze.span.lowerBound)
         let values = LabelMapDetection.labelValues(of: labels) ?? []
         let classMap = try Self.classMap(request.classes, values: values)
         let report = try SpineAnalyzer.analyze(labelMap: labels, classMap: classMap)
@@ -193,7 +196,7 @@ public struct StudyAnalysis: Sendable {
     }
 
     /// Reads the input; a DICOM folder or zip through the scanner, so the series is kept for the SEG.
-    static func readInput(_ path: String, series wanted: String?) throws -> ReadInput {
+    static func readInput(_ path: String, series wanted: String?, grid: ImageGeometry?) throws -> ReadInput {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             throw ImagingError(.fileNotFound, "no such file or folder", file: path)
@@ -223,9 +226,12 @@ public struct StudyAnalysis: Sendable {
                         file: path)
                 }
                 chosen = s
+            } else if let grid, let s = scan.series.first(where: { sameGrid($0.geometry, grid) }) {
+                chosen = s
             } else {
-                // Until sagittal/axial pairing lands: the series with the most voxels.
-                chosen = scan.series.max { $0.geometry.voxelCount < $1.geometry.voxelCount }!
+                // Until sagittal/axial pairing lands: the series with the most voxels, the first of equals.
+                let most = scan.series.map(\.geometry.voxelCount).max() ?? 0
+                chosen = scan.series.first { $0.geometry.voxelCount == most } ?? scan.series[0]
             }
             let volume: AnyVolume
             do { volume = try chosen.loadVolume() } catch let e as ImagingError { throw e.inFile(path) }

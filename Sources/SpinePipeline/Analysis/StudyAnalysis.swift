@@ -1,6 +1,7 @@
 import Foundation
 import SpineAnalysis
 import SpineImaging
+import SpineNN
 
 /// `spine analyze` as a library: read a study, get its label map (given, or from an installed model),
 /// name, measure and grade it, and write every output (`write(into:)`).
@@ -21,8 +22,8 @@ public struct StudyAnalysis: Sendable {
         }
     }
 
-    /// Arithmetic precision for inference.
-    public enum Precision: String, Sendable, Codable, CaseIterable { case fp32, bf16 }
+    /// Arithmetic precision for inference: fp32 or bf16.
+    public typealias Precision = InferencePrecision
 
     /// What to analyse and how.
     public struct Request: Sendable {
@@ -119,6 +120,7 @@ public struct StudyAnalysis: Sendable {
         var labels: AnyVolume
         var labelsDescription: InputDescription
         var labelSource = "given"
+        var modelClassMap: ClassMap? = nil
         var resampled = false
         var source = input.series
         if let labelsPath = request.labels, let given = givenLabels {
@@ -159,18 +161,27 @@ public struct StudyAnalysis: Sendable {
                 )
             }
             labelSource = "model \(model.name)"
-            throw ImagingError(
-                .unsupported,
-                "model \(model.name) is installed, but running models in `spine analyze` is not wired up yet; pass --labels LABELMAP"
+            lap(.read)
+            progress(.segment, Phase.segment.span.lowerBound)
+            let segmenter = ModelSegmenter(
+                model: model, precision: request.precision, threads: request.threads)
+            labels = AnyVolume(try segmenter.segment(input.volume))
+            labelsDescription = Self.describe(labels, role: "labels", path: model.name, item: nil)
+            labelsDescription.format = "model output"
+            modelClassMap = segmenter.classMap
+            notes.append(
+                "segmented by model \(model.name) on the image's grid (\(model.plan.network.spatialDimensions)D, patch \(model.plan.patchSize.map(String.init).joined(separator: "×")))"
             )
         }
-        lap(.read)
+        if timings.isEmpty { lap(.read) }
         lap(.segment)
 
         // 3. Analyse.
         progress(.analyze, Phase.analyze.span.lowerBound)
         let values = LabelMapDetection.labelValues(of: labels) ?? []
-        let classMap = try Self.classMap(request.classes, values: values)
+        let classMap =
+            try modelClassMap.flatMap { request.classes == "auto" ? $0 : nil }
+            ?? Self.classMap(request.classes, values: values)
         let report = try SpineAnalyzer.analyze(labelMap: labels, classMap: classMap)
         lap(.analyze)
 

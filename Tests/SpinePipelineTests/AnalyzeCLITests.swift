@@ -21,14 +21,14 @@ import Testing
     }
 
     /// Runs `spine` with no `$SPINEKIT_MODELS`, so only the package's (empty) Models/ folder is searched.
-    static func run(_ args: [String]) throws -> Run {
+    static func run(_ args: [String], models: String? = nil) throws -> Run {
         try #require(
             FileManager.default.isExecutableFile(atPath: spine.path), "spine binary not found at \(spine.path)")
         let p = Process()
         p.executableURL = spine
         p.arguments = args
         var env = ProcessInfo.processInfo.environment
-        env["SPINEKIT_MODELS"] = nil
+        env["SPINEKIT_MODELS"] = models
         p.environment = env
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
@@ -127,5 +127,26 @@ import Testing
         #expect(r.stderr.contains("no DICOM images found"), "\(r.stderr)")
         #expect(r.stderr.split(separator: "\n").count == 1)
         #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
+    }
+
+    @Test func anInstalledModelIsListedAndRun() throws {
+        let dir = try Self.tempFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let models = URL(fileURLWithPath: dir + "/models")
+        _ = try ModelSegmenterTests.installTinyModel(dimensions: 2, in: models)
+        let list = try Self.run(["models"], models: models.path)
+        #expect(list.status == 0 && list.stdout.contains("tiny-2d: 12 classes"), "\(list.stdout)\(list.stderr)")
+        try NIfTI.write(AnyVolume(ReportFixture.image), to: dir + "/t2.nii.gz")
+        let r = try Self.run(
+            ["analyze", dir + "/t2.nii.gz", "--out", dir + "/out", "--threads", "1"], models: models.path)
+        // An untrained network labels noise: the analysis may find no spine, but the model ran.
+        #expect(!r.stderr.contains("no segmentation model"), "\(r.stderr)")
+        if r.status == 0 {
+            #expect(Self.files(dir + "/out").contains("segmentation.nii.gz"))
+        } else {
+            #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
+        }
+        print("analyze with an untrained model: exit \(r.status): \(r.stdout)\(r.stderr)")
     }
 }

@@ -45,11 +45,11 @@ let package = Package(
         .target(name: "SpinePhantom", dependencies: ["SpineAnatomy", "SpineImaging"]),
         .target(name: "SpineAnalysis", dependencies: ["SpineAnatomy", "SpineImaging"]),
         // Report writers (HTML) and the SEG anatomy codes; model plans and inference come later.
-        .target(name: "SpinePipeline", dependencies: ["SpineImaging", "SpineAnalysis"]),
+        .target(name: "SpinePipeline", dependencies: ["SpineImaging", "SpineAnalysis", "SpineNN"]),
         .executableTarget(
             name: "spine",
             dependencies: [
-                "SpineAnatomy", "SpineImaging", "SpinePhantom", "SpineAnalysis", "SpineNN",
+                "SpineAnatomy", "SpineImaging", "SpinePhantom", "SpineAnalysis", "SpineNN", "SpinePipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -65,6 +65,7 @@ let package = Package(
         .testTarget(name: "SpineNNTests", dependencies: ["SpineNN"]),
         .testTarget(name: "SpinePhantomTests", dependencies: ["SpinePhantom", "SpineImaging"]),
         .testTarget(name: "SpineAnalysisTests", dependencies: ["SpineAnalysis", "SpineImaging"]),
-        .testTarget(name: "SpinePipelineTests", dependencies: ["SpinePipeline", "SpineAnalysis", "SpineImaging"]),
+        .testTarget(
+            name: "SpinePipelineTests", dependencies: ["SpinePipeline", "SpineAnalysis", "SpineImaging", "SpineNN"]),
     ]
 )

@@ -1,0 +1,97 @@
+import Foundation
+import SpineNN
+
+/// The trained segmentation models this installation can use: model folders (`plan.json` +
+/// `weights.safetensors`, as `Checkpoint.save` writes them) found in the search folders.
+///
+/// Search order: each folder of `$SPINEKIT_MODELS` (colon-separated), then the package's `Models/` folder.
+/// A search folder is either a model folder itself or holds model folders one level down; the folder's
+/// name is the model's name, and the first model of a name wins. To add a model, drop its folder into
+/// `Models/` (or a folder named by `$SPINEKIT_MODELS`); `spine models` lists it and `spine analyze` uses it.
+public struct ModelRegistry: Sendable {
+    /// One installed model.
+    public struct Model: Sendable {
+        /// The folder name: `lumbar-sagittal-11class`.
+        public var name: String
+        public var folder: URL
+        public var plan: ModelPlan
+        /// Size of `weights.safetensors` [bytes].
+        public var weightsBytes: Int
+    }
+
+    /// The environment variable naming extra model folders (colon-separated).
+    public static let environmentVariable = "SPINEKIT_MODELS"
+
+    /// Folders searched, in order.
+    public var searchFolders: [URL]
+
+    public init(searchFolders: [URL]) {
+        self.searchFolders = searchFolders
+    }
+
+    /// `$SPINEKIT_MODELS`, then the package's `Models/` folder.
+    public static func standard(environment: [String: String] = ProcessInfo.processInfo.environment) -> ModelRegistry {
+        var folders: [URL] = []
+        if let paths = environment[environmentVariable] {
+            folders += paths.split(separator: ":").filter { !$0.isEmpty }.map { URL(fileURLWithPath: String($0)) }
+        }
+        folders.append(packageModelsFolder)
+        return ModelRegistry(searchFolders: folders)
+    }
+
+    /// `Models/` at the root of the SpineKit package this code was built from.
+    public static var packageModelsFolder: URL {
+        // Sources/SpinePipeline/Models/ModelRegistry.swift → package root.
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Models")
+    }
+
+    /// Whether `folder` holds a model (`plan.json` and `weights.safetensors`).
+    public static func isModelFolder(_ folder: URL) -> Bool {
+        let fm = FileManager.default
+        return fm.fileExists(atPath: folder.appendingPathComponent(Checkpoint.planFile).path)
+            && fm.fileExists(atPath: folder.appendingPathComponent(Checkpoint.weightsFile).path)
+    }
+
+    /// Every usable model, and one line for each model folder that could not be read (a bad plan).
+    public func scan() -> (models: [Model], problems: [String]) {
+        let fm = FileManager.default
+        var models: [Model] = []
+        var problems: [String] = []
+        var seen: Set<String> = []
+        for root in searchFolders {
+            var candidates: [URL] = []
+            if Self.isModelFolder(root) {
+                candidates = [root]
+            } else if let names = try? fm.contentsOfDirectory(atPath: root.path) {
+                candidates = names.sorted().filter { !$0.hasPrefix(".") }.map { root.appendingPathComponent($0) }
+                    .filter(Self.isModelFolder)
+            }
+            for folder in candidates {
+                let name = folder.lastPathComponent
+                guard !seen.contains(name) else { continue }
+                do {
+                    let plan = try Checkpoint.loadPlan(from: folder)
+                    let size =
+                        (try? fm.attributesOfItem(atPath: folder.appendingPathComponent(Checkpoint.weightsFile).path)[
+                            .size] as? Int) ?? 0
+                    models.append(Model(name: name, folder: folder, plan: plan, weightsBytes: size))
+                    seen.insert(name)
+                } catch {
+                    problems.append("\(folder.path): \(error)")
+                }
+            }
+        }
+        return (models, problems)
+    }
+
+    /// The installed models, first of each name.
+    public var models: [Model] { scan().models }
+
+    /// The model named `name`, or the only/first model when `name` is nil; nil when none matches.
+    public func model(named name: String?) -> Model? {
+        let all = models
+        guard let name else { return all.first }
+        return all.first { $0.name == name }
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import SpineAnalysis
+import SpineImaging
+import Testing
+
+/// `spine analyze` as a user runs it, on the hand-made study of `ReportFixture`.
+@Suite struct AnalyzeCLITests {
+    /// The `spine` binary built beside the test bundle (`swift build --build-tests` builds every product).
+    static let spine: URL = {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 where !FileManager.default.fileExists(atPath: dir.appendingPathComponent("spine").path) {
+            dir = dir.deletingLastPathComponent()
+        }
+        return dir.appendingPathComponent("spine")
+    }()
+
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs `spine` with no `$SPINEKIT_MODELS`, so only the package's (empty) Models/ folder is searched.
+    static func run(_ args: [String], models: String? = nil) throws -> Run {
+        try #require(
+            FileManager.default.isExecutableFile(atPath: spine.path), "spine binary not found at \(spine.path)")
+        let p = Process()
+        p.executableURL = spine
+        p.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        env["SPINEKIT_MODELS"] = models
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Run(
+            status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+            stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    static func tempFolder() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("spinekit-analyze-\(UUID().uuidString)")
+            .path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    static func files(_ dir: String) -> Set<String> {
+        Set((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
+    }
+
+    @Test func aLabelMapAloneWritesEveryOutput() throws {
+        let dir = try Self.tempFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try NIfTI.write(AnyVolume(ReportFixture.labels), to: dir + "/labels.nii.gz")
+        let r = try Self.run(["analyze", dir + "/labels.nii.gz", "--out", dir + "/out", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.isEmpty, "quiet when stderr is not a terminal: \(r.stderr)")
+        #expect(
+            Self.files(dir + "/out")
+                == ["report.json", "measurements.csv", "report.html", "segmentation.nii.gz"])
+        #expect(Self.files(dir) == ["labels.nii.gz", "out"], "no temporary folder left")
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let inputs = try #require(doc["inputs"] as? [String: Any])
+        #expect(inputs["image"] == nil)
+        #expect((inputs["labels"] as? [String: Any])?["name"] as? String == "labels.nii.gz")
+        #expect((inputs["labels"] as? [String: Any])?["axisCodes"] as? String == "PIR")
+        #expect(inputs["classMap"] as? String == "spinekit@1")
+        let phases = (doc["timings"] as? [[String: Any]])?.compactMap { $0["phase"] as? String }
+        #expect(phases == ["read", "segment", "analyze", "write"])
+        #expect((doc["vertebrae"] as? [Any])?.isEmpty == false)
+        let onDisk = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: dir + "/out/report.json")))
+        #expect((onDisk as? [String: Any])?["inputs"] != nil)
+        let back = try NIfTI.read(path: dir + "/out/segmentation.nii.gz")
+        #expect(back.converted(to: UInt8.self).voxels == ReportFixture.labels.voxels)
+        let html = try String(contentsOfFile: dir + "/out/report.html", encoding: .utf8)
+        #expect(html.contains("<table") && html.contains("data:image/png;base64"))
+    }
+
+    @Test func aDICOMSeriesWithLabelsAlsoWritesTheSEG() throws {
+        let dir = try Self.tempFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var options = DICOMSeriesWriter.Options()
+        options.seriesDescription = "T2 sagittal (fixture)"
+        try FileManager.default.createDirectory(atPath: dir + "/study", withIntermediateDirectories: true)
+        try DICOMSeriesWriter.write(ReportFixture.image, to: dir + "/study", options: options)
+        try NIfTI.write(AnyVolume(ReportFixture.labels), to: dir + "/labels.nii.gz")
+        let r = try Self.run(["analyze", dir + "/study", "--labels", dir + "/labels.nii.gz", "--out", dir + "/out"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(
+            Self.files(dir + "/out")
+                == ["report.json", "measurements.csv", "report.html", "segmentation.nii.gz", "segmentation.dcm"])
+        let doc = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/out/report.json")))
+                as? [String: Any])
+        let image = try #require((doc["inputs"] as? [String: Any])?["image"] as? [String: Any])
+        #expect(image["format"] as? String == "DICOM")
+        #expect(image["modality"] as? String == "MR")
+        #expect(image["seriesDescription"] as? String == "T2 sagittal (fixture)")
+        #expect(image["sizeVoxels"] as? [Int] == [96, 120, 9])
+        let seg = try DICOMFile.read(path: dir + "/out/segmentation.dcm")
+        #expect(seg.dataSet.items(.segmentSequence).count == 11)
+    }
+
+    @Test func anImageWithoutAModelFailsWithOneLineAndExitCode5() throws {
+        let dir = try Self.tempFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try NIfTI.write(AnyVolume(ReportFixture.image), to: dir + "/t2.nii.gz")
+        let r = try Self.run(["analyze", dir + "/t2.nii.gz", "--out", dir + "/out"])
+        #expect(r.status == 5)
+        #expect(r.stderr.hasPrefix("spine: error: no segmentation model is installed; pass --labels"), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1)
+        #expect(Self.files(dir) == ["t2.nii.gz"], "no output folder, no temporary folder")
+    }
+
+    @Test func aFolderWithNoImagesSaysSo() throws {
+        let dir = try Self.tempFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/empty", withIntermediateDirectories: true)
+        try Data("notes".utf8).write(to: URL(fileURLWithPath: dir + "/empty/notes.txt"))
+        let r = try Self.run(["analyze", dir + "/empty", "--out", dir + "/out"])
+        #expect(r.status == 4)
+        #expect(r.stderr.contains("no DICOM images found"), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
+    }
+
+    @Test func anInstalledModelIsListedAndRun() throws {
+        let dir = try Self.tempFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let models = URL(fileURLWithPath: dir + "/models")
+        _ = try ModelSegmenterTests.installTinyModel(dimensions: 2, in: models)
+        let list = try Self.run(["models"], models: models.path)
+        #expect(list.status == 0 && list.stdout.contains("tiny-2d: 12 classes"), "\(list.stdout)\(list.stderr)")
+        try NIfTI.write(AnyVolume(ReportFixture.image), to: dir + "/t2.nii.gz")
+        let r = try Self.run(
+            ["analyze", dir + "/t2.nii.gz", "--out", dir + "/out", "--threads", "1"], models: models.path)
+        // An untrained network labels noise: the analysis may find no spine, but the model ran.
+        #expect(!r.stderr.contains("no segmentation model"), "\(r.stderr)")
+        if r.status == 0 {
+            #expect(Self.files(dir + "/out").contains("segmentation.nii.gz"))
+        } else {
+            #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
+        }
+        print("analyze with an untrained model: exit \(r.status): \(r.stdout)\(r.stderr)")
+    }
+}

@@ -142,8 +142,11 @@ struct RadiographTracer: Sendable {
                     for i in 0..<g.columns {
                         for s in 0..<nv { lengths[s] = 0 }
                         let target = model.body(worldLPS: g.detectorLPS(Double(i), Double(j)))
+                        // Rays that cross the slab's midplane away from the column meet soft tissue only.
                         let fine = marcher.integral(
-                            to: target, range: spine, excluding: nil, step: step, bodyLength: &lengths)
+                            to: target, range: spine, excluding: nil,
+                            step: marcher.nearColumn(to: target, slab: spine) ? step : coarseStep,
+                            bodyLength: &lengths)
                         let a = i / k, fx = Double(i % k) / Double(k)
                         let c =
                             (coarseGrid[b * cc + a] * (1 - fx) + coarseGrid[b * cc + a + 1] * fx) * (1 - fy)
@@ -172,6 +175,20 @@ struct RayMarcher: Sendable {
     let sourceBody: SIMD3<Double>
     /// Body axis (0 = x, 1 = y) along which the slabs are bounded.
     let axis: Int
+
+    /// Whether the ray to `target` crosses the middle of `slab` within 25 mm in front of the vertebral
+    /// bodies and 55 mm behind the laminae (lateral views), or within 80 mm of the midline (AP views).
+    func nearColumn(to target: SIMD3<Double>, slab: (Double, Double)) -> Bool {
+        let d = target - sourceBody
+        let t = ((slab.0 + slab.1) / 2 - sourceBody[axis]) / d[axis]
+        let p = sourceBody + d * t
+        let table = model.table
+        let ti = table.index(p.z)
+        if axis == 0 {
+            return p.y > table.bodyY[ti] - table.bodyHalfDepth[ti] - 25 && p.y < table.laminaY[ti] + 55
+        }
+        return abs(p.x) < 80 * model.parameters.bodyScale
+    }
 
     /// ∫μ ds along the ray from the source to `target` over the part inside the slab `outer` but outside
     /// `inner`, sampled at the midpoints of steps of at most `step` [mm]. Without `inner`, also adds each

@@ -97,6 +97,15 @@ import Testing
         }
     }
 
+    @Test func impossibleOptionsAreRefused() throws {
+        let model = try SpineModel(parameters: PhantomParameters(seed: 3))
+        for change in [{ (o: inout RadiographOptions) in o.detectorPixelMM = -0.2 }, { $0.sourceImageDistanceMM = 0 }] {
+            var o = Self.options()
+            change(&o)
+            #expect(throws: PhantomError.self) { try Radiograph(model: model, view: .lateral, options: o) }
+        }
+    }
+
     @Test func slipGivesASpondylolisthesisBox() throws {
         var p = PhantomParameters(seed: 21)
         p.fractures = []

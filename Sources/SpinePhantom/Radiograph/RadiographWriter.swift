@@ -84,11 +84,22 @@ public enum RadiographWriter {
         ds.set(DICOMTag(0x0010, 0x0030), .DA, "")  // Birth Date
         ds.set(DICOMTag(0x0010, 0x0040), .CS, "O")  // Sex
         ds.set(DICOMTag(0x0012, 0x0062), .CS, "YES")  // Patient Identity Removed
+        ds.set(DICOMTag(0x0012, 0x0063), .LO, "Synthetic phantom: no patient data")  // De-identification Method
         ds.set(.bodyPartExamined, .CS, "LSPINE")
+        var region = DataSet()  // Anatomic Region: lumbar spine (SNOMED CT, CID 4031)
+        region.set(DICOMTag(0x0008, 0x0100), .SH, "122496007")
+        region.set(DICOMTag(0x0008, 0x0102), .SH, "SCT")
+        region.set(DICOMTag(0x0008, 0x0104), .LO, "Lumbar spine")
+        ds.set(DICOMTag(0x0008, 0x2218), items: [region])
+        ds.set(DICOMTag(0x0040, 0x0555), items: [])  // Acquisition Context Sequence (empty)
+        ds.set(DICOMTag(0x0018, 0x7004), .CS, "SCINTILLATOR")  // Detector Type
+        ds.set(DICOMTag(0x0018, 0x1508), .CS, "")  // Positioner Type (unknown)
+        // Presentation LUT Shape: IDENTITY for MONOCHROME2, INVERSE for MONOCHROME1 (DX Image module).
+        ds.set(DICOMTag(0x2050, 0x0020), .CS, monochrome1 ? "INVERSE" : "IDENTITY")
         ds.set(DICOMTag(0x0018, 0x0060), decimals: [85])  // KVP
         ds.set(DICOMTag(0x0018, 0x1110), decimals: [t.sourceImageDistanceMM])  // Distance Source to Detector
         ds.set(DICOMTag(0x0018, 0x1111), decimals: [t.sourceIsocentreDistanceMM])  // Distance Source to Patient
-        ds.set(DICOMTag(0x0018, 0x1114), decimals: [t.magnification])  // Estimated Radiographic Magnification
+        ds.set(DICOMTag(0x0018, 0x1114), decimals: [t.sourceImageDistanceMM / t.sourceIsocentreDistanceMM])  // Estimated Radiographic Magnification
         ds.set(.imagerPixelSpacing, decimals: t.imagerPixelSpacingMM)
         ds.set(DICOMTag(0x0018, 0x5101), .CS, radiograph.view == .lateral ? "LL" : "AP")  // View Position
         ds.set(.studyInstanceUID, .UI, study.studyInstanceUID)

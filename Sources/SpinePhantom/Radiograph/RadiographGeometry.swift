@@ -209,6 +209,8 @@ struct RayMarcher: Sendable {
             let i = tRange(inner)
             pieces = [(o.0, min(o.1, i.0)), (max(o.0, i.1), o.1)]
         }
+        // Locals, so that debug builds do not copy the model (and retain its tables) at every sample.
+        let model = self.model, mu = self.mu, bodySlot = self.bodySlot
         var sum = 0.0
         for (t0, t1) in pieces where t1 > t0 {
             let count = max(1, Int(((t1 - t0) * length / step).rounded(.up)))

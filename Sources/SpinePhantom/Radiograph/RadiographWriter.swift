@@ -14,6 +14,7 @@ public enum RadiographWriter {
     public static func write(
         seed: UInt64, to folder: String, views: [RadiographView] = [.lateral], options: RadiographOptions = .init()
     ) throws -> String {
+        try options.validate()  // before the folder is touched
         let model = try SpineModel(parameters: PhantomParameters(seed: seed))
         let fm = FileManager.default
         if fm.fileExists(atPath: folder) {

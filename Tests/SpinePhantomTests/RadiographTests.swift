@@ -106,6 +106,27 @@ import Testing
         }
     }
 
+    @Test func fractureGivesVertebralCollapseAndAHealthySpineIsNormal() throws {
+        var p = PhantomParameters(seed: 22)
+        p.slip = nil
+        p.discs = p.discs.map {
+            var d = $0; d.heightLossFraction = 0; return d
+        }
+        p.fractures = []
+        let healthy = try Radiograph(
+            model: try SpineModel(parameters: p), view: .lateral, options: Self.options(pixelMM: 2)
+        ).truth
+        #expect(healthy.label == "normal")
+        #expect(healthy.lesions.allSatisfy { $0.boxes.isEmpty })
+        p.fractures = [.init(vertebra: .l2, shape: .wedge, heightLossFraction: 0.45, acute: false)]
+        let fractured = try Radiograph(
+            model: try SpineModel(parameters: p), view: .lateral, options: Self.options(pixelMM: 2)
+        ).truth
+        let collapse = try #require(fractured.lesions.first { $0.lesionClass == .vertebralCollapse }).boxes
+        #expect(collapse.map(\.level) == ["L2"])
+        #expect(fractured.label == "abnormal")
+    }
+
     @Test func slipGivesASpondylolisthesisBox() throws {
         var p = PhantomParameters(seed: 21)
         p.fractures = []

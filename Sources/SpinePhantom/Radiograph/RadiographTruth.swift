@@ -77,7 +77,7 @@ public struct RadiographTruth: Sendable, Codable {
         /// "L" or "R" and where its lead marker lies [pixels].
         public var sideMarker: String
         public var sideMarkerBox: [Double]
-        /// Unattenuated quanta per mm² at the detector, and the scatter kernel weight.
+        /// Unattenuated quanta per mm² at the detector (set by automatic exposure control), and the scatter kernel weight.
         public var exposureQuantaPerMM2: Double
         public var scatterWeight: Double
         /// Vertebral bodies wholly inside the open field, craniocaudally.

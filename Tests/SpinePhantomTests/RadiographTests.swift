@@ -86,7 +86,7 @@ import Testing
             let corners = try #require(b.corners)
             #expect(label(Int(b.centre[0].rounded()), Int(b.centre[1].rounded())) == b.label)
             for c in corners.all {
-                // A corner lies on the outline: its pixel or a neighbour (1 detector pixel) belongs to the body.
+                // A corner lies on the outline: its pixel or a neighbour (one 1.25 mm detector pixel) is the body.
                 let x = Int(c[0].rounded()), y = Int(c[1].rounded())
                 let hit = (-1...1).contains { dy in (-1...1).contains { dx in label(x + dx, y + dy) == b.label } }
                 #expect(hit, "\(b.name) corner \(c)")

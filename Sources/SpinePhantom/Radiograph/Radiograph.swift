@@ -45,7 +45,8 @@ public struct RadiographOptions: Sendable, Hashable, Codable {
 /// Point-source geometry: rays run from the focal spot to each detector pixel centre; each ray's
 /// line integral of the 70 keV attenuation (`XRayAttenuation`) is summed at `stepMM` through a slab
 /// around the spine and at `coarseStepMM` through the rest of the trunk (on a coarse detector grid,
-/// interpolated bilinearly). Then, per pixel: primary quanta by Beer–Lambert, `I = I₀·exp(−∫μ ds)`;
+/// interpolated bilinearly). Then, per pixel: primary quanta by Beer–Lambert, `I = I₀·exp(−∫μ ds)`, with
+/// I₀ set by automatic exposure control over the spine;
 /// scatter as a broad kernel (three box passes, σ ≈ 35 mm) over the primary times the path's optical
 /// depth; quantum (Gaussian approximation of Poisson) and electronic noise; a logarithmic
 /// "for presentation" mapping with dynamic-range compression, to 12 bits windowed on the

@@ -100,7 +100,8 @@ public enum RadiographWriter {
         ds.set(DICOMTag(0x0018, 0x0060), decimals: [85])  // KVP
         ds.set(DICOMTag(0x0018, 0x1110), decimals: [t.sourceImageDistanceMM])  // Distance Source to Detector
         ds.set(DICOMTag(0x0018, 0x1111), decimals: [t.sourceIsocentreDistanceMM])  // Distance Source to Patient
-        ds.set(DICOMTag(0x0018, 0x1114), decimals: [t.sourceImageDistanceMM / t.sourceIsocentreDistanceMM])  // Estimated Radiographic Magnification
+        // Estimated Radiographic Magnification Factor
+        ds.set(DICOMTag(0x0018, 0x1114), decimals: [t.sourceImageDistanceMM / t.sourceIsocentreDistanceMM])
         ds.set(.imagerPixelSpacing, decimals: t.imagerPixelSpacingMM)
         ds.set(DICOMTag(0x0018, 0x5101), .CS, radiograph.view == .lateral ? "LL" : "AP")  // View Position
         ds.set(.studyInstanceUID, .UI, study.studyInstanceUID)

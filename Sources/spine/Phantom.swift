@@ -7,7 +7,7 @@ import SpinePhantom
 struct Phantom: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generate synthetic lumbar spine studies whose every answer is known.",
-        subcommands: [PhantomMRI.self, PhantomPreview.self])
+        subcommands: [PhantomMRI.self, PhantomXRay.self, PhantomPreview.self])
 }
 
 /// Runs a phantom command body, mapping phantom errors to exit code 2 (bad parameters) or 6 (write failed).
@@ -51,6 +51,39 @@ struct PhantomMRI: ParsableCommand {
                 let folder = (out as NSString).appendingPathComponent("mri-\(s)")
                 let summary = try MRStudyWriter.write(seed: s, to: folder, options: options)
                 print(summary)
+            }
+        }
+    }
+}
+
+struct PhantomXRay: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "xray",
+        abstract: "Write synthetic lumbar radiographs: DICOM DX, projected body labels, xray-truth.json.",
+        discussion: """
+            Study n (0-based) uses seed S+n and is written to DIR/xray-<seed>/: lateral.dcm (and ap.dcm with --ap),
+            <view>_bodies.png (VerSe labels of the projected vertebral bodies) and xray-truth.json (corner landmarks,
+            normal/abnormal, VinDr-SpineXR lesion boxes in pixels).
+            """)
+
+    @Option(help: "Seed of the first study.") var seed: UInt64 = 1
+    @Option(help: "Number of studies.") var count = 1
+    @Option(help: "Output folder (created).") var out = "phantoms"
+    @Option(help: "Detector pixel pitch [mm] (0.14–0.2 for a full-resolution panel).") var pixelMM = 0.3
+    @Flag(help: "Also write an anteroposterior view.") var ap = false
+
+    func run() throws {
+        try runPhantom {
+            guard count >= 1 else {
+                throw PhantomError(.outOfRange, parameter: "--count", "\(count) studies requested; need at least 1")
+            }
+            var options = RadiographOptions()
+            options.detectorPixelMM = pixelMM
+            let views: [RadiographView] = ap ? [.lateral, .anteroposterior] : [.lateral]
+            for n in 0..<count {
+                let s = seed &+ UInt64(n)
+                let folder = (out as NSString).appendingPathComponent("xray-\(s)")
+                print(try RadiographWriter.write(seed: s, to: folder, views: views, options: options))
             }
         }
     }

@@ -1,0 +1,116 @@
+import Foundation
+
+/// Projects the model's known anatomy and findings onto one radiograph's detector.
+struct RadiographTruthBuilder {
+    let model: SpineModel
+    let geometry: RadiographGeometry
+    /// Open field `[xMin, yMin, xMax, yMax]` [pixels].
+    let field: [Double]
+
+    /// Disc height loss from which a disc counts as "disc space narrowing" (a visible loss of a quarter).
+    static let narrowingThreshold = 0.25
+
+    /// Midsagittal corners of a body outline in the body frame: anterior-superior, posterior-superior,
+    /// posterior-inferior, anterior-inferior. The posterior corners are taken at one half depth behind
+    /// the centre, where the posterior wall already has a chord of about a third of the body's width:
+    /// `endplateRadius2` bulges the midline 6 % further back, but that sliver is too thin to show on a
+    /// projection. Endplate rims carry no concavity.
+    func bodyCorners(_ v: VertebraShape) -> [SIMD3<Double>] {
+        let front = v.ra, back = -v.ra
+        let local: [(Double, Double)] = [
+            (front, v.height / 2 + front * v.tanHalfWedge), (back, v.height / 2 + back * v.tanHalfWedge),
+            (back, -v.height / 2 - back * v.tanHalfWedge), (front, -v.height / 2 - front * v.tanHalfWedge),
+        ]
+        return local.map { a, u in
+            let b = v.frame.body(a: a, u: u)
+            return model.worldLPS(body: SIMD3(0, b.y, b.z))
+        }
+    }
+
+    /// Superior corners (anterior, posterior) of S1's body, in world LPS.
+    func sacralSuperiorCorners() -> [SIMD3<Double>] {
+        guard let s = model.sacrum.first else { return [] }
+        return [s.ra, -s.ra].map { a in
+            let b = s.frame.body(a: a, u: s.height / 2)
+            return model.worldLPS(body: SIMD3(0, b.y, b.z))
+        }
+    }
+
+    func inField(_ p: [Double]) -> Bool { p[0] >= field[0] && p[0] <= field[2] && p[1] >= field[1] && p[1] <= field[3] }
+
+    /// Bounding box of projected points, padded by `padMM` at the detector; nil if any point is outside the field.
+    func box(_ points: [SIMD3<Double>], padMM: Double) -> [Double]? {
+        let px = points.map(geometry.project)
+        guard !px.isEmpty, px.allSatisfy(inField) else { return nil }
+        let pad = padMM / geometry.pixelMM
+        func r(_ v: Double) -> Double { (v * 100).rounded() / 100 }
+        return [
+            r(max(px.map { $0[0] }.min()! - pad, field[0])), r(max(px.map { $0[1] }.min()! - pad, field[1])),
+            r(min(px.map { $0[0] }.max()! + pad, field[2])), r(min(px.map { $0[1] }.max()! + pad, field[3])),
+        ]
+    }
+
+    func imageTruth(photometric: String, sideMarker: String, markerBox: [Double], dose: Double, scatterWeight: Double)
+        -> RadiographTruth.ImageTruth
+    {
+        let g = geometry
+        func r(_ v: Double) -> Double { (v * 1000).rounded() / 1000 }
+        func arr(_ v: SIMD3<Double>) -> [Double] { [r(v.x), r(v.y), r(v.z)] }
+        var bodies: [RadiographTruth.BodyTruth] = []
+        for v in model.vertebrae {
+            let corners = bodyCorners(v).map { g.project($0).map { ($0 * 100).rounded() / 100 } }
+            guard corners.allSatisfy(inField) else { continue }
+            let centre = g.project(model.worldLPS(body: SIMD3(0, v.frame.cy, v.frame.cz))).map {
+                ($0 * 100).rounded() / 100
+            }
+            bodies.append(
+                .init(
+                    name: v.vertebra, label: UInt8(v.vertebra.verseLabel), centre: centre,
+                    corners: g.view == .lateral
+                        ? .init(
+                            anteriorSuperior: corners[0], posteriorSuperior: corners[1],
+                            posteriorInferior: corners[2], anteriorInferior: corners[3]) : nil))
+        }
+        var boxes: [RadiographTruth.LesionClass: [RadiographTruth.Box]] = [:]
+        let p = model.parameters
+        let vertebrae = model.vertebrae
+        func lowerSuperior(_ i: Int) -> [SIMD3<Double>] {
+            i + 1 < vertebrae.count ? Array(bodyCorners(vertebrae[i + 1])[0..<2]) : sacralSuperiorCorners()
+        }
+        for f in p.fractures where f.genantGrade > 0 {
+            if let v = vertebrae.first(where: { $0.vertebra == f.vertebra }), let b = box(bodyCorners(v), padMM: 2) {
+                boxes[.vertebralCollapse, default: []].append(.init(box: b, level: f.vertebra.name))
+            }
+        }
+        for (i, v) in vertebrae.enumerated() {
+            let level = DiscLevel(upper: v.vertebra, lower: i + 1 < vertebrae.count ? vertebrae[i + 1].vertebra : .s1)
+            let inferior = Array(bodyCorners(v)[2..<4])
+            // An anterior slip shows on lateral views only.
+            if geometry.view == .lateral, let s = p.slip, s.level == level, s.fraction > 0,
+                let b = box(bodyCorners(v) + lowerSuperior(i), padMM: 3)
+            {
+                boxes[.spondylolisthesis, default: []].append(.init(box: b, level: level.name))
+            }
+            if p.disc(level).heightLossFraction >= Self.narrowingThreshold,
+                let b = box(inferior + lowerSuperior(i), padMM: 3)
+            {
+                boxes[.discSpaceNarrowing, default: []].append(.init(box: b, level: level.name))
+            }
+        }
+        let lesions = RadiographTruth.LesionClass.allCases.map {
+            RadiographTruth.LesionBoxes(lesionClass: $0, boxes: boxes[$0] ?? [])
+        }
+        let spacing = (g.pixelMM / g.magnification * 1e6).rounded() / 1e6
+        return .init(
+            view: g.view, dicomFile: nil, labelFile: nil, rows: g.rows, columns: g.columns,
+            imagerPixelSpacingMM: [g.pixelMM, g.pixelMM], pixelSpacingMM: [spacing, spacing],
+            sourceImageDistanceMM: g.sourceImageDistanceMM, sourceIsocentreDistanceMM: r(g.sourceIsocentreDistanceMM),
+            magnification: (g.magnification * 1e6).rounded() / 1e6, sourceLPS: arr(g.source),
+            detectorOriginLPS: arr(g.detectorOrigin),
+            rowDirectionLPS: arr(g.rowDirection), columnDirectionLPS: arr(g.columnDirection),
+            photometricInterpretation: photometric, collimationBox: field, sideMarker: sideMarker,
+            sideMarkerBox: markerBox, exposureQuantaPerMM2: r(dose), scatterWeight: r(scatterWeight),
+            vertebrae: bodies, label: lesions.contains { !$0.boxes.isEmpty } ? "abnormal" : "normal",
+            lesions: lesions)
+    }
+}

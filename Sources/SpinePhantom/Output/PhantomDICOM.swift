@@ -62,7 +62,7 @@ public enum PhantomDICOM {
         for k in 0..<g.size.z {
             var ds = DataSet()
             ds.set(.specificCharacterSet, .CS, "ISO_IR 100")
-            ds.set(.imageType, .CS, ["ORIGINAL", "PRIMARY", "M", "NONE"])
+            ds.set(.imageType, .CS, ["ORIGINAL", "PRIMARY", "OTHER"])
             ds.set(.sopClassUID, .UI, "1.2.840.10008.5.1.4.1.1.4")
             ds.set(.sopInstanceUID, .UI, uid(seed: study.seed, 4, UInt64(seriesNumber), UInt64(k)))
             ds.set(.studyDate, .DA, study.studyDate)
@@ -79,6 +79,7 @@ public enum PhantomDICOM {
             ds.set(DICOMTag(0x0010, 0x0030), .DA, "")  // Birth Date
             ds.set(DICOMTag(0x0010, 0x0040), .CS, "O")  // Sex
             ds.set(DICOMTag(0x0012, 0x0062), .CS, "YES")  // Patient Identity Removed
+            ds.set(DICOMTag(0x0012, 0x0063), .LO, "Synthetic phantom: no patient data")  // De-identification Method
             ds.set(.bodyPartExamined, .CS, "LSPINE")
             // Scanning Sequence
             ds.set(DICOMTag(0x0018, 0x0020), .CS, sequence?.kind == .inversionRecovery ? "IR" : "SE")
@@ -92,6 +93,7 @@ public enum PhantomDICOM {
                 ds.set(.echoTime, decimals: [s.echoTimeMS])
                 if s.kind == .inversionRecovery { ds.set(DICOMTag(0x0018, 0x0082), decimals: [s.inversionTimeMS]) }
             }
+            ds.set(DICOMTag(0x0018, 0x0091), .IS, "1")  // Echo Train Length (conventional spin echo)
             ds.set(DICOMTag(0x0018, 0x0087), decimals: [1.5])  // Magnetic Field Strength
             ds.set(DICOMTag(0x0018, 0x5100), .CS, "HFS")  // Patient Position
             ds.set(.studyInstanceUID, .UI, study.studyInstanceUID)

@@ -49,10 +49,8 @@ public enum ImageReader {
             let magic = Array(head[344..<348])
             if magic == Array("n+1\0".utf8) || magic == Array("ni1\0".utf8) { return .nifti }
         }
-        if head.count >= 8,
-            head[4..<8].elementsEqual("n+2\0".utf8)
-                || head.count >= 8 && String(decoding: head[4..<7], as: UTF8.self) == "n+2"
-        {
+        // NIfTI-2 magic "n+2\0…" at byte 4 (the byte after "n+2" is not checked).
+        if head.count >= 8, head[4..<7].elementsEqual("n+2".utf8) {
             return .nifti
         }
         if Zlib.isGzip(head) { return .nifti }  // gzip: a .nii.gz by another name

@@ -63,10 +63,6 @@ public struct DICOMFile: Sendable {
             body = try Zlib.decompress(Array(bytes[offset...]), format: .raw)
             start = 0
         }
-        if syntax.compression == .unsupported {
-            // We can still read the header of a data set in an unknown syntax if it is explicit VR LE,
-            // which every standard compressed syntax uses; pixel decoding will report the syntax.
-        }
         var parser = DICOMParser(
             bytes: body, offset: start, explicitVR: syntax.isExplicitVR, bigEndian: syntax.isBigEndian,
             stopAtTag: headerOnly ? .pixelData : nil)

@@ -90,11 +90,6 @@ public enum AnyVolume: Sendable {
 
     /// The volume converted to a given voxel type.
     public func converted<T: VoxelScalar>(to _: T.Type) -> Volume<T> { value.converted(to: T.self) }
-
-    /// Applies a type-preserving transform written once for every voxel type.
-    public func mapVolume(_ transform: (any VolumeValue) throws -> any VolumeValue) rethrows -> AnyVolume {
-        AnyVolume(try transform(value))
-    }
 }
 
 /// Any `Volume<S>`, for code that is generic over the voxel type.

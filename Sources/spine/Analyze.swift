@@ -118,8 +118,9 @@ struct ModelsCommand: ParsableCommand {
         for m in models {
             let plan = m.plan
             print(
-                "\(m.name): \(plan.classNames.count) classes (\(plan.classNames.joined(separator: ", "))), patch \(plan.patchSize.map(String.init).joined(separator: "×")), weights \(String(format: "%.1f", Double(m.weightsBytes) / 1e6)) MB, \(m.folder.path)"
+                "\(m.name): \(plan.classNames.count) classes (\(plan.classNames.joined(separator: ", "))), patch \(plan.patchSize.map(String.init).joined(separator: "×")), axes \(plan.axisCodes ?? "image's"), spacing \(plan.spacingMM.map { $0.map { String(format: "%g", $0) }.joined(separator: "×") + " mm" } ?? "image's"), weights \(String(format: "%.1f", Double(m.weightsBytes) / 1e6)) MB, \(m.folder.path)"
             )
+            if let card = ModelCard.load(from: m.folder) { print("  \(card.summary)\n  \(card.oneLine)") }
         }
         for p in problems { FileHandle.standardError.write(Data("spine: warning: \(p)\n".utf8)) }
     }

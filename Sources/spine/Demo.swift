@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SpineAnalysis
 import SpineImaging
+import SpinePipeline
 import SpinePhantom
 
 /// The built-in example: a synthetic lumbar MRI study whose every answer is known, run through what

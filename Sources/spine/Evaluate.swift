@@ -2,10 +2,11 @@ import ArgumentParser
 import Foundation
 import SpineAnalysis
 import SpineImaging
+import SpinePipeline
 
 struct Evaluate: ParsableCommand {
     enum Task: String, ExpressibleByArgument, CaseIterable {
-        case segmentation, labelling, detection, classification, grading
+        case segmentation, labelling, detection, classification, grading, phantom
     }
 
     static let configuration = CommandConfiguration(
@@ -34,6 +35,10 @@ struct Evaluate: ParsableCommand {
             --task detection      P, T: JSON arrays of boxes, [{"image": "case1", "label": "L4-L5",
                                   "box": [xMin, yMin, xMax, yMax], "score": 0.93}, ...] (no "score" in T). COCO
                                   101-point average precision per class and mAP at --iou (default 0.5).
+            --task phantom        No files: synthetic studies from --seeds (never used in training) are generated, segmented
+                                  by --model on --contrast, and analysed. Per class Dice on the sagittal grid (mean over
+                                  the 11 classes), vertebra naming (every truth vertebra named within 20 mm of its centre,
+                                  on studies without anomalies) and central canal grade (Lee/Hamanishi area grade) per level.
             CSV files: one header line is allowed (skipped when its second field is not a value); blank lines and lines
             starting with # are ignored; every id must appear once in each file, and in both.
             """)
@@ -42,10 +47,15 @@ struct Evaluate: ParsableCommand {
     var task: Task
 
     @Option(name: .customLong("pred"), help: "Prediction file (format per task, see below).")
-    var prediction: String
+    var predictionPath: String?
 
-    @Option(help: "Truth file (same format as the prediction).")
-    var truth: String
+    @Option(name: .customLong("truth"), help: "Truth file (same format as the prediction).")
+    var truthPath: String?
+
+    @OptionGroup var phantomOptions: PhantomEvaluationOptions
+
+    var prediction: String { predictionPath ?? "" }
+    var truth: String { truthPath ?? "" }
 
     @Option(help: "Class map for label names (segmentation, labelling): a preset or a JSON file.")
     var classes: String?
@@ -68,6 +78,9 @@ struct Evaluate: ParsableCommand {
     func validate() throws {
         guard iou > 0, iou <= 1 else { throw ValidationError("--iou must be in (0, 1]") }
         guard resamples > 0 else { throw ValidationError("--resamples must be positive") }
+        if task != .phantom, predictionPath == nil || truthPath == nil {
+            throw ValidationError("--task \(task.rawValue) needs --pred and --truth")
+        }
     }
 
     func run() throws {
@@ -79,6 +92,7 @@ struct Evaluate: ParsableCommand {
             case .classification: result = try classification()
             case .grading: result = try grading()
             case .detection: result = try detection()
+            case .phantom: result = try PhantomEvaluation(options: phantomOptions).run()
             }
             print(result.table, terminator: result.table.hasSuffix("\n") ? "" : "\n")
             if let out {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SpineAnalysis
 import SpineImaging
+import SpinePipeline
 
 struct Measure: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -67,38 +68,5 @@ struct Measure: ParsableCommand {
             )
             for f in report.findings where f.severity != .info { print("finding: \(f.message)") }
         }
-    }
-}
-
-/// Fills a temporary sibling folder, then swaps it in for `path`; on failure nothing is left behind.
-func writeFolderAtomically(_ path: String, _ fill: (URL) throws -> Void) throws {
-    let fm = FileManager.default
-    let target = URL(fileURLWithPath: path)
-    let parent = target.deletingLastPathComponent()
-    var isDir: ObjCBool = false
-    guard fm.fileExists(atPath: parent.path, isDirectory: &isDir), isDir.boolValue else {
-        throw ImagingError(.writeFailed, "parent folder does not exist", file: path)
-    }
-    let tmp = parent.appendingPathComponent(".\(target.lastPathComponent).\(UUID().uuidString).partial")
-    do {
-        try fm.createDirectory(at: tmp, withIntermediateDirectories: false)
-        try fill(tmp)
-        if fm.fileExists(atPath: target.path) {
-            let old = parent.appendingPathComponent(".\(target.lastPathComponent).\(UUID().uuidString).old")
-            try fm.moveItem(at: target, to: old)
-            do { try fm.moveItem(at: tmp, to: target) } catch {
-                try? fm.moveItem(at: old, to: target)
-                throw error
-            }
-            try? fm.removeItem(at: old)
-        } else {
-            try fm.moveItem(at: tmp, to: target)
-        }
-    } catch let e as ImagingError {
-        try? fm.removeItem(at: tmp)
-        throw e
-    } catch {
-        try? fm.removeItem(at: tmp)
-        throw ImagingError(.writeFailed, "cannot write the output folder: \(error.localizedDescription)", file: path)
     }
 }

@@ -14,7 +14,7 @@ struct Spine: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Info.self, Convert.self, Measure.self, Evaluate.self, ReportLabelsCommand.self, Phantom.self,
-            ONNXCommand.self, Analyze.self, ModelsCommand.self,
+            ONNXCommand.self, Analyze.self, Segment.self, ModelsCommand.self, Train.self,
             Demo.self, BenchLoad.self,
         ]
     )

@@ -20,15 +20,25 @@ public struct ModelPlan: Codable, Hashable, Sendable {
     /// Training/inference patch size in voxels (D, H, W or H, W).
     public var patchSize: [Int]
     public var intensity: IntensityNormalization?
+    /// The voxel axes the network sees, as patient-direction letters toward which each index increases
+    /// (nibabel convention, e.g. "PIR": i toward posterior, j toward inferior, k toward right); images are
+    /// reoriented to it before inference and back after. nil: the image's own axes.
+    public var axisCodes: String?
+    /// Voxel spacing [mm] along the network's spatial axes in i, j(, k) order: 2 values for a 2-D network
+    /// (in-plane; slices keep their thickness), 3 for a 3-D one. nil: the image's own spacing.
+    public var spacingMM: [Double]?
 
     public init(
-        network: UNetConfiguration, classNames: [String], patchSize: [Int], intensity: IntensityNormalization? = nil
+        network: UNetConfiguration, classNames: [String], patchSize: [Int], intensity: IntensityNormalization? = nil,
+        axisCodes: String? = nil, spacingMM: [Double]? = nil
     ) {
         formatVersion = 1
         self.network = network
         self.classNames = classNames
         self.patchSize = patchSize
         self.intensity = intensity
+        self.axisCodes = axisCodes
+        self.spacingMM = spacingMM
     }
 }
 

@@ -3,12 +3,13 @@ import SpineAnalysis
 import SpineImaging
 import SpineNN
 
-/// Runs an installed model over an image: z-score normalisation (the plan's, or the image's own), sliding-window
-/// inference (nnU-Net's Gaussian-weighted overlapping patches), arg-max. Label value = index in `classNames`.
+/// Runs an installed model over an image: reorientation to the plan's axes, resampling to its spacing,
+/// z-score normalisation (the plan's, or the image's own), sliding-window inference (nnU-Net's
+/// Gaussian-weighted overlapping patches), logits resampled back onto the image's grid (linear), arg-max.
+/// Label value = index in `classNames`.
 ///
-/// The network sees the image on the image's own voxel grid: voxel axes (i, j, k) are (W, H, D) of a 3D network,
-/// and each slice k is one (H = j, W = i) image of a 2D network. Reorienting to a model's canonical frame and
-/// resampling to its spacing wait for the plan to record them (`ModelPlan` has no spacing or orientation yet).
+/// A 3-D network sees voxel axes (i, j, k) as (W, H, D); a 2-D network sees each slice k as one (H = j, W = i)
+/// image, so a sagittal model with axes "PIR" sees anterior on the left and superior at the top.
 public struct ModelSegmenter {
     public var model: ModelRegistry.Model
     public var precision: InferencePrecision
@@ -35,12 +36,20 @@ public struct ModelSegmenter {
     public func segment(_ image: AnyVolume) throws -> Volume<UInt8> {
         let plan = model.plan
         let config = plan.network
+        let codes = try plan.axisCodes.map { text in
+            guard let c = AxisCodes(text) else {
+                throw ImagingError(.malformed, "model \(model.name): plan axis codes \"\(text)\" are not valid")
+            }
+            return c
+        }
         guard plan.classNames.count == config.classes, config.classes <= 256, config.inputChannels == 1,
-            plan.patchSize.count == config.spatialDimensions
+            plan.patchSize.count == config.spatialDimensions,
+            plan.spacingMM.map({ $0.count == config.spatialDimensions && $0.allSatisfy { $0 > 0 && $0.isFinite } })
+                ?? true
         else {
             throw ImagingError(
                 .unsupported,
-                "model \(model.name): plan not runnable here (\(config.classes) classes, \(plan.classNames.count) names, \(config.inputChannels) input channels, patch \(plan.patchSize))"
+                "model \(model.name): plan not runnable here (\(config.classes) classes, \(plan.classNames.count) names, \(config.inputChannels) input channels, patch \(plan.patchSize), spacing \(plan.spacingMM ?? []))"
             )
         }
         do {
@@ -50,41 +59,94 @@ public struct ModelSegmenter {
             try Checkpoint.load(into: network, plan: plan, from: model.folder)
             let inference = try InferenceUNet(network, precision: precision)
 
-            let g = image.geometry
-            var x = image.converted(to: Float.self).voxels
-            let mean: Float, std: Float
-            if let n = plan.intensity {
-                (mean, std) = (n.mean, n.standardDeviation)
-            } else {
-                let m = x.reduce(0.0) { $0 + Double($1) } / Double(max(x.count, 1))
-                let v = x.reduce(0.0) { $0 + (Double($1) - m) * (Double($1) - m) } / Double(max(x.count, 1))
-                (mean, std) = (Float(m), Float(v.squareRoot()))
-            }
-            let scale = 1 / max(std, 1e-6)
-            for n in x.indices { x[n] = (x[n] - mean) * scale }
+            // The model's frame: its axes, then its spacing.
+            let original = image.converted(to: Float.self)
+            let canonical = codes.map { original.reoriented(to: $0) } ?? original
+            let work = try ModelInput.resampled(canonical, spacingMM: plan.spacingMM)
+            let g = work.geometry
+            var x = ModelInput.normalized(work.voxels, plan.intensity)
 
             let shape =
                 config.spatialDimensions == 3
                 ? [1, 1, g.size.z, g.size.y, g.size.x] : [g.size.z, 1, g.size.y, g.size.x]
             let window = SlidingWindow(patchSize: plan.patchSize)
             let logits = try window(try Tensor(shape: shape, nchw: x)) { try inference($0) }.nchwScalars
-            let samples = shape[0], perSample = g.voxelCount / samples, k = config.classes
-            var labels = Volume<UInt8>(geometry: g)
-            for s in 0..<samples {
-                let base = s * k * perSample
-                for v in 0..<perSample {
-                    var best = 0
-                    var top = logits[base + v]
-                    for c in 1..<k where logits[base + c * perSample + v] > top {
-                        top = logits[base + c * perSample + v]
-                        best = c
-                    }
-                    labels.voxels[s * perSample + v] = UInt8(best)
-                }
-            }
-            return labels
+            x = []
+            let labels = try ModelInput.argmaxOnGrid(
+                logits: logits, classes: config.classes, samples: shape[0], modelGrid: g, target: canonical.geometry)
+            return codes == nil ? labels : labels.reoriented(toMatch: original.geometry)
         } catch let e as NNError {
             throw ImagingError(.malformed, "model \(model.name): \(e.description)", file: model.folder.path)
         }
+    }
+}
+
+/// The steps that put an image into a model's frame, shared by inference and training.
+public enum ModelInput {
+    /// `volume` resampled (linear) to `spacingMM` (2 values: i, j in-plane, k kept; 3 values: i, j, k);
+    /// unchanged when nil or already within 1% of it.
+    public static func resampled<S: VoxelScalar>(_ volume: Volume<S>, spacingMM: [Double]?, labels: Bool = false)
+        throws -> Volume<S>
+    {
+        guard let target = targetSpacing(volume.geometry, spacingMM) else { return volume }
+        let grid = try volume.geometry.resampled(spacingMM: target)
+        return labels ? try volume.resampledLabels(to: grid) : try volume.resampled(to: grid, interpolation: .linear)
+    }
+
+    /// The spacing a grid is resampled to, or nil when it already has it (within 1%).
+    static func targetSpacing(_ g: ImageGeometry, _ spacingMM: [Double]?) -> SIMD3<Double>? {
+        guard let s = spacingMM, s.count >= 2 else { return nil }
+        let target = SIMD3(s[0], s[1], s.count > 2 ? s[2] : g.spacing.z)
+        let close = (0..<3).allSatisfy { abs(g.spacing[$0] - target[$0]) <= 0.01 * target[$0] }
+        return close ? nil : target
+    }
+
+    /// z-score with the plan's statistics, or the image's own mean and standard deviation.
+    public static func normalized(_ voxels: [Float], _ n: ModelPlan.IntensityNormalization?) -> [Float] {
+        let mean: Float, std: Float
+        if let n {
+            (mean, std) = (n.mean, n.standardDeviation)
+        } else {
+            let count = Double(max(voxels.count, 1))
+            let m = voxels.reduce(0.0) { $0 + Double($1) } / count
+            let v = voxels.reduce(0.0) { $0 + (Double($1) - m) * (Double($1) - m) } / count
+            (mean, std) = (Float(m), Float(v.squareRoot()))
+        }
+        let scale = 1 / max(std, 1e-6)
+        return voxels.map { ($0 - mean) * scale }
+    }
+
+    /// Arg-max of `logits` (`[samples, classes, …]` NCHW, on `modelGrid`) on `target`: each class's logits are
+    /// resampled linearly onto `target` (skipped when the grids are the same) and the largest wins.
+    static func argmaxOnGrid(
+        logits: [Float], classes k: Int, samples: Int, modelGrid: ImageGeometry, target: ImageGeometry
+    ) throws -> Volume<UInt8> {
+        let perSample = modelGrid.voxelCount / samples
+        let same = modelGrid.size == target.size && modelGrid.spacing == target.spacing
+        var best = [Float](repeating: -.infinity, count: target.voxelCount)
+        var labels = Volume<UInt8>(geometry: target)
+        var channel = [Float](repeating: 0, count: modelGrid.voxelCount)
+        for c in 0..<k {
+            for s in 0..<samples {
+                let from = (s * k + c) * perSample
+                channel.withUnsafeMutableBufferPointer { dst in
+                    logits.withUnsafeBufferPointer { src in
+                        for v in 0..<perSample { dst[s * perSample + v] = src[from + v] }
+                    }
+                }
+            }
+            let values =
+                same
+                ? channel
+                : try Volume(geometry: modelGrid, voxels: channel).resampled(
+                    to: target, interpolation: .linear, outsideValue: c == 0 ? 1e6 : -1e6
+                ).voxels
+            let label = UInt8(c)
+            for v in 0..<values.count where values[v] > best[v] {
+                best[v] = values[v]
+                labels.voxels[v] = label
+            }
+        }
+        return labels
     }
 }

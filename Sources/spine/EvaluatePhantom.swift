@@ -1,0 +1,184 @@
+import ArgumentParser
+import Foundation
+import SpineAnalysis
+import SpineImaging
+import SpinePhantom
+import SpinePipeline
+
+/// Options of `spine evaluate --task phantom`.
+struct PhantomEvaluationOptions: ParsableArguments {
+    @Option(help: "Phantom: seeds to evaluate, FIRST-LAST (inclusive); keep them apart from the training seeds.")
+    var seeds = "9001-9020"
+
+    @Option(help: "Phantom: segmentation model (see `spine models`).")
+    var model: String?
+
+    @Option(help: "Phantom: sagittal contrast to segment (T1, T2 or STIR).")
+    var contrast = "T2"
+
+    @Option(help: "Phantom: inference threads.")
+    var threads: Int?
+}
+
+/// Generates phantom studies, segments them with an installed model, analyses them and scores all three
+/// against the phantom's truth: segmentation Dice, vertebra naming and central canal grade.
+struct PhantomEvaluation {
+    var options: PhantomEvaluationOptions
+
+    struct StudyScore: Encodable {
+        var seed: UInt64
+        var anomaly: String
+        var dice: [String: Double]
+        var meanDice: Double
+        var vertebraeExpected: [String]
+        var vertebraeReported: [String]
+        var vertebraeCorrect: Int
+        var allNamedCorrectly: Bool
+        var canalLevels: Int
+        var canalCorrect: Int
+        var canalMismatches: [String]
+        var seconds: Double
+    }
+
+    func seedRange() throws -> ClosedRange<UInt64> {
+        let parts = options.seeds.split(separator: "-").map { UInt64($0) }
+        guard parts.count == 2, let a = parts[0], let b = parts[1], a <= b, b - a < 1000 else {
+            throw ImagingError(.invalidArgument, "--seeds \(options.seeds): expected FIRST-LAST, at most 1000 seeds")
+        }
+        return a...b
+    }
+
+    func run() throws -> EvaluationOutput {
+        let range = try seedRange()
+        guard ["T1", "T2", "STIR"].contains(options.contrast) else {
+            throw ImagingError(.invalidArgument, "--contrast \(options.contrast): expected T1, T2 or STIR")
+        }
+        let registry = ModelRegistry.standard()
+        guard let model = registry.model(named: options.model) else {
+            throw ImagingError(.unsupported, "no segmentation model \(options.model ?? "") is installed (see `spine models`)")
+        }
+        let segmenter = ModelSegmenter(model: model, threads: options.threads)
+        let classMap = segmenter.classMap
+        var studies: [StudyScore] = []
+        for seed in range {
+            let started = Date()
+            var studyOptions = MRStudyOptions()
+            studyOptions.contrasts = [options.contrast]
+            let study: MRStudy
+            do { study = try MRStudy(seed: seed, options: studyOptions) } catch let e as PhantomError {
+                throw ImagingError(.invalidArgument, "phantom seed \(seed): \(e.description)")
+            }
+            let rendered = study.sagittal.rendered
+            let image = AnyVolume(rendered.images[0])
+            let predicted = try segmenter.segment(image)
+            let report = try SpineAnalyzer.analyze(labelMap: AnyVolume(predicted), classMap: classMap)
+
+            // Dice per SpineKit class on the sagittal grid.
+            let scores = try SegmentationEvaluation.evaluate(
+                prediction: predicted.converted(to: Int32.self), truth: rendered.classLabels.converted(to: Int32.self),
+                labels: StructureClass.allCases.map(\.rawValue), surfaceDistances: false)
+            var dice: [String: Double] = [:]
+            for s in scores where s.truthVoxels > 0 {
+                if let d = s.dice, let c = StructureClass(rawValue: s.label) { dice[c.name] = d }
+            }
+            let meanDice = dice.values.reduce(0, +) / Double(max(dice.count, 1))
+
+            // Naming: each reported vertebra must be the truth vertebra nearest its centroid (≤ 20 mm); every truth
+            // lumbar vertebra mostly inside the image must be reported.
+            let truth = study.truth
+            var counts: [UInt8: Int] = [:]
+            for v in rendered.instanceLabels.voxels where v != 0 { counts[v, default: 0] += 1 }
+            let lumbar = truth.vertebrae.filter { $0.name.region == .lumbar }
+            let typical = lumbar.compactMap { counts[$0.instanceLabel] }.max() ?? 0
+            let expected = lumbar.filter { Double(counts[$0.instanceLabel] ?? 0) >= 0.5 * Double(typical) }.map(\.name)
+            var correct = 0
+            var allRight = true
+            for v in report.vertebrae {
+                let nearest = truth.vertebrae.min { a, b in
+                    distance(a.centreWorldLPS, v.centroidLPS) < distance(b.centreWorldLPS, v.centroidLPS)
+                }
+                if let n = nearest, distance(n.centreWorldLPS, v.centroidLPS) <= 20, n.name.description == v.label {
+                    correct += 1
+                } else {
+                    allRight = false
+                }
+            }
+            let reported = Set(report.vertebrae.map(\.label))
+            if !expected.allSatisfy({ reported.contains($0.description) }) { allRight = false }
+
+            // Central canal grade per disc level the truth and the report share.
+            var levels = 0, canalRight = 0
+            var mismatches: [String] = []
+            for d in report.discs {
+                guard let canal = d.canal, let t = truth.discs.first(where: { $0.level == d.level }) else { continue }
+                levels += 1
+                if canal.grade == t.centralStenosis {
+                    canalRight += 1
+                } else {
+                    mismatches.append(
+                        "\(d.level) \(canal.grade) (\(Int(canal.areaMM2.rounded())) mm²) vs truth \(t.centralStenosis) (\(Int(t.duralSacAreaMM2.rounded())) mm²)"
+                    )
+                }
+            }
+            studies.append(
+                StudyScore(
+                    seed: seed, anomaly: truth.anomaly.rawValue, dice: dice, meanDice: meanDice,
+                    vertebraeExpected: expected.map(\.description), vertebraeReported: report.vertebrae.map(\.label),
+                    vertebraeCorrect: correct, allNamedCorrectly: allRight, canalLevels: levels, canalCorrect: canalRight,
+                    canalMismatches: mismatches, seconds: Date().timeIntervalSince(started)))
+            FileHandle.standardError.write(
+                Data(
+                    "seed \(seed): mean Dice \(String(format: "%.3f", meanDice)), vertebrae \(allRight ? "all named" : "NOT all named") (\(report.vertebrae.map(\.label).joined(separator: " "))), canal \(canalRight)/\(levels)\n"
+                        .utf8))
+        }
+        return output(studies, model: model)
+    }
+
+    func output(_ studies: [StudyScore], model: ModelRegistry.Model) -> EvaluationOutput {
+        let names = StructureClass.allCases.map(\.name)
+        var perClass: [String: Double] = [:]
+        for n in names {
+            let v = studies.compactMap { $0.dice[n] }
+            if !v.isEmpty { perClass[n] = v.reduce(0, +) / Double(v.count) }
+        }
+        let meanDice = perClass.values.reduce(0, +) / Double(max(perClass.count, 1))
+        let normal = studies.filter { $0.anomaly == EnumerationAnomaly.none.rawValue }
+        let named = normal.filter(\.allNamedCorrectly).count
+        let levels = studies.reduce(0) { $0 + $1.canalLevels }, right = studies.reduce(0) { $0 + $1.canalCorrect }
+        var table = "phantom evaluation: model \(model.name), \(options.contrast), seeds \(options.seeds) (\(studies.count) studies)\n"
+        table += "class                      mean Dice\n"
+        for n in names { table += n.padding(toLength: 27, withPad: " ", startingAt: 0) + (perClass[n].map { String(format: "%.4f", $0) } ?? "-") + "\n" }
+        table += String(format: "mean over %d classes       %.4f\n", perClass.count, meanDice)
+        table += "studies without enumeration anomaly with every vertebra named correctly: \(named)/\(normal.count)\n"
+        table += String(
+            format: "central canal grade correct: %d/%d levels (%.1f%%)\n", right, levels,
+            levels > 0 ? 100 * Double(right) / Double(levels) : 0)
+        struct Doc: Encodable {
+            var task = "phantom", model: String, contrast: String, seeds: String
+            var meanDicePerClass: [String: Double], meanDice: Double
+            var studiesWithoutAnomaly: Int, studiesAllNamedCorrectly: Int
+            var canalLevels: Int, canalCorrect: Int
+            var studies: [StudyScore]
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let json =
+            (try? encoder.encode(
+                Doc(
+                    model: model.name, contrast: options.contrast, seeds: options.seeds, meanDicePerClass: perClass,
+                    meanDice: meanDice, studiesWithoutAnomaly: normal.count, studiesAllNamedCorrectly: named,
+                    canalLevels: levels, canalCorrect: right, studies: studies))) ?? Data()
+        var csv = "seed,anomaly,mean_dice," + names.map { "dice_\($0)" }.joined(separator: ",")
+        csv += ",all_named_correctly,canal_levels,canal_correct\n"
+        for s in studies {
+            csv += "\(s.seed),\(s.anomaly),\(s.meanDice)," + names.map { s.dice[$0].map { String($0) } ?? "" }.joined(separator: ",")
+            csv += ",\(s.allNamedCorrectly),\(s.canalLevels),\(s.canalCorrect)\n"
+        }
+        return EvaluationOutput(table: table, json: json, csv: csv)
+    }
+}
+
+private func distance(_ a: [Double], _ b: SIMD3<Double>) -> Double {
+    guard a.count == 3 else { return .infinity }
+    return (SIMD3(a[0], a[1], a[2]) - b).length
+}

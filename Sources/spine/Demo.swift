@@ -2,19 +2,20 @@ import ArgumentParser
 import Foundation
 import SpineAnalysis
 import SpineImaging
-import SpinePipeline
 import SpinePhantom
+import SpinePipeline
 
-/// The built-in example: a synthetic lumbar MRI study whose every answer is known, run through what
-/// SpineKit can do today — DICOM in, volume with patient geometry, NIfTI out, levels named and measured.
+/// The built-in example: a synthetic lumbar MRI study whose every answer is known, written as DICOM and run
+/// through `spine analyze` as a user's study would be, then compared with the truth.
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run SpineKit end to end on a built-in synthetic lumbar MRI study with known truth.",
+        abstract: "Run `spine analyze` on a built-in synthetic lumbar MRI study with known truth.",
         discussion: """
-            Writes a SpinePhantom study (sagittal T2, as DICOM) into DIR/study, reads it back as a user's DICOM
-            folder is read, converts it to NIfTI, then names and measures every level of the study's label map and
-            compares the figures with the phantom's truth. Until the segmentation models land, the label map is the
-            phantom's own (the analysis is real; the segmentation step is not yet).
+            Writes a SpinePhantom study (sagittal T1, T2 and STIR, axial T2 stacks through each lumbar disc, as DICOM)
+            into DIR/study, analyses its DICOM folder exactly as `spine analyze DIR/study/dicom --out DIR/analysis`
+            does (segmentation by the bundled model, levels named, measured and graded; report.html, report.json,
+            measurements.csv, segmentation.nii.gz, segmentation.dcm), then compares the segmentation and the figures
+            with the phantom's truth and prints the path of report.html.
             """)
 
     @Option(help: "Folder for the demo study and its outputs (created; an earlier demo there is replaced).")
@@ -22,6 +23,12 @@ struct Demo: ParsableCommand {
 
     @Option(help: "Phantom seed (each seed is a different spine).")
     var seed: UInt64 = 11
+
+    @Option(help: "Segmentation model (see `spine models`).")
+    var model: String?
+
+    @Option(help: "Threads for inference.")
+    var threads: Int?
 
     func run() throws {
         try runReportingErrors {
@@ -32,71 +39,72 @@ struct Demo: ParsableCommand {
                 throw ImagingError(.writeFailed, "cannot create the output folder", file: out)
             }
             var options = MRStudyOptions()
-            options.contrasts = ["T2"]
+            options.axialStacks = true
             let started = Date()
             let study = try MRStudy(seed: seed, options: options)
-            let summary = try MRStudyWriter.write(study, to: studyDir, options: options)
-            let folder = studyDir
+            _ = try MRStudyWriter.write(study, to: studyDir, options: options)
+            let dicomDir = (studyDir as NSString).appendingPathComponent("dicom")
             print(
-                "1. SpinePhantom wrote a synthetic sagittal T2 lumbar study to \(folder) in \(seconds(since: started))")
-            print("   \(summary.replacingOccurrences(of: studyDir + ": ", with: ""))")
-
-            // 2. Read the DICOM folder as any study would be read.
-            let dicomDir = (folder as NSString).appendingPathComponent("dicom")
-            let items = try ImageReader.open(path: dicomDir)
-            guard let item = items.first else { throw ImagingError(.noImageData, "no series found", file: dicomDir) }
-            let volume = try item.load()
-            print("2. read the DICOM folder back (`spine info \(dicomDir)`): \(items.count) series")
-            VolumeReport(item: item, volume: volume).printText()
-
-            // 3. Convert, and check that the voxels and the geometry survive.
-            let nifti = (out as NSString).appendingPathComponent("sagittal_t2.nii.gz")
-            try NIfTI.write(volume, to: nifti)
-            let back = try NIfTI.read(path: nifti)
-            let shift =
-                zip(back.geometry.cornersLPS, volume.geometry.cornersLPS).map { ($0 - $1).length }.max() ?? .infinity
-            let identical = back.converted(to: Int32.self).voxels == volume.converted(to: Int32.self).voxels
-            print(
-                "3. converted to \(nifti) (`spine convert`): voxels \(identical ? "identical" : "DIFFERENT"), corners within \(String(format: "%.1e", shift)) mm"
+                "1. SpinePhantom wrote a synthetic lumbar MRI study (seed \(seed); sagittal T1/T2/STIR, \(study.axials.count) axial stacks) as DICOM to \(dicomDir) in \(seconds(since: started))"
             )
-            guard identical, shift < 1e-3 else {
-                throw ImagingError(.malformed, "the NIfTI round trip changed the study", file: nifti)
-            }
 
-            // 4. Name and measure every level (`spine measure`), and compare with the truth.
-            let labelPath = (folder as NSString).appendingPathComponent("nifti/SAG_labels_instance.nii.gz")
-            let labels = try NIfTI.read(path: labelPath)
-            let report = try SpineAnalyzer.analyze(labelMap: labels, classMap: .verse)
-            let reportDir = (out as NSString).appendingPathComponent("measure")
-            try writeFolderAtomically(reportDir) { dir in
-                try report.json().write(to: dir.appendingPathComponent("report.json"))
-                try Data(report.csv().utf8).write(to: dir.appendingPathComponent("measurements.csv"))
-            }
+            // 2. `spine analyze` on the DICOM folder.
+            let analysisStart = Date()
+            var request = StudyAnalysis.Request(input: dicomDir)
+            request.model = model
+            request.threads = threads
+            var analysis = try StudyAnalysis(request)
+            let analysisDir = (out as NSString).appendingPathComponent("analysis")
+            var written: [String] = []
+            try writeFolderAtomically(analysisDir) { dir in written = try analysis.write(into: dir) }
+            let r = analysis.report
             print(
-                "4. named and measured the study's label map (`spine measure`): \(report.vertebrae.map(\.label).joined(separator: " ")); report in \(reportDir)"
+                "2. `spine analyze \(dicomDir) --out \(analysisDir)` in \(seconds(since: analysisStart)): \(analysis.inputs.labelSource); "
+                    + "\(r.vertebrae.count) vertebrae (\(r.vertebrae.map(\.label).joined(separator: " "))), \(r.discs.count) discs, \(r.findings.count) findings"
             )
+            print("   phases [ms]: " + analysis.timings.map { "\($0.phase) \(Int($0.ms.rounded()))" }.joined(separator: ", "))
+            print("   wrote \(written.sorted().joined(separator: ", "))")
+
+            // 3. Compare with the truth.
+            if let image = analysis.image, let truthLabels = truthClassLabels(study, grid: image.geometry) {
+                let scores = try SegmentationEvaluation.evaluate(
+                    prediction: analysis.labels.converted(to: Int32.self), truth: truthLabels.converted(to: Int32.self),
+                    labels: StructureClass.allCases.map(\.rawValue), surfaceDistances: false)
+                let dice = scores.filter { $0.truthVoxels > 0 }.compactMap(\.dice)
+                print(
+                    String(
+                        format: "3. segmentation vs the phantom's truth: mean Dice %.3f over %d classes (%@)",
+                        dice.reduce(0, +) / Double(max(dice.count, 1)), dice.count,
+                        scores.filter { $0.truthVoxels > 0 }.map {
+                            "\(StructureClass(rawValue: $0.label)?.name ?? "\($0.label)") \(String(format: "%.2f", $0.dice ?? 0))"
+                        }.joined(separator: ", ")))
+            }
             let truth = Dictionary(study.truth.discs.map { ($0.level, $0) }, uniquingKeysWith: { a, _ in a })
-            print("   disc        middle height [mm]   truth [mm]   error [mm]")
-            var errors: [Double] = []
-            for d in report.discs {
-                guard let h = d.middleHeightMM, let t = truth[d.level] else { continue }
-                errors.append(abs(h - t.middleHeightMM))
+            print("   disc        middle height [mm] (truth)   canal area [mm²] (truth)   canal grade (truth)")
+            for d in r.discs {
+                guard let t = truth[d.level] else { continue }
+                let h = d.middleHeightMM.map { String(format: "%6.1f", $0) } ?? "     -"
+                let area = d.canal.map { String(format: "%6.0f", $0.areaMM2) } ?? "     -"
                 print(
                     "   " + d.level.padding(toLength: 11, withPad: " ", startingAt: 0)
-                        + String(format: "%19.2f %12.2f %12.2f", h, t.middleHeightMM, h - t.middleHeightMM))
+                        + "\(h) (\(String(format: "%4.1f", t.middleHeightMM)))              "
+                        + "\(area) (\(String(format: "%4.0f", t.duralSacAreaMM2)))           "
+                        + "\(d.canal?.grade ?? "-") (\(t.centralStenosis))")
             }
-            let median = errors.sorted()[errors.count / 2]
-            print(String(format: "   median absolute error %.2f mm over %d discs", median, errors.count))
-            let lordosis = report.alignment.lordosisL1S1Deg.map { String(format: "%.1f°", $0) } ?? "not measurable"
+            let lordosis = r.alignment.lordosisL1S1Deg.map { String(format: "%.1f°", $0) } ?? "not measurable"
             print(
                 String(
-                    format: "   lumbar lordosis (L1–S1 Cobb): measured %@, truth %.1f°", lordosis,
-                    study.truth.lordosisDeg))
-            for f in report.findings { print("   finding: \(f.message)") }
-            print(
-                "demo OK in \(seconds(since: started)): DICOM → volume → NIfTI preserved every voxel; every level named and measured."
-            )
+                    format: "   lumbar lordosis (L1–S1): measured %@, truth %.1f°", lordosis, study.truth.lordosisDeg))
+            for f in r.findings { print("   finding: \(f.message)") }
+            let html = (analysisDir as NSString).appendingPathComponent(StudyAnalysis.OutputFile.html)
+            print("demo done in \(seconds(since: started)); open the report: \(html)")
         }
+    }
+
+    /// The phantom's class labels of the series the analysis used (its sagittal grid), when that is the grid.
+    private func truthClassLabels(_ study: MRStudy, grid: ImageGeometry) -> Volume<UInt8>? {
+        let labels = study.sagittal.rendered.classLabels
+        return labels.geometry.gridMismatch(with: grid) == nil ? labels : nil
     }
 
     private func seconds(since start: Date) -> String { String(format: "%.1f s", Date().timeIntervalSince(start)) }

@@ -34,7 +34,7 @@ public struct Trainer {
     public var output: URL
     public var threads: Int?
     /// Cap on validation volumes × contrasts scored per epoch (bounded cost).
-    public var validationImages = 6
+    public var validationImages = 3
     /// Stop (with a checkpoint) once this many steps are done in all, before the recipe's end; running again
     /// without it resumes. For time-boxed runs.
     public var stopAtStep: Int?
@@ -129,7 +129,11 @@ public struct Trainer {
                     "step \(state.step)/\(recipe.steps) loss \(String(format: "%.4f", epochLoss / Double(epochSteps))) (\(String(format: "%.2f", Date().timeIntervalSince(clock) / Double(epochSteps))) s/step)"
                 )
             }
-            if state.step % recipe.stepsPerEpoch == 0 || state.step == last {
+            if state.step == last, state.step % recipe.stepsPerEpoch != 0, state.step < recipe.steps {
+                // A time-boxed stop between epochs: checkpoint without validating.
+                state.seconds += Date().timeIntervalSince(clock)
+                try save(network, optimizer: optimizer, plan: plan, state: state, card: nil)
+            } else if state.step % recipe.stepsPerEpoch == 0 || state.step == recipe.steps {
                 network.setTraining(false)
                 let dice = try Self.validate(
                     network, validation, recipe: recipe, limit: validationImages)

@@ -139,10 +139,16 @@ struct PatchSampler: Sendable {
     let volumes: [TrainingVolume]
     let recipe: TrainingRecipe
     let augmentation: AugmentationPipeline
+    /// Volumes grouped by the classes they annotate; a batch item draws a group uniformly, then a volume, so a
+    /// small group (3 disc cases beside 30 vertebra cases) is seen as often as a large one.
+    let groups: [[Int]]
 
     init(volumes: [TrainingVolume], recipe: TrainingRecipe) {
         self.volumes = volumes
         self.recipe = recipe
+        var byClasses: [[Int]: [Int]] = [:]
+        for (i, v) in volumes.enumerated() { byClasses[v.annotated.sorted(), default: []].append(i) }
+        groups = byClasses.keys.sorted { $0.lexicographicallyPrecedes($1) }.map { byClasses[$0]! }
         // No flips: anterior/posterior and superior/inferior are anatomy, not symmetry.
         augmentation = AugmentationPipeline([
             RandomSpatialTransform(
@@ -162,7 +168,8 @@ struct PatchSampler: Sendable {
         var labels = [Int32](repeating: 0, count: n * ph * pw)
         var annotated: [Set<Int>] = []
         for b in 0..<n {
-            let v = volumes[Int.random(in: 0..<volumes.count, using: &g)]
+            let group = groups.count == 1 ? groups[0] : groups[Int.random(in: 0..<groups.count, using: &g)]
+            let v = volumes[group[Int.random(in: 0..<group.count, using: &g)]]
             let contrast = Int.random(in: 0..<v.images.count, using: &g)
             var slice: Int, cy: Int, cx: Int
             let classes = v.foreground.keys.sorted()

@@ -71,7 +71,7 @@ public struct TrainingRecipe: Codable, Hashable, Sendable {
         classNames: ["background"] + StructureClass.allCases.map(\.name),
         network: UNetConfiguration(
             spatialDimensions: 2, inputChannels: 1, classes: 12, levels: 5, baseFeatures: 16, maxFeatures: 256),
-        axisCodes: "PIR", spacingMM: [1, 1], patchSize: [160, 160], batchSize: 8, steps: 2000,
+        axisCodes: "PIR", spacingMM: [1, 1], patchSize: [128, 128], batchSize: 8, steps: 1600,
         stepsPerEpoch: 200, learningRate: 2e-3, weightDecay: 1e-4, foregroundFraction: 0.33, validationEvery: 8,
         diceLoss: true, seed: 20_261_121)
 

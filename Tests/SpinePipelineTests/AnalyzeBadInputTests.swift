@@ -64,7 +64,9 @@ import Testing
         let xray = try CLI.run(["phantom", "xray", "--seed", "1", "--pixel-mm", "3", "--out", dir + "/x"])
         try #require(xray.status == 0, "\(xray.stderr)")
         let lateral = dir + "/x/xray-1/lateral.dcm"
-        try Self.expectRefusal(lateral, in: dir, saying: "a radiograph (a single DX image, #1 \"Lumbar spine left lateral (synthetic)\"), not an MRI")
+        try Self.expectRefusal(
+            lateral, in: dir,
+            saying: "a radiograph (a single DX image, #1 \"Lumbar spine left lateral (synthetic)\"), not an MRI")
         try Self.expectRefusal(dir + "/x", in: dir, saying: "a radiograph (a single DX image")
     }
 

@@ -117,7 +117,8 @@ import Testing
         #expect(levels.count >= 4)
         for level in levels {
             let figure = try #require(
-                Self.element("figure class=\"axial\" data-level=\"\(level)\"", in: html), "no axial figure for \(level)")
+                Self.element("figure class=\"axial\" data-level=\"\(level)\"", in: html), "no axial figure for \(level)"
+            )
             #expect(try Self.pngs(in: figure).count == 1)
         }
         // Every image decodes as a PNG of a sensible size.
@@ -134,7 +135,9 @@ import Testing
             #expect(!html.contains(external), "page loads \(external)…")
         }
         // The series used and the axial pairing are stated on the page.
-        #expect(html.contains("Series used: #3 &quot;T2 sagittal (fixture)&quot;") || html.contains("Series used: #3 \"T2 sagittal (fixture)\""))
+        #expect(
+            html.contains("Series used: #3 &quot;T2 sagittal (fixture)&quot;")
+                || html.contains("Series used: #3 \"T2 sagittal (fixture)\""))
     }
 
     /// The text from `<tag attributes…` to its closing tag (not nested in a like-named element).

@@ -72,7 +72,8 @@ import Testing
             try StudyFixture.write(ReportFixture.image, dir, "S\(n)", description: d, study: &study)
         }
         // An axial stack never wins, even with more slices and voxels.
-        try StudyFixture.write(StudyFixture.axialStack(zMM: 0, slices: 30), dir, "AX", description: "ax T2", study: &study)
+        try StudyFixture.write(
+            StudyFixture.axialStack(zMM: 0, slices: 30), dir, "AX", description: "ax T2", study: &study)
         let s = try Self.choose(dir)
         #expect(s.series.seriesDescription == expected)
         #expect(s.volume.geometry.size == SIMD3(96, 120, 9))
@@ -121,7 +122,8 @@ import Testing
             #expect(abs(s.discOffsetMM ?? 99) < 2, "stack centred on the disc: \(s)")
         }
         let note = try #require(a.inputs.notes.first)
-        #expect(note.hasPrefix("Series used: #3 \"T2 sagittal (fixture)\" (sagittal T2, 9 slices) segmented"), "\(note)")
+        #expect(
+            note.hasPrefix("Series used: #3 \"T2 sagittal (fixture)\" (sagittal T2, 9 slices) segmented"), "\(note)")
         #expect(note.contains("#4 \"ax T2 L2-L3\" → L2-L3") && note.contains("#7 \"ax T2 L5-S1\" → L5-S1"), "\(note)")
         #expect(note.contains("not used: #1 \"sag T1 TSE\" (T2 series preferred)"), "\(note)")
         #expect(!note.contains("\n"))

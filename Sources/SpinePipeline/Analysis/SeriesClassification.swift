@@ -34,8 +34,10 @@ struct SeriesClassification: Sendable {
     /// Modalities that are projection radiographs, never cross-sectional images.
     static let radiographModalities: Set<String> = ["CR", "DX", "RF", "XA", "MG", "IO", "PX", "RG"]
     /// Body Part Examined values (and prefixes of them) that name the spine or the whole body.
-    static let spineBodyParts = ["SPINE", "LSPINE", "TSPINE", "CSPINE", "SSPINE", "LUMBAR", "THORACIC", "SACRUM",
-        "COCCYX", "WHOLEBODY", "BACK", "ABDOMENPELVIS", "TLSPINE"]
+    static let spineBodyParts = [
+        "SPINE", "LSPINE", "TSPINE", "CSPINE", "SSPINE", "LUMBAR", "THORACIC", "SACRUM",
+        "COCCYX", "WHOLEBODY", "BACK", "ABDOMENPELVIS", "TLSPINE",
+    ]
 
     var series: DICOMSeries
     var plane: Plane
@@ -134,7 +136,8 @@ struct SeriesClassification: Sendable {
 
     /// Contrast from sequence timing [ms]: an inversion time under 250 ms is STIR (fat nulled at 1.5–3 T); TR ≥ 1500
     /// and TE ≥ 60 T2; TR ≤ 1000 and TE ≤ 30 T1; anything else unknown.
-    static func contrast(repetitionTimeMS tr: Double?, echoTimeMS te: Double?, inversionTimeMS ti: Double?) -> Contrast? {
+    static func contrast(repetitionTimeMS tr: Double?, echoTimeMS te: Double?, inversionTimeMS ti: Double?) -> Contrast?
+    {
         if let ti, ti > 0, ti < 250 { return .stir }
         guard let tr, let te else { return nil }
         if tr >= 1500 && te >= 60 { return .t2 }

@@ -49,18 +49,26 @@ struct SeriesSelection: Sendable {
         for line in unreadable.prefix(5) { warnings.append("skipped an unreadable file: \(line)") }
         if unreadable.count > 5 { warnings.append("skipped \(unreadable.count - 5) more unreadable file(s)") }
         let dicomLike = otherFiles.filter(Self.hasDICOMName)
-        for name in dicomLike.prefix(5) { warnings.append("skipped \(name): not a DICOM file (no DICM marker or header)") }
-        if dicomLike.count > 5 { warnings.append("skipped \(dicomLike.count - 5) more non-DICOM file(s) named as DICOM") }
+        for name in dicomLike.prefix(5) {
+            warnings.append("skipped \(name): not a DICOM file (no DICM marker or header)")
+        }
+        if dicomLike.count > 5 {
+            warnings.append("skipped \(dicomLike.count - 5) more non-DICOM file(s) named as DICOM")
+        }
         var notes = choiceNotes
         let others = otherFiles.count - dicomLike.count
         if others > 0 {
-            let names = otherFiles.filter { !Self.hasDICOMName($0) }.prefix(3).map { ($0 as NSString).lastPathComponent }
+            let names = otherFiles.filter { !Self.hasDICOMName($0) }.prefix(3).map {
+                ($0 as NSString).lastPathComponent
+            }
             notes.append(
                 "\(others) non-DICOM file(s) ignored (\(names.joined(separator: ", "))\(others > 3 ? ", …" : ""))")
         }
         let loaded = try Self.load(all[index].series, in: path)
         warnings += loaded.skipped.map { "skipped a slice that does not decode: \($0)" }
-        notes += loaded.series.warnings.map { "series \(all[index].series.seriesNumber.map { "#\($0)" } ?? "used"): \($0)" }
+        notes += loaded.series.warnings.map {
+            "series \(all[index].series.seriesNumber.map { "#\($0)" } ?? "used"): \($0)"
+        }
         self.all = all
         self.chosen = index
         self.series = loaded.series

@@ -54,7 +54,9 @@ extension StudyAnalysis {
     ) -> [SeriesSummary] {
         // In series-number order (as a viewer lists them), then as found.
         let order = selection.all.indices.sorted {
-            (selection.all[$0].series.seriesNumber ?? Int.max, $0) < (selection.all[$1].series.seriesNumber ?? Int.max, $1)
+            (selection.all[$0].series.seriesNumber ?? Int.max, $0) < (
+                selection.all[$1].series.seriesNumber ?? Int.max, $1
+            )
         }
         return order.map { n in
             let c = selection.all[n]

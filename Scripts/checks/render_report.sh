@@ -4,6 +4,9 @@
 # renders that.
 #
 #   Scripts/checks/render_report.sh [REPORT.html [OUT.png [WIDTHxHEIGHT]]]
+#
+# Exit status: 0 with the PNG written, 1 when Chromium wrote none, 2 when no Chromium is installed.
+# SpinePipelineTests' AnalyzeOutputCheckTests runs it on a `spine analyze` report.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 report=${1:-}
@@ -20,7 +23,17 @@ if [[ -z "$browser" ]]; then
     echo "render_report.sh: no Chromium found (apt-get install chromium)" >&2
     exit 2
 fi
-# --no-sandbox: containers often run as root, where Chromium's sandbox refuses to start.
-"$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size="${size/x/,}" \
-    --screenshot="$(realpath -m "$out")" "file://$(realpath "$report")" 2>/dev/null
+png=$(realpath -m "$out")
+rm -f "$png"
+# --no-sandbox: containers often run as root, where Chromium's sandbox refuses to start. Chromium's own chatter
+# (dbus, GPU) goes to a log that is shown only when no PNG comes out.
+log=$(mktemp -t spinekit-chromium-XXXXXX.log)
+trap 'rm -f "$log"' EXIT
+timeout 120 "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size="${size/x/,}" \
+    --screenshot="$png" "file://$(realpath "$report")" >"$log" 2>&1 || true
+if [[ ! -s "$png" ]]; then
+    echo "render_report.sh: Chromium wrote no screenshot of $report" >&2
+    tail -20 "$log" >&2
+    exit 1
+fi
 echo "$out"

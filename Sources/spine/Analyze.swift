@@ -16,7 +16,12 @@ struct Analyze: ParsableCommand {
             measurements.csv, report.html, segmentation.nii.gz (classes) or instances.nii.gz (VerSe instances) on the
             input's grid, and segmentation.dcm (DICOM SEG) when the image is a DICOM series and the labels are SpineKit
             classes. DIR is written atomically: a temporary folder beside it replaces it only when complete.
-            Progress goes to stderr on a terminal only. Exit codes as `spine --help`; 5: image given and no model.
+            A DICOM study's series are classified by plane, modality and contrast: the sagittal MR series is segmented
+            (T2 preferred, then T1, then STIR) and each axial stack is paired with the disc levels it crosses
+            (report.json inputs.series). Files that cannot be read are skipped with a warning on stderr.
+            Progress goes to stderr on a terminal only. Exit codes as `spine --help`; 5: image given and no model, or
+            a study the MRI pipeline cannot segment (no MR series, e.g. CT or a radiograph; no spine or sagittal
+            series; a single slice).
             """)
 
     @Argument(help: "DICOM folder/zip, NIfTI or MetaImage image, or a label map.")
@@ -66,6 +71,10 @@ struct Analyze: ParsableCommand {
                 written = try analysis.write(into: dir, progress: progress.show)
             }
             progress.finish()
+            // Files skipped (unreadable, corrupt): one line each; the analysis used the rest.
+            for w in analysis.inputs.warnings ?? [] {
+                FileHandle.standardError.write(Data("spine: warning: \(w)\n".utf8))
+            }
             if json {
                 FileHandle.standardOutput.write(try analysis.reportJSON())
                 print()

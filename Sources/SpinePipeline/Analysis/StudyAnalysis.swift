@@ -72,6 +72,11 @@ public struct StudyAnalysis: Sendable {
         public var threads: Int?
         public var precision: String
         public var notes: [String]
+        /// Every series of a DICOM input: plane, contrast, what it was used for (segmented, axial stack paired
+        /// with the disc levels it crosses, not used and why). Absent for other inputs.
+        public var series: [SeriesSummary]? = nil
+        /// Files of the input that could not be used and were skipped (also among `notes`). Absent when none.
+        public var warnings: [String]? = nil
     }
 
     /// Time spent in one phase [ms].
@@ -195,6 +200,7 @@ public struct StudyAnalysis: Sendable {
             image: imageDescription, labels: labelsDescription, labelSource: labelSource, labelsResampled: resampled,
             seriesFound: input.seriesFound, classMap: classMap.identifier, threads: request.threads,
             precision: request.precision.rawValue, notes: notes)
+        recordSeries(of: input)
     }
 
     // MARK: Inputs
@@ -204,57 +210,76 @@ public struct StudyAnalysis: Sendable {
         var description: InputDescription
         var series: DICOMSeries?
         var seriesFound: Int?
+        /// How the DICOM series was chosen among the others, when the input was DICOM.
+        var selection: SeriesSelection? = nil
+        var notes: [String] = []
+        var warnings: [String] = []
     }
 
-    /// Reads the input; a DICOM folder or zip through the scanner, so the series is kept for the SEG.
+    /// Reads the input; DICOM (a folder, zip or file) through `SeriesSelection`, so the series is chosen by
+    /// plane, modality and contrast, and kept for the SEG.
+    /// - Throws: `ImagingError` naming `path`: `.noImageData` when a folder holds no DICOM image; `.unsupported`
+    ///   for a study the MRI pipeline cannot segment (no MR, no spine, no sagittal series, a single slice).
     static func readInput(_ path: String, series wanted: String?, grid: ImageGeometry?) throws -> ReadInput {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             throw ImagingError(.fileNotFound, "no such file or folder", file: path)
         }
-        var head: [UInt8] = []
-        if !isDir.boolValue, let h = FileHandle(forReadingAtPath: path) {
-            head = [UInt8]((try? h.read(upToCount: 4)) ?? Data())
-            try? h.close()
-        }
-        let isZip = head == [0x50, 0x4B, 0x03, 0x04]
-        if isDir.boolValue || isZip {
-            let scan = try DICOMStudyScanner.scan(path: path)
-            guard !scan.series.isEmpty else {
-                var why = "no DICOM images found"
-                if scan.otherFiles > 0 { why += " (\(scan.otherFiles) other file(s) skipped)" }
-                if let first = scan.unreadable.first {
-                    why += " (\(scan.unreadable.count) unreadable; first: \(first))"
+        let format = isDir.boolValue ? ImageFormat.dicom : try ImageReader.detectFormat(path: path)
+        if format == .dicom {
+            let selection: SeriesSelection
+            var seriesFound = 1
+            if isDir.boolValue || ZipArchive.looksLikeZip(head(of: path)) {
+                let scan = try DICOMStudyScanner.scan(path: path)
+                guard !scan.series.isEmpty else {
+                    var why = "no DICOM images found"
+                    if scan.otherFiles > 0 {
+                        let names = scan.otherFileNames.prefix(3).map { ($0 as NSString).lastPathComponent }
+                        why +=
+                            " (\(scan.otherFiles) other file(s) skipped: \(names.joined(separator: ", "))\(scan.otherFiles > 3 ? ", …" : ""))"
+                    }
+                    if let first = scan.unreadable.first {
+                        why += " (\(scan.unreadable.count) unreadable; first: \(first))"
+                    }
+                    throw ImagingError(.noImageData, why, file: path)
                 }
-                throw ImagingError(.noImageData, why, file: path)
-            }
-            let chosen: DICOMSeries
-            if let wanted {
-                guard let s = scan.series.first(where: { $0.identifier == wanted }) else {
-                    throw ImagingError(
-                        .invalidArgument,
-                        "no series \(wanted) here; found: \(scan.series.map(\.identifier).joined(separator: ", "))",
-                        file: path)
-                }
-                chosen = s
-            } else if let grid, let s = scan.series.first(where: { sameGrid($0.geometry, grid) }) {
-                chosen = s
+                seriesFound = scan.series.count
+                selection = try SeriesSelection(
+                    series: scan.series, in: path, unreadable: scan.unreadable, otherFiles: scan.otherFileNames,
+                    wanted: wanted, grid: grid)
             } else {
-                // Until sagittal/axial pairing lands: the series with the most voxels, the first of equals.
-                let most = scan.series.map(\.geometry.voxelCount).max() ?? 0
-                chosen = scan.series.first { $0.geometry.voxelCount == most } ?? scan.series[0]
+                let instance = try DICOMInstance.read(.file(path))
+                selection = try SeriesSelection(
+                    series: DICOMSeriesAssembler.assemble([instance]), in: path, wanted: wanted, grid: grid)
             }
-            let volume: AnyVolume
-            do { volume = try chosen.loadVolume() } catch let e as ImagingError { throw e.inFile(path) }
-            var d = describe(volume, role: "image", path: path, item: nil)
+            let chosen = selection.series
+            var d = describe(selection.volume, role: "image", path: path, item: nil)
             d.format = ImageFormat.dicom.rawValue
             d.modality = chosen.modality
             d.seriesInstanceUID = chosen.seriesInstanceUID
             d.seriesDescription = chosen.seriesDescription
-            return ReadInput(volume: volume, description: d, series: chosen, seriesFound: scan.series.count)
+            return ReadInput(
+                volume: selection.volume, description: d, series: chosen, seriesFound: seriesFound,
+                selection: selection, notes: selection.notes, warnings: selection.warnings)
         }
         let (volume, item) = try ImageReader.readVolume(path: path, series: wanted)
-        return ReadInput(volume: volume, description: describe(volume, role: "image", path: path, item: item))
+        let g = volume.geometry
+        if min(g.size.x, g.size.y, g.size.z) == 1, LabelMapDetection.labelValues(of: volume) == nil {
+            throw ImagingError(
+                .unsupported,
+                "only one slice (\(g.size.x)×\(g.size.y)×\(g.size.z) voxels): segmenting and measuring a spine needs a stack of at least \(SeriesSelection.minimumSlices) slices",
+                file: path)
+        }
+        return ReadInput(
+            volume: volume, description: describe(volume, role: "image", path: path, item: item),
+            notes: item.warnings.map { "\(item.identifier): \($0)" })
+    }
+
+    /// The first bytes of a file (empty when it cannot be read).
+    static func head(of path: String, count: Int = 4) -> [UInt8] {
+        guard let h = FileHandle(forReadingAtPath: path) else { return [] }
+        defer { try? h.close() }
+        return [UInt8]((try? h.read(upToCount: count)) ?? Data())
     }
 
     static func describe(_ v: AnyVolume, role: String, path: String, item: ImageItem?) -> InputDescription {

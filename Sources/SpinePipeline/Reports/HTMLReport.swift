@@ -124,8 +124,13 @@ public struct HTMLReport: Sendable {
             s += "<h3>Notes from the analysis</h3><ul class=\"findings\">"
             for f in report.findings {
                 s += "<li class=\"\(e(f.severity.rawValue))\"><span class=\"badge\">\(e(f.severity.rawValue))</span> "
-                if let level = f.level { s += "<b>\(e(level))</b> " }
-                s += "\(e(f.message)) <code>\(e(f.code))</code></li>"
+                var message = f.message
+                if let level = f.level {
+                    s += "<b>\(e(level))</b> "
+                    // "L3-L4: moderate …" after a bold "L3-L4" would name the level twice.
+                    if message.hasPrefix(level + ": ") { message = String(message.dropFirst(level.count + 2)) }
+                }
+                s += "\(e(message)) <code>\(e(f.code))</code></li>"
             }
             s += "</ul>"
         }
@@ -216,10 +221,12 @@ public struct HTMLReport: Sendable {
                 axial +=
                     "<figure class=\"axial\" data-level=\"\(e(name))\">"
                     + overlaySVG(o, uri: try o.dataURI(), plane: p, displayWidth: 220, names: false)
-                axial += "<figcaption>\(e(name)) (patient left on the right, anterior up)</figcaption></figure>"
+                axial += "<figcaption>\(e(name))</figcaption></figure>"
             }
             if !axial.isEmpty {
                 s += "<h3>Axial planes through the disc levels</h3><div class=\"figures\">\(axial)</div>"
+                s +=
+                    "<p class=\"legend\">Each plane is perpendicular to the spine at the disc's centre, resampled from the image above; patient left on the right, anterior up.</p>"
             }
         }
         return s + "</section>\n"
@@ -390,7 +397,7 @@ public struct HTMLReport: Sendable {
         .grade-normal{color:#2f7a3f}.grade-mild,.grade-mildlyDecreased{color:#9a7a00}.grade-moderate,.grade-moderatelyDecreased{color:#c25d0c;font-weight:600}
         .grade-severe,.grade-severelyDecreased,.grade-slip{color:#b01f1f;font-weight:700}
         .legend{color:#5b6670;font-size:12px}.figures{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}
-        figure{margin:0}figcaption{font-size:12px;color:#5b6670;max-width:460px}
+        figure{margin:0}figcaption{font-size:12px;color:#5b6670;max-width:460px}figure.axial figcaption{font-weight:600;color:#1d2329;text-align:center}
         svg.overlay{background:#000;display:block}svg.overlay text{font-family:system-ui,sans-serif;font-weight:700;paint-order:stroke;stroke:#000;stroke-width:0.35em}
         svg.overlay text.vname{fill:#fff}svg.overlay text.dname{fill:#9fd0ff}svg.overlay line.leader{stroke:#9fd0ff}
         ul.legend-swatches{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:4px 14px;font-size:12px}

@@ -18,11 +18,15 @@ struct SVGBarChart: Sendable {
     var colours: [String]
     var thresholds: [Threshold] = []
     var valueFormat = "%.0f"
+    /// Width [px] for up to `categories.count × minimumSlotWidth` of plot; wider when there are more categories.
     var width = 560
     var height = 260
+    /// Narrowest slot per category [px] that keeps names like "T10-T11" at 11 px apart.
+    static let minimumSlotWidth = 60.0
 
     func render() -> String {
         let left = 62.0, right = 150.0, top = 34.0, bottom = 36.0
+        let width = max(self.width, Int((left + right + Self.minimumSlotWidth * Double(categories.count)).rounded(.up)))
         let plotW = Double(width) - left - right, plotH = Double(height) - top - bottom
         let top0 = max(values.compactMap { $0 }.max() ?? 0, thresholds.map(\.value).max() ?? 0, 1e-9) * 1.15
         let step = Self.niceStep(top0 / 5)

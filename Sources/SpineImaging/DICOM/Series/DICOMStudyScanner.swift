@@ -10,6 +10,8 @@ public enum DICOMStudyScanner {
         public var nonImageObjects: Int
         /// Files that are not DICOM at all.
         public var otherFiles: Int
+        /// Their names as messages give them (the path, or `archive.zip:entry`), in scan order.
+        public var otherFileNames: [String] = []
     }
 
     /// Scans a folder recursively (hidden files and DICOMDIR skipped), or a .zip archive.
@@ -44,13 +46,18 @@ public enum DICOMStudyScanner {
         var unreadable: [String] = []
         var nonImage = 0
         var other = 0
+        var otherNames: [String] = []
         for source in sources {
             let bytes: [UInt8]
             do { bytes = try source.bytes() } catch {
                 unreadable.append("\(error)")
                 continue
             }
-            guard DICOMFile.looksLikeDICOM(bytes) else { other += 1; continue }
+            guard DICOMFile.looksLikeDICOM(bytes) else {
+                other += 1
+                otherNames.append(source.description)
+                continue
+            }
             do {
                 let file = try DICOMFile.parse(bytes, headerOnly: true)
                 // Segmentations, registrations and raw data (1.2.840.10008.5.1.4.1.1.66.x) are not images to assemble,
@@ -70,6 +77,6 @@ public enum DICOMStudyScanner {
         }
         return Result(
             series: DICOMSeriesAssembler.assemble(instances), unreadable: unreadable, nonImageObjects: nonImage,
-            otherFiles: other)
+            otherFiles: other, otherFileNames: otherNames)
     }
 }

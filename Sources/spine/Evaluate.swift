@@ -6,7 +6,7 @@ import SpinePipeline
 
 struct Evaluate: ParsableCommand {
     enum Task: String, ExpressibleByArgument, CaseIterable {
-        case segmentation, labelling, detection, classification, grading, phantom
+        case segmentation, labelling, detection, classification, grading, phantom, heldout
     }
 
     static let configuration = CommandConfiguration(
@@ -39,6 +39,8 @@ struct Evaluate: ParsableCommand {
                                   by --model on --contrast, and analysed. Per class Dice on the sagittal grid (mean over
                                   the 11 classes), vertebra naming (every truth vertebra named within 20 mm of its centre,
                                   on studies without anomalies) and central canal grade (Lee/Hamanishi area grade) per level.
+            --task heldout        No files: --model scored on the held-out validation cases of training --recipe in --data
+                                  (every recipe.validationEvery-th case), classes matched by name, in the recipe's frame.
             CSV files: one header line is allowed (skipped when its second field is not a value); blank lines and lines
             starting with # are ignored; every id must appear once in each file, and in both.
             """)
@@ -78,7 +80,7 @@ struct Evaluate: ParsableCommand {
     func validate() throws {
         guard iou > 0, iou <= 1 else { throw ValidationError("--iou must be in (0, 1]") }
         guard resamples > 0 else { throw ValidationError("--resamples must be positive") }
-        if task != .phantom, predictionPath == nil || truthPath == nil {
+        if task != .phantom, task != .heldout, predictionPath == nil || truthPath == nil {
             throw ValidationError("--task \(task.rawValue) needs --pred and --truth")
         }
     }
@@ -93,6 +95,7 @@ struct Evaluate: ParsableCommand {
             case .grading: result = try grading()
             case .detection: result = try detection()
             case .phantom: result = try PhantomEvaluation(options: phantomOptions).run()
+            case .heldout: result = try HeldOutEvaluation(options: phantomOptions).run()
             }
             print(result.table, terminator: result.table.hasSuffix("\n") ? "" : "\n")
             if let out {

@@ -3,6 +3,7 @@ import Foundation
 import SpineAnalysis
 import SpineImaging
 import SpinePhantom
+import SpineNN
 import SpinePipeline
 
 /// Options of `spine evaluate --task phantom`.
@@ -16,8 +17,41 @@ struct PhantomEvaluationOptions: ParsableArguments {
     @Option(help: "Phantom: sagittal contrast to segment (T1, T2 or STIR).")
     var contrast = "T2"
 
-    @Option(help: "Phantom: inference threads.")
+    @Option(help: "Phantom, held-out: inference threads.")
     var threads: Int?
+
+    @Option(help: "Held-out: the training recipe whose validation split to score on (built-in name or JSON).")
+    var recipe: String?
+
+    @Option(help: "Held-out: the recipe's training data folder.")
+    var data: String?
+}
+
+/// Scores an installed model on a training recipe's held-out validation cases.
+struct HeldOutEvaluation {
+    var options: PhantomEvaluationOptions
+
+    func run() throws -> EvaluationOutput {
+        guard let name = options.recipe, let data = options.data else {
+            throw ImagingError(.invalidArgument, "--task heldout needs --recipe and --data")
+        }
+        let recipe = try TrainingRecipe.resolve(name)
+        guard let model = ModelRegistry.standard().model(named: options.model) else {
+            throw ImagingError(.unsupported, "no segmentation model \(options.model ?? "") is installed (see `spine models`)")
+        }
+        if let t = options.threads { ComputeThreads.count = t }
+        let dice = try Trainer.scoreHeldOut(model: model, recipe: recipe, data: URL(fileURLWithPath: data))
+        var table = "model \(model.name) on the held-out cases of recipe \(recipe.name) (\((data as NSString).lastPathComponent)):\n"
+        for d in dice { table += "  \(d.name): Dice \(String(format: "%.4f", d.dice)) on \(d.cases) case(s)\n" }
+        struct Doc: Encodable {
+            var task = "heldout", model: String, recipe: String, dice: [ModelCard.ClassDice]
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let json = (try? encoder.encode(Doc(model: model.name, recipe: recipe.name, dice: dice))) ?? Data()
+        let csv = "class,dice,cases\n" + dice.map { "\($0.name),\($0.dice),\($0.cases)" }.joined(separator: "\n") + "\n"
+        return EvaluationOutput(table: table, json: json, csv: csv)
+    }
 }
 
 /// Generates phantom studies, segments them with an installed model, analyses them and scores all three

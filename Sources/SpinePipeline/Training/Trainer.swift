@@ -207,12 +207,24 @@ public struct Trainer {
     static func validate(_ network: UNet, _ volumes: [TrainingVolume], recipe: TrainingRecipe, limit: Int) throws
         -> [Double?]
     {
-        let k = recipe.network.classes
-        var overlap = [Double](repeating: 0, count: k)
-        var total = [Double](repeating: 0, count: k)
-        var seen = [Bool](repeating: false, count: k)
         let inference = try InferenceUNet(network)
-        let window = SlidingWindow(patchSize: recipe.patchSize, paddingValue: -1.5)
+        return try score(
+            volumes, recipe: recipe, limit: limit, classes: recipe.network.classes, patchSize: recipe.patchSize,
+            mapping: Array(0..<recipe.network.classes)
+        ) { try inference($0) }
+    }
+
+    /// Per-class Dice of `predictor` (logits of `classes` classes, `mapping[c]` = the recipe's class for the
+    /// predictor's class c, 0 for none) on up to `limit` of `volumes`; nil where no volume annotates a class.
+    static func score(
+        _ volumes: [TrainingVolume], recipe: TrainingRecipe, limit: Int, classes k: Int, patchSize: [Int],
+        mapping: [Int], predictor: (Tensor) throws -> Tensor
+    ) throws -> [Double?] {
+        let r = recipe.network.classes
+        var overlap = [Double](repeating: 0, count: r)
+        var total = [Double](repeating: 0, count: r)
+        var seen = [Bool](repeating: false, count: r)
+        let window = SlidingWindow(patchSize: patchSize, paddingValue: -1.5)
         var jobs: [(Int, Int)] = []
         for (i, v) in volumes.enumerated() { for c in 0..<v.images.count { jobs.append((i, c)) } }
         // Spread the budget over cases first, then contrasts.
@@ -220,7 +232,7 @@ public struct Trainer {
         for (i, c) in jobs.prefix(limit) {
             let v = volumes[i]
             let x = try Tensor(shape: [v.depth, 1, v.height, v.width], nchw: v.images[c])
-            let logits = try window(x) { try inference($0) }.nchwScalars
+            let logits = try window(x, predictor).nchwScalars
             let per = v.sliceVoxels
             for s in 0..<v.depth {
                 for p in 0..<per {
@@ -230,17 +242,60 @@ public struct Trainer {
                         top = logits[(s * k + cl) * per + p]
                         best = cl
                     }
+                    let predicted = mapping[best]
                     let truth = Int(v.labels[s * per + p])
                     if v.annotated.contains(truth) { total[truth] += 1 }
-                    if v.annotated.contains(best) {
-                        total[best] += 1
-                        if best == truth { overlap[best] += 2 }
+                    if v.annotated.contains(predicted) {
+                        total[predicted] += 1
+                        if predicted == truth { overlap[predicted] += 2 }
                     }
                 }
             }
             for cl in v.annotated { seen[cl] = true }
         }
-        return (1..<k).map { seen[$0] ? (total[$0] > 0 ? overlap[$0] / total[$0] : 1) : nil }
+        return (1..<r).map { seen[$0] ? (total[$0] > 0 ? overlap[$0] / total[$0] : 1) : nil }
+    }
+
+    /// Dice of an installed model on a recipe's held-out validation cases (all of them, every image), in the
+    /// recipe's frame; the model's classes are matched to the recipe's by name. The model must use the
+    /// recipe's axes and spacing.
+    /// - Throws: `ImagingError` `.invalidArgument` when frames differ or no class name is shared.
+    public static func scoreHeldOut(model: ModelRegistry.Model, recipe: TrainingRecipe, data: URL) throws
+        -> [ModelCard.ClassDice]
+    {
+        let plan = model.plan
+        guard plan.axisCodes == recipe.axisCodes, plan.spacingMM == recipe.spacingMM,
+            plan.network.spatialDimensions == 2
+        else {
+            throw ImagingError(
+                .invalidArgument,
+                "model \(model.name) works in another frame (\(plan.axisCodes ?? "image axes"), \(plan.spacingMM ?? [])) than recipe \(recipe.name) (\(recipe.axisCodes), \(recipe.spacingMM))"
+            )
+        }
+        let mapping = plan.classNames.map { name in recipe.classNames.firstIndex(of: name) ?? 0 }
+        guard mapping.contains(where: { $0 > 0 }) else {
+            throw ImagingError(.invalidArgument, "model \(model.name) has none of recipe \(recipe.name)'s classes")
+        }
+        let items = try TrainingData.items(in: data, recipe: recipe)
+        let held = items.enumerated().filter { $0.offset % recipe.validationEvery == 0 }.map(\.element)
+        let volumes = try TrainingData.load(held, recipe: recipe)
+        var rng = SystemRandomNumberGenerator()
+        let network = try UNet(plan.network, using: &rng)
+        do { try Checkpoint.load(into: network, plan: plan, from: model.folder) } catch let e as NNError {
+            throw ImagingError(.malformed, "model \(model.name): \(e.description)", file: model.folder.path)
+        }
+        let inference = try InferenceUNet(network)
+        let dice = try score(
+            volumes, recipe: recipe, limit: .max, classes: plan.network.classes, patchSize: plan.patchSize,
+            mapping: mapping
+        ) { try inference($0) }
+        return dice.enumerated().compactMap { c, d in
+            d.map {
+                ModelCard.ClassDice(
+                    name: recipe.classNames[c + 1], dice: $0,
+                    cases: volumes.filter { $0.annotated.contains(c + 1) }.count)
+            }
+        }
     }
 }
 

@@ -163,6 +163,33 @@ struct RealMaskLabellingTests {
         }
     }
 
+    /// The VB3 volunteers are healthy: Genant grade 0 on (nearly) every body. Compared with each other,
+    /// the heights of a healthy body called a fracture on 11 of 50 (concave endplates, L5's wedge, frames
+    /// tilted by rounded corners); against the neighbours' heights, 1 of 50 (case 02 L5, grade 1).
+    @Test func vb3HealthyBodiesAreNotFractures() throws {
+        var graded: [String] = []
+        let names = ClassMap(
+            name: "vb3", version: "1",
+            labels: Dictionary(
+                uniqueKeysWithValues: (1...5).map {
+                    ($0, LabelMeaning.vertebra(Vertebra(name: "L\($0)")!, part: .body))
+                }))
+        for caseID in Self.vb3Cases {
+            let path = try AnalysisTestData.path("lumbar-mri-real/VB3/VB3_\(caseID)_seg.nii.gz")
+            let report = try SpineAnalyzer.analyze(labelMap: try NIfTI.read(path: path), classMap: names)
+            #expect(report.vertebrae.count == 5, "case \(caseID)")
+            for v in report.vertebrae {
+                #expect(v.middleHeightMM != nil, "case \(caseID) \(v.label)")
+                // Real lumbar bodies are 20–35 mm tall at every margin: no height read off a clipped corner.
+                for h in [v.anteriorHeightMM, v.middleHeightMM, v.posteriorHeightMM] {
+                    #expect((h ?? 0) > 18 && (h ?? 99) < 36, "case \(caseID) \(v.label)")
+                }
+                if (v.genantGrade ?? 0) > 0 { graded.append("\(caseID) \(v.label)") }
+            }
+        }
+        #expect(graded.count <= 2, "graded as fractures: \(graded)")
+    }
+
     /// IVD masks (labels 1…5 = L5/S1 … L1/L2): binarised, named from "the lowest disc is L5-S1".
     @Test(arguments: ["11", "20", "25"])
     func ivdDiscsAreNamed(caseID: String) throws {

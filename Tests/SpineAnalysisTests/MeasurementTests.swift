@@ -62,16 +62,17 @@ import Testing
         let result = VertebralBodyMeasurement.measure(
             sampler: Self.sampler(v), members: [1], frame: frame, pointsLPS: Self.points(v, label: 1))
         let (m, outline) = try #require(result)
-        #expect(abs(m.anteriorHeightMM - 21.5) < 0.4)  // tallest line in the anterior quarter (a = 7.5 mm)
+        // Margins 3 mm inside the edges (a = ±12 mm): 23 ∓ 2.4.
+        #expect(abs(m.anteriorHeightMM - 20.6) < 0.4)
         #expect(abs(m.middleHeightMM - 23) < 0.4)
-        #expect(abs(m.posteriorHeightMM - 26) < 0.6)
+        #expect(abs(m.posteriorHeightMM - 25.4) < 0.4)
         #expect(abs(m.depthMM - 30) < 0.8)
         #expect(abs(m.wedgeAngleDeg - (atan(-0.1) - atan(0.1)) * 180 / .pi) < 0.5)
         #expect(abs(m.cranialEndplateTiltDeg - atan(0.1) * 180 / .pi) < 0.5)
         #expect(outline.anteriorMM.count > 50)
         let reduction = GenantGrade.heightReduction(
             anteriorMM: m.anteriorHeightMM, middleMM: m.middleHeightMM, posteriorMM: m.posteriorHeightMM)
-        #expect(abs(reduction - (1 - 21.5 / 26)) < 0.02)
+        #expect(abs(reduction - (1 - 20.6 / 25.4)) < 0.02)
         #expect(GenantGrade(heightReduction: reduction) == .normal)
     }
 

@@ -69,9 +69,56 @@ public enum GenantGrade: Int, Sendable, Codable, CaseIterable {
         }
     }
 
+    /// Anterior, middle and posterior heights of one vertebral body [mm].
+    public struct Heights: Sendable, Hashable, Codable {
+        public var anteriorMM: Double
+        public var middleMM: Double
+        public var posteriorMM: Double
+        public init(anteriorMM: Double, middleMM: Double, posteriorMM: Double) {
+            self.anteriorMM = anteriorMM
+            self.middleMM = middleMM
+            self.posteriorMM = posteriorMM
+        }
+    }
+
+    /// Height reduction of a body against the heights it would have unfractured.
+    ///
+    /// Genant's grades compare each height with the body's expected height, which a reader judges from
+    /// its neighbours: a healthy body is not a box (concave endplates make the middle height 10–25 %
+    /// lower than the margins, and L5 and L4 are taller in front), so comparing a body's heights with
+    /// each other calls healthy bodies fractured. With neighbours, the reduction is the largest of
+    /// 1 − h/h̄ over the anterior, middle and posterior heights, h̄ the mean of the same height in the
+    /// neighbours (the nearest measured body above and below): a wedge, biconcave or crush deformity
+    /// each lowers one of them. Without neighbours it falls back to the body's own shape:
+    /// 1 − anterior/posterior (anterior wedging only) and 1 − middle/(0.8 × the larger margin height),
+    /// which allows the normal concavity.
+    ///
+    /// Two adjacent fractured bodies lower each other's reference, so the reduction can be under-read
+    /// there.
+    public static func heightReduction(_ h: Heights, neighbours: [Heights]) -> Double {
+        guard !neighbours.isEmpty else {
+            let wedge = h.posteriorMM > 0 ? 1 - h.anteriorMM / h.posteriorMM : 0
+            let margin = max(h.anteriorMM, h.posteriorMM)
+            let biconcave = margin > 0 ? 1 - h.middleMM / (0.8 * margin) : 0
+            return max(0, wedge, biconcave)
+        }
+        let n = Double(neighbours.count)
+        let ref = Heights(
+            anteriorMM: neighbours.map(\.anteriorMM).reduce(0, +) / n,
+            middleMM: neighbours.map(\.middleMM).reduce(0, +) / n,
+            posteriorMM: neighbours.map(\.posteriorMM).reduce(0, +) / n)
+        let reductions = [
+            ref.anteriorMM > 0 ? 1 - h.anteriorMM / ref.anteriorMM : 0,
+            ref.middleMM > 0 ? 1 - h.middleMM / ref.middleMM : 0,
+            ref.posteriorMM > 0 ? 1 - h.posteriorMM / ref.posteriorMM : 0,
+        ]
+        return max(0, reductions.max()!)
+    }
+
     /// Reduction within one body: 1 − smallest / largest of the anterior, middle and posterior heights
     /// (wedge, biconcave and crush shapes); with `referenceHeightMM` (e.g. the mean posterior height of
-    /// the neighbours), 1 − smallest / reference, whichever is larger.
+    /// the neighbours), 1 − smallest / reference, whichever is larger. Over-reads healthy bodies, whose
+    /// middle height is lower than their margins; `heightReduction(_:neighbours:)` does not.
     public static func heightReduction(
         anteriorMM: Double, middleMM: Double, posteriorMM: Double, referenceHeightMM: Double? = nil
     ) -> Double {

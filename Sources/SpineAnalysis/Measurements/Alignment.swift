@@ -11,21 +11,27 @@ public enum Alignment {
         sagittalTiltDeg(caudalNormalLPS) - sagittalTiltDeg(cranialNormalLPS)
     }
 
-    /// Slip of a vertebra over the one below, after Meyerding (Surg Gynecol Obstet 1932;54:371–377):
-    /// the distance from the posterior-caudal corner of the upper body to the posterior-cranial corner of
-    /// the lower body, along the lower body's cranial endplate (positive = forward slip, anterolisthesis),
-    /// and as a percentage of that endplate's AP depth.
+    /// Slip of a vertebra over the one below, graded after Meyerding (Surg Gynecol Obstet
+    /// 1932;54:371–377): the displacement of the midpoint of the upper body's caudal endplate from the
+    /// midpoint of the lower body's cranial endplate, perpendicular to the disc's axis (the bisector of
+    /// the two endplate normals), positive forward (anterolisthesis); and as a percentage of the lower
+    /// endplate's AP depth.
+    ///
+    /// Meyerding reads the offset of the posterior corners; the midpoints give the same offset when the
+    /// two endplates are equally deep, and unlike corners they do not move with rounded or beaked
+    /// margins, a depth difference between neighbours (L5 on a deeper S1), or the disc's wedge (a
+    /// lordotic disc tilts the upper body, which swings its posterior corner backward over the lower).
     public static func slip(upper: SagittalOutline, lower: SagittalOutline) -> Slip? {
-        guard let cu = upper.caudalCornerLPS(posterior: true), let cl = lower.cranialCornerLPS(posterior: true),
-            let n = lower.cranialNormalLPS
+        guard let cu = upper.caudalMidpointLPS, let cl = lower.cranialMidpointLPS,
+            let nu = upper.caudalNormalLPS, let nl = lower.cranialNormalLPS, let edges = lower.edgesMM
         else { return nil }
-        // Direction along the lower cranial endplate, pointing anteriorly, perpendicular to its normal.
-        var along = lower.frame.anterior - lower.frame.anterior.dot(n) * n
+        let axis = (nu + nl).normalized
+        var along = lower.frame.anterior - lower.frame.anterior.dot(axis) * axis
         guard along.length > 1e-9 else { return nil }
         along = along.normalized
         let distance = (cu - cl).dot(along)
-        guard let ca = lower.cranialCornerLPS(posterior: false) else { return nil }
-        let depth = (ca - cl).dot(along) + 0.5  // corners are line centres 0.5 mm apart
+        // The lower endplate's depth, measured along the slip direction.
+        let depth = (edges.upperBound - edges.lowerBound) * abs(lower.frame.anterior.dot(along))
         guard depth > 0 else { return nil }
         return Slip(distanceMM: distance, percent: 100 * distance / depth, lowerEndplateDepthMM: depth)
     }

@@ -12,6 +12,18 @@ public struct SagittalOutline: Sendable, Hashable, Codable {
     public var cranialMM: [Double]
     /// Caudal boundary at each line [mm, along `frame.superior`].
     public var caudalMM: [Double]
+    /// How the endplate lines (and so the normals) are fitted to the boundaries.
+    public var endplateFit: EndplateFit = .leastSquares
+
+    /// How an endplate line is fitted to a traced boundary.
+    public enum EndplateFit: String, Sendable, Hashable, Codable {
+        /// Least squares over the central 80 % of the depth: robust to noise, but a concavity deeper at
+        /// one end than the other tilts it.
+        case leastSquares
+        /// The line across the rims (the bitangent over the concavity, the way a reader draws an endplate
+        /// from corner to corner): for the S1 endplate, whose concavity and the bone behind it are uneven.
+        case rims
+    }
 
     /// Height at a fraction of the AP extent (0 = most posterior line, 1 = most anterior) [mm],
     /// averaged over the lines within ±1 mm of it.
@@ -23,13 +35,36 @@ public struct SagittalOutline: Sendable, Hashable, Codable {
         return near.map { cranialMM[$0] - caudalMM[$0] }.reduce(0, +) / Double(near.count)
     }
 
-    /// Height at the anterior (or posterior) margin: the largest height within that `fraction` of the
-    /// depth, so the tapered, rounded margins of real masks do not read as collapse [mm].
-    public func marginHeightMM(anterior: Bool, fraction: Double = 0.25) -> Double? {
+    /// Spacing of the traced lines along `frame.anterior` [mm] (0.5 when fewer than two lines).
+    public var lineSpacingMM: Double {
+        anteriorMM.count > 1 ? (anteriorMM.last! - anteriorMM.first!) / Double(anteriorMM.count - 1) : 0.5
+    }
+
+    /// The outline's posterior and anterior edges along `frame.anterior` [mm]: the outermost lines
+    /// widened by half a line spacing, since each line stands for a strip one spacing wide.
+    public var edgesMM: ClosedRange<Double>? {
         guard let lo = anteriorMM.first, let hi = anteriorMM.last else { return nil }
-        let cut = anterior ? hi - fraction * (hi - lo) : lo + fraction * (hi - lo)
-        let idx = anteriorMM.indices.filter { anterior ? anteriorMM[$0] >= cut : anteriorMM[$0] <= cut }
-        return idx.map { cranialMM[$0] - caudalMM[$0] }.max()
+        return (lo - lineSpacingMM / 2)...(hi + lineSpacingMM / 2)
+    }
+
+    /// Height [mm] at the AP position `positionMM` (along `frame.anterior`): the mean height of the lines
+    /// within half a millimetre of it (three lines at the default spacing, symmetric about the position).
+    public func heightMM(atAnteriorMM positionMM: Double) -> Double? {
+        let near = anteriorMM.indices.filter { abs(anteriorMM[$0] - positionMM) <= 0.5 + 1e-9 }
+        guard !near.isEmpty else { return nil }
+        return near.map { cranialMM[$0] - caudalMM[$0] }.reduce(0, +) / Double(near.count)
+    }
+
+    /// Height at the anterior (or posterior) margin [mm], read `insetMM` inside that edge of `edgesMM`
+    /// (or of the given edges), and never deeper than a quarter of the depth.
+    ///
+    /// Reading the margins a few millimetres inside the edges keeps the rounded corners of real masks,
+    /// osteophytes and posterior disc bulges out of the margin heights; SpinePhantom's truth reads its
+    /// margin heights the same way (3 mm inside a body's endplate edges, 4 mm inside a disc's).
+    public func marginHeightMM(anterior: Bool, insetMM: Double, edgesMM given: ClosedRange<Double>? = nil) -> Double? {
+        guard let e = given ?? edgesMM else { return nil }
+        let inset = min(insetMM, (e.upperBound - e.lowerBound) / 4)
+        return heightMM(atAnteriorMM: anterior ? e.upperBound - inset : e.lowerBound + inset)
     }
 
     /// AP extent between the first and last traced lines [mm].
@@ -49,9 +84,38 @@ public struct SagittalOutline: Sendable, Hashable, Codable {
     }
 
     /// Unit normal of the cranial boundary (endplate), pointing cranially, in world LPS.
-    public var cranialNormalLPS: SIMD3<Double>? { slope(of: cranialMM).map { normal(slope: $0) } }
+    public var cranialNormalLPS: SIMD3<Double>? { endplateSlope(cranialMM, cranial: true).map { normal(slope: $0) } }
     /// Unit normal of the caudal boundary (endplate), pointing cranially, in world LPS.
-    public var caudalNormalLPS: SIMD3<Double>? { slope(of: caudalMM).map { normal(slope: $0) } }
+    public var caudalNormalLPS: SIMD3<Double>? { endplateSlope(caudalMM, cranial: false).map { normal(slope: $0) } }
+
+    func endplateSlope(_ boundary: [Double], cranial: Bool) -> Double? {
+        switch endplateFit {
+        case .leastSquares: slope(of: boundary)
+        case .rims: rimSlope(of: boundary, cranial: cranial) ?? slope(of: boundary)
+        }
+    }
+
+    /// Slope of the edge of the boundary's convex hull (upper hull for a cranial endplate, lower for a
+    /// caudal one) that spans the middle of the depth: the line resting on both rims.
+    func rimSlope(of boundary: [Double], cranial: Bool) -> Double? {
+        guard let e = edgesMM, anteriorMM.count >= 3 else { return nil }
+        let sign = cranial ? 1.0 : -1.0
+        var hull: [(Double, Double)] = []
+        for (a, b) in zip(anteriorMM, boundary.map { sign * $0 }) {
+            // Monotone chain: keep the hull concave from above.
+            while hull.count >= 2 {
+                let (a1, b1) = hull[hull.count - 2], (a2, b2) = hull[hull.count - 1]
+                if (a2 - a1) * (b - b1) - (b2 - b1) * (a - a1) >= 0 { hull.removeLast() } else { break }
+            }
+            hull.append((a, b))
+        }
+        let mid = (e.lowerBound + e.upperBound) / 2
+        for n in 1..<hull.count where hull[n - 1].0 <= mid && hull[n].0 >= mid {
+            let da = hull[n].0 - hull[n - 1].0
+            return da > 0 ? sign * (hull[n].1 - hull[n - 1].1) / da : nil
+        }
+        return nil
+    }
 
     func normal(slope: Double) -> SIMD3<Double> { (frame.superior - slope * frame.anterior).normalized }
 
@@ -65,6 +129,40 @@ public struct SagittalOutline: Sendable, Hashable, Codable {
     public func caudalCornerLPS(posterior: Bool) -> SIMD3<Double>? {
         guard let n = posterior ? anteriorMM.indices.first : anteriorMM.indices.last else { return nil }
         return frame.world(SIMD3(0, anteriorMM[n], caudalMM[n]))
+    }
+
+    /// World LPS point of the cranial boundary at the AP middle of the outline (the endplate's midpoint).
+    public var cranialMidpointLPS: SIMD3<Double>? { midpoint(cranialMM) }
+    /// World LPS point of the caudal boundary at the AP middle of the outline (the endplate's midpoint).
+    public var caudalMidpointLPS: SIMD3<Double>? { midpoint(caudalMM) }
+
+    private func midpoint(_ boundary: [Double]) -> SIMD3<Double>? {
+        guard let e = edgesMM else { return nil }
+        let m = (e.lowerBound + e.upperBound) / 2
+        let near = anteriorMM.indices.filter { abs(anteriorMM[$0] - m) <= 0.5 + 1e-9 }
+        guard !near.isEmpty else { return nil }
+        return frame.world(SIMD3(0, m, near.map { boundary[$0] }.reduce(0, +) / Double(near.count)))
+    }
+
+    /// The outline without the lines, at either end, whose height is below `fraction` of the median
+    /// height: on real masks, lines just beyond a body's wall still clip its rounded corners or a
+    /// neighbour's lip and give short runs that would widen the body and move its margins. Keeps the
+    /// contiguous stretch around the line nearest to the frame's origin.
+    public func trimmed(minimumHeightFraction fraction: Double = 0.5) -> SagittalOutline {
+        let h = anteriorMM.indices.map { cranialMM[$0] - caudalMM[$0] }
+        guard h.count >= 3, let centre = anteriorMM.indices.min(by: { abs(anteriorMM[$0]) < abs(anteriorMM[$1]) })
+        else { return self }
+        let median = h.sorted()[h.count / 2]
+        let floor = fraction * median
+        guard h[centre] >= floor else { return self }
+        var lo = centre, hi = centre
+        while lo > 0 && h[lo - 1] >= floor { lo -= 1 }
+        while hi < h.count - 1 && h[hi + 1] >= floor { hi += 1 }
+        var out = self
+        out.anteriorMM = Array(anteriorMM[lo...hi])
+        out.cranialMM = Array(cranialMM[lo...hi])
+        out.caudalMM = Array(caudalMM[lo...hi])
+        return out
     }
 
     /// Traces the outline of `members` in `frame`: lines parallel to `frame.superior`, every `stepMM`

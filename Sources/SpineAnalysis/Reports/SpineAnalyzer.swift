@@ -179,7 +179,12 @@ public enum SpineAnalyzer {
             var r = AnalysisReport.VertebraReport(
                 label: b.vertebra.name, verseLabel: b.vertebra.verseLabel, confidence: b.confidence, cue: b.cue,
                 centroidLPS: b.centroidLPS, volumeMM3: volumeMM3[b.id] ?? 0)
-            if let (m, o) = VertebralBodyMeasurement.measure(
+            if voxelsByID.touchesSagittalBorder(b.id, geometry: g) {
+                report.findings.append(
+                    Finding(
+                        "cut-by-image-edge", .warning,
+                        "\(b.vertebra.name): body cut by the edge of the image: not measured", level: b.vertebra.name))
+            } else if let (m, o) = VertebralBodyMeasurement.measure(
                 sampler: sampler, members: [b.id], frame: frame, pointsLPS: pts)
             {
                 outlines[b.vertebra] = o
@@ -189,17 +194,6 @@ public enum SpineAnalyzer {
                 r.posteriorHeightMM = m.posteriorHeightMM
                 r.depthMM = m.depthMM
                 r.wedgeAngleDeg = m.wedgeAngleDeg
-                let red = GenantGrade.heightReduction(
-                    anteriorMM: m.anteriorHeightMM, middleMM: m.middleHeightMM, posteriorMM: m.posteriorHeightMM)
-                r.heightReduction = red
-                r.genantGrade = GenantGrade(heightReduction: red).rawValue
-                if r.genantGrade! >= 1 {
-                    report.findings.append(
-                        Finding(
-                            "vertebral-height-loss", .warning,
-                            "\(b.vertebra.name): height reduction \(Int((red * 100).rounded())) % (Genant grade \(r.genantGrade!))",
-                            level: b.vertebra.name))
-                }
             } else {
                 report.findings.append(
                     Finding(
@@ -208,14 +202,43 @@ public enum SpineAnalyzer {
             }
             report.vertebrae.append(r)
         }
-        // Sacrum: trace its cranial part for the S1 endplate.
-        if let sc = sacrumCentroid, !sacrumPoints.isEmpty {
-            let up = superior(at: sc)
-            let top = sacrumPoints.map { $0.dot(up) }.max()!
-            let cranial = sacrumPoints.filter { $0.dot(up) >= top - 20 }
-            let c = cranial.reduce(SIMD3<Double>.zero, +) / Double(cranial.count)
-            if let (_, o) = VertebralBodyMeasurement.measure(
-                sampler: sampler, members: sacrumIDs, frame: SpineFrame(originLPS: c, superior: up), pointsLPS: cranial)
+        // Genant grades, each body against its measured neighbours (see `GenantGrade.heightReduction`).
+        for n in report.vertebrae.indices {
+            guard let v = Vertebra(name: report.vertebrae[n].label), let m = bodyMeasures[v] else { continue }
+            let rank = v.anatomicalRank
+            let above = bodyMeasures.filter { $0.key.anatomicalRank < rank }.max { $0.key < $1.key }
+            let below = bodyMeasures.filter { $0.key.anatomicalRank > rank }.min { $0.key < $1.key }
+            let neighbours = [above, below].compactMap { $0 }
+                .filter { abs($0.key.anatomicalRank - rank) <= 2 }
+                .map {
+                    GenantGrade.Heights(
+                        anteriorMM: $0.value.anteriorHeightMM, middleMM: $0.value.middleHeightMM,
+                        posteriorMM: $0.value.posteriorHeightMM)
+                }
+            let red = GenantGrade.heightReduction(
+                GenantGrade.Heights(
+                    anteriorMM: m.anteriorHeightMM, middleMM: m.middleHeightMM, posteriorMM: m.posteriorHeightMM),
+                neighbours: neighbours)
+            let grade = GenantGrade(heightReduction: red)
+            report.vertebrae[n].heightReduction = red
+            report.vertebrae[n].genantGrade = grade.rawValue
+            if grade != .normal {
+                report.findings.append(
+                    Finding(
+                        "vertebral-height-loss", .warning,
+                        "\(v.name): height reduction \(Int((red * 100).rounded())) % (Genant grade \(grade.rawValue))",
+                        level: v.name))
+            }
+        }
+        // Sacrum: trace its cranial surface under the lowest disc for the S1 endplate.
+        if let sc = sacrumCentroid {
+            let lowest = namedDiscs.first { $0.level.lower == .s1 }
+            let upper = lowest.map { $0.level.upper } ?? namedBodies.map(\.vertebra).filter { $0 < .s1 }.max()
+            let hint = curve.map { $0.superiorDirection(at: $0.closestParameter(toLPS: sc)) } ?? SIMD3(0, 0, 1)
+            if let o = SagittalOutline.traceSacralEndplate(
+                sampler: sampler, members: sacrumIDs, sacrumPointsLPS: sacrumPoints,
+                discPointsLPS: lowest.map { voxelsByID.pointsLPS([$0.id], geometry: g) } ?? [],
+                upperBody: upper.flatMap { outlines[$0] }, superiorHint: hint)
             {
                 outlines[.s1] = o
             }
@@ -234,8 +257,21 @@ public enum SpineAnalyzer {
                 curveSuperior: curve == nil ? nil : superior(at: d.centroidLPS),
                 upperCaudalNormal: outlines[d.level.upper]?.caudalNormalLPS,
                 lowerCranialNormal: outlines[d.level.lower]?.cranialNormalLPS)
-            if let (m, _) = DiscMeasurement.measure(
-                sampler: sampler, members: [d.id], frame: frame, axisSource: source, pointsLPS: pts)
+            let edges = outlines[d.level.upper].flatMap { u in
+                outlines[d.level.lower].flatMap { DiscMeasurement.endplateEdges(frame: frame, upper: u, lower: $0) }
+            }
+            let cut = voxelsByID.touchesSagittalBorder(d.id, geometry: g)
+            if cut {
+                report.findings.append(
+                    Finding(
+                        "cut-by-image-edge", .warning,
+                        "\(d.level.name): disc cut by the edge of the image: not measured",
+                        level: d.level.name))
+            }
+            if !cut,
+                let (m, o) = DiscMeasurement.measure(
+                    sampler: sampler, members: [d.id], frame: frame, axisSource: source, pointsLPS: pts,
+                    endplateEdgesMM: edges)
             {
                 r.anteriorHeightMM = m.anteriorHeightMM
                 r.middleHeightMM = m.middleHeightMM

@@ -3,16 +3,20 @@
 # (sagittal T1 + T2 + STIR with DICOM, NIfTI, label maps and truth.json; add --axial for the
 # disc-level axial stacks). Prints wall and CPU time per study and studies per second.
 # Usage: Benchmarks/PhantomBench/run.sh [COUNT] [extra spine phantom mri flags…]
+# SPINE=/path/to/spine times that binary instead of building this checkout (to compare two builds).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 COUNT=${1:-10}
 shift || true
-swift build -c release --scratch-path .build-release --product spine >/dev/null
+if [[ -z "${SPINE:-}" ]]; then
+  swift build -c release --scratch-path .build-release --product spine >/dev/null
+  SPINE=.build-release/release/spine
+fi
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 # Warm-up (page cache, dyld), not timed.
-.build-release/release/spine phantom mri --seed 1000 --count 1 --out "$OUT/warm" "$@" >/dev/null
-/usr/bin/time -f "%e %U %S" -o "$OUT/time" .build-release/release/spine phantom mri --seed 1 --count "$COUNT" --out "$OUT/run" "$@" >/dev/null
+"$SPINE" phantom mri --seed 1000 --count 1 --out "$OUT/warm" "$@" >/dev/null
+/usr/bin/time -f "%e %U %S" -o "$OUT/time" "$SPINE" phantom mri --seed 1 --count "$COUNT" --out "$OUT/run" "$@" >/dev/null
 read -r WALL USER SYS < "$OUT/time"
 python3 - "$COUNT" "$WALL" "$USER" "$SYS" <<'PY'
 import sys

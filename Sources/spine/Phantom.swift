@@ -46,13 +46,43 @@ struct PhantomMRI: ParsableCommand {
             var options = MRStudyOptions()
             options.axialStacks = axial
             options.writeDICOM = !noDicom
+            // Two-stage pipeline: study n is written in the background while study n + 1 is generated, so
+            // the single-threaded stretches of each stage (anatomy, truth, the last files) overlap the other.
+            // Every study is the same pure function of its seed; summaries print in seed order.
+            var pending: BackgroundStudyWrite?
             for n in 0..<count {
                 let s = seed &+ UInt64(n)
                 let folder = (out as NSString).appendingPathComponent("mri-\(s)")
-                let summary = try MRStudyWriter.write(seed: s, to: folder, options: options)
-                print(summary)
+                let study: MRStudy
+                do { study = try MRStudy(seed: s, options: options) } catch {
+                    _ = try pending?.wait()
+                    throw error
+                }
+                if let p = pending { print(try p.wait()) }
+                pending = BackgroundStudyWrite(study, to: folder, options: options)
             }
+            if let p = pending { print(try p.wait()) }
         }
+    }
+}
+
+/// Writes one generated study on a background queue; `wait()` returns its summary or rethrows its error.
+final class BackgroundStudyWrite: @unchecked Sendable {
+    private let done = DispatchGroup()
+    // Written once by the background job before `done.leave()`, read only after `done.wait()`.
+    private var result: Result<String, Error> = .success("")
+
+    init(_ study: MRStudy, to folder: String, options: MRStudyOptions) {
+        done.enter()
+        DispatchQueue.global().async {
+            self.result = Result { try MRStudyWriter.write(study, to: folder, options: options) }
+            self.done.leave()
+        }
+    }
+
+    func wait() throws -> String {
+        done.wait()
+        return try result.get()
     }
 }
 

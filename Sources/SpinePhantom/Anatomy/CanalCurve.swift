@@ -40,6 +40,9 @@ struct CanalCurve: Sendable {
     /// Lookup: for a z bin (1 mm, from `zBinOrigin` downward... ascending), a dense index with nearest z.
     var zBinOrigin = 0.0
     var nearestByZ: [Int] = []
+    /// |x| [mm] beyond which no point is inside the bony canal anywhere: the largest half width `bc`
+    /// plus a relative margin of 10⁻⁶, so that `(x / bc)² > 1` holds there after rounding too.
+    var cullHalfWidth = 0.0
 
     init(controls: [Control]) {
         precondition(controls.count >= 2)
@@ -99,6 +102,7 @@ struct CanalCurve: Sendable {
             nz[i] = -ty
         }
         buildLookup()
+        cullHalfWidth = (bc.max() ?? 0) * (1 + 1e-6)
     }
 
     mutating func buildLookup() {

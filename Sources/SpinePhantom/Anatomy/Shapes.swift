@@ -66,6 +66,34 @@ struct VertebraShape: Sendable {
     var posterior: UInt16
     var zMin = 0.0
     var zMax = 0.0
+    /// Culling bounds, set by `prepareSampling()`: |u| beyond which `body` is nil, and the local
+    /// (a, u) box outside which `posteriorElements` is nil.
+    var bodyCullU = Double.infinity
+    var posteriorCullA = -Double.infinity...Double.infinity
+    var posteriorCullU = -Double.infinity...Double.infinity
+
+    /// Computes the culling bounds once the shape is final (its `halfDiscAbove` set).
+    ///
+    /// `bodyCullU` and the a-range are the very expressions of the first tests of `body` and
+    /// `posteriorElements`, so they round the same. The u-range is the union of the u-extents of the
+    /// parts (pedicles, articular pillars, laminae, transverse processes at most 1.8 half heights from the
+    /// pedicle axis, spinous process), widened by 2 mm so rounding cannot matter.
+    mutating func prepareSampling() {
+        bodyCullU = height / 2 + ra * abs(tanHalfWedge) + 1
+        let wall = -ra
+        let canalBack = wall - dims.canalDepthMM
+        let lamT = 5.5 * dims.bodyDepthMM / 35
+        posteriorCullA = (canalBack - lamT - dims.spinousLengthMM - 2)...(wall + 4)
+        let pedU = height / 2 - dims.pedicleHeightMM / 2 - 1
+        let tpReach = 1.8 * (transitional ? 10.0 : 4.0)
+        let slope = vertebra.region == .thoracic ? 0.6 : 0.12
+        let uMax = max(
+            pedU + dims.pedicleHeightMM / 2, height / 2 + halfDiscAbove + 4, height / 2 - 5, pedU + tpReach, 4.5)
+        let uMin = min(
+            pedU - dims.pedicleHeightMM / 2, -height / 2 - halfDiscBelow - 4, -height / 2 - 3, pedU - tpReach,
+            -4 - slope * (dims.spinousLengthMM + 2) - 8.5)
+        posteriorCullU = (uMin - 2)...(uMax + 2)
+    }
 
     /// Upper and lower endplate surfaces (u) at a local (a, x).
     @inline(__always) func surfaces(a: Double, r2: Double) -> (top: Double, bottom: Double) {
@@ -77,7 +105,7 @@ struct VertebraShape: Sendable {
 
     /// Material of the vertebral body at a local point, or nil.
     @inline(__always) func body(a: Double, u: Double, x: Double) -> UInt16? {
-        if abs(u) > height / 2 + ra * abs(tanHalfWedge) + 1 { return nil }
+        if abs(u) > bodyCullU { return nil }
         let waist = 1 + 0.12 * max(0, 1 - (2 * u / height) * (2 * u / height))  // concave lateral walls
         let r2 = endplateRadius2(a: a, x: x, ra: ra, rx: rx) * waist
         if r2 > 1 { return nil }
@@ -90,6 +118,7 @@ struct VertebraShape: Sendable {
 
     /// Material of the posterior elements at a local point, or nil.
     @inline(__always) func posteriorElements(a: Double, u: Double, x: Double) -> UInt16? {
+        if !posteriorCullA.contains(a) || !posteriorCullU.contains(u) { return nil }
         let ax = abs(x)
         let cw2 = dims.canalWidthMM / 2
         let pw = dims.pedicleWidthMM
@@ -148,9 +177,15 @@ struct DiscShape: Sendable {
     var annulus: UInt16
     var zMin = 0.0
     var zMax = 0.0
+    /// |u| beyond which `material` is nil (its first test's expression, precomputed by `prepareSampling()`).
+    var cullU = Double.infinity
+
+    mutating func prepareSampling() {
+        cullU = height / 2 + ra * abs(tanHalfWedge) + max(concavityUpper, concavityLower) + 1
+    }
 
     @inline(__always) func material(a: Double, u: Double, x: Double) -> UInt16? {
-        if abs(u) > height / 2 + ra * abs(tanHalfWedge) + max(concavityUpper, concavityLower) + 1 { return nil }
+        if abs(u) > cullU { return nil }
         let sa = a - slipMM * u / max(height, 0.5)
         let r2 = endplateRadius2(a: sa, x: x, ra: ra * 1.02, rx: rx * 1.02)
         if r2 > 1 { return nil }

@@ -3,6 +3,8 @@ import Foundation
 extension SpineModel {
     /// Fills the column lookup tables and the per-z element bins (called once by `init`).
     mutating func buildTables() {
+        for i in vertebrae.indices { vertebrae[i].prepareSampling() }
+        for i in discs.indices { discs[i].prepareSampling() }
         // Column control points (body centres, disc centres, sacral segments) sorted by z.
         var pts: [(z: Double, y: Double, hd: Double, hw: Double)] = []
         for v in vertebrae { pts.append((v.frame.cz, v.frame.cy, v.ra, v.rx)) }
@@ -58,6 +60,7 @@ extension SpineModel {
             discs[i].zMin = r.0
             discs[i].zMax = r.1
         }
+        byteFractions = (0..<256).map { Double($0) / 255 }
         binOrigin = zLo
         binStart = [0]
         binItems = []
@@ -104,14 +107,14 @@ extension SpineModel {
         let fat = h.subcutaneousFatMM
         let yPost = lamY + h.backMuscleDepthMM + fat
         let yAnt = yPost - h.trunkDepthMM
-        if trunkR2(x: x, y: y, yAnt: yAnt, yPost: yPost, rx: h.trunkWidthMM / 2) > 1 { return Self.air }
+        if outsideTrunk(x: x, y: y, yAnt: yAnt, yPost: yPost, rx: h.trunkWidthMM / 2) { return Self.air }
         let ax = abs(x)
         if ax < 140, y > by - bhd - 50, y < lamY + 50 {
             if let m = spine(x: x, y: y, z: z, ti: ti) { return m }
         }
         let yPostIn = yPost - fat
         let yAntIn = yAnt + 1.3 * fat
-        if trunkR2(x: x, y: y, yAnt: yAntIn, yPost: yPostIn, rx: h.trunkWidthMM / 2 - 1.1 * fat) > 1 {
+        if outsideTrunk(x: x, y: y, yAnt: yAntIn, yPost: yPostIn, rx: h.trunkWidthMM / 2 - 1.1 * fat) {
             return Self.subcutaneousFat
         }
         // Behind the vertebral bodies: erector spinae, multifidus and quadratus lumborum, with the
@@ -128,13 +131,13 @@ extension SpineModel {
     /// in soft tissue, one candidate loop per 24 mm cell, hashed from the seed so it costs O(1).
     @inline(__always) func bowel(x: Double, y: Double, z: Double) -> UInt16 {
         let cell = 24.0
-        let ci = Int((x / cell).rounded(.down)), cj = Int((y / cell).rounded(.down)),
-            ck = Int((z / cell).rounded(.down))
-        var h = UInt64(bitPattern: Int64(ci &* 73_856_093 ^ cj &* 19_349_663 ^ ck &* 83_492_791)) ^ parameters.seed
+        let ci = flooredToInt(x / cell), cj = flooredToInt(y / cell), ck = flooredToInt(z / cell)
+        let mixed: Int = ci &* 73_856_093 ^ cj &* 19_349_663 ^ ck &* 83_492_791
+        var h = UInt64(bitPattern: Int64(mixed)) ^ parameters.seed
         h = (h ^ (h >> 33)) &* 0xFF51_AFD7_ED55_8CCD
         h = (h ^ (h >> 33)) &* 0xC4CE_B9FE_1A85_EC53
         h ^= h >> 33
-        func unit(_ shift: UInt64) -> Double { Double((h >> shift) & 0xFF) / 255 }
+        func unit(_ shift: UInt64) -> Double { byteFractions[Int((h >> shift) & 0xFF)] }
         let cx = (Double(ci) + 0.2 + 0.6 * unit(0)) * cell, cy = (Double(cj) + 0.2 + 0.6 * unit(8)) * cell
         let cz = (Double(ck) + 0.2 + 0.6 * unit(16)) * cell
         let r = 4 + 6 * unit(24)
@@ -148,6 +151,23 @@ extension SpineModel {
         return Self.viscera
     }
 
+    /// Whether `trunkR2(…) > 1`, without its divisions for points well inside or well outside.
+    ///
+    /// With q + r = s (q, r the squared normalised coordinates), 0.75 s + 0.125 s² ≤ trunkR2 ≤ 0.75 s + 0.25 s²,
+    /// so s ≤ 0.99 means trunkR2 ≤ 0.9875 (inside) and s ≥ 1.15 means trunkR2 ≥ 1.028 (outside); these
+    /// margins dwarf the rounding of either form, so the answer is the one `trunkR2` gives. Only the
+    /// shell between evaluates `trunkR2`.
+    @inline(__always) func outsideTrunk(x: Double, y: Double, yAnt: Double, yPost: Double, rx: Double) -> Bool {
+        let ry = (yPost - yAnt) / 2
+        let dy = y - (yPost + yAnt) / 2
+        let rx2 = rx * rx, ry2 = ry * ry
+        let s = x * x * ry2 + dy * dy * rx2  // s · rx² · ry²
+        let unit = rx2 * ry2
+        if s <= 0.99 * unit { return false }
+        if s >= 1.15 * unit { return true }
+        return trunkR2(x: x, y: y, yAnt: yAnt, yPost: yPost, rx: rx) > 1
+    }
+
     /// Normalised radius² of the trunk outline (a slightly squared ellipse).
     @inline(__always) func trunkR2(x: Double, y: Double, yAnt: Double, yPost: Double, rx: Double) -> Double {
         let ry = (yPost - yAnt) / 2
@@ -159,26 +179,34 @@ extension SpineModel {
     @inline(__always) func spine(x: Double, y: Double, z: Double, ti: Int) -> UInt16? {
         let ax = abs(x)
         let lamY = table.laminaY[ti]
-        if ax < 22, y > lamY - 50, y < lamY + 10 { if let m = canalContent(x: x, y: y, z: z) { return m } }
+        // Beyond the widest bony canal (`canalContent`'s first test fails everywhere) the canal is skipped.
+        if ax < 22, ax < canal.cullHalfWidth, y > lamY - 50, y < lamY + 10 {
+            if let m = canalContent(x: x, y: y, z: z) { return m }
+        }
         let bin = min(max(Int((z - binOrigin) / 2), 0), binStart.count - 2)
-        let list = binItems[binStart[bin]..<binStart[bin + 1]]
+        // Index loops over the bin (no slice, no element copies: this runs for most samples).
+        let first = binStart[bin], end = binStart[bin + 1]
         let nv = vertebrae.count
-        for e in list {
+        for n in first..<end {
+            let e = binItems[n]
             if e < nv {
-                let v = vertebrae[e]
-                let l = v.frame.local(y, z)
-                if let m = v.body(a: l.a, u: l.u, x: x) { return m }
+                let l = vertebrae[e].frame.local(y, z)
+                if let m = vertebrae[e].body(a: l.a, u: l.u, x: x) { return m }
             }
         }
-        for e in list where e >= nv {
-            let d = discs[e - nv]
-            let l = d.frame.local(y, z)
-            if let m = d.material(a: l.a, u: l.u, x: x) { return m }
+        for n in first..<end {
+            let e = binItems[n]
+            if e >= nv {
+                let l = discs[e - nv].frame.local(y, z)
+                if let m = discs[e - nv].material(a: l.a, u: l.u, x: x) { return m }
+            }
         }
-        for e in list where e < nv {
-            let v = vertebrae[e]
-            let l = v.frame.local(y, z)
-            if let m = v.posteriorElements(a: l.a, u: l.u, x: x) { return m }
+        for n in first..<end {
+            let e = binItems[n]
+            if e < nv {
+                let l = vertebrae[e].frame.local(y, z)
+                if let m = vertebrae[e].posteriorElements(a: l.a, u: l.u, x: x) { return m }
+            }
         }
         if z < sacrumZMax, let m = sacrumMaterial(x: x, y: y, z: z) { return m }
         return softTissueNearColumn(x: x, y: y, z: z, ti: ti)
@@ -187,7 +215,8 @@ extension SpineModel {
     @inline(__always) func sacrumMaterial(x: Double, y: Double, z: Double) -> UInt16? {
         let ax = abs(x)
         let sc = parameters.bodyScale
-        for (n, seg) in sacrum.enumerated() {
+        for n in 0..<sacrum.count {
+            let seg = sacrum[n]
             let l = seg.frame.local(y, z)
             if abs(l.u) > seg.height / 2 + 4 { continue }
             let r2 = endplateRadius2(a: l.a, x: x, ra: seg.ra, rx: seg.rx)
@@ -199,11 +228,10 @@ extension SpineModel {
                 return Self.sacrumMarrow
             }
             // Lateral masses and alae, and the posterior plate behind the sacral canal.
-            let spans = [54.0, 46, 34, 22, 14]
             let back = -seg.ra - seg.canalDepth
             if l.a <= seg.ra * 0.3, l.a >= back - 2, l.u <= seg.height / 2 - (n == 0 ? 3 : 0), l.u >= -seg.height / 2 {
                 let frac = (l.u + seg.height / 2) / seg.height
-                if ax <= spans[n] * sc * (1 - 0.25 * frac) { return Self.sacrumMarrow }
+                if ax <= Self.sacralSpanMM(n) * sc * (1 - 0.25 * frac) { return Self.sacrumMarrow }
             }
             if l.a <= back + 0.5, l.a >= back - 7 * sc, ax <= seg.canalWidth / 2 + 8 * sc,
                 abs(l.u) <= seg.height / 2 + 3
@@ -212,6 +240,17 @@ extension SpineModel {
             }
         }
         return nil
+    }
+
+    /// Half span [mm] of the lateral masses and alae of sacral segment n (S1…S5), before body scaling.
+    @inline(__always) static func sacralSpanMM(_ n: Int) -> Double {
+        switch n {
+        case 0: 54
+        case 1: 46
+        case 2: 34
+        case 3: 22
+        default: 14
+        }
     }
 
     /// Root pair j sits at polar angle 10° + 10°·j from the transverse axis toward dorsal, at
@@ -280,10 +319,12 @@ extension SpineModel {
         } else if z > -110 {
             let dz = vesselBifurcationZ - z
             let ri = 6.5 * sc
-            for cx in [12 * sc + 0.5 * dz, 12 * sc - 0.7 * dz] {
-                let dx = x - cx, dy = y - (front - 2 - ri)
-                if dx * dx + dy * dy <= ri * ri { return Self.artery }
-            }
+            // Left, then right common iliac artery (two checks, not an array: this runs per sample).
+            let dy = y - (front - 2 - ri)
+            let dxL = x - (12 * sc + 0.5 * dz)
+            if dxL * dxL + dy * dy <= ri * ri { return Self.artery }
+            let dxR = x - (12 * sc - 0.7 * dz)
+            if dxR * dxR + dy * dy <= ri * ri { return Self.artery }
         }
         // Veins: the IVC right of the midline, formed at L5 by the common iliac veins.
         if z > veinConfluenceZ {
@@ -292,10 +333,11 @@ extension SpineModel {
         } else if z > -110 {
             let dz = veinConfluenceZ - z
             let ri = 7 * sc
-            for cx in [-17 * sc + 0.75 * dz, -17 * sc - 0.55 * dz] {
-                let dx = x - cx, dy = y - (front - 1 - ri)
-                if dx * dx + dy * dy <= ri * ri { return Self.vein }
-            }
+            let dy = y - (front - 1 - ri)
+            let dxL = x - (-17 * sc + 0.75 * dz)
+            if dxL * dxL + dy * dy <= ri * ri { return Self.vein }
+            let dxR = x - (-17 * sc - 0.55 * dz)
+            if dxR * dxR + dy * dy <= ri * ri { return Self.vein }
         }
         // Psoas: from L1 downward, growing to L4-L5, then running anterolaterally into the pelvis.
         if z < psoasTopZ, z > -140 {

@@ -23,6 +23,8 @@ public struct SpineModel: Sendable {
     var binStart: [Int] = []
     var binItems: [Int] = []
     var sacrumZMax = 0.0
+    /// k / 255 for k = 0…255 (the bowel lattice's hashed fractions, looked up rather than divided per sample).
+    var byteFractions: [Double] = []
     /// Arc length where each of the eight root pairs leaves the sac (lateral pairs first).
     var rootEndS: [Double] = []
     /// Body-frame z of the aortic bifurcation (L4), the caval confluence (L5) and the top of psoas (L1).
@@ -333,5 +335,5 @@ struct ColumnTable: Sendable {
     var bodyHalfWidth: [Double] = []
     var laminaY: [Double] = []
 
-    @inline(__always) func index(_ z: Double) -> Int { min(max(Int((z - zOrigin).rounded()), 0), bodyY.count - 1) }
+    @inline(__always) func index(_ z: Double) -> Int { min(max(roundedToInt(z - zOrigin), 0), bodyY.count - 1) }
 }

@@ -70,6 +70,10 @@ public enum MRRenderer {
         let steps = bodySteps(model, geometry)
         let ss = options.supersampling
         let subCount = Double(ss[0] * ss[1] * ss[2])
+        // Sub-sample offsets (a + ½)/n along each axis, divided once here rather than per sample.
+        let offI = (0..<ss[0]).map { (Double($0) + 0.5) / Double(ss[0]) }
+        let offJ = (0..<ss[1]).map { (Double($0) + 0.5) / Double(ss[1]) }
+        let offK = (0..<ss[2]).map { (Double($0) + 0.5) / Double(ss[2]) }
         centre.withUnsafeBufferPointer { cm in
             table.withUnsafeBufferPointer { tab in
                 signal.withUnsafeMutableBufferPointer { out in
@@ -93,12 +97,12 @@ public enum MRRenderer {
                                 continue
                             }
                             for q in 0..<ns { acc[q] = 0 }
-                            for c in 0..<ss[2] {
-                                let fk = Double(k) + (Double(c) + 0.5) / Double(ss[2]) - 0.5
-                                for b in 0..<ss[1] {
-                                    let fj = Double(j) + (Double(b) + 0.5) / Double(ss[1]) - 0.5
-                                    for a in 0..<ss[0] {
-                                        let fi = Double(i) + (Double(a) + 0.5) / Double(ss[0]) - 0.5
+                            for c in 0..<offK.count {
+                                let fk = Double(k) + offK[c] - 0.5
+                                for b in 0..<offJ.count {
+                                    let fj = Double(j) + offJ[b] - 0.5
+                                    for a in 0..<offI.count {
+                                        let fi = Double(i) + offI[a] - 0.5
                                         let p = steps.origin + steps.di * fi + steps.dj * fj + steps.dk * fk
                                         let sm = Int(model.material(bodyX: p.x, y: p.y, z: p.z))
                                         for q in 0..<ns { acc[q] += tabP[sm * ns + q] }

@@ -1,0 +1,76 @@
+import Foundation
+import SpineImaging
+import Testing
+
+@testable import SpinePhantom
+
+/// Pins what the phantom generates, so that speed work cannot silently change the images, label maps or
+/// truth that models are trained and tested on.
+///
+/// Each test hashes (64-bit FNV-1a) the stored values of a small phantom rendered the way the CLI renders
+/// one: partial-volume supersampling, coil bias and Rician noise on, or a coarse lateral radiograph.
+/// The pinned values were computed before the sampling was optimised (issue #5) and still hold after it.
+/// A deliberate change to the anatomy or the imaging changes them: re-pin in the same commit and say why.
+@Suite struct PhantomOutputPinTests {
+    /// 64-bit FNV-1a of a byte sequence.
+    static func fnv1a(_ bytes: some Sequence<UInt8>, _ seed: UInt64 = 0xCBF2_9CE4_8422_2325) -> UInt64 {
+        var h = seed
+        for b in bytes {
+            h ^= UInt64(b)
+            h &*= 0x0000_0100_0000_01B3
+        }
+        return h
+    }
+
+    /// FNV-1a of 16-bit values, little-endian.
+    static func fnv1a(_ values: [UInt16], _ seed: UInt64 = 0xCBF2_9CE4_8422_2325) -> UInt64 {
+        fnv1a(values.lazy.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }, seed)
+    }
+
+    static func hex(_ h: UInt64) -> String { "0x" + String(h, radix: 16) }
+
+    @Test func sagittalRenderingIsPinned() throws {
+        let model = try SpineModel(parameters: PhantomParameters(seed: 11))
+        var rng = PhantomRandom(seed: 11, stream: 0xAC9)
+        let sequences = [MRSequence.t1(&rng), .t2(&rng), .stir(&rng)]
+        var o = MRImagingOptions()  // supersampling [2, 2, 3], SNR 30, coil fall-off 130 mm
+        o.noiseSeed = 5
+        let g = PhantomTestSupport.midlineGrid(model, spacing: 2.5, slices: 5, widthMM: 330, sliceMM: 4)
+        let r = try MRRenderer.render(model, on: g, sequences: sequences, options: o)
+        #expect(g.voxelCount > 50_000)
+        let hashes = r.images.map { Self.fnv1a($0.voxels) }
+        #expect(hashes.map(Self.hex) == ["0xdc379990da373183", "0xa16ead8e4d530d30", "0x8e6d2a1c5e96ac56"])
+        #expect(Self.hex(Self.fnv1a(r.classLabels.voxels)) == "0xfa55b00fe397189f")
+        #expect(Self.hex(Self.fnv1a(r.instanceLabels.voxels)) == "0x2d7f6f60a176aa8d")
+    }
+
+    @Test func studyFilesArePinned() throws {
+        let dir = PhantomTestSupport.temporaryFolder("pin")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var o = PhantomTestSupport.smallStudyOptions()
+        o.imaging?.supersampling = [2, 2, 3]
+        try MRStudyWriter.write(seed: 3, to: dir, options: o)
+        let files = try PhantomTestSupport.files(under: dir)
+        // DICOM, NIfTI images and truth.json byte for byte; the gzipped label maps by their voxels
+        // (their compressed bytes belong to zlib).
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for name in files.keys.sorted() where !name.hasSuffix(".gz") {
+            h = Self.fnv1a(Array(name.utf8) + Array(files[name]!), h)
+        }
+        for name in files.keys.sorted() where name.hasSuffix(".gz") {
+            let v = try NIfTI.read(path: dir + "/" + name).converted(to: UInt8.self)
+            h = Self.fnv1a(Array(name.utf8) + v.voxels, h)
+        }
+        #expect(files.count == 3 * 3 + 3 + 2 + 1)
+        #expect(Self.hex(h) == "0xad52fd90db6da082")
+    }
+
+    @Test func lateralRadiographIsPinned() throws {
+        let model = try SpineModel(parameters: PhantomParameters(seed: 42))
+        var o = RadiographOptions()
+        o.detectorPixelMM = 4
+        let r = try Radiograph(model: model, view: .lateral, options: o)
+        #expect(Self.hex(Self.fnv1a(r.pixels)) == "0x19b9d398b8d577d4")
+        #expect(Self.hex(Self.fnv1a(r.bodyLabels)) == "0x30cf812a97625089")
+    }
+}

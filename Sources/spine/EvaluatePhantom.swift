@@ -143,14 +143,25 @@ struct PhantomEvaluation {
             // Central canal grade per disc level the truth and the report share.
             var levels = 0, canalRight = 0
             var mismatches: [String] = []
+            let named = Dictionary(grouping: report.discs, by: \.level)
             for d in report.discs {
-                guard let canal = d.canal, let t = truth.discs.first(where: { $0.level == d.level }) else { continue }
+                // Lumbar levels (the report's per-level table), each named once, with a canal measured.
+                guard named[d.level]?.count == 1, d.level.hasPrefix("L"), let canal = d.canal,
+                    let t = truth.discs.first(where: { $0.level == d.level })
+                else { continue }
                 levels += 1
-                if canal.grade == t.centralStenosis {
+                // The truth grades by dural sac area only (Hamanishi: < 100 mm² relative, < 75 absolute).
+                let areaGrade: String
+                switch CentralCanalGrade(areaMM2: canal.areaMM2, apDiameterMM: nil) {
+                case .severe: areaGrade = "absolute"
+                case .moderate: areaGrade = "relative"
+                case .mild, .normal: areaGrade = "none"
+                }
+                if areaGrade == t.centralStenosis {
                     canalRight += 1
                 } else {
                     mismatches.append(
-                        "\(d.level) \(canal.grade) (\(Int(canal.areaMM2.rounded())) mm²) vs truth \(t.centralStenosis) (\(Int(t.duralSacAreaMM2.rounded())) mm²)"
+                        "\(d.level) \(areaGrade) (\(Int(canal.areaMM2.rounded())) mm²) vs truth \(t.centralStenosis) (\(Int(t.duralSacAreaMM2.rounded())) mm²)"
                     )
                 }
             }

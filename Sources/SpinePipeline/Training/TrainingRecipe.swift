@@ -89,7 +89,7 @@ public struct TrainingRecipe: Codable, Hashable, Sendable {
         classNames: ["background", StructureClass.vertebralBody.name, StructureClass.intervertebralDisc.name],
         network: UNetConfiguration(
             spatialDimensions: 2, inputChannels: 1, classes: 3, levels: 5, baseFeatures: 16, maxFeatures: 256),
-        axisCodes: "PIR", spacingMM: [1, 1], patchSize: [160, 160], batchSize: 8, steps: 1200,
+        axisCodes: "PIR", spacingMM: [1, 1], patchSize: [128, 128], batchSize: 8, steps: 800,
         stepsPerEpoch: 200, learningRate: 2e-3, weightDecay: 1e-4, foregroundFraction: 0.33, validationEvery: 5,
         diceLoss: false, seed: 20_261_122)
 

@@ -38,7 +38,8 @@ struct Evaluate: ParsableCommand {
             --task phantom        No files: synthetic studies from --seeds (never used in training) are generated, segmented
                                   by --model on --contrast, and analysed. Per class Dice on the sagittal grid (mean over
                                   the 11 classes), vertebra naming (every truth vertebra named within 20 mm of its centre,
-                                  on studies without anomalies) and central canal grade (Lee/Hamanishi area grade) per level.
+                                  on studies without anomalies) and central canal grade per lumbar level (dural sac area
+                                  grade: < 100 mm² relative, < 75 mm² absolute stenosis, as the phantom's truth grades).
             --task heldout        No files: --model scored on the held-out validation cases of training --recipe in --data
                                   (every recipe.validationEvery-th case), classes matched by name, in the recipe's frame.
             CSV files: one header line is allowed (skipped when its second field is not a value); blank lines and lines

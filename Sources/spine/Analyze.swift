@@ -39,6 +39,12 @@ struct Analyze: ParsableCommand {
     @Option(help: "Segmentation model name (see `spine models`).")
     var model: String?
 
+    @Option(
+        help:
+            "A second model that decides its own classes over --model's, or none. Default with no --model: \(ModelRegistry.defaultModel) refined by \(ModelRegistry.defaultRefiner) (bodies, discs) when both are installed."
+    )
+    var refineWith: String?
+
     @Option(help: "Class map: auto, a preset (\(ClassMap.presets.map(\.name).joined(separator: ", "))) or a JSON file.")
     var classes = "auto"
 
@@ -60,6 +66,7 @@ struct Analyze: ParsableCommand {
             request.labels = labels
             request.series = series
             request.model = model
+            request.refineWith = refineWith
             request.classes = classes
             request.threads = threads
             request.precision = p

@@ -51,7 +51,8 @@ struct Demo: ParsableCommand {
             // 2. `spine analyze` on the DICOM folder.
             let analysisStart = Date()
             var request = StudyAnalysis.Request(input: dicomDir)
-            request.model = model
+            // A synthetic study: the phantom-trained model alone (the real-MRI refiner is for real images).
+            request.model = model ?? ModelRegistry.defaultModel
             request.threads = threads
             var analysis = try StudyAnalysis(request)
             let analysisDir = (out as NSString).appendingPathComponent("analysis")

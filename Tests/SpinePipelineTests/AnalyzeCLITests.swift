@@ -1,6 +1,7 @@
 import Foundation
 import SpineAnalysis
 import SpineImaging
+import SpinePipeline
 import Testing
 
 /// `spine analyze` as a user runs it, on the hand-made study of `ReportFixture`.
@@ -106,15 +107,30 @@ import Testing
         #expect(seg.dataSet.items(.segmentSequence).count == 11)
     }
 
-    @Test func anImageWithoutAModelFailsWithOneLineAndExitCode5() throws {
+    @Test func anUnknownModelFailsWithOneLineAndExitCode2() throws {
         let dir = try Self.tempFolder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try NIfTI.write(AnyVolume(ReportFixture.image), to: dir + "/t2.nii.gz")
-        let r = try Self.run(["analyze", dir + "/t2.nii.gz", "--out", dir + "/out"])
-        #expect(r.status == 5)
-        #expect(r.stderr.hasPrefix("spine: error: no segmentation model is installed; pass --labels"), "\(r.stderr)")
+        let r = try Self.run(["analyze", dir + "/t2.nii.gz", "--model", "no-such-model", "--out", dir + "/out"])
+        #expect(r.status == 2)
+        #expect(r.stderr.hasPrefix("spine: error: no model named no-such-model is installed; installed:"), "\(r.stderr)")
         #expect(r.stderr.split(separator: "\n").count == 1)
         #expect(Self.files(dir) == ["t2.nii.gz"], "no output folder, no temporary folder")
+    }
+
+    @Test func anImageWithNoModelInstalledIsUnsupported() throws {
+        let dir = try Self.tempFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try NIfTI.write(AnyVolume(ReportFixture.image), to: dir + "/t2.nii.gz")
+        var request = StudyAnalysis.Request(input: dir + "/t2.nii.gz")
+        request.registry = ModelRegistry(searchFolders: [URL(fileURLWithPath: dir + "/no-models")])
+        do {
+            _ = try StudyAnalysis(request)
+            Issue.record("expected an error")
+        } catch let e as ImagingError {
+            #expect(e.code == .unsupported)
+            #expect(e.description.contains("no segmentation model is installed; pass --labels"))
+        }
     }
 
     @Test func aFolderWithNoImagesSaysSo() throws {

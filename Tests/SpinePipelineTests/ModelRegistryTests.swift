@@ -39,7 +39,9 @@ import Testing
 
         let registry = ModelRegistry.standard(environment: [ModelRegistry.environmentVariable: dir.path])
         let (models, problems) = registry.scan()
-        #expect(models.map(\.name) == ["lumbar-test"])
+        // $SPINEKIT_MODELS first, then the package's Models/ (the bundled models).
+        #expect(models.first?.name == "lumbar-test")
+        #expect(models.dropFirst().allSatisfy { $0.folder.path.hasPrefix(ModelRegistry.packageModelsFolder.path) })
         #expect(models.first?.plan == plan)
         #expect(models.first?.weightsBytes == 3)
         #expect(problems.count == 1 && problems[0].contains("bad-plan"))

@@ -4,7 +4,9 @@ import SpineImaging
 /// float volume), non-negative, few distinct values, and background (0) present.
 public enum LabelMapDetection {
     /// More distinct values than this and the volume is taken for an image.
-    public static let maxDistinctValues = 256
+    /// (128: VerSe/SPINEPS instance maps use about 60 values, TotalSegmentator 117; a uint8 MRI such as the
+    /// MyoSegmenTUM water images has about 250.)
+    public static let maxDistinctValues = 128
 
     /// The distinct values of `volume` when it looks like a label map, else nil. O(voxels), stops early.
     public static func labelValues(of volume: AnyVolume) -> Set<Int>? {

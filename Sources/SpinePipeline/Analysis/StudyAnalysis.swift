@@ -36,6 +36,9 @@ public struct StudyAnalysis: Sendable {
         /// Class map preset or JSON file; "auto" picks spinekit (values 1–11) or verse (instances).
         public var classes = "auto"
         public var model: String?
+        /// A second model whose classes overrule `model`'s (``ModelSegmenter/combined(base:refiner:image:)``);
+        /// "none" for none. nil: the default pair when `model` is nil.
+        public var refineWith: String?
         public var threads: Int?
         public var precision = Precision.fp32
         public var registry = ModelRegistry.standard()
@@ -165,18 +168,40 @@ public struct StudyAnalysis: Sendable {
                     "no model named \(request.model ?? "") is installed; installed: \(registry.models.map(\.name).joined(separator: ", "))"
                 )
             }
-            labelSource = "model \(model.name)"
+            // The refiner: named, or the default pair when no model was named.
+            var refiner: ModelRegistry.Model? = nil
+            if let name = request.refineWith, name != "none" {
+                guard let r = request.registry.model(named: name) else {
+                    throw ImagingError(
+                        .invalidArgument,
+                        "no model named \(name) is installed; installed: \(registry.models.map(\.name).joined(separator: ", "))")
+                }
+                refiner = r
+            } else if request.model == nil, model.name == ModelRegistry.defaultModel {
+                refiner = request.registry.model(named: ModelRegistry.defaultRefiner)
+            }
             lap(.read)
             progress(.segment, Phase.segment.span.lowerBound)
             let segmenter = ModelSegmenter(
                 model: model, precision: request.precision, threads: request.threads)
-            labels = AnyVolume(try segmenter.segment(input.volume))
+            let frame =
+                "on the image's grid (\(model.plan.network.spatialDimensions)D, patch \(model.plan.patchSize.map(String.init).joined(separator: "×")), \(model.plan.axisCodes ?? "image axes"), \(model.plan.spacingMM.map { $0.map { String(format: "%g", $0) }.joined(separator: "×") + " mm" } ?? "image spacing"))"
+            if let refiner {
+                let second = ModelSegmenter(model: refiner, precision: request.precision, threads: request.threads)
+                labels = AnyVolume(try ModelSegmenter.combined(base: segmenter, refiner: second, image: input.volume))
+                labelSource = "models \(model.name) + \(refiner.name)"
+                let shared = refiner.plan.classNames.dropFirst().filter { model.plan.classNames.contains($0) }
+                notes.append(
+                    "segmented by model \(model.name) \(frame); \(shared.joined(separator: " and ")) decided by model \(refiner.name), trained on real MRI and more accurate there on held-out cases (see `spine models`)"
+                )
+            } else {
+                labels = AnyVolume(try segmenter.segment(input.volume))
+                labelSource = "model \(model.name)"
+                notes.append("segmented by model \(model.name) \(frame)")
+            }
             labelsDescription = Self.describe(labels, role: "labels", path: model.name, item: nil)
             labelsDescription.format = "model output"
             modelClassMap = segmenter.classMap
-            notes.append(
-                "segmented by model \(model.name) on the image's grid (\(model.plan.network.spatialDimensions)D, patch \(model.plan.patchSize.map(String.init).joined(separator: "×")))"
-            )
         }
         if timings.isEmpty { lap(.read) }
         lap(.segment)

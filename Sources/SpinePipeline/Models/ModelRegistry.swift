@@ -19,6 +19,12 @@ public struct ModelRegistry: Sendable {
         public var weightsBytes: Int
     }
 
+    /// The model `spine analyze` uses when none is named (the first installed model otherwise).
+    public static let defaultModel = "lumbar-sagittal-11class"
+    /// The model that decides its classes (vertebral bodies, discs) over `defaultModel`'s when no model is named:
+    /// trained on real MRI, it scores higher than the phantom-trained model on real held-out cases.
+    public static let defaultRefiner = "lumbar-sagittal-real"
+
     /// The environment variable naming extra model folders (colon-separated).
     public static let environmentVariable = "SPINEKIT_MODELS"
 
@@ -88,10 +94,10 @@ public struct ModelRegistry: Sendable {
     /// The installed models, first of each name.
     public var models: [Model] { scan().models }
 
-    /// The model named `name`, or the only/first model when `name` is nil; nil when none matches.
+    /// The model named `name`, or (nil) `defaultModel` when installed, else the first; nil when none matches.
     public func model(named name: String?) -> Model? {
         let all = models
-        guard let name else { return all.first }
+        guard let name else { return all.first { $0.name == Self.defaultModel } ?? all.first }
         return all.first { $0.name == name }
     }
 }

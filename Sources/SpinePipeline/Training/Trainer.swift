@@ -33,7 +33,7 @@ public struct Trainer {
     public var data: URL
     public var output: URL
     public var threads: Int?
-    /// Cap on validation volumes × contrasts scored per epoch (bounded cost).
+    /// Cap on validation volumes × contrasts scored per epoch before the last (bounded cost); the last scores all.
     public var validationImages = 3
     /// Stop (with a checkpoint) once this many steps are done in all, before the recipe's end; running again
     /// without it resumes. For time-boxed runs.
@@ -135,8 +135,9 @@ public struct Trainer {
                 try save(network, optimizer: optimizer, plan: plan, state: state, card: nil)
             } else if state.step % recipe.stepsPerEpoch == 0 || state.step == recipe.steps {
                 network.setTraining(false)
+                // Every validation image at the end; a bounded sample at the epochs before.
                 let dice = try Self.validate(
-                    network, validation, recipe: recipe, limit: validationImages)
+                    network, validation, recipe: recipe, limit: state.step == recipe.steps ? .max : validationImages)
                 network.setTraining(true)
                 let scored = dice.compactMap { $0 }
                 let now = Date()

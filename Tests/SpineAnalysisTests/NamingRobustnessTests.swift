@@ -149,12 +149,16 @@ import Testing
         for name in ["L1", "L2", "L3", "L4", "L5"] { #expect(reported.contains(name), "seed \(seed): \(name) missing") }
         #expect(reported.count == report.vertebrae.count, "seed \(seed): a name given twice")
 
-        // Each disc level once, and each at its truth disc.
+        // Each disc level once, and each at its truth disc (the truth lists T10-T11 and below only).
         let levels = report.discs.map(\.level)
         #expect(Set(levels).count == levels.count, "seed \(seed): \(levels)")
         for d in report.discs {
             let c = d.centroidLPS
             let nearest = try #require(truth.discs.min { ($0.point - c).length < ($1.point - c).length })
+            if (nearest.point - c).length > 10 {
+                #expect(d.level == "T9-T10" && c.z > nearest.point.z, "seed \(seed): disc \(d.level) off the truth")
+                continue
+            }
             #expect(nearest.level == d.level, "seed \(seed): disc \(d.level)")
         }
         #expect(!report.findings.contains { $0.code == "duplicate-disc" || $0.code == "duplicate-vertebra" })

@@ -58,6 +58,30 @@ import Testing
         #expect(cut.components.map(\.voxelCount) == apart.components.map(\.voxelCount))
     }
 
+    @Test func aSmallPieceJoinsTheBodyInItsDiscSpace() {
+        // The upper body (z 32…51) is split by an empty plane at z = 48 into 16 and 3 slices.
+        let v = Phantoms.labelMap(size: SIMD3(30, 40, 56)) { p in
+            guard (5...25).contains(p.x), (5...35).contains(p.y), p.z >= 2, p.z < 52, p.z != 48 else { return 0 }
+            return p.z >= 22 && p.z < 32 ? 3 : 1
+        }
+        let pieces = Self.bodies(v)
+        #expect(pieces.components.count == 3)
+        let merged = pieces.mergingPiecesWithinDiscSpaces(Self.discPlanes(v))
+        #expect(merged.components.map(\.voxelCount).sorted() == [21 * 31 * 19, 21 * 31 * 20])
+    }
+
+    @Test func aSmallPieceAcrossADiscStaysApart() {
+        // A 3 mm slab of the next body (z 26…28, cut by the image edge) above a 4 mm disc: its own vertebra.
+        let v = Phantoms.labelMap(size: SIMD3(30, 40, 29)) { p in
+            guard (5...25).contains(p.x), (5...35).contains(p.y), p.z >= 2 else { return 0 }
+            return p.z >= 22 && p.z < 26 ? 3 : 1
+        }
+        let pieces = Self.bodies(v)
+        #expect(pieces.components.count == 2)
+        let merged = pieces.mergingPiecesWithinDiscSpaces(Self.discPlanes(v))
+        #expect(merged.components.count == 2)
+    }
+
     @Test func analyzerNamesBridgedBodiesApart() throws {
         // Bridged pair above a sacrum block: the two bodies must come out as L4 and L5.
         let v = Phantoms.labelMap(size: SIMD3(30, 40, 80)) { p in

@@ -31,6 +31,13 @@ public struct DiscCuttingOptions: Sendable, Hashable, Codable {
     public var minimumPieceFraction = 0.15
     /// Connectivity of the pieces.
     public var connectivity: Connectivity = .full
+    /// A piece below this fraction of the median component joins a large one in the same disc space
+    /// (see `ConnectedComponents.mergingPiecesWithinDiscSpaces`).
+    public var smallPieceFraction = 0.5
+    /// ... when their centroids lie within this distance [mm] and the union stays below
+    /// `largestUnionFraction` of the median component.
+    public var mergeDistanceMM = 20.0
+    public var largestUnionFraction = 1.25
 
     public init() {}
 }
@@ -140,5 +147,56 @@ extension ConnectedComponents {
         let instances = Volume<Int32>(geometry: g, voxels: out)
         let stats = instances.labelStatistics()
         return ConnectedComponents(labels: instances, components: (1...result.count).compactMap { stats[$0] })
+    }
+
+    /// Joins each small piece to the nearest large component in the same disc space: a body that the
+    /// segmentation split in two (a hole through it, a rim apart from the core) is one vertebra, and
+    /// counting both would shift every name along the spine.
+    ///
+    /// A piece smaller than `smallPieceFraction` of the median component joins the nearest component at
+    /// least that large whose centroid lies within `mergeDistanceMM`, when no disc lies between the two
+    /// centroids (both on the same side of every disc plane whose footprint holds either) and the
+    /// union stays below `largestUnionFraction` of the median. Other pieces stay as they are.
+    ///
+    /// - Returns: instance ids 1…n on the same grid, in the input order; `self` when nothing is joined.
+    public func mergingPiecesWithinDiscSpaces(
+        _ discs: [DiscPlane], options: DiscCuttingOptions = DiscCuttingOptions()
+    ) -> ConnectedComponents {
+        guard components.count >= 2 else { return self }
+        let sizes = components.map(\.voxelCount).sorted()
+        let median = Double(sizes[sizes.count / 2])
+        let small = options.smallPieceFraction * median
+        func covers(_ d: DiscPlane, _ p: SIMD3<Double>) -> Bool {
+            let o = p - d.centroidLPS
+            return (o - o.dot(d.normalLPS) * d.normalLPS).length <= d.radiusMM
+        }
+        func sameDiscSpace(_ a: SIMD3<Double>, _ b: SIMD3<Double>) -> Bool {
+            discs.allSatisfy { d in
+                !(covers(d, a) || covers(d, b))
+                    || ((a - d.centroidLPS).dot(d.normalLPS) > 0) == ((b - d.centroidLPS).dot(d.normalLPS) > 0)
+            }
+        }
+        var target = components.map(\.id)
+        var count = components.map(\.voxelCount)
+        var merged = false
+        for a in components.sorted(by: { $0.voxelCount < $1.voxelCount }) where Double(a.voxelCount) < small {
+            let partner = components.filter { b in
+                Double(b.voxelCount) >= small && target[Int(b.id) - 1] == b.id
+                    && (b.centroidLPS - a.centroidLPS).length <= options.mergeDistanceMM
+                    && Double(count[Int(b.id) - 1] + a.voxelCount) <= options.largestUnionFraction * median
+                    && sameDiscSpace(a.centroidLPS, b.centroidLPS)
+            }.min { ($0.centroidLPS - a.centroidLPS).length < ($1.centroidLPS - a.centroidLPS).length }
+            guard let b = partner else { continue }
+            target[Int(a.id) - 1] = b.id
+            count[Int(b.id) - 1] += a.voxelCount
+            merged = true
+        }
+        guard merged else { return self }
+        var renumber: [Int32: Int32] = [:]
+        for c in components where target[Int(c.id) - 1] == c.id { renumber[c.id] = Int32(renumber.count + 1) }
+        let out = labels.voxels.map { v -> Int32 in v == 0 ? 0 : renumber[target[Int(v) - 1]]! }
+        let instances = Volume<Int32>(geometry: labels.geometry, voxels: out)
+        let stats = instances.labelStatistics()
+        return ConnectedComponents(labels: instances, components: (1...renumber.count).compactMap { stats[$0] })
     }
 }

@@ -93,6 +93,15 @@ public enum SpineAnalyzer {
                                 "\(cc.components.count - before) vertebral bod\(cc.components.count - before == 1 ? "y was" : "ies were") joined to a neighbour across a segmented disc and cut apart at the disc's plane"
                             ))
                     }
+                    let pieces = cc.components.count
+                    cc = cc.mergingPiecesWithinDiscSpaces(discPlanes, options: cutting)
+                    if cc.components.count < pieces {
+                        report.findings.append(
+                            Finding(
+                                "body-pieces-joined", .info,
+                                "\(pieces - cc.components.count) small piece\(pieces - cc.components.count == 1 ? "" : "s") of vertebral body joined to the body in the same disc space"
+                            ))
+                    }
                 }
                 var out: [(Int32, SIMD3<Double>, Int)] = []
                 var map: [Int32: Int32] = [:]

@@ -20,7 +20,8 @@ public struct DiscPlane: Sendable, Hashable, Codable {
     public init?(pointsLPS: [SIMD3<Double>]) {
         guard let pca = PrincipalAxes(points: pointsLPS), pca.variances[2] < 0.5 * pca.variances[1] else { return nil }
         self.init(
-            centroidLPS: pca.centroid, normalLPS: pca.axes[2], radiusMM: 2 * Swift.max(pca.variances[0], 0).squareRoot())
+            centroidLPS: pca.centroid, normalLPS: pca.axes[2], radiusMM: 2 * Swift.max(pca.variances[0], 0).squareRoot()
+        )
     }
 }
 

@@ -250,11 +250,74 @@ public enum VertebraLabeller {
                 }
             }
         }
-        for (level, list) in Dictionary(grouping: out, by: \.level) where list.count > 1 {
-            findings.append(
-                Finding("duplicate-disc", .warning, "\(list.count) discs named \(level.name)", level: level.name))
+        let (unique, duplicateFindings) = resolvingDuplicateLevels(out, bodies: bodies, curve: curve)
+        findings += duplicateFindings
+        return (unique, findings)
+    }
+
+    /// Gives each disc level to one disc only, by position along the spine curve.
+    ///
+    /// Two discs get one level when they lie between the same two named bodies (or beyond the last one):
+    /// a body between them was missed or joined to a neighbour. The disc whose curve position best fits
+    /// the level keeps it — between two bodies the one nearest their midpoint, above the highest body
+    /// the most caudal, below the lowest the most cranial — and the others are counted from it one
+    /// level per disc along the curve. A counted level already held by another disc, or a level the
+    /// class map gave, is never reused: such a disc stays unnamed. Each resolution is reported as a
+    /// `duplicate-disc` finding.
+    static func resolvingDuplicateLevels(_ discs: [LabelledDisc], bodies: [LabelledVertebra], curve: SpineCurve?)
+        -> ([LabelledDisc], [Finding])
+    {
+        var findings: [Finding] = []
+        let groups = Dictionary(grouping: discs.indices, by: { discs[$0].level }).filter { $0.value.count > 1 }
+        guard !groups.isEmpty else { return (discs, findings) }
+        func position(_ p: SIMD3<Double>) -> Double { curve.map { $0.closestParameter(toLPS: p) } ?? -p.z }
+        var result = discs.map(Optional.some)
+        var taken = Set(discs.map(\.level))
+        for (level, members) in groups.sorted(by: { $0.key < $1.key }) {
+            // Class-map names are the caller's: report, never rename.
+            if members.contains(where: { discs[$0].cue == "class map" }) {
+                findings.append(
+                    Finding(
+                        "duplicate-disc", .warning, "\(members.count) discs named \(level.name) by the class map",
+                        level: level.name))
+                continue
+            }
+            let ordered = members.sorted { position(discs[$0].centroidLPS) < position(discs[$1].centroidLPS) }
+            let s = ordered.map { position(discs[$0].centroidLPS) }
+            let upperS = bodies.first { $0.vertebra == level.upper }.map { position($0.centroidLPS) }
+            let lowerS = bodies.first { $0.vertebra == level.lower }.map { position($0.centroidLPS) }
+            let keeper: Int
+            switch (upperS, lowerS) {
+            case (let u?, let l?):
+                let mid = (u + l) / 2
+                keeper = s.indices.min { abs(s[$0] - mid) < abs(s[$1] - mid) }!
+            case (nil, .some): keeper = s.count - 1
+            default: keeper = 0
+            }
+            var renamed: [String] = [], dropped = 0
+            for (n, index) in ordered.enumerated() where n != keeper {
+                let offset = n - keeper
+                if let up = level.upper.offsetInStandardSequence(by: offset), let low = up.nextCaudal,
+                    up < low, !taken.contains(DiscLevel(upper: up, lower: low))
+                {
+                    let new = DiscLevel(upper: up, lower: low)
+                    taken.insert(new)
+                    result[index]?.level = new
+                    result[index]?.confidence *= 0.5
+                    result[index]?.cue = "counted from \(level.name) along the curve (duplicate level resolved)"
+                    renamed.append(new.name)
+                } else {
+                    result[index] = nil
+                    dropped += 1
+                }
+            }
+            var message = "\(members.count) discs fell on level \(level.name): the one that fits it best keeps it"
+            if !renamed.isEmpty { message += "; counted along the spine: \(renamed.joined(separator: ", "))" }
+            if dropped > 0 { message += "; \(dropped) left unnamed (no free level)" }
+            message += " — a vertebral body may be missing or joined to a neighbour; verify the level names"
+            findings.append(Finding("duplicate-disc", .warning, message, level: level.name))
         }
-        return (out, findings)
+        return (result.compactMap { $0 }, findings)
     }
 
     /// Cranial → caudal by curve parameter (or by LPS z without a curve).

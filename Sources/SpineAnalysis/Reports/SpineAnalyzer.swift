@@ -7,6 +7,9 @@ public struct AnalysisOptions: Sendable {
     public var canalThresholds = CentralCanalGrade.Thresholds()
     /// Components smaller than this fraction of the largest of their class are dropped as fragments.
     public var fragmentFraction = 0.1
+    /// Cutting vertebral-body components that reach across a segmented disc (see
+    /// `ConnectedComponents.cuttingAcrossDiscs`); nil leaves the components as they are.
+    public var discCutting: DiscCuttingOptions? = DiscCuttingOptions()
     public init() {}
 }
 
@@ -59,11 +62,47 @@ public enum SpineAnalyzer {
         var volumeMM3: [Int32: Double] = [:]
         var wholeVertebrae = false
 
-        func assign(label: Int, split: Bool) -> [(Int32, SIMD3<Double>, Int)] {
-            let mask = Volume<UInt8>(geometry: g, voxels: labels.voxels.map { $0 == Int32(label) ? 1 : 0 })
+        func mask(_ label: Int) -> Volume<UInt8> {
+            Volume<UInt8>(geometry: g, voxels: labels.voxels.map { $0 == Int32(label) ? 1 : 0 })
+        }
+        // Disc planes, to cut vertebral bodies joined across a disc.
+        var discPlanes: [DiscPlane] = []
+        if options.discCutting != nil {
+            for label in stats.keys.sorted() where classMap.meaning(of: label) == .structure(.intervertebralDisc) {
+                let cc = mask(label).removingFragments(minimumFraction: options.fragmentFraction).connectedComponents()
+                let members = InstanceVoxels(cc.labels)
+                for c in cc.components {
+                    if let plane = DiscPlane(pointsLPS: members.pointsLPS([c.id], geometry: g)) {
+                        discPlanes.append(plane)
+                    }
+                }
+            }
+        }
+
+        func assign(label: Int, split: Bool, cutAtDiscs: Bool = false) -> [(Int32, SIMD3<Double>, Int)] {
             if split {
-                let cleaned = mask.removingFragments(minimumFraction: options.fragmentFraction)
-                let cc = cleaned.connectedComponents()
+                let cleaned = mask(label).removingFragments(minimumFraction: options.fragmentFraction)
+                var cc = cleaned.connectedComponents()
+                if cutAtDiscs, let cutting = options.discCutting {
+                    let before = cc.components.count
+                    cc = cc.cuttingAcrossDiscs(discPlanes, options: cutting)
+                    if cc.components.count > before {
+                        report.findings.append(
+                            Finding(
+                                "bodies-cut-at-discs", .info,
+                                "\(cc.components.count - before) vertebral bod\(cc.components.count - before == 1 ? "y was" : "ies were") joined to a neighbour across a segmented disc and cut apart at the disc's plane"
+                            ))
+                    }
+                    let pieces = cc.components.count
+                    cc = cc.mergingPiecesWithinDiscSpaces(discPlanes, options: cutting)
+                    if cc.components.count < pieces {
+                        report.findings.append(
+                            Finding(
+                                "body-pieces-joined", .info,
+                                "\(pieces - cc.components.count) small piece\(pieces - cc.components.count == 1 ? "" : "s") of vertebral body joined to the body in the same disc space"
+                            ))
+                    }
+                }
                 var out: [(Int32, SIMD3<Double>, Int)] = []
                 var map: [Int32: Int32] = [:]
                 for c in cc.components {
@@ -93,7 +132,7 @@ public enum SpineAnalyzer {
             guard let meaning = classMap.meaning(of: label) else { continue }
             switch meaning {
             case .structure(.vertebralBody):
-                for (id, c, _) in assign(label: label, split: true) {
+                for (id, c, _) in assign(label: label, split: true, cutAtDiscs: true) {
                     bodies.append(LabellingCandidate(id: id, centroidLPS: c))
                 }
             case .structure(.intervertebralDisc):

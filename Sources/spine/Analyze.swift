@@ -137,7 +137,30 @@ struct ModelsCommand: ParsableCommand {
                 "\(m.name): \(plan.classNames.count) classes (\(plan.classNames.joined(separator: ", "))), patch \(plan.patchSize.map(String.init).joined(separator: "×")), axes \(plan.axisCodes ?? "image's"), spacing \(plan.spacingMM.map { $0.map { String(format: "%g", $0) }.joined(separator: "×") + " mm" } ?? "image's"), weights \(String(format: "%.1f", Double(m.weightsBytes) / 1e6)) MB, \(m.folder.path)"
             )
             if let card = ModelCard.load(from: m.folder) { print("  \(card.summary)\n  \(card.oneLine)") }
+            for line in evaluationLines(m.folder) { print("  \(line)") }
         }
         for p in problems { FileHandle.standardError.write(Data("spine: warning: \(p)\n".utf8)) }
+    }
+}
+
+/// One line per `*-evaluation.json` in a model folder (written from `spine evaluate --out`): what was measured.
+func evaluationLines(_ folder: URL) -> [String] {
+    let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
+        .filter { $0.hasSuffix("-evaluation.json") }
+    return names.compactMap { name in
+        guard let data = try? Data(contentsOf: folder.appendingPathComponent(name)),
+            let doc = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return nil }
+        if let dice = doc["dice"] as? [[String: Any]] {
+            let parts = dice.compactMap { d -> String? in
+                guard let n = d["name"] as? String, let v = d["dice"] as? Double else { return nil }
+                return "\(n) \(String(format: "%.3f", v)) (\(d["cases"] as? Int ?? 0) cases)"
+            }
+            return "\(name): Dice on recipe \(doc["recipe"] as? String ?? "?")'s held-out cases: \(parts.joined(separator: ", "))"
+        }
+        if let mean = doc["meanDice"] as? Double {
+            return "\(name): phantom seeds \(doc["seeds"] as? String ?? "?") (\(doc["contrast"] as? String ?? "")): mean Dice \(String(format: "%.3f", mean)), all vertebrae named on \(doc["studiesAllNamedCorrectly"] as? Int ?? 0)/\(doc["studiesWithoutAnomaly"] as? Int ?? 0) normal studies, canal grade \(doc["canalCorrect"] as? Int ?? 0)/\(doc["canalLevels"] as? Int ?? 0) levels"
+        }
+        return nil
     }
 }

@@ -62,8 +62,13 @@ import Testing
         #expect(r.stderr.isEmpty, "quiet when stderr is not a terminal: \(r.stderr)")
         #expect(
             Self.files(dir + "/out")
-                == ["report.json", "measurements.csv", "report.html", "segmentation.nii.gz"])
+                == ["report.json", "measurements.csv", "report.html", "segmentation.nii.gz", "instances.nii.gz"])
         #expect(Self.files(dir) == ["labels.nii.gz", "out"], "no temporary folder left")
+        // The named instances: bodies 20–24 (L1–L5) and discs 100 + the vertebra above, on the labels' grid.
+        let instances = try NIfTI.read(path: dir + "/out/instances.nii.gz").converted(to: UInt8.self)
+        #expect(instances.geometry.size == ReportFixture.labels.geometry.size)
+        let values = Set(instances.voxels)
+        #expect(values.isSuperset(of: [0, 20, 21, 22, 23, 24, 123]), "\(values.sorted())")
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let inputs = try #require(doc["inputs"] as? [String: Any])
         #expect(inputs["image"] == nil)
@@ -94,7 +99,10 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         #expect(
             Self.files(dir + "/out")
-                == ["report.json", "measurements.csv", "report.html", "segmentation.nii.gz", "segmentation.dcm"])
+                == [
+                    "report.json", "measurements.csv", "report.html", "segmentation.nii.gz", "instances.nii.gz",
+                    "segmentation.dcm",
+                ])
         let doc = try #require(
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/out/report.json")))
                 as? [String: Any])

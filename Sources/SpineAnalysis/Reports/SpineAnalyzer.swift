@@ -21,6 +21,16 @@ public enum SpineAnalyzer {
     public static func analyze(labelMap: AnyVolume, classMap: ClassMap, options: AnalysisOptions = AnalysisOptions())
         throws -> AnalysisReport
     {
+        try analyzeWithInstances(labelMap: labelMap, classMap: classMap, options: options).report
+    }
+
+    /// `analyze`, plus the named instances on the label map's grid, numbered as VerSe and SPINEPS do: each
+    /// vertebral body its vertebra's number (L1 20 … L5 24, L6 25, T13 28), the sacrum 26, each disc 100 + the
+    /// number of the vertebra above (L4-L5 123). Only what the class map labels as bodies is a vertebra here
+    /// (posterior elements are one class, not split per vertebra); unnamed components are 0.
+    public static func analyzeWithInstances(
+        labelMap: AnyVolume, classMap: ClassMap, options: AnalysisOptions = AnalysisOptions()
+    ) throws -> (report: AnalysisReport, instances: Volume<UInt8>) {
         let g = labelMap.geometry
         guard g.isValid else {
             throw ImagingError(.invalidGeometry, "label map geometry is invalid (spacing, origin or direction)")
@@ -383,6 +393,11 @@ public enum SpineAnalyzer {
                 Finding("one-vertebra", .warning, "only one vertebral body: no curve, discs by neighbours or alignment")
             )
         }
-        return report
+        var verse: [Int32: UInt8] = [:]
+        for b in namedBodies where (1...255).contains(b.vertebra.verseLabel) { verse[b.id] = UInt8(b.vertebra.verseLabel) }
+        for d in namedDiscs where (1...255).contains(d.level.verseLabel) { verse[d.id] = UInt8(d.level.verseLabel) }
+        for id in sacrumIDs { verse[id] = UInt8(Vertebra.s1.verseLabel) }
+        let named = Volume<UInt8>(geometry: g, voxels: ids.map { verse[$0] ?? 0 })
+        return (report, named)
     }
 }

@@ -15,7 +15,8 @@ extension StudyAnalysis {
 
     /// Writes every output into `folder` (which must exist; make it a temporary folder and rename it for an
     /// atomic result): `report.json`, `measurements.csv`, `report.html`, the label map as
-    /// `segmentation.nii.gz` (classes) or `instances.nii.gz` (VerSe instances) on the input's grid, and
+    /// `segmentation.nii.gz` (classes) and `instances.nii.gz` (named bodies, discs and sacrum, VerSe numbering),
+    /// or only `instances.nii.gz` when the input was an instance map, on the input's grid, and
     /// `segmentation.dcm` when the image was a DICOM series and the labels are SpineKit classes.
     /// - Returns: the names of the files written.
     @discardableResult
@@ -35,6 +36,10 @@ extension StudyAnalysis {
         let labelFile = isInstances ? OutputFile.instances : OutputFile.segmentation
         try NIfTI.write(labels, to: path(labelFile))
         written.append(labelFile)
+        if !isInstances, let instances {
+            try NIfTI.write(AnyVolume(instances), to: path(OutputFile.instances))
+            written.append(OutputFile.instances)
+        }
         step(2)
 
         // UInt8 labels for the overlays and the SEG, when the values fit.

@@ -92,6 +92,9 @@ public struct StudyAnalysis: Sendable {
     public internal(set) var image: AnyVolume?
     /// The label map, on the image's grid when there is an image.
     public internal(set) var labels: AnyVolume
+    /// The named vertebral bodies, discs and sacrum (VerSe numbering) on the labels' grid, when the labels are
+    /// classes; nil when the input was an instance map itself.
+    public internal(set) var instances: Volume<UInt8>?
     public internal(set) var classMap: ClassMap
     public internal(set) var report: AnalysisReport
     public internal(set) var inputs: Inputs
@@ -212,11 +215,13 @@ public struct StudyAnalysis: Sendable {
         let classMap =
             try modelClassMap.flatMap { request.classes == "auto" ? $0 : nil }
             ?? Self.classMap(request.classes, values: values)
-        let report = try SpineAnalyzer.analyze(labelMap: labels, classMap: classMap)
+        let (report, instances) = try SpineAnalyzer.analyzeWithInstances(labelMap: labels, classMap: classMap)
         lap(.analyze)
 
         self.image = image
         self.labels = labels
+        // Named instances beside a class label map (an instance map given as input is already that).
+        self.instances = classMap.name == ClassMap.verse.name ? nil : instances
         self.classMap = classMap
         self.report = report
         self.dicomSource = source

@@ -55,7 +55,7 @@ struct Evaluate: ParsableCommand {
     @Option(name: .customLong("truth"), help: "Truth file (same format as the prediction).")
     var truthPath: String?
 
-    @OptionGroup var phantomOptions: PhantomEvaluationOptions
+    @OptionGroup var modelOptions: ModelEvaluationOptions
 
     var prediction: String { predictionPath ?? "" }
     var truth: String { truthPath ?? "" }
@@ -95,8 +95,8 @@ struct Evaluate: ParsableCommand {
             case .classification: result = try classification()
             case .grading: result = try grading()
             case .detection: result = try detection()
-            case .phantom: result = try PhantomEvaluation(options: phantomOptions).run()
-            case .heldout: result = try HeldOutEvaluation(options: phantomOptions).run()
+            case .phantom: result = try PhantomEvaluation(options: modelOptions).run()
+            case .heldout: result = try HeldOutEvaluation(options: modelOptions).run()
             }
             print(result.table, terminator: result.table.hasSuffix("\n") ? "" : "\n")
             if let out {

@@ -6,8 +6,8 @@ import SpinePhantom
 import SpineNN
 import SpinePipeline
 
-/// Options of `spine evaluate --task phantom`.
-struct PhantomEvaluationOptions: ParsableArguments {
+/// Options of `spine evaluate --task phantom` and `--task heldout`.
+struct ModelEvaluationOptions: ParsableArguments {
     @Option(help: "Phantom: seeds to evaluate, FIRST-LAST (inclusive); keep them apart from the training seeds.")
     var seeds = "9001-9020"
 
@@ -29,16 +29,14 @@ struct PhantomEvaluationOptions: ParsableArguments {
 
 /// Scores an installed model on a training recipe's held-out validation cases.
 struct HeldOutEvaluation {
-    var options: PhantomEvaluationOptions
+    var options: ModelEvaluationOptions
 
     func run() throws -> EvaluationOutput {
         guard let name = options.recipe, let data = options.data else {
             throw ImagingError(.invalidArgument, "--task heldout needs --recipe and --data")
         }
         let recipe = try TrainingRecipe.resolve(name)
-        guard let model = ModelRegistry.standard().model(named: options.model) else {
-            throw ImagingError(.unsupported, "no segmentation model \(options.model ?? "") is installed (see `spine models`)")
-        }
+        let model = try ModelRegistry.standard().requireModel(named: options.model)
         if let t = options.threads { ComputeThreads.count = t }
         let dice = try Trainer.scoreHeldOut(model: model, recipe: recipe, data: URL(fileURLWithPath: data))
         var table = "model \(model.name) on the held-out cases of recipe \(recipe.name) (\((data as NSString).lastPathComponent)):\n"
@@ -57,7 +55,7 @@ struct HeldOutEvaluation {
 /// Generates phantom studies, segments them with an installed model, analyses them and scores all three
 /// against the phantom's truth: segmentation Dice, vertebra naming and central canal grade.
 struct PhantomEvaluation {
-    var options: PhantomEvaluationOptions
+    var options: ModelEvaluationOptions
 
     struct StudyScore: Encodable {
         var seed: UInt64
@@ -87,10 +85,7 @@ struct PhantomEvaluation {
         guard ["T1", "T2", "STIR"].contains(options.contrast) else {
             throw ImagingError(.invalidArgument, "--contrast \(options.contrast): expected T1, T2 or STIR")
         }
-        let registry = ModelRegistry.standard()
-        guard let model = registry.model(named: options.model) else {
-            throw ImagingError(.unsupported, "no segmentation model \(options.model ?? "") is installed (see `spine models`)")
-        }
+        let model = try ModelRegistry.standard().requireModel(named: options.model)
         let segmenter = ModelSegmenter(model: model, threads: options.threads)
         let classMap = segmenter.classMap
         var studies: [StudyScore] = []

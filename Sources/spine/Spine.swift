@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SpineImaging
+import SpinePipeline
 
 @main
 struct Spine: ParsableCommand {
@@ -11,7 +12,7 @@ struct Spine: ParsableCommand {
             Exit codes: 0 success; 1 unexpected failure; 2 bad command line; 3 input not found;
             4 input unreadable, truncated or malformed; 5 input valid but not supported; 6 output could not be written.
             """,
-        version: "0.1.0",
+        version: SpineKitVersion.current,
         subcommands: [
             Info.self, Convert.self, Measure.self, Evaluate.self, ReportLabelsCommand.self, Phantom.self,
             ONNXCommand.self, Analyze.self, Segment.self, ModelsCommand.self, Train.self,

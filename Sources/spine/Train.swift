@@ -87,19 +87,11 @@ struct Segment: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            guard let p = InferencePrecisionName(rawValue: precision)?.value else {
+            guard let p = StudyAnalysis.Precision(rawValue: precision) else {
                 throw ImagingError(.invalidArgument, "--precision \(precision): expected fp32 or bf16")
             }
             if let threads, threads < 1 { throw ImagingError(.invalidArgument, "--threads must be at least 1") }
-            let registry = ModelRegistry.standard()
-            guard let m = registry.model(named: model) else {
-                let names = registry.models.map(\.name)
-                throw ImagingError(
-                    names.isEmpty ? .unsupported : .invalidArgument,
-                    names.isEmpty
-                        ? "no segmentation model is installed (see `spine models`)"
-                        : "no model named \(model ?? "") is installed; installed: \(names.joined(separator: ", "))")
-            }
+            let m = try ModelRegistry.standard().requireModel(named: model)
             let (image, _) = try ImageReader.readVolume(path: input, series: series)
             let started = Date()
             let labels = try ModelSegmenter(model: m, precision: p, threads: threads).segment(image)
@@ -108,10 +100,4 @@ struct Segment: ParsableCommand {
             print("wrote \(out): model \(m.name), \(labels.geometry.size.x)×\(labels.geometry.size.y)×\(labels.geometry.size.z), \(String(format: "%.2f", seconds)) s")
         }
     }
-}
-
-/// "fp32"/"bf16" → `StudyAnalysis.Precision`.
-enum InferencePrecisionName: String {
-    case fp32, bf16
-    var value: StudyAnalysis.Precision? { StudyAnalysis.Precision(rawValue: rawValue) }
 }

@@ -21,7 +21,7 @@ import Testing
         var stderr: String
     }
 
-    /// Runs `spine` with no `$SPINEKIT_MODELS`, so only the package's (empty) Models/ folder is searched.
+    /// Runs `spine` with `$SPINEKIT_MODELS` set to `models` (nil: unset, so only the package's Models/ is searched).
     static func run(_ args: [String], models: String? = nil) throws -> Run {
         try #require(
             FileManager.default.isExecutableFile(atPath: spine.path), "spine binary not found at \(spine.path)")

@@ -158,28 +158,13 @@ public struct StudyAnalysis: Sendable {
             source = nil
         } else {
             // 2. Segment: an installed model, when there is one.
-            let registry = request.registry.scan()
-            guard !registry.models.isEmpty else {
-                throw ImagingError(
-                    .unsupported,
-                    "no segmentation model is installed; pass --labels LABELMAP to measure an existing segmentation (see `spine models`)"
-                )
-            }
-            guard let model = request.registry.model(named: request.model) else {
-                throw ImagingError(
-                    .invalidArgument,
-                    "no model named \(request.model ?? "") is installed; installed: \(registry.models.map(\.name).joined(separator: ", "))"
-                )
-            }
+            let model = try request.registry.requireModel(
+                named: request.model,
+                noneHint: "pass --labels LABELMAP to measure an existing segmentation (see `spine models`)")
             // The refiner: named, or the default pair when no model was named.
             var refiner: ModelRegistry.Model? = nil
             if let name = request.refineWith, name != "none" {
-                guard let r = request.registry.model(named: name) else {
-                    throw ImagingError(
-                        .invalidArgument,
-                        "no model named \(name) is installed; installed: \(registry.models.map(\.name).joined(separator: ", "))")
-                }
-                refiner = r
+                refiner = try request.registry.requireModel(named: name)
             } else if request.model == nil, model.name == ModelRegistry.defaultModel {
                 refiner = request.registry.model(named: ModelRegistry.defaultRefiner)
             }

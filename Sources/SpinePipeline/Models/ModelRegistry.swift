@@ -1,4 +1,5 @@
 import Foundation
+import SpineImaging
 import SpineNN
 
 /// The trained segmentation models this installation can use: model folders (`plan.json` +
@@ -94,10 +95,27 @@ public struct ModelRegistry: Sendable {
     /// The installed models, first of each name.
     public var models: [Model] { scan().models }
 
-    /// The model named `name`, or (nil) `defaultModel` when installed, else the first; nil when none matches.
-    public func model(named name: String?) -> Model? {
+    /// `model(named:)`, or the error every command gives.
+    /// - Throws: `ImagingError` `.unsupported` when no model is installed (`noneHint` follows the message),
+    ///   `.invalidArgument` naming the installed models when none has this name.
+    public func requireModel(named name: String?, noneHint: String = "see `spine models`") throws -> Model {
         let all = models
-        guard let name else { return all.first { $0.name == Self.defaultModel } ?? all.first }
+        guard !all.isEmpty else {
+            throw ImagingError(.unsupported, "no segmentation model is installed; \(noneHint)")
+        }
+        guard let model = Self.pick(name, from: all) else {
+            throw ImagingError(
+                .invalidArgument,
+                "no model named \(name ?? "") is installed; installed: \(all.map(\.name).joined(separator: ", "))")
+        }
+        return model
+    }
+
+    /// The model named `name`, or (nil) `defaultModel` when installed, else the first; nil when none matches.
+    public func model(named name: String?) -> Model? { Self.pick(name, from: models) }
+
+    private static func pick(_ name: String?, from all: [Model]) -> Model? {
+        guard let name else { return all.first { $0.name == defaultModel } ?? all.first }
         return all.first { $0.name == name }
     }
 }

@@ -124,7 +124,10 @@ public struct ModelSegmenter {
         }
         let pb = try base.probabilities(image)
         let pr = try refiner.probabilities(image)
-        let refined = Set(mapping.map(\.1))
+        var isRefined = [Bool](repeating: false, count: pb.count)
+        for (_, c) in mapping { isRefined[c] = true }
+        let kept = (0..<pb.count).filter { !isRefined[$0] }
+        let refined = (0..<pb.count).filter { isRefined[$0] }
         var labels = Volume<UInt8>(geometry: image.geometry)
         for v in 0..<labels.voxels.count {
             var rest: Float = 1
@@ -132,7 +135,7 @@ public struct ModelSegmenter {
             let scale = pr[0][v] / max(rest, 1e-6)
             var best = 0
             var top: Float = -1
-            for c in 0..<pb.count where !refined.contains(c) {
+            for c in kept {
                 let q = pb[c][v] * scale
                 if q > top { (top, best) = (q, c) }
             }
@@ -178,24 +181,37 @@ public enum ModelInput {
         return voxels.map { ($0 - mean) * scale }
     }
 
+    /// Class `c`'s logits (`logits` is `[samples, classes, …]` NCHW on `modelGrid`) on `target`: gathered from
+    /// every sample and resampled linearly when the grids differ; outside the model's grid background wins.
+    static func classLogits(
+        _ logits: [Float], class c: Int, classes k: Int, samples: Int, modelGrid: ImageGeometry,
+        target: ImageGeometry
+    ) throws -> [Float] {
+        let perSample = modelGrid.voxelCount / samples
+        var channel = [Float](repeating: 0, count: modelGrid.voxelCount)
+        channel.withUnsafeMutableBufferPointer { dst in
+            logits.withUnsafeBufferPointer { src in
+                for s in 0..<samples {
+                    let from = (s * k + c) * perSample
+                    for v in 0..<perSample { dst[s * perSample + v] = src[from + v] }
+                }
+            }
+        }
+        guard modelGrid.size != target.size || modelGrid.spacing != target.spacing else { return channel }
+        return try Volume(geometry: modelGrid, voxels: channel).resampled(
+            to: target, interpolation: .linear, outsideValue: c == 0 ? 50 : -50
+        ).voxels
+    }
+
     /// Softmax of `logits` on `target` (each class's logits resampled linearly first), one volume per class.
     static func softmaxOnGrid(
         logits: [Float], classes k: Int, samples: Int, modelGrid: ImageGeometry, target: ImageGeometry
     ) throws -> [Volume<Float>] {
-        let perSample = modelGrid.voxelCount / samples
-        let same = modelGrid.size == target.size && modelGrid.spacing == target.spacing
-        var channel = [Float](repeating: 0, count: modelGrid.voxelCount)
-        var out: [Volume<Float>] = []
-        for c in 0..<k {
-            for s in 0..<samples {
-                let from = (s * k + c) * perSample
-                for v in 0..<perSample { channel[s * perSample + v] = logits[from + v] }
-            }
-            out.append(
-                same
-                    ? Volume(geometry: target, voxels: channel)
-                    : try Volume(geometry: modelGrid, voxels: channel).resampled(
-                        to: target, interpolation: .linear, outsideValue: c == 0 ? 50 : -50))
+        var out = try (0..<k).map { c in
+            Volume(
+                geometry: target,
+                voxels: try classLogits(
+                    logits, class: c, classes: k, samples: samples, modelGrid: modelGrid, target: target))
         }
         for v in 0..<target.voxelCount {
             var m = -Float.infinity
@@ -216,26 +232,11 @@ public enum ModelInput {
     static func argmaxOnGrid(
         logits: [Float], classes k: Int, samples: Int, modelGrid: ImageGeometry, target: ImageGeometry
     ) throws -> Volume<UInt8> {
-        let perSample = modelGrid.voxelCount / samples
-        let same = modelGrid.size == target.size && modelGrid.spacing == target.spacing
         var best = [Float](repeating: -.infinity, count: target.voxelCount)
         var labels = Volume<UInt8>(geometry: target)
-        var channel = [Float](repeating: 0, count: modelGrid.voxelCount)
         for c in 0..<k {
-            for s in 0..<samples {
-                let from = (s * k + c) * perSample
-                channel.withUnsafeMutableBufferPointer { dst in
-                    logits.withUnsafeBufferPointer { src in
-                        for v in 0..<perSample { dst[s * perSample + v] = src[from + v] }
-                    }
-                }
-            }
-            let values =
-                same
-                ? channel
-                : try Volume(geometry: modelGrid, voxels: channel).resampled(
-                    to: target, interpolation: .linear, outsideValue: c == 0 ? 1e6 : -1e6
-                ).voxels
+            let values = try classLogits(
+                logits, class: c, classes: k, samples: samples, modelGrid: modelGrid, target: target)
             let label = UInt8(c)
             for v in 0..<values.count where values[v] > best[v] {
                 best[v] = values[v]

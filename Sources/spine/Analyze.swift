@@ -156,7 +156,9 @@ func evaluationLines(_ folder: URL) -> [String] {
                 guard let n = d["name"] as? String, let v = d["dice"] as? Double else { return nil }
                 return "\(n) \(String(format: "%.3f", v)) (\(d["cases"] as? Int ?? 0) cases)"
             }
-            return "\(name): Dice on recipe \(doc["recipe"] as? String ?? "?")'s held-out cases: \(parts.joined(separator: ", "))"
+            let folds = (doc["folds"] as? [Any])?.count ?? 1
+            let what = folds > 1 ? "\(folds)-fold cross-validated Dice" : "Dice on the held-out cases"
+            return "\(name): \(what) of recipe \(doc["recipe"] as? String ?? "?"): \(parts.joined(separator: ", "))"
         }
         if let mean = doc["meanDice"] as? Double {
             return "\(name): phantom seeds \(doc["seeds"] as? String ?? "?") (\(doc["contrast"] as? String ?? "")): mean Dice \(String(format: "%.3f", mean)), all vertebrae named on \(doc["studiesAllNamedCorrectly"] as? Int ?? 0)/\(doc["studiesWithoutAnomaly"] as? Int ?? 0) normal studies, canal grade \(doc["canalCorrect"] as? Int ?? 0)/\(doc["canalLevels"] as? Int ?? 0) levels"

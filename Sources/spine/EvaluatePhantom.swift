@@ -25,6 +25,15 @@ struct ModelEvaluationOptions: ParsableArguments {
 
     @Option(help: "Held-out: the recipe's training data folder.")
     var data: String?
+
+    @Option(help: "Held-out: score fold K of the recipe's cross-validation (cases whose index modulo validationEvery is K).")
+    var fold: Int?
+
+    @Option(
+        help:
+            "Held-out: cross-validation over all folds: --model NAME scores models NAME-0 … NAME-(validationEvery−1), each on its fold, pooled over cases."
+    )
+    var crossValidation = false
 }
 
 /// Scores an installed model on a training recipe's held-out validation cases.
@@ -35,18 +44,47 @@ struct HeldOutEvaluation {
         guard let name = options.recipe, let data = options.data else {
             throw ImagingError(.invalidArgument, "--task heldout needs --recipe and --data")
         }
-        let recipe = try TrainingRecipe.resolve(name)
-        let model = try ModelRegistry.standard().requireModel(named: options.model)
+        var recipe = try TrainingRecipe.resolve(name)
         if let t = options.threads { ComputeThreads.count = t }
-        let dice = try Trainer.scoreHeldOut(model: model, recipe: recipe, data: URL(fileURLWithPath: data))
-        var table = "model \(model.name) on the held-out cases of recipe \(recipe.name) (\((data as NSString).lastPathComponent)):\n"
-        for d in dice { table += "  \(d.name): Dice \(String(format: "%.4f", d.dice)) on \(d.cases) case(s)\n" }
+        let registry = ModelRegistry.standard()
+        let folds = options.crossValidation ? Array(0..<recipe.validationEvery) : [options.fold ?? 0]
+        guard !options.crossValidation || options.model != nil else {
+            throw ImagingError(.invalidArgument, "--cross-validation needs --model NAME (models NAME-0, NAME-1, …)")
+        }
+        var table = ""
+        var perFold: [(fold: Int, model: String, dice: [ModelCard.ClassDice])] = []
+        for fold in folds {
+            recipe.validationFold = fold == 0 ? nil : fold
+            let model = try registry.requireModel(
+                named: options.crossValidation ? "\(options.model!)-\(fold)" : options.model)
+            let dice = try Trainer.scoreHeldOut(model: model, recipe: recipe, data: URL(fileURLWithPath: data))
+            table += "model \(model.name) on fold \(fold) of recipe \(recipe.name) (\((data as NSString).lastPathComponent)):\n"
+            for d in dice { table += "  \(d.name): Dice \(String(format: "%.4f", d.dice)) on \(d.cases) case(s)\n" }
+            perFold.append((fold, model.name, dice))
+        }
+        // Each case is held out in exactly one fold: pool per-case means over the folds.
+        var pooled: [ModelCard.ClassDice] = []
+        for name in recipe.classNames.dropFirst() {
+            let parts = perFold.flatMap { $0.dice.filter { $0.name == name } }
+            let cases = parts.reduce(0) { $0 + $1.cases }
+            guard cases > 0 else { continue }
+            let mean = parts.reduce(0) { $0 + $1.dice * Double($1.cases) } / Double(cases)
+            pooled.append(.init(name: name, dice: mean, cases: cases))
+        }
+        if options.crossValidation {
+            table += "\(folds.count)-fold cross-validation, pooled over held-out cases:\n"
+            for d in pooled { table += "  \(d.name): Dice \(String(format: "%.4f", d.dice)) on \(d.cases) case(s)\n" }
+        }
+        struct Fold: Encodable { var fold: Int, model: String, dice: [ModelCard.ClassDice] }
         struct Doc: Encodable {
-            var task = "heldout", model: String, recipe: String, dice: [ModelCard.ClassDice]
+            var task = "heldout", model: String?, recipe: String, folds: [Fold], dice: [ModelCard.ClassDice]
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let json = (try? encoder.encode(Doc(model: model.name, recipe: recipe.name, dice: dice))) ?? Data()
+        let doc = Doc(
+            model: perFold.count == 1 ? perFold[0].model : nil, recipe: recipe.name, folds: perFold.map { Fold(fold: $0.fold, model: $0.model, dice: $0.dice) }, dice: pooled)
+        let json = (try? encoder.encode(doc)) ?? Data()
+        let dice = pooled
         let csv = "class,dice,cases\n" + dice.map { "\($0.name),\($0.dice),\($0.cases)" }.joined(separator: "\n") + "\n"
         return EvaluationOutput(table: table, json: json, csv: csv)
     }

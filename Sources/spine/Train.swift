@@ -36,6 +36,9 @@ struct Train: ParsableCommand {
     @Option(help: "Stop with a checkpoint after this many steps in all (run again to resume).")
     var stopAfter: Int?
 
+    @Option(help: "Cross-validation fold: hold out the cases whose index modulo recipe.validationEvery is this (default 0).")
+    var fold: Int?
+
     func run() throws {
         try runReportingErrors {
             var r = try TrainingRecipe.resolve(recipe)
@@ -43,6 +46,7 @@ struct Train: ParsableCommand {
                 guard steps >= 1 else { throw ImagingError(.invalidArgument, "--steps must be at least 1") }
                 r.steps = steps
             }
+            if let fold { r.validationFold = fold == 0 ? nil : fold }
             if let threads, threads < 1 { throw ImagingError(.invalidArgument, "--threads must be at least 1") }
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: data, isDirectory: &isDir), isDir.boolValue else {

@@ -11,6 +11,12 @@ public struct ModelCard: Codable, Hashable, Sendable {
         public var dice: Double
         /// Validation volumes that annotate this class.
         public var cases: Int
+
+        public init(name: String, dice: Double, cases: Int) {
+            self.name = name
+            self.dice = dice
+            self.cases = cases
+        }
     }
 
     public var name: String

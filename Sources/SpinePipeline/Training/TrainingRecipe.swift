@@ -53,8 +53,10 @@ public struct TrainingRecipe: Codable, Hashable, Sendable {
     public var weightDecay: Float
     /// Share of patches centred on a voxel of a random annotated class (nnU-Net oversamples 1/3).
     public var foregroundFraction: Double
-    /// Cases held out for validation: every case whose index modulo `validationEvery` is 0.
+    /// Cases held out for validation: every case whose index modulo `validationEvery` is
+    /// `validationFold` (0 when nil), so folds 0…validationEvery−1 make a cross-validation.
     public var validationEvery: Int
+    public var validationFold: Int?
     /// Add soft Dice to cross-entropy (only when every case annotates every class).
     public var diceLoss: Bool
     public var seed: UInt64
@@ -110,6 +112,9 @@ public struct TrainingRecipe: Codable, Hashable, Sendable {
         }
     }
 
+    /// Whether the case at `index` (cases sorted by name) is held out for validation.
+    public func isHeldOut(_ index: Int) -> Bool { index % validationEvery == (validationFold ?? 0) }
+
     /// The plan a model trained by this recipe carries.
     public var plan: ModelPlan {
         ModelPlan(
@@ -132,6 +137,9 @@ public struct TrainingRecipe: Codable, Hashable, Sendable {
         }
         guard batchSize >= 1, steps >= 1, stepsPerEpoch >= 1, validationEvery >= 2 else {
             throw bad("batch, steps, stepsPerEpoch must be ≥ 1 and validationEvery ≥ 2")
+        }
+        guard (0..<validationEvery).contains(validationFold ?? 0) else {
+            throw bad("validation fold \(validationFold ?? 0) must be in 0…\(validationEvery - 1)")
         }
         guard learningRate > 0, learningRate.isFinite, (0...1).contains(foregroundFraction) else {
             throw bad("learning rate must be positive and foregroundFraction in 0…1")

@@ -1,14 +1,48 @@
 import ArgumentParser
 import Foundation
 import SpineNN
+import SpinePipeline
 
 /// `spine onnx`: inspect and run ONNX models on SpineNN (oneDNN), no Python needed.
 struct ONNXCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "onnx",
         abstract: "Inspect and run ONNX models (opsets 11–20) on SpineNN.",
-        subcommands: [Inspect.self, Run.self]
+        subcommands: [Inspect.self, Run.self, Import.self]
     )
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "import",
+            abstract: "Make a model folder (model.onnx + plan.json) that spine models, segment and analyze use.",
+            discussion: """
+                The plan is JSON with classNames (background first), patchSize (H, W or D, H, W) and optionally
+                intensity {mean, standardDeviation}, axisCodes ("PIR") and spacingMM — the fields of a native model's
+                plan.json. The ONNX model must take one float32 input [N, 1, patch…] and give [N, classes, patch…];
+                a trial run on a patch checks it. The folder is written atomically; its name is the model's name.
+                Put it (or its parent) in $\(ModelRegistry.environmentVariable) or in Models/.
+                """)
+
+        @Argument(help: "The .onnx file (external data files beside it are copied too).")
+        var model: String
+        @Option(help: "Plan JSON (classNames, patchSize, intensity, axisCodes, spacingMM).")
+        var plan: String
+        @Option(help: "Model folder to write; its name is the model's name.")
+        var out: String
+        @Flag(help: "Replace an existing folder.")
+        var force = false
+
+        func run() throws {
+            try runReportingErrors {
+                let settings = try ONNXModelImport.Settings.read(from: URL(fileURLWithPath: plan))
+                let p = try ONNXModelImport.makeFolder(
+                    onnx: URL(fileURLWithPath: model), settings: settings, to: URL(fileURLWithPath: out), replace: force)
+                print(
+                    "wrote \(out): ONNX model, \(p.network.spatialDimensions)-D, \(p.classNames.count) classes (\(p.classNames.joined(separator: ", "))), patch \(p.patchSize.map(String.init).joined(separator: "×"))"
+                )
+            }
+        }
+    }
 
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -69,7 +103,7 @@ struct ONNXCommand: ParsableCommand {
         var output: String
         @Option(help: "Timed runs after the first run.")
         var `repeat`: Int = 1
-        @Option(help: "Arithmetic precision: fp32 or bf16.")
+        @Option(help: "Arithmetic precision: fp32, or bf16 (bfloat16 convolutions and activations between them, float32 accumulation; AVX-512 BF16).")
         var precision: Precision = .fp32
         @Option(help: "Compute threads (default: all cores).")
         var threads: Int?
@@ -82,11 +116,8 @@ struct ONNXCommand: ParsableCommand {
         func run() throws {
             try runReportingNNErrors {
                 if let threads { ComputeThreads.count = threads }
-                guard precision == .fp32 else {
-                    throw NNError(.unsupported, "--precision bf16 is not available yet for ONNX models (use fp32)")
-                }
                 let m = try ONNXModel(contentsOf: URL(fileURLWithPath: model))
-                let session = try ONNXSession(m)
+                let session = try ONNXSession(m, precision: precision == .bf16 ? .bf16 : .fp32)
                 let array = try NPY.read(from: URL(fileURLWithPath: input))
                 guard let info = m.inputs.first, m.inputs.count == 1 else {
                     throw NNError(

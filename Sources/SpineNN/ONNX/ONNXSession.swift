@@ -9,6 +9,9 @@ import Foundation
 ///
 /// Inputs and outputs are float32 ``Tensor``s with ONNX's (PyTorch's) logical shapes. Dynamic
 /// batch and spatial sizes work where the graph allows (shape chains are evaluated at run time).
+/// With `precision: .bf16` convolutions run on AVX-512 BF16 kernels and the activations between
+/// convolutions, pooling and concatenations stay bfloat16 (see `ONNXSession+BFloat16.swift`).
+///
 /// Not thread-safe: one session serves one caller at a time (its buffers are reused).
 public final class ONNXSession {
     struct Step {
@@ -16,9 +19,16 @@ public final class ONNXSession {
         var inputs: [Int?]
         var outputs: [Int]
         var kernel: ONNXKernel
+        /// The kernel takes `.bf16` inputs (others get them converted to float32).
+        var acceptsBF16 = false
+        /// The kernel may leave its output in bfloat16 (every consumer accepts it).
+        var bf16Output = false
     }
 
     public let model: ONNXModel
+    /// Element type of the convolutions and of the activations between bf16-aware kernels.
+    public let precision: InferencePrecision
+    private let arena = ActivationArena()
     private var steps: [Step] = []
     private var constants: [ONNXValue?] = []
     private var inputSlots: [(info: ONNXValueInfo, slot: Int)] = []
@@ -35,10 +45,14 @@ public final class ONNXSession {
     public var stepCount: Int { steps.count }
 
     /// Compiles `model`.
+    /// - Parameter precision: `.bf16` runs convolutions in bfloat16 (float32 master weights
+    ///   reordered once, float32 bias and accumulation) and keeps bfloat16 activations between
+    ///   convolutions, pooling and concatenations; inputs and outputs stay float32.
     /// - Throws: ``NNError`` `.unsupported` naming the first unsupported operator and its node;
     ///   `.malformedFile` for a graph that uses a value nothing produces.
-    public init(_ model: ONNXModel) throws {
+    public init(_ model: ONNXModel, precision: InferencePrecision = .fp32) throws {
         self.model = model
+        self.precision = precision
         let opset = model.opsetVersion
         if let bad = model.unsupportedNodes.first {
             let more =
@@ -158,6 +172,20 @@ public final class ONNXSession {
             outputSlots.append((o.name, s))
         }
         constants = values
+        if precision == .bf16 {
+            var consumerOps: [Int: [String]] = [:]
+            for step in steps { for case let s? in step.inputs { consumerOps[s, default: []].append(step.node.op) } }
+            let outputs = Set(outputSlots.map(\.slot))
+            for i in steps.indices {
+                steps[i].acceptsBF16 = Self.bf16AwareOperators.contains(steps[i].node.op)
+                if Self.bf16Producers.contains(steps[i].node.op), let out = steps[i].outputs.first, out >= 0,
+                    !outputs.contains(out), let ops = consumerOps[out],
+                    ops.allSatisfy(Self.bf16AwareOperators.contains)
+                {
+                    steps[i].bf16Output = true
+                }
+            }
+        }
     }
 
     /// Runs the graph on named float32 inputs (logical `N, C, …` shapes); returns every graph output.
@@ -187,9 +215,16 @@ public final class ONNXSession {
                 guard let v = values[s] else {
                     throw NNError(.malformedFile, "ONNX: \(step.node.label): an input was not computed")
                 }
-                ins.append(v)
+                if !step.acceptsBF16, case .bf16(let m) = v {
+                    ins.append(.float(m.float32Tensor(into: buffer(i * 16 + 8 + min(ins.count, 7), m.layout.dims))))
+                } else {
+                    ins.append(v)
+                }
             }
-            let ctx = KernelContext(buffer: { [unowned self] k, shape in self.buffer(i * 16 + k, shape) })
+            let ctx = KernelContext(
+                buffer: { [unowned self] k, shape in self.buffer(i * 16 + k, shape) },
+                view: { [unowned self] k, shape, type in self.arena.view(i * 16 + k, shape: shape, type: type) },
+                precision: precision, bf16Output: step.bf16Output)
             let outs: [ONNXValue]
             do {
                 outs = try step.kernel(ins, ctx)

@@ -177,7 +177,14 @@ public enum ONNXModelImport {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(plan).write(to: temporary.appendingPathComponent(Checkpoint.planFile))
             if fm.fileExists(atPath: folder.path) {
-                _ = try fm.replaceItemAt(folder, withItemAt: temporary)
+                // Two renames (the old folder aside, the new one in place); the old one comes back on failure.
+                let old = parent.appendingPathComponent(".\(folder.lastPathComponent).old-\(UUID().uuidString)")
+                try fm.moveItem(at: folder, to: old)
+                do { try fm.moveItem(at: temporary, to: folder) } catch {
+                    try? fm.moveItem(at: old, to: folder)
+                    throw error
+                }
+                try? fm.removeItem(at: old)
             } else {
                 try fm.moveItem(at: temporary, to: folder)
             }

@@ -107,6 +107,8 @@ struct ONNXCommand: ParsableCommand {
         var precision: Precision = .fp32
         @Option(help: "Compute threads (default: all cores).")
         var threads: Int?
+        @Flag(help: "Print the time per operator type and the slowest nodes over the timed runs.")
+        var profile = false
 
         func validate() throws {
             guard self.repeat >= 1 else { throw ValidationError("--repeat must be at least 1") }
@@ -130,6 +132,7 @@ struct ONNXCommand: ParsableCommand {
                 let y = try session(x)
                 try NPY.write(NPYArray(y), to: URL(fileURLWithPath: output))
                 var times: [Double] = []
+                session.isProfiling = profile
                 for _ in 0..<self.repeat {
                     let t0 = DispatchTime.now().uptimeNanoseconds
                     _ = try session(x)
@@ -140,6 +143,19 @@ struct ONNXCommand: ParsableCommand {
                     times.count % 2 == 1
                     ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
                 print("output: \(output) \(y.shape)")
+                if profile {
+                    let runs = Double(self.repeat)
+                    var byOp: [String: (ms: Double, n: Int)] = [:]
+                    for p in session.profile { byOp[p.op, default: (0, 0)].ms += p.milliseconds / runs; byOp[p.op]!.n += 1 }
+                    print("per run, by operator [ms]:")
+                    for (op, v) in byOp.sorted(by: { $0.value.ms > $1.value.ms }) {
+                        print(String(format: "  %-28@ %8.3f  (%d nodes)", op as NSString, v.ms, v.n))
+                    }
+                    print("slowest nodes [ms per run]:")
+                    for p in session.profile.sorted(by: { $0.milliseconds > $1.milliseconds }).prefix(12) {
+                        print(String(format: "  %8.3f  %@", p.milliseconds / runs, p.node as NSString))
+                    }
+                }
                 print(String(format: "median_ms=%.3f", median))
             }
         }

@@ -99,20 +99,27 @@ enum ONNXOperators {
             }
         case "InstanceNormalization":
             let eps = a.float("epsilon", 1e-5)
+            let slopes = node.fusedSlopes
+            let slopesRank = node.fusedSlopesInputRank
             return { v, ctx in
                 let x = try float(v[0], "input")
                 guard x.rank >= 3 else {
                     throw NNError.shape("InstanceNormalization", expected: "input [N, C, …]", got: "\(x.shape)")
                 }
                 let c = x.shape[1]
-                let scale = try float(v[1], "scale").reshaped([c])
-                let bias = try float(v[2], "B").reshaped([c])
-                let y = ctx.buffer(0, x.shape)
-                let per = x.count / max(x.shape[0], 1)
-                for i in 0..<x.shape[0] {
-                    let (yi, _, _) = try DNNL.batchNormTraining(x.batchItem(i), scale: scale, shift: bias, epsilon: eps)
-                    (y.storage.pointer + i * per).update(from: yi.storage.pointer, count: per)
+                let scale = try float(v[1], "scale").nchwScalars
+                let bias = try float(v[2], "B").nchwScalars
+                guard scale.count == c, bias.count == c, slopes.map({ $0.count == 1 || $0.count == c }) ?? true else {
+                    throw NNError.shape(
+                        "InstanceNormalization", expected: "\(c) scales, biases (and activation slopes)",
+                        got: "\(scale.count), \(bias.count), \(slopes?.count ?? 0) for input \(x.shape)")
                 }
+                if let slopesRank, slopesRank != x.rank {
+                    throw NNError.shape(
+                        "PRelu (fused)", expected: "input of rank \(slopesRank) for per-channel slopes", got: "\(x.shape)")
+                }
+                let y = ctx.buffer(0, x.shape)
+                ONNXInstanceNorm.run(x, scale: scale, bias: bias, epsilon: eps, slopes: slopes, into: y)
                 return [.float(y)]
             }
         case "Relu": return eltwise(.relu(negativeSlope: 0))
@@ -157,6 +164,11 @@ enum ONNXOperators {
                 guard let shape = broadcastShape(x.shape, slope.shape), shape == x.shape else {
                     throw NNError.shape("PRelu", expected: "slope broadcastable to \(x.shape)", got: "\(slope.shape)")
                 }
+                if slope.count == 1 {
+                    // One slope: leaky ReLU (oneDNN 2.6's PReLU with a broadcast scalar is slow).
+                    let k = slope.storage.pointer[0]
+                    return [.float(try DNNL.eltwise(.relu(negativeSlope: k), x, into: ctx.buffer(0, x.shape)))]
+                }
                 slope = try slope.logicallyReshaped([Int](repeating: 1, count: x.rank - slope.rank) + slope.shape)
                 return [.float(try DNNL.prelu(x, slope: slope, into: ctx.buffer(0, x.shape)))]
             }
@@ -168,7 +180,11 @@ enum ONNXOperators {
                 let x = try float(v[0], "input")
                 let axis = try normalizeAxis(axisAttr, rank: x.rank, node.op)
                 var y: Tensor
-                if opset < 13 && axis != x.rank - 1 {
+                if axis != 1 && !(Tensor.storageIsLogicalOrder(x.shape) && axis == x.rank - 1) && x.count <= 1 << 22 {
+                    // An axis that is not contiguous in channels-last storage: oneDNN 2.6 runs its
+                    // reference kernel there (3 ms for 6400 elements); a logical-order loop instead.
+                    y = try Tensor(shape: x.shape, nchw: softmax(logical(x), shape: x.shape, axis: axis, opset: opset))
+                } else if opset < 13 && axis != x.rank - 1 {
                     // Opsets < 13 flatten to [prod(before axis), prod(from axis)].
                     let outer = x.shape.prefix(axis).reduce(1, *)
                     let flat = try x.logicallyReshaped([outer, x.count / max(outer, 1)])
@@ -373,6 +389,30 @@ enum ONNXOperators {
         }
     }
 
+    /// Softmax of logical-order `x` along `axis` (opsets < 13: over all axes from `axis` on).
+    static func softmax(_ x: [Float], shape: [Int], axis: Int, opset: Int) -> [Float] {
+        let outer = shape.prefix(axis).reduce(1, *)
+        let n = opset < 13 ? shape.dropFirst(axis).reduce(1, *) : shape[axis]
+        let inner = opset < 13 ? 1 : shape.dropFirst(axis + 1).reduce(1, *)
+        var y = [Float](repeating: 0, count: x.count)
+        for o in 0..<outer {
+            for i in 0..<inner {
+                let base = o * n * inner + i
+                var m = -Float.infinity
+                for k in 0..<n { m = max(m, x[base + k * inner]) }
+                var sum: Float = 0
+                for k in 0..<n {
+                    let e = expf(x[base + k * inner] - m)
+                    y[base + k * inner] = e
+                    sum += e
+                }
+                let inv = 1 / sum
+                for k in 0..<n { y[base + k * inner] *= inv }
+            }
+        }
+        return y
+    }
+
     static func eltwise(_ e: ONNXEltwise, after first: ONNXEltwise? = nil) -> ONNXKernel {
         { v, ctx in
             var x = try float(v[0], "X")
@@ -455,7 +495,17 @@ enum ONNXOperators {
             if let e { return try DNNL.eltwise(e, y, into: ctx.buffer(0, s)) }
         }
         let kind: ONNXBinary? = ["Add": .add, "Sub": .sub, "Mul": .mul, "Div": .div, "Max": .max, "Min": .min][op]
-        if let kind, s.count >= 1, !s.contains(0) {
+        // oneDNN's binary kernels are fast for equal shapes and per-channel broadcasts; other
+        // broadcasts of channels-last tensors fall to its reference kernel (ms on a few thousand
+        // elements), where the logical-order loop below is faster up to a few million elements.
+        func fastBroadcast(_ t: [Int]) -> Bool {
+            t == s || s.count < 3 || s.reduce(1, *) > 1 << 22
+                || t.enumerated().allSatisfy { $0.offset == 1 ? $0.element == s[1] : $0.element == 1 }
+        }
+        if let kind, s.count >= 1, !s.contains(0),
+            fastBroadcast([Int](repeating: 1, count: s.count - x.rank) + x.shape),
+            fastBroadcast([Int](repeating: 1, count: s.count - y.rank) + y.shape)
+        {
             let xr = try x.logicallyReshaped([Int](repeating: 1, count: s.count - x.rank) + x.shape)
             let yr = try y.logicallyReshaped([Int](repeating: 1, count: s.count - y.rank) + y.shape)
             if xr.shape == s { return try DNNL.binary(kind, xr, yr, into: ctx.buffer(0, s)) }

@@ -44,6 +44,12 @@ public final class ONNXSession {
     /// Nodes executed per run.
     public var stepCount: Int { steps.count }
 
+    /// When true, each run adds every node's wall time to ``profile``.
+    public var isProfiling = false
+    /// Accumulated wall time [ms] and run count per executed node (label), in graph order; filled
+    /// while ``isProfiling``.
+    public private(set) var profile: [(node: String, op: String, milliseconds: Double, runs: Int)] = []
+
     /// Compiles `model`.
     /// - Parameter precision: `.bf16` runs convolutions in bfloat16 (float32 master weights
     ///   reordered once, float32 bias and accumulation) and keeps bfloat16 activations between
@@ -77,7 +83,38 @@ public final class ONNXSession {
             if case .float(let t)? = initializers[name] { return t }
             return nil
         }
+        /// Negative-side slopes of a Relu, LeakyRelu or PRelu with a constant per-channel or scalar slope.
+        func activationSlopes(_ n: ONNXNode) -> [Float]? {
+            switch n.op {
+            case "Relu": return [0]
+            case "LeakyRelu": return [n.attributes.float("alpha", 0.01)]
+            case "PRelu":
+                guard n.inputs.count == 2, let t = constantFloat(n.inputs[1]) else { return nil }
+                if t.count == 1 { return [t.nchwScalars[0]] }
+                // One slope per channel: [C, 1, …] (rank of the input − 1, checked when it runs).
+                guard t.shape.count >= 2, t.shape.dropFirst().allSatisfy({ $0 == 1 }) else { return nil }
+                return t.nchwScalars
+            default: return nil
+            }
+        }
+        func slopeRank(_ n: ONNXNode) -> Int? {
+            guard n.op == "PRelu", let t = constantFloat(n.inputs[1]), t.count > 1 else { return nil }
+            return t.shape.count
+        }
         var removed = Set<Int>()
+        // Fusion: InstanceNormalization → Relu/LeakyRelu/PRelu (one pass, ONNXInstanceNorm).
+        for i in nodes.indices where nodes[i].op == "InstanceNormalization" && nodes[i].inputs.count == 3 {
+            guard let j = soleConsumer(nodes[i].outputs[0]), nodes[j].inputs.first == nodes[i].outputs[0],
+                let slopes = activationSlopes(nodes[j])
+            else { continue }
+            nodes[i].fusedSlopes = slopes
+            nodes[i].fusedSlopesInputRank = slopeRank(nodes[j]).map { $0 + 1 }
+            nodes[i].outputs[0] = nodes[j].outputs[0]
+            nodes[i].fused.append(nodes[j].name)
+            consumers[nodes[i].outputs[0]] = consumers[nodes[j].outputs[0]]
+            removed.insert(j)
+            fusedActivationCount += 1
+        }
         for i in nodes.indices
         where nodes[i].op == "Conv" && constantFloat(nodes[i].inputs.count > 1 ? nodes[i].inputs[1] : "") != nil {
             if let j = soleConsumer(nodes[i].outputs[0]), nodes[j].op == "BatchNormalization",
@@ -96,9 +133,8 @@ public final class ONNXSession {
                     fusedBatchNormCount += 1
                 }
             }
-            if let j = soleConsumer(nodes[i].outputs[0]), ["Relu", "LeakyRelu"].contains(nodes[j].op) {
-                nodes[i].activation = .relu(
-                    negativeSlope: nodes[j].op == "Relu" ? 0 : nodes[j].attributes.float("alpha", 0.01))
+            if let j = soleConsumer(nodes[i].outputs[0]), let slopes = activationSlopes(nodes[j]), slopes.count == 1 {
+                nodes[i].activation = .relu(negativeSlope: slopes[0])
                 nodes[i].outputs[0] = nodes[j].outputs[0]
                 nodes[i].fused.append(nodes[j].name)
                 consumers[nodes[i].outputs[0]] = consumers[nodes[j].outputs[0]]
@@ -226,10 +262,18 @@ public final class ONNXSession {
                 view: { [unowned self] k, shape, type in self.arena.view(i * 16 + k, shape: shape, type: type) },
                 precision: precision, bf16Output: step.bf16Output)
             let outs: [ONNXValue]
+            let started = isProfiling ? DispatchTime.now().uptimeNanoseconds : 0
             do {
                 outs = try step.kernel(ins, ctx)
             } catch let e as NNError {
                 throw NNError(e.code, "ONNX: \(step.node.label): \(e.message)")
+            }
+            if isProfiling {
+                if profile.count != steps.count {
+                    profile = steps.map { ($0.node.label, $0.node.op + ($0.node.fused.isEmpty ? "" : "+fused"), 0, 0) }
+                }
+                profile[i].milliseconds += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
+                profile[i].runs += 1
             }
             for (k, s) in step.outputs.enumerated() where s >= 0 && k < outs.count { values[s] = outs[k] }
         }

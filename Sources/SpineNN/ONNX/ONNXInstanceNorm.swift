@@ -11,15 +11,35 @@ import Foundation
 /// positions, float64 across chunks.
 enum ONNXInstanceNorm {
     /// `y = act(scale·(x − μ)/√(σ² + ε) + bias)` per sample and channel; `slopes` (count 1 or `C`)
-    /// is the negative-side slope (0 for Relu, nil for none).
+    /// is the negative-side slope (0 for Relu, nil for none). `x` and `y` are dense channels-last
+    /// views of the same dims, float32 or bfloat16 (a bf16 session keeps them bfloat16).
     static func run(
-        _ x: Tensor, scale: [Float], bias: [Float], epsilon: Float, slopes: [Float]?, into y: Tensor
+        _ x: MemoryView, scale: [Float], bias: [Float], epsilon: Float, slopes: [Float]?, into y: MemoryView
     ) {
-        let n = x.shape[0], c = x.shape[1]
-        let s = x.count / max(n * c, 1)
+        switch (x.layout.scalarType, y.layout.scalarType) {
+        case (.float32, .float32):
+            run(F32.self, F32.self, x, scale: scale, bias: bias, epsilon: epsilon, slopes: slopes, into: y)
+        case (.bfloat16, .float32):
+            run(BF16.self, F32.self, x, scale: scale, bias: bias, epsilon: epsilon, slopes: slopes, into: y)
+        case (.float32, .bfloat16):
+            run(F32.self, BF16.self, x, scale: scale, bias: bias, epsilon: epsilon, slopes: slopes, into: y)
+        case (.bfloat16, .bfloat16):
+            run(BF16.self, BF16.self, x, scale: scale, bias: bias, epsilon: epsilon, slopes: slopes, into: y)
+        }
+    }
+
+    private static func run<X: StoredScalar, Y: StoredScalar>(
+        _: X.Type, _: Y.Type, _ x: MemoryView, scale: [Float], bias: [Float], epsilon: Float, slopes: [Float]?,
+        into y: MemoryView
+    ) {
+        let dims = x.layout.dims
+        precondition(dims == y.layout.dims && dims.count >= 3)
+        let n = dims[0], c = dims[1]
+        let s = dims.reduce(1, *) / max(n * c, 1)
         guard s > 0, c > 0 else { return }
         let threads = max(1, min(ComputeThreads.count, s * c / (1 << 16)))
-        let xp = SendableBuffer(x.storage.pointer), yp = SendableBuffer(y.storage.pointer)
+        let xp = SendableBuffer(x.pointer.assumingMemoryBound(to: X.Storage.self))
+        let yp = SendableBuffer(y.pointer.assumingMemoryBound(to: Y.Storage.self))
         let partial = UnsafeMutablePointer<Double>.allocate(capacity: threads * c)
         defer { partial.deallocate() }
         let pp = SendableBuffer(partial)
@@ -38,7 +58,7 @@ enum ONNXInstanceNorm {
             let mean = [Float](unsafeUninitializedCapacity: c) { out, count in
                 let o = SendableBuffer(out.baseAddress!)
                 chunked { t, range in
-                    Self.sum(xp.base + base, c: c, range: range, center: nil, into: pp.base + t * c)
+                    Self.sum(X.self, xp.base + base, c: c, range: range, center: nil, into: pp.base + t * c)
                 }
                 for ch in 0..<c {
                     var total = 0.0
@@ -50,7 +70,7 @@ enum ONNXInstanceNorm {
             // Pass 2: sums of squared deviations.
             let meanCopy = mean
             chunked { t, range in
-                Self.sum(xp.base + base, c: c, range: range, center: meanCopy, into: pp.base + t * c)
+                Self.sum(X.self, xp.base + base, c: c, range: range, center: meanCopy, into: pp.base + t * c)
             }
             var a = [Float](repeating: 0, count: c), shift = [Float](repeating: 0, count: c)
             for ch in 0..<c {
@@ -71,15 +91,15 @@ enum ONNXInstanceNorm {
                                 for p in range {
                                     let row = p * c
                                     for ch in 0..<c {
-                                        let v = src[row + ch] * a[ch] + sh[ch]
-                                        dst[row + ch] = v < 0 ? v * k[ch] : v
+                                        let v = X.load(src[row + ch]) * a[ch] + sh[ch]
+                                        dst[row + ch] = Y.store(v < 0 ? v * k[ch] : v)
                                     }
                                 }
                             }
                         } else {
                             for p in range {
                                 let row = p * c
-                                for ch in 0..<c { dst[row + ch] = src[row + ch] * a[ch] + sh[ch] }
+                                for ch in 0..<c { dst[row + ch] = Y.store(X.load(src[row + ch]) * a[ch] + sh[ch]) }
                             }
                         }
                     }
@@ -89,8 +109,9 @@ enum ONNXInstanceNorm {
     }
 
     /// Per-channel sums of `x` (or of `(x − center)²`) over positions `range`, into `out[0..<c]`.
-    private static func sum(
-        _ x: UnsafeMutablePointer<Float>, c: Int, range: Range<Int>, center: [Float]?, into out: UnsafeMutablePointer<Double>
+    private static func sum<X: StoredScalar>(
+        _: X.Type, _ x: UnsafeMutablePointer<X.Storage>, c: Int, range: Range<Int>, center: [Float]?,
+        into out: UnsafeMutablePointer<Double>
     ) {
         var acc = [Float](repeating: 0, count: c)
         for ch in 0..<c { out[ch] = 0 }
@@ -104,7 +125,7 @@ enum ONNXInstanceNorm {
                         for q in p..<end {
                             let row = x + q * c
                             for ch in 0..<c {
-                                let d = row[ch] - m[ch]
+                                let d = X.load(row[ch]) - m[ch]
                                 acc[ch] += d * d
                             }
                         }
@@ -112,13 +133,34 @@ enum ONNXInstanceNorm {
                 } else {
                     for q in p..<end {
                         let row = x + q * c
-                        for ch in 0..<c { acc[ch] += row[ch] }
+                        for ch in 0..<c { acc[ch] += X.load(row[ch]) }
                     }
                 }
                 for ch in 0..<c { out[ch] += Double(acc[ch]) }
                 p = end
             }
         }
+    }
+}
+
+/// How an element type is stored: float32 as is, bfloat16 as the top 16 bits (rounded to nearest even).
+protocol StoredScalar {
+    associatedtype Storage
+    static func load(_ v: Storage) -> Float
+    static func store(_ v: Float) -> Storage
+}
+
+enum F32: StoredScalar {
+    @inline(__always) static func load(_ v: Float) -> Float { v }
+    @inline(__always) static func store(_ v: Float) -> Float { v }
+}
+
+enum BF16: StoredScalar {
+    @inline(__always) static func load(_ v: UInt16) -> Float { Float(bitPattern: UInt32(v) << 16) }
+    @inline(__always) static func store(_ v: Float) -> UInt16 {
+        let bits = v.bitPattern
+        if v.isNaN { return UInt16(truncatingIfNeeded: bits >> 16) | 0x40 }
+        return UInt16(truncatingIfNeeded: (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) >> 16)
     }
 }
 

@@ -102,24 +102,32 @@ enum ONNXOperators {
             let slopes = node.fusedSlopes
             let slopesRank = node.fusedSlopesInputRank
             return { v, ctx in
-                let x = try float(v[0], "input")
-                guard x.rank >= 3 else {
-                    throw NNError.shape("InstanceNormalization", expected: "input [N, C, …]", got: "\(x.shape)")
+                guard let xv = v[0] else { throw NNError(.invalidArgument, "missing input") }
+                let xShape = xv.shape
+                guard xShape.count >= 3 else {
+                    throw NNError.shape("InstanceNormalization", expected: "input [N, C, …]", got: "\(xShape)")
                 }
-                let c = x.shape[1]
+                let c = xShape[1]
                 let scale = try float(v[1], "scale").nchwScalars
                 let bias = try float(v[2], "B").nchwScalars
                 guard scale.count == c, bias.count == c, slopes.map({ $0.count == 1 || $0.count == c }) ?? true else {
                     throw NNError.shape(
                         "InstanceNormalization", expected: "\(c) scales, biases (and activation slopes)",
-                        got: "\(scale.count), \(bias.count), \(slopes?.count ?? 0) for input \(x.shape)")
+                        got: "\(scale.count), \(bias.count), \(slopes?.count ?? 0) for input \(xShape)")
                 }
-                if let slopesRank, slopesRank != x.rank {
+                if let slopesRank, slopesRank != xShape.count {
                     throw NNError.shape(
-                        "PRelu (fused)", expected: "input of rank \(slopesRank) for per-channel slopes", got: "\(x.shape)")
+                        "PRelu (fused)", expected: "input of rank \(slopesRank) for per-channel slopes", got: "\(xShape)")
                 }
-                let y = ctx.buffer(0, x.shape)
-                ONNXInstanceNorm.run(x, scale: scale, bias: bias, epsilon: eps, slopes: slopes, into: y)
+                let x: MemoryView
+                if case .bf16(let m) = xv { x = m } else { x = MemoryView(try float(xv, "input")) }
+                if ctx.precision == .bf16 && ctx.bf16Output {
+                    let y = ctx.view(0, xShape, .bfloat16)
+                    ONNXInstanceNorm.run(x, scale: scale, bias: bias, epsilon: eps, slopes: slopes, into: y)
+                    return [.bf16(y)]
+                }
+                let y = ctx.buffer(0, xShape)
+                ONNXInstanceNorm.run(x, scale: scale, bias: bias, epsilon: eps, slopes: slopes, into: MemoryView(y))
                 return [.float(y)]
             }
         case "Relu": return eltwise(.relu(negativeSlope: 0))

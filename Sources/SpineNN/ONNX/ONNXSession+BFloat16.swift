@@ -3,17 +3,20 @@ import Foundation
 // bf16 sessions (`ONNXSession(model, precision: .bf16)`), the same scheme as `InferenceUNet`'s:
 // convolution weights stay float32 master copies that oneDNN reorders once into bfloat16 in the
 // layout its AVX-512 BF16 kernels want; convolution inputs are bfloat16; bias and accumulation are
-// float32. A convolution whose every consumer is bf16-aware (convolution, pooling, concatenation)
-// writes bfloat16 into the session's activation arena, so U-Net-shaped graphs run bfloat16 from the
-// first convolution to the head; other operators get float32 (converted by the session), and graph
+// float32. A convolution or instance normalization whose every consumer is bf16-aware
+// (convolution, pooling, concatenation, instance normalization) writes bfloat16 into the
+// session's activation arena, so U-Net-shaped graphs run bfloat16 from the first convolution to
+// the head; other operators get float32 (converted by the session), and graph
 // outputs are always float32.
 
 extension ONNXSession {
     /// Operators whose kernels take `.bf16` inputs (and keep bfloat16 outputs where they can).
-    static let bf16AwareOperators: Set<String> = ["Conv", "ConvTranspose", "MaxPool", "AveragePool", "Concat"]
+    static let bf16AwareOperators: Set<String> = [
+        "Conv", "ConvTranspose", "MaxPool", "AveragePool", "Concat", "InstanceNormalization",
+    ]
 
     /// Operators whose output may stay bfloat16 when every consumer is bf16-aware.
-    static let bf16Producers: Set<String> = ["Conv", "ConvTranspose"]
+    static let bf16Producers: Set<String> = ["Conv", "ConvTranspose", "InstanceNormalization"]
 }
 
 extension MemoryView {

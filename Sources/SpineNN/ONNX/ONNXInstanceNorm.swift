@@ -82,6 +82,24 @@ enum ONNXInstanceNorm {
             }
             // Pass 3: y = x·a + shift, then the activation.
             let (ac, sc) = (a, shift)
+            if c % 16 == 0 {
+                let v16 = c / 16
+                let a16 = (0..<v16).map { v in SIMD16<Float>(ac[(v * 16)..<(v * 16 + 16)]) }
+                let s16 = (0..<v16).map { v in SIMD16<Float>(sc[(v * 16)..<(v * 16 + 16)]) }
+                let k16 = slope.map { k in (0..<v16).map { v in SIMD16<Float>(k[(v * 16)..<(v * 16 + 16)]) } }
+                chunked { _, range in
+                    let src = xp.base + base, dst = yp.base + base
+                    for p in range {
+                        let row = p * c
+                        for v in 0..<v16 {
+                            var y = X.load16(src + row + v * 16) * a16[v] + s16[v]
+                            if let k16 { y.replace(with: y * k16[v], where: y .< 0) }
+                            Y.store16(y, dst + row + v * 16)
+                        }
+                    }
+                }
+                continue
+            }
             chunked { _, range in
                 let src = xp.base + base, dst = yp.base + base
                 ac.withUnsafeBufferPointer { a in
@@ -113,8 +131,33 @@ enum ONNXInstanceNorm {
         _: X.Type, _ x: UnsafeMutablePointer<X.Storage>, c: Int, range: Range<Int>, center: [Float]?,
         into out: UnsafeMutablePointer<Double>
     ) {
-        var acc = [Float](repeating: 0, count: c)
         for ch in 0..<c { out[ch] = 0 }
+        if c % 16 == 0 {
+            let v16 = c / 16
+            var acc = [SIMD16<Float>](repeating: .zero, count: v16)
+            let m16 = center.map { m in (0..<v16).map { v in SIMD16<Float>(m[(v * 16)..<(v * 16 + 16)]) } }
+            var p = range.lowerBound
+            while p < range.upperBound {
+                let end = min(p + 1024, range.upperBound)
+                for v in 0..<v16 { acc[v] = .zero }
+                for q in p..<end {
+                    let row = x + q * c
+                    for v in 0..<v16 {
+                        let e = X.load16(row + v * 16)
+                        if let m16 {
+                            let d = e - m16[v]
+                            acc[v] += d * d
+                        } else {
+                            acc[v] += e
+                        }
+                    }
+                }
+                for v in 0..<v16 { for l in 0..<16 { out[v * 16 + l] += Double(acc[v][l]) } }
+                p = end
+            }
+            return
+        }
+        var acc = [Float](repeating: 0, count: c)
         acc.withUnsafeMutableBufferPointer { acc in
             var p = range.lowerBound
             while p < range.upperBound {
@@ -148,11 +191,20 @@ protocol StoredScalar {
     associatedtype Storage
     static func load(_ v: Storage) -> Float
     static func store(_ v: Float) -> Storage
+    /// 16 consecutive elements from `p`.
+    static func load16(_ p: UnsafeMutablePointer<Storage>) -> SIMD16<Float>
+    static func store16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Storage>)
 }
 
 enum F32: StoredScalar {
     @inline(__always) static func load(_ v: Float) -> Float { v }
     @inline(__always) static func store(_ v: Float) -> Float { v }
+    @inline(__always) static func load16(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+    }
+    @inline(__always) static func store16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
+    }
 }
 
 enum BF16: StoredScalar {
@@ -161,6 +213,16 @@ enum BF16: StoredScalar {
         let bits = v.bitPattern
         if v.isNaN { return UInt16(truncatingIfNeeded: bits >> 16) | 0x40 }
         return UInt16(truncatingIfNeeded: (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) >> 16)
+    }
+    @inline(__always) static func load16(_ p: UnsafeMutablePointer<UInt16>) -> SIMD16<Float> {
+        let u = SIMD16<UInt32>(truncatingIfNeeded: UnsafeRawPointer(p).loadUnaligned(as: SIMD16<UInt16>.self))
+        return unsafeBitCast(u &<< 16, to: SIMD16<Float>.self)
+    }
+    @inline(__always) static func store16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<UInt16>) {
+        let bits = unsafeBitCast(v, to: SIMD16<UInt32>.self)
+        var r = (bits &+ 0x7FFF &+ ((bits &>> 16) & 1)) &>> 16
+        r.replace(with: (bits &>> 16) | 0x40, where: v .!= v)
+        UnsafeMutableRawPointer(p).storeBytes(of: SIMD16<UInt16>(truncatingIfNeeded: r), as: SIMD16<UInt16>.self)
     }
 }
 

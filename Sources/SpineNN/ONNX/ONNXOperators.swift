@@ -12,6 +12,8 @@ struct KernelContext {
     var precision: InferencePrecision = .fp32
     /// Whether this node may leave its output in bfloat16 (every consumer is bf16-aware).
     var bf16Output = false
+    /// Convolutions with fewer multiply-adds stay float32 in a bf16 session.
+    var bf16MinimumMultiplyAdds = 0
 }
 
 /// A compiled node: inputs (nil where an optional input is omitted) → outputs.
@@ -119,8 +121,15 @@ enum ONNXOperators {
                     throw NNError.shape(
                         "PRelu (fused)", expected: "input of rank \(slopesRank) for per-channel slopes", got: "\(xShape)")
                 }
+                var xFloat: Tensor? = nil
+                defer { withExtendedLifetime(xFloat) {} }
                 let x: MemoryView
-                if case .bf16(let m) = xv { x = m } else { x = MemoryView(try float(xv, "input")) }
+                if case .bf16(let m) = xv {
+                    x = m
+                } else {
+                    xFloat = try float(xv, "input")
+                    x = MemoryView(xFloat!)
+                }
                 if ctx.precision == .bf16 && ctx.bf16Output {
                     let y = ctx.view(0, xShape, .bfloat16)
                     ONNXInstanceNorm.run(x, scale: scale, bias: bias, epsilon: eps, slopes: slopes, into: y)
@@ -694,10 +703,18 @@ enum ONNXOperators {
             // bf16: bfloat16 input and weights (reordered once from the float32 master copy), float32
             // bias and accumulation; output bfloat16 when every consumer takes it. A transposed
             // convolution that is no pixel shuffle stays float32 (oneDNN 2.6's bf16 one is slow).
-            let bf16 = ctx.precision == .bf16 && prepared != nil && (!transposed || shuffle != nil)
+            // Small convolutions (< 2²³ multiply-adds, e.g. a detector's 3 → 8 stem) stay float32: the
+            // conversions would cost more than the bf16 kernel saves.
+            let macs = shape.reduce(1, *) * (w.count / max(w.shape[0], 1)) * (transposed ? w.shape[0] : 1)
+            let bf16 =
+                ctx.precision == .bf16 && prepared != nil && (!transposed || shuffle != nil)
+                && macs >= ctx.bf16MinimumMultiplyAdds
             if bf16 || shuffle != nil {
                 let type: ScalarType = bf16 ? .bfloat16 : .float32
-                let x = bf16 ? try bfloat16View(xv, ctx, slot: 4) : MemoryView(try float(xv, "X"))
+                // The float32 input (converted from bfloat16 when it came so) outlives the views on it.
+                let xFloat = bf16 ? nil : try float(xv, "X")
+                defer { withExtendedLifetime(xFloat) {} }
+                let x = try xFloat.map(MemoryView.init) ?? bfloat16View(xv, ctx, slot: 4)
                 let out: ONNXValue
                 let y: MemoryView
                 if bf16 && ctx.bf16Output {

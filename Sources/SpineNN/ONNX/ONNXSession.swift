@@ -44,6 +44,11 @@ public final class ONNXSession {
     /// Nodes executed per run.
     public var stepCount: Int { steps.count }
 
+    /// In a bf16 session, convolutions with fewer multiply-adds per run than this stay float32
+    /// (default 2²³ ≈ 8.4 M, e.g. a detector's 3 → 8 stem): converting their inputs and outputs
+    /// costs more than the bf16 kernel saves.
+    public var bf16MinimumMultiplyAdds = 1 << 23
+
     /// When true, each run adds every node's wall time to ``profile``.
     public var isProfiling = false
     /// Accumulated wall time [ms] and run count per executed node (label), in graph order; filled
@@ -260,7 +265,7 @@ public final class ONNXSession {
             let ctx = KernelContext(
                 buffer: { [unowned self] k, shape in self.buffer(i * 16 + k, shape) },
                 view: { [unowned self] k, shape, type in self.arena.view(i * 16 + k, shape: shape, type: type) },
-                precision: precision, bf16Output: step.bf16Output)
+                precision: precision, bf16Output: step.bf16Output, bf16MinimumMultiplyAdds: bf16MinimumMultiplyAdds)
             let outs: [ONNXValue]
             let started = isProfiling ? DispatchTime.now().uptimeNanoseconds : 0
             do {

@@ -3,7 +3,8 @@ import SpineImaging
 import SpineNN
 
 /// The trained segmentation models this installation can use: model folders (`plan.json` +
-/// `weights.safetensors`, as `Checkpoint.save` writes them) found in the search folders.
+/// `weights.safetensors`, as `Checkpoint.save` writes them, or `plan.json` + `model.onnx`, as
+/// `spine onnx import` writes them: ``ModelBackend``) found in the search folders.
 ///
 /// Search order: each folder of `$SPINEKIT_MODELS` (colon-separated), then the package's `Models/` folder.
 /// A search folder is either a model folder itself or holds model folders one level down; the folder's

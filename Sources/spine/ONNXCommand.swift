@@ -36,7 +36,8 @@ struct ONNXCommand: ParsableCommand {
             try runReportingErrors {
                 let settings = try ONNXModelImport.Settings.read(from: URL(fileURLWithPath: plan))
                 let p = try ONNXModelImport.makeFolder(
-                    onnx: URL(fileURLWithPath: model), settings: settings, to: URL(fileURLWithPath: out), replace: force)
+                    onnx: URL(fileURLWithPath: model), settings: settings, to: URL(fileURLWithPath: out), replace: force
+                )
                 print(
                     "wrote \(out): ONNX model, \(p.network.spatialDimensions)-D, \(p.classNames.count) classes (\(p.classNames.joined(separator: ", "))), patch \(p.patchSize.map(String.init).joined(separator: "×"))"
                 )
@@ -103,7 +104,10 @@ struct ONNXCommand: ParsableCommand {
         var output: String
         @Option(help: "Timed runs after the first run.")
         var `repeat`: Int = 1
-        @Option(help: "Arithmetic precision: fp32, or bf16 (bfloat16 convolutions and activations between them, float32 accumulation; AVX-512 BF16).")
+        @Option(
+            help:
+                "Arithmetic precision: fp32, or bf16 (bfloat16 convolutions and activations between them, float32 accumulation; AVX-512 BF16)."
+        )
         var precision: Precision = .fp32
         @Option(help: "Compute threads (default: all cores).")
         var threads: Int?
@@ -146,7 +150,9 @@ struct ONNXCommand: ParsableCommand {
                 if profile {
                     let runs = Double(self.repeat)
                     var byOp: [String: (ms: Double, n: Int)] = [:]
-                    for p in session.profile { byOp[p.op, default: (0, 0)].ms += p.milliseconds / runs; byOp[p.op]!.n += 1 }
+                    for p in session.profile {
+                        byOp[p.op, default: (0, 0)].ms += p.milliseconds / runs; byOp[p.op]!.n += 1
+                    }
                     print("per run, by operator [ms]:")
                     for (op, v) in byOp.sorted(by: { $0.value.ms > $1.value.ms }) {
                         print(String(format: "  %-28@ %8.3f  (%d nodes)", op as NSString, v.ms, v.n))

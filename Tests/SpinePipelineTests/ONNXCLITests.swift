@@ -47,7 +47,8 @@ import Testing
                     "onnx", "run", "--model", model, "--input", Self.fixture("monai_unet2d.32x32.input.npy"),
                     "--output", dir.appendingPathComponent("y.npy").path,
                 ]), status: 4, containing: ["ONNX"])
-            Self.expectOneLineError(try AnalyzeCLITests.run(["onnx", "inspect", model]), status: 4, containing: ["ONNX"])
+            Self.expectOneLineError(
+                try AnalyzeCLITests.run(["onnx", "inspect", model]), status: 4, containing: ["ONNX"])
         }
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("y.npy").path))
     }

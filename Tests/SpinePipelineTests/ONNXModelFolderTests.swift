@@ -88,20 +88,28 @@ import Testing
         let folder = dir.appendingPathComponent("bad")
         var s = Self.settings
         s.classNames.append("extra")
-        let e = #expect(throws: ImagingError.self) { try ONNXModelImport.makeFolder(onnx: Self.fixture, settings: s, to: folder) }
+        let e = #expect(throws: ImagingError.self) {
+            try ONNXModelImport.makeFolder(onnx: Self.fixture, settings: s, to: folder)
+        }
         #expect(e?.code == .invalidArgument)
-        #expect(e?.message.contains("4 classes") == true || e?.message.contains("[1, 4, 32, 32]") == true, "\(e?.message ?? "")")
+        #expect(
+            e?.message.contains("4 classes") == true || e?.message.contains("[1, 4, 32, 32]") == true,
+            "\(e?.message ?? "")")
         #expect(!FileManager.default.fileExists(atPath: folder.path))
         #expect((try FileManager.default.contentsOfDirectory(atPath: dir.path)).isEmpty)
 
         s = Self.settings
         s.patchSize = [32, 32, 32]
-        let e3 = #expect(throws: ImagingError.self) { try ONNXModelImport.makeFolder(onnx: Self.fixture, settings: s, to: folder) }
+        let e3 = #expect(throws: ImagingError.self) {
+            try ONNXModelImport.makeFolder(onnx: Self.fixture, settings: s, to: folder)
+        }
         #expect(e3?.message.contains("rank 4") == true, "\(e3?.message ?? "")")
 
         s = Self.settings
         s.patchSize = [30, 30]  // the U-Net halves twice: 30 → 15 → 8 → up to 32, not 30
-        #expect(throws: ImagingError.self) { try ONNXModelImport.makeFolder(onnx: Self.fixture, settings: s, to: folder) }
+        #expect(throws: ImagingError.self) {
+            try ONNXModelImport.makeFolder(onnx: Self.fixture, settings: s, to: folder)
+        }
 
         // An existing folder is kept unless replacing is asked for.
         try ONNXModelImport.makeFolder(onnx: Self.fixture, settings: Self.settings, to: folder)

@@ -50,7 +50,9 @@ enum ONNXInstanceNorm {
                 body(0, 0..<s)
                 return
             }
-            DispatchQueue.concurrentPerform(iterations: threads) { t in body(t, (s * t / threads)..<(s * (t + 1) / threads)) }
+            DispatchQueue.concurrentPerform(iterations: threads) { t in
+                body(t, (s * t / threads)..<(s * (t + 1) / threads))
+            }
         }
         for b in 0..<n {
             let base = b * s * c

@@ -119,7 +119,8 @@ enum ONNXOperators {
                 }
                 if let slopesRank, slopesRank != xShape.count {
                     throw NNError.shape(
-                        "PRelu (fused)", expected: "input of rank \(slopesRank) for per-channel slopes", got: "\(xShape)")
+                        "PRelu (fused)", expected: "input of rank \(slopesRank) for per-channel slopes",
+                        got: "\(xShape)")
                 }
                 var xFloat: Tensor? = nil
                 defer { withExtendedLifetime(xFloat) {} }

@@ -86,7 +86,8 @@ extension Tensor {
             return y
         }
         if y.count < 1 << 16 {
-            try Tensor.stridedCopy(dims: dims, from: storage.pointer + offset, viewStrides, to: y.storage.pointer, y.strides)
+            try Tensor.stridedCopy(
+                dims: dims, from: storage.pointer + offset, viewStrides, to: y.storage.pointer, y.strides)
             return y
         }
         do {

@@ -72,7 +72,8 @@ public enum ONNXModelImport {
                 .invalidArgument, "plan classNames: \(s.classNames.count) names; expected 2–256, background first")
         }
         if let sp = s.spacingMM, sp.count != d || !sp.allSatisfy({ $0 > 0 && $0.isFinite }) {
-            throw ImagingError(.invalidArgument, "plan spacingMM \(sp): expected \(d) positive values for a \(d)-D patch")
+            throw ImagingError(
+                .invalidArgument, "plan spacingMM \(sp): expected \(d) positive values for a \(d)-D patch")
         }
         if let codes = s.axisCodes, AxisCodes(codes) == nil {
             throw ImagingError(.invalidArgument, "plan axisCodes \"\(codes)\" are not valid (e.g. \"PIR\", \"RAS\")")

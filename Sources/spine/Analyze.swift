@@ -122,7 +122,7 @@ struct ModelsCommand: ParsableCommand {
         commandName: "models",
         abstract: "List the installed segmentation models.",
         discussion: """
-            Models are folders holding plan.json and weights.safetensors, found in the folders of $\(ModelRegistry.environmentVariable)
+            Models are folders holding plan.json and weights.safetensors (or model.onnx: `spine onnx import`), found in the folders of $\(ModelRegistry.environmentVariable)
             (colon-separated), then in the package's Models/ folder.
             """)
 
@@ -134,7 +134,7 @@ struct ModelsCommand: ParsableCommand {
         for m in models {
             let plan = m.plan
             print(
-                "\(m.name): \(plan.classNames.count) classes (\(plan.classNames.joined(separator: ", "))), patch \(plan.patchSize.map(String.init).joined(separator: "×")), axes \(plan.axisCodes ?? "image's"), spacing \(plan.spacingMM.map { $0.map { String(format: "%g", $0) }.joined(separator: "×") + " mm" } ?? "image's"), weights \(String(format: "%.1f", Double(m.weightsBytes) / 1e6)) MB, \(m.folder.path)"
+                "\(m.name): \(plan.classNames.count) classes (\(plan.classNames.joined(separator: ", "))), patch \(plan.patchSize.map(String.init).joined(separator: "×")), axes \(plan.axisCodes ?? "image's"), spacing \(plan.spacingMM.map { $0.map { String(format: "%g", $0) }.joined(separator: "×") + " mm" } ?? "image's"), \(m.backend == .onnx ? "ONNX \(ModelBackend.onnxFile)" : "weights") \(String(format: "%.1f", Double(m.weightsBytes) / 1e6)) MB, \(m.folder.path)"
             )
             if let card = ModelCard.load(from: m.folder) { print("  \(card.summary)\n  \(card.oneLine)") }
             for line in evaluationLines(m.folder) { print("  \(line)") }

@@ -1,14 +1,49 @@
 import ArgumentParser
 import Foundation
 import SpineNN
+import SpinePipeline
 
 /// `spine onnx`: inspect and run ONNX models on SpineNN (oneDNN), no Python needed.
 struct ONNXCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "onnx",
         abstract: "Inspect and run ONNX models (opsets 11–20) on SpineNN.",
-        subcommands: [Inspect.self, Run.self]
+        subcommands: [Inspect.self, Run.self, Import.self]
     )
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "import",
+            abstract: "Make a model folder (model.onnx + plan.json) that spine models, segment and analyze use.",
+            discussion: """
+                The plan is JSON with classNames (background first), patchSize (H, W or D, H, W) and optionally
+                intensity {mean, standardDeviation}, axisCodes ("PIR") and spacingMM — the fields of a native model's
+                plan.json. The ONNX model must take one float32 input [N, 1, patch…] and give [N, classes, patch…];
+                a trial run on a patch checks it. The folder is written atomically; its name is the model's name.
+                Put it (or its parent) in $\(ModelRegistry.environmentVariable) or in Models/.
+                """)
+
+        @Argument(help: "The .onnx file (external data files beside it are copied too).")
+        var model: String
+        @Option(help: "Plan JSON (classNames, patchSize, intensity, axisCodes, spacingMM).")
+        var plan: String
+        @Option(help: "Model folder to write; its name is the model's name.")
+        var out: String
+        @Flag(help: "Replace an existing folder.")
+        var force = false
+
+        func run() throws {
+            try runReportingErrors {
+                let settings = try ONNXModelImport.Settings.read(from: URL(fileURLWithPath: plan))
+                let p = try ONNXModelImport.makeFolder(
+                    onnx: URL(fileURLWithPath: model), settings: settings, to: URL(fileURLWithPath: out), replace: force
+                )
+                print(
+                    "wrote \(out): ONNX model, \(p.network.spatialDimensions)-D, \(p.classNames.count) classes (\(p.classNames.joined(separator: ", "))), patch \(p.patchSize.map(String.init).joined(separator: "×"))"
+                )
+            }
+        }
+    }
 
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -69,10 +104,15 @@ struct ONNXCommand: ParsableCommand {
         var output: String
         @Option(help: "Timed runs after the first run.")
         var `repeat`: Int = 1
-        @Option(help: "Arithmetic precision: fp32 or bf16.")
+        @Option(
+            help:
+                "Arithmetic precision: fp32, or bf16 (bfloat16 convolutions and activations between them, float32 accumulation; AVX-512 BF16)."
+        )
         var precision: Precision = .fp32
         @Option(help: "Compute threads (default: all cores).")
         var threads: Int?
+        @Flag(help: "Print the time per operator type and the slowest nodes over the timed runs.")
+        var profile = false
 
         func validate() throws {
             guard self.repeat >= 1 else { throw ValidationError("--repeat must be at least 1") }
@@ -82,11 +122,8 @@ struct ONNXCommand: ParsableCommand {
         func run() throws {
             try runReportingNNErrors {
                 if let threads { ComputeThreads.count = threads }
-                guard precision == .fp32 else {
-                    throw NNError(.unsupported, "--precision bf16 is not available yet for ONNX models (use fp32)")
-                }
                 let m = try ONNXModel(contentsOf: URL(fileURLWithPath: model))
-                let session = try ONNXSession(m)
+                let session = try ONNXSession(m, precision: precision == .bf16 ? .bf16 : .fp32)
                 let array = try NPY.read(from: URL(fileURLWithPath: input))
                 guard let info = m.inputs.first, m.inputs.count == 1 else {
                     throw NNError(
@@ -99,6 +136,7 @@ struct ONNXCommand: ParsableCommand {
                 let y = try session(x)
                 try NPY.write(NPYArray(y), to: URL(fileURLWithPath: output))
                 var times: [Double] = []
+                session.isProfiling = profile
                 for _ in 0..<self.repeat {
                     let t0 = DispatchTime.now().uptimeNanoseconds
                     _ = try session(x)
@@ -109,6 +147,21 @@ struct ONNXCommand: ParsableCommand {
                     times.count % 2 == 1
                     ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
                 print("output: \(output) \(y.shape)")
+                if profile {
+                    let runs = Double(self.repeat)
+                    var byOp: [String: (ms: Double, n: Int)] = [:]
+                    for p in session.profile {
+                        byOp[p.op, default: (0, 0)].ms += p.milliseconds / runs; byOp[p.op]!.n += 1
+                    }
+                    print("per run, by operator [ms]:")
+                    for (op, v) in byOp.sorted(by: { $0.value.ms > $1.value.ms }) {
+                        print(String(format: "  %-28@ %8.3f  (%d nodes)", op as NSString, v.ms, v.n))
+                    }
+                    print("slowest nodes [ms per run]:")
+                    for p in session.profile.sorted(by: { $0.milliseconds > $1.milliseconds }).prefix(12) {
+                        print(String(format: "  %8.3f  %@", p.milliseconds / runs, p.node as NSString))
+                    }
+                }
                 print(String(format: "median_ms=%.3f", median))
             }
         }

@@ -87,6 +87,60 @@ struct ONNXImportTests {
         #expect(e3?.code == .shapeMismatch)
     }
 
+    @Test func mismatchedInputElementType() throws {
+        // The graph declares an int64 input; SpineKit feeds float32 tensors.
+        let s = try ONNXSession(ONNXModel(contentsOf: Self.folder.appendingPathComponent("int_input.onnx")))
+        let e = #expect(throws: NNError.self) { _ = try s(Tensor(zeros: [1, 4])) }
+        #expect(e?.code == .unsupported)
+        #expect(e?.message.contains("int64") == true && e?.message.contains("'input'") == true, "\(e?.message ?? "")")
+    }
+
+    /// bf16 sessions against ONNX Runtime's float32 output: bfloat16 has 8 significant bits, so the
+    /// bound is relative to the largest output (2 %), plus arg-max agreement for the segmentation nets.
+    @Test(
+        "bf16 close to float32",
+        arguments: [
+            ("monai_unet2d", "b2_48x64", true), ("dynunet3d", "8x16x16", true), ("monai_unet3d", "8x16x24", true),
+            ("resnet_tiny", "b1_64", false), ("detector", "64", false),
+        ])
+    func bf16(_ name: String, _ input: String, _ segmentation: Bool) throws {
+        let model = try ONNXModel(contentsOf: Self.folder.appendingPathComponent("\(name).onnx"))
+        let session = try ONNXSession(model, precision: .bf16)
+        #expect(session.precision == .bf16)
+        session.bf16MinimumMultiplyAdds = 0  // these fixtures are small: run every convolution in bf16
+        let x = try NPY.read(from: Self.folder.appendingPathComponent("\(name).\(input).input.npy")).tensor()
+        let expected = try NPY.read(from: Self.folder.appendingPathComponent("\(name).\(input).output.npy")).tensor()
+        let y = try session(x)
+        #expect(y.shape == expected.shape)
+        guard y.shape == expected.shape else { return }
+        let scale = expected.nchwScalars.map(abs).max() ?? 1
+        let diff = y.maxAbsDifference(expected)
+        #expect(diff <= 0.02 * scale, "\(name): max |bf16 − ORT| \(diff), max |ORT| \(scale)")
+        // It did run in bfloat16: float32 would match ORT to 1e-4.
+        #expect(diff > 1e-4 * scale, "\(name): bf16 output equals float32's")
+        if segmentation {
+            let a = y.nchwScalars, b = expected.nchwScalars
+            let c = y.shape[1], inner = y.count / (y.shape[0] * c)
+            var agree = 0
+            for n in 0..<y.shape[0] {
+                for p in 0..<inner {
+                    func argmax(_ v: [Float]) -> Int {
+                        (0..<c).max { v[(n * c + $0) * inner + p] < v[(n * c + $1) * inner + p] }!
+                    }
+                    if argmax(a) == argmax(b) { agree += 1 }
+                }
+            }
+            let share = Double(agree) / Double(y.shape[0] * inner)
+            #expect(share >= 0.99, "\(name): arg-max agrees on \(share * 100)%")
+        }
+        // Buffers and bfloat16 activations are reused: a second run gives the same numbers.
+        #expect(try session(x).maxAbsDifference(y) == 0)
+        // The default keeps these small convolutions float32 while other kernels stay bf16-aware:
+        // mixed float32/bfloat16 values between kernels.
+        let mixed = try ONNXSession(model, precision: .bf16)(x)
+        #expect(mixed.maxAbsDifference(expected) <= 0.02 * scale, "\(name): mixed bf16/fp32")
+    }
+
     @Test func missingExternalData() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("onnx-ext-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

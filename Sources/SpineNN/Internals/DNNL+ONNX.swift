@@ -165,11 +165,22 @@ extension DNNL {
         paddingHigh: [Int], into out: Tensor? = nil
     ) throws -> Tensor {
         let y = out ?? Tensor(uninitialized: outputShape)
+        try pool(
+            k, MemoryView(x), MemoryView(y), kernel: kernel, stride: stride, dilation: dilation,
+            paddingLow: paddingLow, paddingHigh: paddingHigh)
+        return y
+    }
+
+    /// Pooling from view `x` into view `y` (float32 or bfloat16, any strides), explicit padding.
+    static func pool(
+        _ k: ONNXPooling, _ x: MemoryView, _ y: MemoryView, kernel: [Int], stride: [Int], dilation: [Int],
+        paddingLow: [Int], paddingHigh: [Int]
+    ) throws {
         let key =
-            "onnx_pool|\(k)|\(x.shape)|\(outputShape)|\(kernel)|\(stride)|\(dilation)|\(paddingLow)|\(paddingHigh)"
+            "onnx_pool|\(k)|\(x.layout)|\(y.layout)|\(kernel)|\(stride)|\(dilation)|\(paddingLow)|\(paddingHigh)"
         let p = try context.primitive(key) {
-            var xm = try md(layout(x))
-            var ym = try md(DenseLayout(dims: outputShape, strides: Tensor.channelsLastStrides(outputShape)))
+            var xm = try md(x.layout)
+            var ym = try md(y.layout)
             let alg: dnnl_alg_kind_t
             switch k {
             case .max: alg = dnnl_pooling_max
@@ -185,8 +196,12 @@ extension DNNL {
                 "pooling \(k)")
             return try createPD(&desc, key)
         }
-        try execute(p, [.input(Arg.src, x), .output(Arg.dst, y)])
-        return y
+        try execute(
+            p,
+            [
+                KernelArgument(id: Arg.src, layout: x.layout, pointer: x.pointer, isOutput: false),
+                KernelArgument(id: Arg.dst, layout: y.layout, pointer: y.pointer, isOutput: true),
+            ])
     }
 
     /// Resampling (nearest or linear with half-pixel centres) to `outputShape`.

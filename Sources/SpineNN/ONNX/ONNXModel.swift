@@ -73,6 +73,14 @@ public final class ONNXModel: @unchecked Sendable {
         }
     }
 
+    /// External data files the initializers read (paths relative to the model file), sorted.
+    public var externalDataFiles: [String] {
+        let locations = graph.initializer.filter { $0.dataLocation == .external }.compactMap { t in
+            t.externalData.first { $0.key == "location" }?.value
+        }
+        return Set(locations).sorted()
+    }
+
     /// Nodes whose operator SpineNN does not implement: `(operator, node name)`.
     public var unsupportedNodes: [(op: String, node: String)] {
         graph.node.compactMap { n in

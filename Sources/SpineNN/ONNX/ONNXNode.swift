@@ -12,6 +12,11 @@ struct ONNXNode {
     var attributes: ONNXAttributes
     var foldedBatchNorm: (scale: Tensor, bias: Tensor, mean: Tensor, variance: Tensor, epsilon: Float)? = nil
     var activation: FusedActivation = .none
+    /// Negative-side slopes of an activation fused into an InstanceNormalization (count 1 or C;
+    /// 0 for Relu).
+    var fusedSlopes: [Float]? = nil
+    /// The input rank a per-channel slope of shape `[C, 1, …]` broadcasts against as channels.
+    var fusedSlopesInputRank: Int? = nil
     /// Names of the nodes fused into this one (for messages).
     var fused: [String] = []
 

@@ -3,6 +3,17 @@ import Foundation
 /// Buffers a kernel may write its outputs into (reused across runs), by output index and shape.
 struct KernelContext {
     var buffer: (_ output: Int, _ shape: [Int]) -> Tensor = { _, shape in Tensor(uninitialized: shape) }
+    /// A dense channels-last view in the session's activation arena (slot per kernel, reused across
+    /// runs). Only bf16 kernels use it, and only while the session runs (load-time folding is fp32).
+    var view: (_ slot: Int, _ shape: [Int], _ type: ScalarType) -> MemoryView = { _, _, _ in
+        preconditionFailure("KernelContext.view outside a session run")
+    }
+    /// Element type of the convolutions.
+    var precision: InferencePrecision = .fp32
+    /// Whether this node may leave its output in bfloat16 (every consumer is bf16-aware).
+    var bf16Output = false
+    /// Convolutions with fewer multiply-adds stay float32 in a bf16 session.
+    var bf16MinimumMultiplyAdds = 0
 }
 
 /// A compiled node: inputs (nil where an optional input is omitted) → outputs.
@@ -33,6 +44,7 @@ enum ONNXOperators {
         switch v {
         case .float(let t)?: return t
         case .ints(let i)?: return try Tensor(shape: i.shape, nchw: i.values.map { Float($0) })
+        case .bf16(let m)?: return m.float32Tensor()
         case nil: throw NNError(.invalidArgument, "missing input \(what)")
         }
     }
@@ -41,6 +53,7 @@ enum ONNXOperators {
         switch v {
         case .ints(let i)?: return i
         case .float(let t)?: return IntTensor(shape: t.shape, values: t.nchwScalars.map { $0.isFinite ? Int64($0) : 0 })
+        case .bf16(let m)?: return try ints(.float(m.float32Tensor()), what)
         case nil: throw NNError(.invalidArgument, "missing input \(what)")
         }
     }
@@ -88,20 +101,43 @@ enum ONNXOperators {
             }
         case "InstanceNormalization":
             let eps = a.float("epsilon", 1e-5)
+            let slopes = node.fusedSlopes
+            let slopesRank = node.fusedSlopesInputRank
             return { v, ctx in
-                let x = try float(v[0], "input")
-                guard x.rank >= 3 else {
-                    throw NNError.shape("InstanceNormalization", expected: "input [N, C, …]", got: "\(x.shape)")
+                guard let xv = v[0] else { throw NNError(.invalidArgument, "missing input") }
+                let xShape = xv.shape
+                guard xShape.count >= 3 else {
+                    throw NNError.shape("InstanceNormalization", expected: "input [N, C, …]", got: "\(xShape)")
                 }
-                let c = x.shape[1]
-                let scale = try float(v[1], "scale").reshaped([c])
-                let bias = try float(v[2], "B").reshaped([c])
-                let y = ctx.buffer(0, x.shape)
-                let per = x.count / max(x.shape[0], 1)
-                for i in 0..<x.shape[0] {
-                    let (yi, _, _) = try DNNL.batchNormTraining(x.batchItem(i), scale: scale, shift: bias, epsilon: eps)
-                    (y.storage.pointer + i * per).update(from: yi.storage.pointer, count: per)
+                let c = xShape[1]
+                let scale = try float(v[1], "scale").nchwScalars
+                let bias = try float(v[2], "B").nchwScalars
+                guard scale.count == c, bias.count == c, slopes.map({ $0.count == 1 || $0.count == c }) ?? true else {
+                    throw NNError.shape(
+                        "InstanceNormalization", expected: "\(c) scales, biases (and activation slopes)",
+                        got: "\(scale.count), \(bias.count), \(slopes?.count ?? 0) for input \(xShape)")
                 }
+                if let slopesRank, slopesRank != xShape.count {
+                    throw NNError.shape(
+                        "PRelu (fused)", expected: "input of rank \(slopesRank) for per-channel slopes",
+                        got: "\(xShape)")
+                }
+                var xFloat: Tensor? = nil
+                defer { withExtendedLifetime(xFloat) {} }
+                let x: MemoryView
+                if case .bf16(let m) = xv {
+                    x = m
+                } else {
+                    xFloat = try float(xv, "input")
+                    x = MemoryView(xFloat!)
+                }
+                if ctx.precision == .bf16 && ctx.bf16Output {
+                    let y = ctx.view(0, xShape, .bfloat16)
+                    ONNXInstanceNorm.run(x, scale: scale, bias: bias, epsilon: eps, slopes: slopes, into: y)
+                    return [.bf16(y)]
+                }
+                let y = ctx.buffer(0, xShape)
+                ONNXInstanceNorm.run(x, scale: scale, bias: bias, epsilon: eps, slopes: slopes, into: MemoryView(y))
                 return [.float(y)]
             }
         case "Relu": return eltwise(.relu(negativeSlope: 0))
@@ -146,6 +182,11 @@ enum ONNXOperators {
                 guard let shape = broadcastShape(x.shape, slope.shape), shape == x.shape else {
                     throw NNError.shape("PRelu", expected: "slope broadcastable to \(x.shape)", got: "\(slope.shape)")
                 }
+                if slope.count == 1 {
+                    // One slope: leaky ReLU (oneDNN 2.6's PReLU with a broadcast scalar is slow).
+                    let k = slope.storage.pointer[0]
+                    return [.float(try DNNL.eltwise(.relu(negativeSlope: k), x, into: ctx.buffer(0, x.shape)))]
+                }
                 slope = try slope.logicallyReshaped([Int](repeating: 1, count: x.rank - slope.rank) + slope.shape)
                 return [.float(try DNNL.prelu(x, slope: slope, into: ctx.buffer(0, x.shape)))]
             }
@@ -157,7 +198,11 @@ enum ONNXOperators {
                 let x = try float(v[0], "input")
                 let axis = try normalizeAxis(axisAttr, rank: x.rank, node.op)
                 var y: Tensor
-                if opset < 13 && axis != x.rank - 1 {
+                if axis != 1 && !(Tensor.storageIsLogicalOrder(x.shape) && axis == x.rank - 1) && x.count <= 1 << 22 {
+                    // An axis that is not contiguous in channels-last storage: oneDNN 2.6 runs its
+                    // reference kernel there (3 ms for 6400 elements); a logical-order loop instead.
+                    y = try Tensor(shape: x.shape, nchw: softmax(logical(x), shape: x.shape, axis: axis, opset: opset))
+                } else if opset < 13 && axis != x.rank - 1 {
                     // Opsets < 13 flatten to [prod(before axis), prod(from axis)].
                     let outer = x.shape.prefix(axis).reduce(1, *)
                     let flat = try x.logicallyReshaped([outer, x.count / max(outer, 1)])
@@ -284,6 +329,7 @@ enum ONNXOperators {
                     throw NNError(.invalidArgument, "ConstantOfShape: negative dimension \(shape)")
                 }
                 switch fill {
+                case .bf16: preconditionFailure("bfloat16 values reach only bf16-aware kernels")
                 case .float(let t): return [.float(Tensor(shape: shape, repeating: t.storage.pointer[0]))]
                 case .ints(let i):
                     return [
@@ -317,6 +363,7 @@ enum ONNXOperators {
                         got: "\(target) for \(v[0]?.shape ?? [])")
                 }
                 switch x {
+                case .bf16: preconditionFailure("bfloat16 values reach only bf16-aware kernels")
                 case .ints(let i):
                     return [.ints(IntTensor(shape: s, values: broadcastValues(i.values, shape: i.shape, to: s)))]
                 case .float(let t):
@@ -358,6 +405,30 @@ enum ONNXOperators {
         default:
             throw NNError(.unsupported, "ONNX: operator \(node.op) is not supported (\(node.label))")
         }
+    }
+
+    /// Softmax of logical-order `x` along `axis` (opsets < 13: over all axes from `axis` on).
+    static func softmax(_ x: [Float], shape: [Int], axis: Int, opset: Int) -> [Float] {
+        let outer = shape.prefix(axis).reduce(1, *)
+        let n = opset < 13 ? shape.dropFirst(axis).reduce(1, *) : shape[axis]
+        let inner = opset < 13 ? 1 : shape.dropFirst(axis + 1).reduce(1, *)
+        var y = [Float](repeating: 0, count: x.count)
+        for o in 0..<outer {
+            for i in 0..<inner {
+                let base = o * n * inner + i
+                var m = -Float.infinity
+                for k in 0..<n { m = max(m, x[base + k * inner]) }
+                var sum: Float = 0
+                for k in 0..<n {
+                    let e = expf(x[base + k * inner] - m)
+                    y[base + k * inner] = e
+                    sum += e
+                }
+                let inv = 1 / sum
+                for k in 0..<n { y[base + k * inner] *= inv }
+            }
+        }
+        return y
     }
 
     static func eltwise(_ e: ONNXEltwise, after first: ONNXEltwise? = nil) -> ONNXKernel {
@@ -442,7 +513,17 @@ enum ONNXOperators {
             if let e { return try DNNL.eltwise(e, y, into: ctx.buffer(0, s)) }
         }
         let kind: ONNXBinary? = ["Add": .add, "Sub": .sub, "Mul": .mul, "Div": .div, "Max": .max, "Min": .min][op]
-        if let kind, s.count >= 1, !s.contains(0) {
+        // oneDNN's binary kernels are fast for equal shapes and per-channel broadcasts; other
+        // broadcasts of channels-last tensors fall to its reference kernel (ms on a few thousand
+        // elements), where the logical-order loop below is faster up to a few million elements.
+        func fastBroadcast(_ t: [Int]) -> Bool {
+            t == s || s.count < 3 || s.reduce(1, *) > 1 << 22
+                || t.enumerated().allSatisfy { $0.offset == 1 ? $0.element == s[1] : $0.element == 1 }
+        }
+        if let kind, s.count >= 1, !s.contains(0),
+            fastBroadcast([Int](repeating: 1, count: s.count - x.rank) + x.shape),
+            fastBroadcast([Int](repeating: 1, count: s.count - y.rank) + y.shape)
+        {
             let xr = try x.logicallyReshaped([Int](repeating: 1, count: s.count - x.rank) + x.shape)
             let yr = try y.logicallyReshaped([Int](repeating: 1, count: s.count - y.rank) + y.shape)
             if xr.shape == s { return try DNNL.binary(kind, xr, yr, into: ctx.buffer(0, s)) }
@@ -562,8 +643,26 @@ enum ONNXOperators {
         } else if node.foldedBatchNorm != nil {
             throw NNError(.unsupported, "ONNX: \(node.label): cannot fold batch norm into non-constant weights")
         }
+        // A transposed convolution whose kernel equals its stride (U-Net up-sampling): a 1×1
+        // convolution to C·Πs channels, then a pixel shuffle (oneDNN 2.6's transposed convolution
+        // is slow, its bf16 one very slow; see InferenceUNet).
+        var shuffle: InferenceUNet.FoldedConvolution? = nil
+        if transposed, groups == 1, let (w, b) = prepared, w.rank >= 3 {
+            let a = node.attributes
+            let r = w.rank - 2
+            let kernel = Array(w.shape.dropFirst(2))
+            let zeros = [Int](repeating: 0, count: r), ones = [Int](repeating: 1, count: r)
+            if a.ints("strides") == kernel, (a.ints("pads") ?? zeros + zeros).allSatisfy({ $0 == 0 }),
+                (a.ints("dilations") ?? ones) == ones, (a.ints("output_padding") ?? zeros) == zeros,
+                !a.has("output_shape"), ["NOTSET", "VALID"].contains(a.string("auto_pad", "NOTSET"))
+            {
+                shuffle = try InferenceUNet.shuffleConvolution(
+                    weight: w, bias: b ?? Tensor(zeros: [w.shape[1]]), spatialRank: r)
+            }
+        }
         return { v, ctx in
-            let x = try float(v[0], "X")
+            guard let xv = v[0] else { throw NNError(.invalidArgument, "missing input X") }
+            let xShape = xv.shape
             let (w, b): (Tensor, Tensor?)
             if let prepared {
                 (w, b) = prepared
@@ -571,17 +670,17 @@ enum ONNXOperators {
                 w = try float(v[1], "W")
                 b = v.count > 2 && v[2] != nil ? try float(v[2], "B") : nil
             }
-            guard x.rank == w.rank, x.rank >= 3 else {
+            guard xShape.count == w.rank, xShape.count >= 3 else {
                 throw NNError.shape(
-                    node.op, expected: "input of rank \(w.rank) ([N, C, …]) for weights \(w.shape)", got: "\(x.shape)")
+                    node.op, expected: "input of rank \(w.rank) ([N, C, …]) for weights \(w.shape)", got: "\(xShape)")
             }
-            let inC = x.shape[1]
+            let inC = xShape[1]
             let outC: Int
             if transposed {
                 guard w.shape[0] == inC, inC % groups == 0 else {
                     throw NNError.shape(
                         node.op, expected: "\(w.shape[0]) input channels for weights \(w.shape)",
-                        got: "input \(x.shape)")
+                        got: "input \(xShape)")
                 }
                 outC = w.shape[1] * groups
             } else {
@@ -589,19 +688,60 @@ enum ONNXOperators {
                     throw NNError.shape(
                         node.op,
                         expected: "\(w.shape[1] * groups) input channels for weights \(w.shape) and \(groups) groups",
-                        got: "input \(x.shape)")
+                        got: "input \(xShape)")
                 }
                 outC = w.shape[0]
             }
             let kernel = Array(w.shape.dropFirst(2))
-            let spatialIn = Array(x.shape.dropFirst(2))
+            let spatialIn = Array(xShape.dropFirst(2))
             let (g, _) = try padsAndGeometry(
                 node, input: spatialIn, kernel: kernel, transposed: transposed, groups: groups)
             let spatial = g.outputSpatial(input: spatialIn, kernel: kernel)
             guard spatial.allSatisfy({ $0 >= 1 }) else {
-                throw NNError.shape(node.op, expected: "input large enough for kernel \(kernel)", got: "\(x.shape)")
+                throw NNError.shape(node.op, expected: "input large enough for kernel \(kernel)", got: "\(xShape)")
             }
-            let shape = [x.shape[0], outC] + spatial
+            let shape = [xShape[0], outC] + spatial
+            // bf16: bfloat16 input and weights (reordered once from the float32 master copy), float32
+            // bias and accumulation; output bfloat16 when every consumer takes it. A transposed
+            // convolution that is no pixel shuffle stays float32 (oneDNN 2.6's bf16 one is slow).
+            // Small convolutions (< 2²³ multiply-adds, e.g. a detector's 3 → 8 stem) stay float32: the
+            // conversions would cost more than the bf16 kernel saves.
+            let macs = shape.reduce(1, *) * (w.count / max(w.shape[0], 1)) * (transposed ? w.shape[0] : 1)
+            let bf16 =
+                ctx.precision == .bf16 && prepared != nil && (!transposed || shuffle != nil)
+                && macs >= ctx.bf16MinimumMultiplyAdds
+            if bf16 || shuffle != nil {
+                let type: ScalarType = bf16 ? .bfloat16 : .float32
+                // The float32 input (converted from bfloat16 when it came so) outlives the views on it.
+                let xFloat = bf16 ? nil : try float(xv, "X")
+                defer { withExtendedLifetime(xFloat) {} }
+                let x = try xFloat.map(MemoryView.init) ?? bfloat16View(xv, ctx, slot: 4)
+                let out: ONNXValue
+                let y: MemoryView
+                if bf16 && ctx.bf16Output {
+                    y = ctx.view(0, shape, .bfloat16)
+                    out = .bf16(y)
+                } else {
+                    let t = ctx.buffer(0, shape)
+                    y = MemoryView(t)
+                    out = .float(t)
+                }
+                if let s = shuffle {
+                    let factors = s.shuffle!
+                    let scratch = [xShape[0], s.outChannels] + spatialIn
+                    let t = bf16 ? ctx.view(1, scratch, .bfloat16) : MemoryView(ctx.buffer(1, scratch))
+                    try DNNL.inferenceConvolution(
+                        x, weight: s.weight, weightType: type, bias: s.bias, t, geometry: s.geometry,
+                        activation: .none)
+                    let (from, to) = t.pixelShuffleViews(into: y, factors: factors)
+                    try DNNL.copy(from, into: to)
+                } else {
+                    try DNNL.inferenceConvolution(
+                        x, weight: w, weightType: type, bias: b, y, geometry: g, activation: activation)
+                }
+                return [out]
+            }
+            let x = try float(xv, "X")
             let y = try DNNL.convolutionForward(
                 x, weight: w, bias: b, outputShape: shape, geometry: g, training: false, activation: activation,
                 into: ctx.buffer(0, shape), constantWeights: prepared != nil)
@@ -634,12 +774,13 @@ enum ONNXOperators {
                 "\(node.label): strides \(strides), dilations \(dilations), pads \(pads0) do not fit kernel \(kernel)")
         }
         return { v, ctx in
-            let x = try float(v[0], "X")
-            guard x.rank == r + 2 else {
-                throw NNError.shape(node.op, expected: "input of rank \(r + 2) for kernel \(kernel)", got: "\(x.shape)")
+            guard let xv = v[0] else { throw NNError(.invalidArgument, "missing input X") }
+            let xShape = xv.shape
+            guard xShape.count == r + 2 else {
+                throw NNError.shape(node.op, expected: "input of rank \(r + 2) for kernel \(kernel)", got: "\(xShape)")
             }
             var pads = pads0
-            let input = Array(x.shape.dropFirst(2))
+            let input = Array(xShape.dropFirst(2))
             var out = [Int](repeating: 0, count: r)
             for i in 0..<r {
                 let ek = (kernel[i] - 1) * dilations[i] + 1
@@ -653,7 +794,7 @@ enum ONNXOperators {
                 if autoPad == "VALID" { (pads[i], pads[i + r]) = (0, 0) }
                 let span = input[i] + pads[i] + pads[i + r] - ek
                 guard span >= 0 else {
-                    throw NNError.shape(node.op, expected: "input of at least kernel size \(kernel)", got: "\(x.shape)")
+                    throw NNError.shape(node.op, expected: "input of at least kernel size \(kernel)", got: "\(xShape)")
                 }
                 out[i] = (ceil ? (span + strides[i] - 1) / strides[i] : span / strides[i]) + 1
                 if ceil && (out[i] - 1) * strides[i] >= input[i] + pads[i] { out[i] -= 1 }
@@ -663,7 +804,15 @@ enum ONNXOperators {
                 let ek = (kernel[i] - 1) * dilations[i] + 1
                 high[i] = (out[i] - 1) * strides[i] + ek - input[i] - pads[i]
             }
-            let shape = Array(x.shape.prefix(2)) + out
+            let shape = Array(xShape.prefix(2)) + out
+            if case .bf16(let m) = xv {
+                let y = ctx.view(0, shape, .bfloat16)
+                try DNNL.pool(
+                    kind, m, y, kernel: kernel, stride: strides, dilation: dilations,
+                    paddingLow: Array(pads.prefix(r)), paddingHigh: high)
+                return [.bf16(y)]
+            }
+            let x = try float(xv, "X")
             return [
                 .float(
                     try DNNL.pool(

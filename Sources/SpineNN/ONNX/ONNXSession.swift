@@ -9,6 +9,9 @@ import Foundation
 ///
 /// Inputs and outputs are float32 ``Tensor``s with ONNX's (PyTorch's) logical shapes. Dynamic
 /// batch and spatial sizes work where the graph allows (shape chains are evaluated at run time).
+/// With `precision: .bf16` convolutions run on AVX-512 BF16 kernels and the activations between
+/// convolutions, pooling and concatenations stay bfloat16 (see `ONNXSession+BFloat16.swift`).
+///
 /// Not thread-safe: one session serves one caller at a time (its buffers are reused).
 public final class ONNXSession {
     struct Step {
@@ -16,9 +19,16 @@ public final class ONNXSession {
         var inputs: [Int?]
         var outputs: [Int]
         var kernel: ONNXKernel
+        /// The kernel takes `.bf16` inputs (others get them converted to float32).
+        var acceptsBF16 = false
+        /// The kernel may leave its output in bfloat16 (every consumer accepts it).
+        var bf16Output = false
     }
 
     public let model: ONNXModel
+    /// Element type of the convolutions and of the activations between bf16-aware kernels.
+    public let precision: InferencePrecision
+    private let arena = ActivationArena()
     private var steps: [Step] = []
     private var constants: [ONNXValue?] = []
     private var inputSlots: [(info: ONNXValueInfo, slot: Int)] = []
@@ -34,11 +44,26 @@ public final class ONNXSession {
     /// Nodes executed per run.
     public var stepCount: Int { steps.count }
 
+    /// In a bf16 session, convolutions with fewer multiply-adds per run than this stay float32
+    /// (default 2²³ ≈ 8.4 M, e.g. a detector's 3 → 8 stem): converting their inputs and outputs
+    /// costs more than the bf16 kernel saves.
+    public var bf16MinimumMultiplyAdds = 1 << 23
+
+    /// When true, each run adds every node's wall time to ``profile``.
+    public var isProfiling = false
+    /// Accumulated wall time [ms] and run count per executed node (label), in graph order; filled
+    /// while ``isProfiling``.
+    public private(set) var profile: [(node: String, op: String, milliseconds: Double, runs: Int)] = []
+
     /// Compiles `model`.
+    /// - Parameter precision: `.bf16` runs convolutions in bfloat16 (float32 master weights
+    ///   reordered once, float32 bias and accumulation) and keeps bfloat16 activations between
+    ///   convolutions, pooling and concatenations; inputs and outputs stay float32.
     /// - Throws: ``NNError`` `.unsupported` naming the first unsupported operator and its node;
     ///   `.malformedFile` for a graph that uses a value nothing produces.
-    public init(_ model: ONNXModel) throws {
+    public init(_ model: ONNXModel, precision: InferencePrecision = .fp32) throws {
         self.model = model
+        self.precision = precision
         let opset = model.opsetVersion
         if let bad = model.unsupportedNodes.first {
             let more =
@@ -63,7 +88,38 @@ public final class ONNXSession {
             if case .float(let t)? = initializers[name] { return t }
             return nil
         }
+        /// Negative-side slopes of a Relu, LeakyRelu or PRelu with a constant per-channel or scalar slope.
+        func activationSlopes(_ n: ONNXNode) -> [Float]? {
+            switch n.op {
+            case "Relu": return [0]
+            case "LeakyRelu": return [n.attributes.float("alpha", 0.01)]
+            case "PRelu":
+                guard n.inputs.count == 2, let t = constantFloat(n.inputs[1]) else { return nil }
+                if t.count == 1 { return [t.nchwScalars[0]] }
+                // One slope per channel: [C, 1, …] (rank of the input − 1, checked when it runs).
+                guard t.shape.count >= 2, t.shape.dropFirst().allSatisfy({ $0 == 1 }) else { return nil }
+                return t.nchwScalars
+            default: return nil
+            }
+        }
+        func slopeRank(_ n: ONNXNode) -> Int? {
+            guard n.op == "PRelu", let t = constantFloat(n.inputs[1]), t.count > 1 else { return nil }
+            return t.shape.count
+        }
         var removed = Set<Int>()
+        // Fusion: InstanceNormalization → Relu/LeakyRelu/PRelu (one pass, ONNXInstanceNorm).
+        for i in nodes.indices where nodes[i].op == "InstanceNormalization" && nodes[i].inputs.count == 3 {
+            guard let j = soleConsumer(nodes[i].outputs[0]), nodes[j].inputs.first == nodes[i].outputs[0],
+                let slopes = activationSlopes(nodes[j])
+            else { continue }
+            nodes[i].fusedSlopes = slopes
+            nodes[i].fusedSlopesInputRank = slopeRank(nodes[j]).map { $0 + 1 }
+            nodes[i].outputs[0] = nodes[j].outputs[0]
+            nodes[i].fused.append(nodes[j].name)
+            consumers[nodes[i].outputs[0]] = consumers[nodes[j].outputs[0]]
+            removed.insert(j)
+            fusedActivationCount += 1
+        }
         for i in nodes.indices
         where nodes[i].op == "Conv" && constantFloat(nodes[i].inputs.count > 1 ? nodes[i].inputs[1] : "") != nil {
             if let j = soleConsumer(nodes[i].outputs[0]), nodes[j].op == "BatchNormalization",
@@ -82,9 +138,8 @@ public final class ONNXSession {
                     fusedBatchNormCount += 1
                 }
             }
-            if let j = soleConsumer(nodes[i].outputs[0]), ["Relu", "LeakyRelu"].contains(nodes[j].op) {
-                nodes[i].activation = .relu(
-                    negativeSlope: nodes[j].op == "Relu" ? 0 : nodes[j].attributes.float("alpha", 0.01))
+            if let j = soleConsumer(nodes[i].outputs[0]), let slopes = activationSlopes(nodes[j]), slopes.count == 1 {
+                nodes[i].activation = .relu(negativeSlope: slopes[0])
                 nodes[i].outputs[0] = nodes[j].outputs[0]
                 nodes[i].fused.append(nodes[j].name)
                 consumers[nodes[i].outputs[0]] = consumers[nodes[j].outputs[0]]
@@ -158,6 +213,20 @@ public final class ONNXSession {
             outputSlots.append((o.name, s))
         }
         constants = values
+        if precision == .bf16 {
+            var consumerOps: [Int: [String]] = [:]
+            for step in steps { for case let s? in step.inputs { consumerOps[s, default: []].append(step.node.op) } }
+            let outputs = Set(outputSlots.map(\.slot))
+            for i in steps.indices {
+                steps[i].acceptsBF16 = Self.bf16AwareOperators.contains(steps[i].node.op)
+                if Self.bf16Producers.contains(steps[i].node.op), let out = steps[i].outputs.first, out >= 0,
+                    !outputs.contains(out), let ops = consumerOps[out],
+                    ops.allSatisfy(Self.bf16AwareOperators.contains)
+                {
+                    steps[i].bf16Output = true
+                }
+            }
+        }
     }
 
     /// Runs the graph on named float32 inputs (logical `N, C, …` shapes); returns every graph output.
@@ -187,14 +256,29 @@ public final class ONNXSession {
                 guard let v = values[s] else {
                     throw NNError(.malformedFile, "ONNX: \(step.node.label): an input was not computed")
                 }
-                ins.append(v)
+                if !step.acceptsBF16, case .bf16(let m) = v {
+                    ins.append(.float(m.float32Tensor(into: buffer(i * 16 + 8 + min(ins.count, 7), m.layout.dims))))
+                } else {
+                    ins.append(v)
+                }
             }
-            let ctx = KernelContext(buffer: { [unowned self] k, shape in self.buffer(i * 16 + k, shape) })
+            let ctx = KernelContext(
+                buffer: { [unowned self] k, shape in self.buffer(i * 16 + k, shape) },
+                view: { [unowned self] k, shape, type in self.arena.view(i * 16 + k, shape: shape, type: type) },
+                precision: precision, bf16Output: step.bf16Output, bf16MinimumMultiplyAdds: bf16MinimumMultiplyAdds)
             let outs: [ONNXValue]
+            let started = isProfiling ? DispatchTime.now().uptimeNanoseconds : 0
             do {
                 outs = try step.kernel(ins, ctx)
             } catch let e as NNError {
                 throw NNError(e.code, "ONNX: \(step.node.label): \(e.message)")
+            }
+            if isProfiling {
+                if profile.count != steps.count {
+                    profile = steps.map { ($0.node.label, $0.node.op + ($0.node.fused.isEmpty ? "" : "+fused"), 0, 0) }
+                }
+                profile[i].milliseconds += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
+                profile[i].runs += 1
             }
             for (k, s) in step.outputs.enumerated() where s >= 0 && k < outs.count { values[s] = outs[k] }
         }

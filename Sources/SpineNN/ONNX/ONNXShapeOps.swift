@@ -7,6 +7,7 @@ enum ONNXShapeOps {
 
     static func reshape(_ x: ONNXValue, _ shape: [Int]) throws -> ONNXValue {
         switch x {
+        case .bf16: preconditionFailure("bfloat16 values reach only bf16-aware kernels")
         case .float(let t): return .float(try t.logicallyReshaped(shape))
         case .ints(let i):
             guard shape.reduce(1, *) == i.values.count else {
@@ -98,6 +99,7 @@ enum ONNXShapeOps {
                     throw NNError(.invalidArgument, "Transpose: perm \(perm) for rank \(r)")
                 }
                 switch x {
+                case .bf16: preconditionFailure("bfloat16 values reach only bf16-aware kernels")
                 case .float(let t): return [.float(try t.transposed(perm))]
                 case .ints(let i):
                     // Gather along axes on the transposed view: maps per output axis of the input's axis.
@@ -154,6 +156,20 @@ enum ONNXShapeOps {
                     s[axis] = its.reduce(0) { $0 + $1.shape[axis] }
                     return [.ints(IntTensor(shape: s, values: out))]
                 }
+                if ctx.precision == .bf16, xs.allSatisfy({ if case .bf16 = $0 { true } else { false } }) {
+                    var s = first.shape
+                    s[axis] = xs.reduce(0) { $0 + $1.shape[axis] }
+                    let y = ctx.view(0, s, .bfloat16)
+                    var start = 0
+                    for case .bf16(let m) in xs {
+                        try DNNL.copy(
+                            m,
+                            into: y.reinterpreted(
+                                dims: m.layout.dims, strides: y.layout.strides, offset: start * y.layout.strides[axis]))
+                        start += m.layout.dims[axis]
+                    }
+                    return [.bf16(y)]
+                }
                 let ts = try xs.map { try Ops.float($0, "input") }
                 var s = first.shape
                 s[axis] = ts.reduce(0) { $0 + $1.shape[axis] }
@@ -180,6 +196,7 @@ enum ONNXShapeOps {
                 var out: [ONNXValue] = []
                 for p in parts {
                     switch x {
+                    case .bf16: preconditionFailure("bfloat16 values reach only bf16-aware kernels")
                     case .float(let t): out.append(.float(try t.slice(axis: axis, start: start, length: p)))
                     case .ints(let i):
                         var maps = i.shape.map { Array(0..<$0) }
@@ -234,6 +251,7 @@ enum ONNXShapeOps {
                     step[ax] = steps[k]
                 }
                 switch x {
+                case .bf16: preconditionFailure("bfloat16 values reach only bf16-aware kernels")
                 case .float(let t):
                     if outShape.contains(0) { return [.float(Tensor(zeros: outShape))] }
                     if step.allSatisfy({ $0 > 0 }) {
@@ -273,6 +291,7 @@ enum ONNXShapeOps {
                 maps[axis] = flat
                 let outShape = Array(s.prefix(axis)) + idx.shape + Array(s.dropFirst(axis + 1))
                 switch x {
+                case .bf16: preconditionFailure("bfloat16 values reach only bf16-aware kernels")
                 case .ints(let i):
                     return [
                         .ints(

@@ -17,15 +17,20 @@ package struct IntTensor: Sendable, Equatable {
 }
 
 /// A value flowing through an ONNX graph: float data as a SpineNN ``Tensor`` (channels-last
-/// storage), integer and boolean data as an ``IntTensor``.
-package enum ONNXValue: Sendable {
+/// storage), integer and boolean data as an ``IntTensor``; in a bf16 session, the activations
+/// that flow between bf16-aware kernels (convolution, pooling, concatenation) as a bfloat16 view.
+package enum ONNXValue: @unchecked Sendable {
     case float(Tensor)
     case ints(IntTensor)
+    /// bfloat16, dense channels-last, in the session's activation arena (valid until its next run).
+    /// Only bf16-aware kernels see one; ``ONNXSession`` converts it to `.float` for every other.
+    case bf16(MemoryView)
 
     package var shape: [Int] {
         switch self {
         case .float(let t): t.shape
         case .ints(let t): t.shape
+        case .bf16(let m): m.layout.dims
         }
     }
 
@@ -34,7 +39,14 @@ package enum ONNXValue: Sendable {
         switch self {
         case .float: "float32"
         case .ints: "int64"
+        case .bf16: "bfloat16"
         }
+    }
+
+    /// The value with a bfloat16 view converted to a new float32 tensor (others unchanged).
+    package var withFloat32: ONNXValue {
+        if case .bf16(let m) = self { return .float(m.float32Tensor()) }
+        return self
     }
 }
 

@@ -3,7 +3,8 @@ import SpineImaging
 import SpineNN
 
 /// The trained segmentation models this installation can use: model folders (`plan.json` +
-/// `weights.safetensors`, as `Checkpoint.save` writes them) found in the search folders.
+/// `weights.safetensors`, as `Checkpoint.save` writes them, or `plan.json` + `model.onnx`, as
+/// `spine onnx import` writes them: ``ModelBackend``) found in the search folders.
 ///
 /// Search order: each folder of `$SPINEKIT_MODELS` (colon-separated), then the package's `Models/` folder.
 /// A search folder is either a model folder itself or holds model folders one level down; the folder's
@@ -16,7 +17,7 @@ public struct ModelRegistry: Sendable {
         public var name: String
         public var folder: URL
         public var plan: ModelPlan
-        /// Size of `weights.safetensors` [bytes].
+        /// Size of `weights.safetensors` (or `model.onnx`) [bytes].
         public var weightsBytes: Int
     }
 
@@ -53,12 +54,9 @@ public struct ModelRegistry: Sendable {
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Models")
     }
 
-    /// Whether `folder` holds a model (`plan.json` and `weights.safetensors`).
-    public static func isModelFolder(_ folder: URL) -> Bool {
-        let fm = FileManager.default
-        return fm.fileExists(atPath: folder.appendingPathComponent(Checkpoint.planFile).path)
-            && fm.fileExists(atPath: folder.appendingPathComponent(Checkpoint.weightsFile).path)
-    }
+    /// Whether `folder` holds a model (`plan.json` and `weights.safetensors`, or `plan.json` and
+    /// `model.onnx`: ``ModelBackend``).
+    public static func isModelFolder(_ folder: URL) -> Bool { ModelBackend.of(folder) != nil }
 
     /// Every usable model, and one line for each model folder that could not be read (a bad plan).
     public func scan() -> (models: [Model], problems: [String]) {
@@ -79,9 +77,10 @@ public struct ModelRegistry: Sendable {
                 guard !seen.contains(name) else { continue }
                 do {
                     let plan = try Checkpoint.loadPlan(from: folder)
+                    let weights = (ModelBackend.of(folder) ?? .native).weightsFile
                     let size =
-                        (try? fm.attributesOfItem(atPath: folder.appendingPathComponent(Checkpoint.weightsFile).path)[
-                            .size] as? Int) ?? 0
+                        (try? fm.attributesOfItem(atPath: folder.appendingPathComponent(weights).path)[.size] as? Int)
+                        ?? 0
                     models.append(Model(name: name, folder: folder, plan: plan, weightsBytes: size))
                     seen.insert(name)
                 } catch {

@@ -82,10 +82,7 @@ public struct ModelSegmenter {
         }
         do {
             if let threads { ComputeThreads.count = threads }
-            var rng = SystemRandomNumberGenerator()
-            let network = try UNet(config, using: &rng)
-            try Checkpoint.load(into: network, plan: plan, from: model.folder)
-            let inference = try InferenceUNet(network, precision: precision)
+            let predict = try model.makePredictor(precision: precision)
 
             // The model's frame: its axes, then its spacing.
             let original = image.converted(to: Float.self)
@@ -98,7 +95,7 @@ public struct ModelSegmenter {
                 config.spatialDimensions == 3
                 ? [1, 1, g.size.z, g.size.y, g.size.x] : [g.size.z, 1, g.size.y, g.size.x]
             let window = SlidingWindow(patchSize: plan.patchSize, overlap: Self.overlap)
-            let logits = try window(try Tensor(shape: shape, nchw: x)) { try inference($0) }.nchwScalars
+            let logits = try window(try Tensor(shape: shape, nchw: x)) { try predict($0) }.nchwScalars
             x = []
             return (try body(logits, config.classes, shape[0], g, canonical.geometry), codes != nil)
         } catch let e as NNError {

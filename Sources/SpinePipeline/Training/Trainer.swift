@@ -57,8 +57,7 @@ public struct Trainer {
         guard items.count >= 2 else {
             throw ImagingError(.noImageData, "need at least 2 cases (1 to validate on), found \(items.count)", file: data.path)
         }
-        let validationItems = items.enumerated().filter { $0.offset % recipe.validationEvery == 0 }.map(\.element)
-        let trainingItems = items.enumerated().filter { $0.offset % recipe.validationEvery != 0 }.map(\.element)
+        let (trainingItems, validationItems) = TrainingData.split(items, every: recipe.validationEvery)
         log("reading \(items.count) cases (\(trainingItems.count) training, \(validationItems.count) validation)")
         let training = try TrainingData.load(trainingItems, recipe: recipe)
         let validation = try TrainingData.load(validationItems, recipe: recipe)
@@ -278,7 +277,7 @@ public struct Trainer {
             throw ImagingError(.invalidArgument, "model \(model.name) has none of recipe \(recipe.name)'s classes")
         }
         let items = try TrainingData.items(in: data, recipe: recipe)
-        let held = items.enumerated().filter { $0.offset % recipe.validationEvery == 0 }.map(\.element)
+        let held = TrainingData.split(items, every: recipe.validationEvery).validation
         let volumes = try TrainingData.load(held, recipe: recipe)
         var rng = SystemRandomNumberGenerator()
         let network = try UNet(plan.network, using: &rng)

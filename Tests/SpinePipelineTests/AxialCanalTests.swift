@@ -3,6 +3,8 @@ import SpineAnalysis
 import SpineImaging
 import Testing
 
+import SpinePhantom
+
 @testable import SpinePipeline
 
 /// The dural sac measured on axial stacks (``AxialCanal``): on hand-made stacks whose answer is known by
@@ -83,50 +85,96 @@ import Testing
                 == nil)
     }
 
-    /// `spine analyze` on a phantom study (DICOM) with axial stacks through every lumbar disc but L1-L2, with the
-    /// phantom's own sagittal label map and the bundled axial model: the four levels with a stack report the sac
-    /// area measured there, close to the truth; L1-L2 keeps the sagittal estimate.
+    /// The phantom-axial-stacks layout: each `AX_<level>_T2.nii` with its class labels is one case, SpineKit classes
+    /// map to the recipe's (canal CSF and cauda equina → dural sac), and a study's stacks stay on one side of the split.
+    @Test func axialStacksOfAStudyAreCasesOnOneSideOfTheValidationSplit() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("spinekit-axial-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let g = ImageGeometry(size: SIMD3(16, 16, 3), spacing: SIMD3(0.6, 0.6, 3), origin: .zero, direction: .identity)
+        var labels = Volume<UInt8>(geometry: g)
+        for (n, value) in [StructureClass.spinalCanal, .caudaEquina, .epiduralFat, .paraspinalMuscle].enumerated() {
+            labels.voxels[n] = value.labelValue
+        }
+        for study in ["mri-1", "mri-2", "mri-3"] {
+            let nifti = dir.appendingPathComponent(study).appendingPathComponent("nifti")
+            try FileManager.default.createDirectory(at: nifti, withIntermediateDirectories: true)
+            for level in ["L3L4", "L4L5"] {
+                try NIfTI.write(AnyVolume(Volume<Float>(geometry: g)), to: nifti.appendingPathComponent("AX_\(level)_T2.nii").path)
+                try NIfTI.write(AnyVolume(labels), to: nifti.appendingPathComponent("AX_\(level)_labels_class.nii.gz").path)
+            }
+        }
+        var recipe = TrainingRecipe.lumbarAxialPhantom
+        recipe.validationEvery = 2
+        let items = try TrainingData.items(in: dir, recipe: recipe)
+        #expect(items.map(\.name) == ["mri-1/AX_L3L4", "mri-1/AX_L4L5", "mri-2/AX_L3L4", "mri-2/AX_L4L5", "mri-3/AX_L3L4", "mri-3/AX_L4L5"])
+        let (training, validation) = TrainingData.split(items, every: 2)
+        #expect(validation.map(\.name) == ["mri-1/AX_L3L4", "mri-1/AX_L4L5", "mri-3/AX_L3L4", "mri-3/AX_L4L5"])
+        #expect(training.map(\.name) == ["mri-2/AX_L3L4", "mri-2/AX_L4L5"])
+        let volume = try TrainingData.load(items[0], recipe: recipe)
+        // Sac, sac, epidural fat, then muscle (not a class of the recipe) as background.
+        let nonZero = volume.labels.enumerated().filter { $0.element != 0 }
+        #expect(nonZero.map(\.element) == [1, 1, 2])
+    }
+
+    /// Each committed model trained by a built-in recipe was trained by that recipe as it is now, so
+    /// `Scripts/train-models` reproduces it.
+    @Test func committedModelsCameFromTheBuiltInRecipesAsTheyAre() throws {
+        var checked = 0
+        for model in ModelRegistry(searchFolders: [ModelRegistry.packageModelsFolder]).models {
+            let url = model.folder.appendingPathComponent("recipe.json")
+            guard let data = try? Data(contentsOf: url) else { continue }
+            let recipe = try JSONDecoder().decode(TrainingRecipe.self, from: data)
+            let builtIn = try #require(TrainingRecipe.builtIn.first { $0.name == recipe.name }, "\(model.name)")
+            #expect(recipe == builtIn, "\(model.name) was trained by another \(recipe.name)")
+            checked += 1
+        }
+        #expect(checked >= 2)
+    }
+
+    /// `spine analyze` (``StudyAnalysis``) on a phantom study written as DICOM with axial stacks through every
+    /// lumbar disc but L1-L2, with the phantom's own sagittal label map and the bundled axial model: the four levels
+    /// with a stack report the sac area measured there, close to the truth; L1-L2 keeps the sagittal estimate.
+    /// (One sample per voxel and one contrast keep the phantom quick to render in a debug build.)
     @Test(.enabled(if: ModelRegistry.standard().model(named: AxialCanal.defaultModel)?.name == AxialCanal.defaultModel))
     func analyzeGradesLevelsWithAnAxialStackOnItAndKeepsTheSagittalEstimateElsewhere() throws {
         let dir = try AnalyzeCLITests.tempFolder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let made = try AnalyzeCLITests.run(["phantom", "mri", "--axial", "--seed", "9100", "--out", dir + "/p"])
-        try #require(made.status == 0, "\(made.stderr)")
-        let study = dir + "/p/mri-9100"
+        var options = MRStudyOptions()
+        options.axialStacks = true
+        options.contrasts = ["T2"]
+        var imaging = MRImagingOptions()
+        imaging.supersampling = [1, 1, 1]
+        imaging.noiseSeed = 9100
+        options.imaging = imaging
+        let study = dir + "/p"
+        try MRStudyWriter.write(seed: 9100, to: study, options: options)
         try FileManager.default.removeItem(atPath: study + "/dicom/AX_L1L2_T2")
-        let r = try AnalyzeCLITests.run([
-            "analyze", study + "/dicom", "--labels", study + "/nifti/SAG_labels_class.nii.gz", "--axial-model",
-            AxialCanal.defaultModel, "--out", dir + "/out",
-        ])
-        try #require(r.status == 0, "\(r.stderr)")
-        let report = try StudyFixture.reportJSON(dir + "/out")
+        var request = StudyAnalysis.Request(input: study + "/dicom")
+        request.labels = study + "/nifti/SAG_labels_class.nii.gz"
+        request.axialModel = AxialCanal.defaultModel
+        let analysis = try StudyAnalysis(request)
+
         let truthData = try Data(contentsOf: URL(fileURLWithPath: study + "/truth.json"))
-        let truth = try #require(try JSONSerialization.jsonObject(with: truthData) as? [String: Any])
-        let truthArea = Dictionary(
-            uniqueKeysWithValues: try #require(truth["discs"] as? [[String: Any]]).compactMap { d in
-                (d["level"] as? String).flatMap { l in (d["duralSacAreaMM2"] as? Double).map { (l, $0) } }
-            })
-        let discs = try #require(report["discs"] as? [[String: Any]])
+        let truth = try JSONDecoder().decode(PhantomTruth.self, from: truthData)
         var axial: [String] = []
-        for d in discs {
-            guard let level = d["level"] as? String, level.hasPrefix("L"), let canal = d["canal"] as? [String: Any]
-            else { continue }
-            let area = try #require(canal["areaMM2"] as? Double)
-            if canal["source"] as? String == "axial" {
-                axial.append(level)
-                let t = try #require(truthArea[level])
-                #expect(abs(area - t) <= max(12, 0.12 * t), "\(level): \(area) mm² on the axial stack, truth \(t)")
-                #expect((canal["series"] as? String)?.contains(level.replacingOccurrences(of: "-", with: "")) == true)
-                #expect(canal["sagittalAreaMM2"] is Double)
+        for d in analysis.report.discs where d.level.hasPrefix("L") {
+            let canal = try #require(d.canal, "\(d.level)")
+            if canal.source == "axial" {
+                axial.append(d.level)
+                let t = try #require(truth.discs.first { $0.level == d.level }?.duralSacAreaMM2)
+                #expect(abs(canal.areaMM2 - t) <= max(12, 0.12 * t), "\(d.level): \(canal.areaMM2) mm² on the stack, truth \(t)")
+                #expect(canal.series?.contains("axial") == true, "\(canal.series ?? "-")")
+                #expect(canal.sagittalAreaMM2 != nil)
+                #expect(try #require(canal.obliquityDeg) < 15)
             } else {
-                #expect(canal["source"] as? String == "sagittal", "\(level)")
+                #expect(canal.source == "sagittal", "\(d.level)")
             }
         }
         #expect(axial == ["L2-L3", "L3-L4", "L4-L5", "L5-S1"])
-        let l1 = try #require(discs.first { $0["level"] as? String == "L1-L2" }?["canal"] as? [String: Any])
-        #expect(l1["source"] as? String == "sagittal")
-        let inputs = try #require(report["inputs"] as? [String: Any])
-        #expect(inputs["axialModel"] as? String == AxialCanal.defaultModel)
-        #expect((inputs["axialCanal"] as? [Any])?.count == 4)
+        #expect(analysis.report.discs.first { $0.level == "L1-L2" }?.canal?.source == "sagittal")
+        #expect(analysis.inputs.axialModel == AxialCanal.defaultModel)
+        #expect(analysis.inputs.axialCanal?.map(\.level) == ["L2-L3", "L3-L4", "L4-L5", "L5-S1"])
+        #expect(Set(analysis.axialStacks.keys) == ["L2-L3", "L3-L4", "L4-L5", "L5-S1"])
+        #expect(analysis.timings.map(\.phase) == ["read", "segment", "analyze", "canal"])
     }
 }

@@ -134,7 +134,7 @@ import SpinePhantom
     /// `spine analyze` (``StudyAnalysis``) on a phantom study written as DICOM with axial stacks through every
     /// lumbar disc but L1-L2, with the phantom's own sagittal label map and the bundled axial model: the four levels
     /// with a stack report the sac area measured there, close to the truth; L1-L2 keeps the sagittal estimate.
-    /// (One sample per voxel and one contrast keep the phantom quick to render in a debug build.)
+    /// (A coarser sagittal grid, one sample per voxel and one contrast keep the phantom quick in a debug build.)
     @Test(.enabled(if: ModelRegistry.standard().model(named: AxialCanal.defaultModel)?.name == AxialCanal.defaultModel))
     func analyzeGradesLevelsWithAnAxialStackOnItAndKeepsTheSagittalEstimateElsewhere() throws {
         let dir = try AnalyzeCLITests.tempFolder()
@@ -142,6 +142,18 @@ import SpinePhantom
         var options = MRStudyOptions()
         options.axialStacks = true
         options.contrasts = ["T2"]
+        // The protocol's sagittal grid at half its in-plane resolution (a quarter of the voxels).
+        let model = try SpineModel(parameters: PhantomParameters(seed: 9100))
+        var rng = PhantomRandom(seed: 9100, stream: 0xAC9)
+        let full = MRProtocol.sagittal(model, &rng)
+        let size = SIMD3(full.size.x / 2, full.size.y / 2, full.size.z)
+        let spacing = SIMD3(full.spacing.x * 2, full.spacing.y * 2, full.spacing.z)
+        let centre = full.worldLPS(voxelIJK: (SIMD3<Double>(full.size) - 1) / 2)
+        let half = (SIMD3<Double>(size) - 1) * spacing / 2
+        let d = full.direction
+        options.sagittalGeometry = ImageGeometry(
+            size: size, spacing: spacing,
+            origin: centre - d.column(0) * half.x - d.column(1) * half.y - d.column(2) * half.z, direction: d)
         var imaging = MRImagingOptions()
         imaging.supersampling = [1, 1, 1]
         imaging.noiseSeed = 9100

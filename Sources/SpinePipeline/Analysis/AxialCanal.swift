@@ -1,6 +1,7 @@
 import Foundation
 import SpineAnalysis
 import SpineImaging
+import SpineNN
 
 /// The dural sac measured where it is imaged best: on the axial stacks angled through the disc levels.
 ///
@@ -99,9 +100,14 @@ public enum AxialCanal {
         for level in best.keys.sorted() {
             let stack = best[level]!.stack
             guard let disc = report.discs.first(where: { $0.level == level }) else { continue }
-            let probabilities = try segmenter.probabilities(stack.image)
-            let labels = argmax(probabilities, geometry: stack.image.geometry)
-            segmented[level] = (stack, labels)
+            // The canal's neighbourhood only (the model sees a 128² window; the rest of a 200 mm field is muscle and
+            // fat), z-scored with the whole stack's statistics as in training.
+            let (image, intensity) = canalRegion(of: stack.image, discCentreLPS: disc.centroidLPS)
+            var local = segmenter
+            local.model.plan.intensity = intensity
+            let probabilities = try local.probabilities(image)
+            let labels = argmax(probabilities, geometry: image.geometry)
+            segmented[level] = (Stack(name: stack.name, image: image), labels)
             guard
                 let m = measure(
                     labels: labels, probabilities: probabilities, sacClasses: axialSac, discCentreLPS: disc.centroidLPS,
@@ -142,6 +148,29 @@ public enum AxialCanal {
                         level: m.level))
             }
         }
+    }
+
+    /// The part of an axial stack around the canal behind a disc: every slice, `halfMM` either side of the point
+    /// `posteriorMM` behind the disc centre (within the stack); and the whole stack's mean and standard deviation.
+    static func canalRegion(
+        of image: AnyVolume, discCentreLPS c: SIMD3<Double>, posteriorMM: Double = 20, halfMM: Double = 48
+    ) -> (AnyVolume, ModelPlan.IntensityNormalization) {
+        let voxels = image.converted(to: Float.self).voxels
+        let count = Double(max(voxels.count, 1))
+        let mean = voxels.reduce(0.0) { $0 + Double($1) } / count
+        let variance = voxels.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / count
+        let intensity = ModelPlan.IntensityNormalization(mean: Float(mean), standardDeviation: Float(variance.squareRoot()))
+        let g = image.geometry
+        let n = g.direction.column(2).normalized
+        var back = SIMD3<Double>(0, 1, 0) - n * n.y
+        back = back.length > 0.3 ? back.normalized : .zero
+        guard let centre = g.voxelIJK(worldLPS: c + back * posteriorMM) else { return (image, intensity) }
+        let hi = Int((halfMM / g.spacing.x).rounded()), hj = Int((halfMM / g.spacing.y).rounded())
+        let i0 = max(Int(centre.x.rounded()) - hi, 0), i1 = min(Int(centre.x.rounded()) + hi + 1, g.size.x)
+        let j0 = max(Int(centre.y.rounded()) - hj, 0), j1 = min(Int(centre.y.rounded()) + hj + 1, g.size.y)
+        guard i1 - i0 >= 16, j1 - j0 >= 16 else { return (image, intensity) }
+        let box = VoxelBox(lower: SIMD3(i0, j0, 0), upper: SIMD3(i1, j1, g.size.z))
+        return (image.cropped(to: box), intensity)
     }
 
     /// Arg-max of per-class probabilities on `geometry`.

@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import SpineAnalysis
 import SpineImaging
-import SpinePhantom
 import SpineNN
+import SpinePhantom
 import SpinePipeline
 
 /// Options of `spine evaluate --task phantom` and `--task heldout`.
@@ -45,7 +45,8 @@ struct HeldOutEvaluation {
         let model = try ModelRegistry.standard().requireModel(named: options.model)
         if let t = options.threads { ComputeThreads.count = t }
         let dice = try Trainer.scoreHeldOut(model: model, recipe: recipe, data: URL(fileURLWithPath: data))
-        var table = "model \(model.name) on the held-out cases of recipe \(recipe.name) (\((data as NSString).lastPathComponent)):\n"
+        var table =
+            "model \(model.name) on the held-out cases of recipe \(recipe.name) (\((data as NSString).lastPathComponent)):\n"
         for d in dice { table += "  \(d.name): Dice \(String(format: "%.4f", d.dice)) on \(d.cases) case(s)\n" }
         struct Doc: Encodable {
             var task = "heldout", model: String, recipe: String, dice: [ModelCard.ClassDice]
@@ -121,7 +122,9 @@ struct PhantomEvaluation {
         let classMap = segmenter.classMap
         let axial =
             options.axialModel == "none"
-            ? nil : ModelSegmenter(model: try ModelRegistry.standard().requireModel(named: options.axialModel), threads: options.threads)
+            ? nil
+            : ModelSegmenter(
+                model: try ModelRegistry.standard().requireModel(named: options.axialModel), threads: options.threads)
         var studies: [StudyScore] = []
         for seed in range {
             let started = Date()
@@ -136,11 +139,16 @@ struct PhantomEvaluation {
             let image = AnyVolume(rendered.images[0])
             let predicted = try segmenter.segment(image)
             var report = try SpineAnalyzer.analyze(labelMap: AnyVolume(predicted), classMap: classMap)
-            let sagittalAreas = Dictionary(report.discs.compactMap { d in d.canal.map { (d.level, $0.areaMM2) } }) { a, _ in a }
+            let sagittalAreas = Dictionary(report.discs.compactMap { d in d.canal.map { (d.level, $0.areaMM2) } }) {
+                a, _ in a
+            }
             // The axial stacks graded as `spine analyze` grades them: paired by position, one per level.
             if let axial {
                 _ = try AxialCanal.refine(
-                    &report, stacks: study.axials.map { AxialCanal.Stack(name: $0.name, image: AnyVolume($0.rendered.images[0])) },
+                    &report,
+                    stacks: study.axials.map {
+                        AxialCanal.Stack(name: $0.name, image: AnyVolume($0.rendered.images[0]))
+                    },
                     sagittalLabels: AnyVolume(predicted), classMap: classMap, segmenter: axial)
             }
 
@@ -195,9 +203,11 @@ struct PhantomEvaluation {
                 if Self.areaGrade(sagittal) == t.centralStenosis { sagittalRight += 1 }
                 canalScores.append(
                     CanalScore(
-                        level: d.level, areaMM2: (canal.areaMM2 * 10).rounded() / 10, source: canal.source ?? "sagittal",
+                        level: d.level, areaMM2: (canal.areaMM2 * 10).rounded() / 10,
+                        source: canal.source ?? "sagittal",
                         sagittalAreaMM2: (sagittal * 10).rounded() / 10,
-                        obliquityDeg: canal.obliquityDeg.map { ($0 * 10).rounded() / 10 }, truthAreaMM2: t.duralSacAreaMM2,
+                        obliquityDeg: canal.obliquityDeg.map { ($0 * 10).rounded() / 10 },
+                        truthAreaMM2: t.duralSacAreaMM2,
                         grade: areaGrade, truthGrade: t.centralStenosis))
                 if areaGrade == t.centralStenosis {
                     canalRight += 1
@@ -211,7 +221,8 @@ struct PhantomEvaluation {
                 StudyScore(
                     seed: seed, anomaly: truth.anomaly.rawValue, dice: dice, meanDice: meanDice,
                     vertebraeExpected: expected.map(\.description), vertebraeReported: report.vertebrae.map(\.label),
-                    vertebraeCorrect: correct, allNamedCorrectly: allRight, canalLevels: levels, canalCorrect: canalRight,
+                    vertebraeCorrect: correct, allNamedCorrectly: allRight, canalLevels: levels,
+                    canalCorrect: canalRight,
                     canalMismatches: mismatches, canalAxialLevels: axialLevels, canalSagittalCorrect: sagittalRight,
                     canal: canalScores, seconds: Date().timeIntervalSince(started)))
             FileHandle.standardError.write(
@@ -235,9 +246,14 @@ struct PhantomEvaluation {
         let levels = studies.reduce(0) { $0 + $1.canalLevels }, right = studies.reduce(0) { $0 + $1.canalCorrect }
         let axialLevels = studies.reduce(0) { $0 + $1.canalAxialLevels }
         let sagittalRight = studies.reduce(0) { $0 + $1.canalSagittalCorrect }
-        var table = "phantom evaluation: model \(model.name), \(options.contrast), seeds \(options.seeds) (\(studies.count) studies)\n"
+        var table =
+            "phantom evaluation: model \(model.name), \(options.contrast), seeds \(options.seeds) (\(studies.count) studies)\n"
         table += "class                      mean Dice\n"
-        for n in names { table += n.padding(toLength: 27, withPad: " ", startingAt: 0) + (perClass[n].map { String(format: "%.4f", $0) } ?? "-") + "\n" }
+        for n in names {
+            table +=
+                n.padding(toLength: 27, withPad: " ", startingAt: 0)
+                + (perClass[n].map { String(format: "%.4f", $0) } ?? "-") + "\n"
+        }
         table += String(format: "mean over %d classes       %.4f\n", perClass.count, meanDice)
         table += "studies without enumeration anomaly with every vertebra named correctly: \(named)/\(normal.count)\n"
         table += String(
@@ -266,7 +282,9 @@ struct PhantomEvaluation {
         var csv = "seed,anomaly,mean_dice," + names.map { "dice_\($0)" }.joined(separator: ",")
         csv += ",all_named_correctly,canal_levels,canal_correct\n"
         for s in studies {
-            csv += "\(s.seed),\(s.anomaly),\(s.meanDice)," + names.map { s.dice[$0].map { String($0) } ?? "" }.joined(separator: ",")
+            csv +=
+                "\(s.seed),\(s.anomaly),\(s.meanDice),"
+                + names.map { s.dice[$0].map { String($0) } ?? "" }.joined(separator: ",")
             csv += ",\(s.allNamedCorrectly),\(s.canalLevels),\(s.canalCorrect)\n"
         }
         return EvaluationOutput(table: table, json: json, csv: csv)

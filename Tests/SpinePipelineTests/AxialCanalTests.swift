@@ -1,9 +1,8 @@
 import Foundation
 import SpineAnalysis
 import SpineImaging
-import Testing
-
 import SpinePhantom
+import Testing
 
 @testable import SpinePipeline
 
@@ -99,14 +98,19 @@ import SpinePhantom
             let nifti = dir.appendingPathComponent(study).appendingPathComponent("nifti")
             try FileManager.default.createDirectory(at: nifti, withIntermediateDirectories: true)
             for level in ["L3L4", "L4L5"] {
-                try NIfTI.write(AnyVolume(Volume<Float>(geometry: g)), to: nifti.appendingPathComponent("AX_\(level)_T2.nii").path)
-                try NIfTI.write(AnyVolume(labels), to: nifti.appendingPathComponent("AX_\(level)_labels_class.nii.gz").path)
+                try NIfTI.write(
+                    AnyVolume(Volume<Float>(geometry: g)), to: nifti.appendingPathComponent("AX_\(level)_T2.nii").path)
+                try NIfTI.write(
+                    AnyVolume(labels), to: nifti.appendingPathComponent("AX_\(level)_labels_class.nii.gz").path)
             }
         }
         var recipe = TrainingRecipe.lumbarAxialPhantom
         recipe.validationEvery = 2
         let items = try TrainingData.items(in: dir, recipe: recipe)
-        #expect(items.map(\.name) == ["mri-1/AX_L3L4", "mri-1/AX_L4L5", "mri-2/AX_L3L4", "mri-2/AX_L4L5", "mri-3/AX_L3L4", "mri-3/AX_L4L5"])
+        #expect(
+            items.map(\.name) == [
+                "mri-1/AX_L3L4", "mri-1/AX_L4L5", "mri-2/AX_L3L4", "mri-2/AX_L4L5", "mri-3/AX_L3L4", "mri-3/AX_L4L5",
+            ])
         let (training, validation) = TrainingData.split(items, every: 2)
         #expect(validation.map(\.name) == ["mri-1/AX_L3L4", "mri-1/AX_L4L5", "mri-3/AX_L3L4", "mri-3/AX_L4L5"])
         #expect(training.map(\.name) == ["mri-2/AX_L3L4", "mri-2/AX_L4L5"])
@@ -174,7 +178,9 @@ import SpinePhantom
             if canal.source == "axial" {
                 axial.append(d.level)
                 let t = try #require(truth.discs.first { $0.level == d.level }?.duralSacAreaMM2)
-                #expect(abs(canal.areaMM2 - t) <= max(12, 0.12 * t), "\(d.level): \(canal.areaMM2) mm² on the stack, truth \(t)")
+                #expect(
+                    abs(canal.areaMM2 - t) <= max(12, 0.12 * t),
+                    "\(d.level): \(canal.areaMM2) mm² on the stack, truth \(t)")
                 #expect(canal.series?.contains("axial") == true, "\(canal.series ?? "-")")
                 #expect(canal.sagittalAreaMM2 != nil)
                 #expect(try #require(canal.obliquityDeg) < 15)

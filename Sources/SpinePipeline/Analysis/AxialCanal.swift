@@ -159,7 +159,8 @@ public enum AxialCanal {
         let count = Double(max(voxels.count, 1))
         let mean = voxels.reduce(0.0) { $0 + Double($1) } / count
         let variance = voxels.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / count
-        let intensity = ModelPlan.IntensityNormalization(mean: Float(mean), standardDeviation: Float(variance.squareRoot()))
+        let intensity = ModelPlan.IntensityNormalization(
+            mean: Float(mean), standardDeviation: Float(variance.squareRoot()))
         let g = image.geometry
         let n = g.direction.column(2).normalized
         var back = SIMD3<Double>(0, 1, 0) - n * n.y
@@ -303,7 +304,8 @@ public enum AxialCanal {
                     for dy in -1...1 where !inRegion {
                         for dx in -1...1 {
                             let xx = x + dx, yy = y + dy
-                            if xx >= 0, yy >= 0, xx < g.size.x, yy < g.size.y, region[xx + yy * g.size.x] == bestRegion {
+                            if xx >= 0, yy >= 0, xx < g.size.x, yy < g.size.y, region[xx + yy * g.size.x] == bestRegion
+                            {
                                 inRegion = true
                                 break
                             }

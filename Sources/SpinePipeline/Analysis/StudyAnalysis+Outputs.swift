@@ -52,7 +52,9 @@ extension StudyAnalysis {
             labelKind: isInstances ? .instances : .classes)
         if !isInstances {
             for (level, measured) in axialStacks {
-                html.axialStacks[level] = (measured.stack.image, Self.spineKitClasses(measured.labels, names: axialClassNames))
+                html.axialStacks[level] = (
+                    measured.stack.image, Self.spineKitClasses(measured.labels, names: axialClassNames)
+                )
             }
         }
         html.notes = aboutLines()

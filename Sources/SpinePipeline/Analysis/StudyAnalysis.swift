@@ -233,7 +233,8 @@ public struct StudyAnalysis: Sendable {
         recordSeries(of: input)
         progress(.canal, Phase.canal.span.lowerBound)
         try measureAxialStacks(of: input)
-        timings.append(PhaseTiming(phase: Phase.canal.rawValue, ms: (Date().timeIntervalSince(clock) * 1e5).rounded() / 100))
+        timings.append(
+            PhaseTiming(phase: Phase.canal.rawValue, ms: (Date().timeIntervalSince(clock) * 1e5).rounded() / 100))
         self.timings = timings
         progress(.canal, Phase.canal.span.upperBound)
     }

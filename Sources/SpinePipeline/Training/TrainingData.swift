@@ -66,7 +66,8 @@ enum TrainingData {
             }
         case .phantomAxialStacks:
             let classOf = Dictionary(
-                uniqueKeysWithValues: (recipe.groups.first?.classOf ?? [:]).compactMap { k, v in Int(k).map { ($0, v) } })
+                uniqueKeysWithValues: (recipe.groups.first?.classOf ?? [:]).compactMap { k, v in Int(k).map { ($0, v) }
+                })
             let names = ((try? fm.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
             for name in names {
                 let nifti = folder.appendingPathComponent(name).appendingPathComponent("nifti")
@@ -85,7 +86,8 @@ enum TrainingData {
             for group in recipe.groups {
                 let dir = folder.appendingPathComponent(group.folder)
                 let names = ((try? fm.contentsOfDirectory(atPath: dir.path)) ?? []).sorted()
-                let classOf = Dictionary(uniqueKeysWithValues: group.classOf.compactMap { k, v in Int(k).map { ($0, v) } })
+                let classOf = Dictionary(
+                    uniqueKeysWithValues: group.classOf.compactMap { k, v in Int(k).map { ($0, v) } })
                 for name in names where name.hasSuffix("_img.nii.gz") {
                     let stem = String(name.dropLast("_img.nii.gz".count))
                     let seg = dir.appendingPathComponent(stem + "_seg.nii.gz")
@@ -127,7 +129,8 @@ enum TrainingData {
         if let classOf = item.classOf {
             labelVolume.voxels = labelVolume.voxels.map { UInt8(classOf[Int($0)] ?? 0) }
         }
-        labelVolume = try ModelInput.resampled(labelVolume.reoriented(to: codes), spacingMM: recipe.spacingMM, labels: true)
+        labelVolume = try ModelInput.resampled(
+            labelVolume.reoriented(to: codes), spacingMM: recipe.spacingMM, labels: true)
         let g = labelVolume.geometry
         guard labelVolume.voxels.allSatisfy({ Int($0) < recipe.network.classes }) else {
             throw ImagingError(
@@ -242,7 +245,8 @@ struct PatchSampler: Sendable {
             }
             annotated.append(v.annotated)
         }
-        return TrainingBatch(images: try Tensor(shape: [n, 1, ph, pw], nchw: image), labels: labels, annotated: annotated)
+        return TrainingBatch(
+            images: try Tensor(shape: [n, 1, ph, pw], nchw: image), labels: labels, annotated: annotated)
     }
 }
 

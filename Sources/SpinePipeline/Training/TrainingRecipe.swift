@@ -138,7 +138,8 @@ public struct TrainingRecipe: Codable, Hashable, Sendable {
             )
         }
         do {
-            return try JSONDecoder().decode(TrainingRecipe.self, from: Data(contentsOf: URL(fileURLWithPath: nameOrPath)))
+            return try JSONDecoder().decode(
+                TrainingRecipe.self, from: Data(contentsOf: URL(fileURLWithPath: nameOrPath)))
         } catch {
             throw ImagingError(.malformed, "not a training recipe: \(error)", file: nameOrPath)
         }

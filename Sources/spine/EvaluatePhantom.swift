@@ -93,6 +93,11 @@ struct PhantomEvaluation {
         var truthAreaMM2: Double
         var grade: String
         var truthGrade: String
+        /// On the axial stack: the slices used, the disc centre's offset from the stack's middle [mm], and the area
+        /// on the stack's plane before the obliquity correction [mm²].
+        var slices: [Int]? = nil
+        var discOffsetMM: Double? = nil
+        var planeAreaMM2: Double? = nil
     }
 
     /// The truth's grade (Hamanishi: < 100 mm² relative, < 75 absolute) of an area [mm²].
@@ -143,13 +148,15 @@ struct PhantomEvaluation {
                 a, _ in a
             }
             // The axial stacks graded as `spine analyze` grades them: paired by position, one per level.
+            var onStacks: [String: AxialCanal.Measurement] = [:]
             if let axial {
-                _ = try AxialCanal.refine(
+                let refined = try AxialCanal.refine(
                     &report,
                     stacks: study.axials.map {
                         AxialCanal.Stack(name: $0.name, image: AnyVolume($0.rendered.images[0]))
                     },
                     sagittalLabels: AnyVolume(predicted), classMap: classMap, segmenter: axial)
+                for m in refined.measurements { onStacks[m.level] = m }
             }
 
             // Dice per SpineKit class on the sagittal grid.
@@ -201,6 +208,7 @@ struct PhantomEvaluation {
                 let sagittal = sagittalAreas[d.level] ?? canal.areaMM2
                 if canal.source == "axial" { axialLevels += 1 }
                 if Self.areaGrade(sagittal) == t.centralStenosis { sagittalRight += 1 }
+                let m = canal.source == "axial" ? onStacks[d.level] : nil
                 canalScores.append(
                     CanalScore(
                         level: d.level, areaMM2: (canal.areaMM2 * 10).rounded() / 10,
@@ -208,7 +216,9 @@ struct PhantomEvaluation {
                         sagittalAreaMM2: (sagittal * 10).rounded() / 10,
                         obliquityDeg: canal.obliquityDeg.map { ($0 * 10).rounded() / 10 },
                         truthAreaMM2: t.duralSacAreaMM2,
-                        grade: areaGrade, truthGrade: t.centralStenosis))
+                        grade: areaGrade, truthGrade: t.centralStenosis, slices: m?.slices,
+                        discOffsetMM: m.map { ($0.discOffsetMM * 10).rounded() / 10 },
+                        planeAreaMM2: m.map { ($0.planeAreaMM2 * 10).rounded() / 10 }))
                 if areaGrade == t.centralStenosis {
                     canalRight += 1
                 } else {

@@ -66,6 +66,7 @@ let package = Package(
         .testTarget(name: "SpinePhantomTests", dependencies: ["SpinePhantom", "SpineImaging"]),
         .testTarget(name: "SpineAnalysisTests", dependencies: ["SpineAnalysis", "SpineImaging"]),
         .testTarget(
-            name: "SpinePipelineTests", dependencies: ["SpinePipeline", "SpineAnalysis", "SpineImaging", "SpineNN"]),
+            name: "SpinePipelineTests",
+            dependencies: ["SpinePipeline", "SpineAnalysis", "SpineImaging", "SpineNN", "SpinePhantom"]),
     ]
 )

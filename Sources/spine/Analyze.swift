@@ -45,6 +45,12 @@ struct Analyze: ParsableCommand {
     )
     var refineWith: String?
 
+    @Option(
+        help:
+            "Model that segments the axial stacks paired with disc levels (DICOM input), whose dural sac area then grades those levels' canal, or none. Default: \(AxialCanal.defaultModel) when installed."
+    )
+    var axialModel: String?
+
     @Option(help: "Class map: auto, a preset (\(ClassMap.presets.map(\.name).joined(separator: ", "))) or a JSON file.")
     var classes = "auto"
 
@@ -67,6 +73,7 @@ struct Analyze: ParsableCommand {
             request.series = series
             request.model = model
             request.refineWith = refineWith
+            request.axialModel = axialModel
             request.classes = classes
             request.threads = threads
             request.precision = p

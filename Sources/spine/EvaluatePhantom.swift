@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import SpineAnalysis
 import SpineImaging
-import SpinePhantom
 import SpineNN
+import SpinePhantom
 import SpinePipeline
 
 /// Options of `spine evaluate --task phantom` and `--task heldout`.
@@ -13,6 +13,12 @@ struct ModelEvaluationOptions: ParsableArguments {
 
     @Option(help: "Phantom: segmentation model (see `spine models`).")
     var model: String?
+
+    @Option(
+        help:
+            "Phantom: model for the axial stacks through the disc levels, whose dural sac grades the canal as `spine analyze` does, or none (sagittal estimate only)."
+    )
+    var axialModel: String = AxialCanal.defaultModel
 
     @Option(help: "Phantom: sagittal contrast to segment (T1, T2 or STIR).")
     var contrast = "T2"
@@ -107,7 +113,37 @@ struct PhantomEvaluation {
         var canalLevels: Int
         var canalCorrect: Int
         var canalMismatches: [String]
+        /// Levels graded on an axial stack, and how many of those the sagittal estimate alone grades right.
+        var canalAxialLevels: Int
+        var canalSagittalCorrect: Int
+        /// Per level: measured area [mm²], its source, the sagittal estimate, the truth.
+        var canal: [CanalScore]
         var seconds: Double
+    }
+
+    struct CanalScore: Encodable {
+        var level: String
+        var areaMM2: Double
+        var source: String
+        var sagittalAreaMM2: Double
+        var obliquityDeg: Double?
+        var truthAreaMM2: Double
+        var grade: String
+        var truthGrade: String
+        /// On the axial stack: the slices used, the disc centre's offset from the stack's middle [mm], and the area
+        /// on the stack's plane before the obliquity correction [mm²].
+        var slices: [Int]? = nil
+        var discOffsetMM: Double? = nil
+        var planeAreaMM2: Double? = nil
+    }
+
+    /// The truth's grade (Hamanishi: < 100 mm² relative, < 75 absolute) of an area [mm²].
+    static func areaGrade(_ areaMM2: Double) -> String {
+        switch CentralCanalGrade(areaMM2: areaMM2, apDiameterMM: nil) {
+        case .severe: "absolute"
+        case .moderate: "relative"
+        case .mild, .normal: "none"
+        }
     }
 
     func seedRange() throws -> ClosedRange<UInt64> {
@@ -126,11 +162,17 @@ struct PhantomEvaluation {
         let model = try ModelRegistry.standard().requireModel(named: options.model)
         let segmenter = ModelSegmenter(model: model, threads: options.threads)
         let classMap = segmenter.classMap
+        let axial =
+            options.axialModel == "none"
+            ? nil
+            : ModelSegmenter(
+                model: try ModelRegistry.standard().requireModel(named: options.axialModel), threads: options.threads)
         var studies: [StudyScore] = []
         for seed in range {
             let started = Date()
             var studyOptions = MRStudyOptions()
             studyOptions.contrasts = [options.contrast]
+            studyOptions.axialStacks = axial != nil
             let study: MRStudy
             do { study = try MRStudy(seed: seed, options: studyOptions) } catch let e as PhantomError {
                 throw ImagingError(.invalidArgument, "phantom seed \(seed): \(e.description)")
@@ -138,7 +180,21 @@ struct PhantomEvaluation {
             let rendered = study.sagittal.rendered
             let image = AnyVolume(rendered.images[0])
             let predicted = try segmenter.segment(image)
-            let report = try SpineAnalyzer.analyze(labelMap: AnyVolume(predicted), classMap: classMap)
+            var report = try SpineAnalyzer.analyze(labelMap: AnyVolume(predicted), classMap: classMap)
+            let sagittalAreas = Dictionary(report.discs.compactMap { d in d.canal.map { (d.level, $0.areaMM2) } }) {
+                a, _ in a
+            }
+            // The axial stacks graded as `spine analyze` grades them: paired by position, one per level.
+            var onStacks: [String: AxialCanal.Measurement] = [:]
+            if let axial {
+                let refined = try AxialCanal.refine(
+                    &report,
+                    stacks: study.axials.map {
+                        AxialCanal.Stack(name: $0.name, image: AnyVolume($0.rendered.images[0]))
+                    },
+                    sagittalLabels: AnyVolume(predicted), classMap: classMap, segmenter: axial)
+                for m in refined.measurements { onStacks[m.level] = m }
+            }
 
             // Dice per SpineKit class on the sagittal grid.
             let scores = try SegmentationEvaluation.evaluate(
@@ -174,8 +230,9 @@ struct PhantomEvaluation {
             if !expected.allSatisfy({ reported.contains($0.description) }) { allRight = false }
 
             // Central canal grade per disc level the truth and the report share.
-            var levels = 0, canalRight = 0
+            var levels = 0, canalRight = 0, axialLevels = 0, sagittalRight = 0
             var mismatches: [String] = []
+            var canalScores: [CanalScore] = []
             let named = Dictionary(grouping: report.discs, by: \.level)
             for d in report.discs {
                 // Lumbar levels (the report's per-level table), each named once, with a canal measured.
@@ -184,17 +241,26 @@ struct PhantomEvaluation {
                 else { continue }
                 levels += 1
                 // The truth grades by dural sac area only (Hamanishi: < 100 mm² relative, < 75 absolute).
-                let areaGrade: String
-                switch CentralCanalGrade(areaMM2: canal.areaMM2, apDiameterMM: nil) {
-                case .severe: areaGrade = "absolute"
-                case .moderate: areaGrade = "relative"
-                case .mild, .normal: areaGrade = "none"
-                }
+                let areaGrade = Self.areaGrade(canal.areaMM2)
+                let sagittal = sagittalAreas[d.level] ?? canal.areaMM2
+                if canal.source == "axial" { axialLevels += 1 }
+                if Self.areaGrade(sagittal) == t.centralStenosis { sagittalRight += 1 }
+                let m = canal.source == "axial" ? onStacks[d.level] : nil
+                canalScores.append(
+                    CanalScore(
+                        level: d.level, areaMM2: (canal.areaMM2 * 10).rounded() / 10,
+                        source: canal.source ?? "sagittal",
+                        sagittalAreaMM2: (sagittal * 10).rounded() / 10,
+                        obliquityDeg: canal.obliquityDeg.map { ($0 * 10).rounded() / 10 },
+                        truthAreaMM2: t.duralSacAreaMM2,
+                        grade: areaGrade, truthGrade: t.centralStenosis, slices: m?.slices,
+                        discOffsetMM: m.map { ($0.discOffsetMM * 10).rounded() / 10 },
+                        planeAreaMM2: m.map { ($0.planeAreaMM2 * 10).rounded() / 10 }))
                 if areaGrade == t.centralStenosis {
                     canalRight += 1
                 } else {
                     mismatches.append(
-                        "\(d.level) \(areaGrade) (\(Int(canal.areaMM2.rounded())) mm²) vs truth \(t.centralStenosis) (\(Int(t.duralSacAreaMM2.rounded())) mm²)"
+                        "\(d.level) \(areaGrade) (\(Int(canal.areaMM2.rounded())) mm², \(canal.source ?? "sagittal")) vs truth \(t.centralStenosis) (\(Int(t.duralSacAreaMM2.rounded())) mm²)"
                     )
                 }
             }
@@ -202,11 +268,13 @@ struct PhantomEvaluation {
                 StudyScore(
                     seed: seed, anomaly: truth.anomaly.rawValue, dice: dice, meanDice: meanDice,
                     vertebraeExpected: expected.map(\.description), vertebraeReported: report.vertebrae.map(\.label),
-                    vertebraeCorrect: correct, allNamedCorrectly: allRight, canalLevels: levels, canalCorrect: canalRight,
-                    canalMismatches: mismatches, seconds: Date().timeIntervalSince(started)))
+                    vertebraeCorrect: correct, allNamedCorrectly: allRight, canalLevels: levels,
+                    canalCorrect: canalRight,
+                    canalMismatches: mismatches, canalAxialLevels: axialLevels, canalSagittalCorrect: sagittalRight,
+                    canal: canalScores, seconds: Date().timeIntervalSince(started)))
             FileHandle.standardError.write(
                 Data(
-                    "seed \(seed): mean Dice \(String(format: "%.3f", meanDice)), vertebrae \(allRight ? "all named" : "NOT all named") (\(report.vertebrae.map(\.label).joined(separator: " "))), canal \(canalRight)/\(levels)\n"
+                    "seed \(seed): mean Dice \(String(format: "%.3f", meanDice)), vertebrae \(allRight ? "all named" : "NOT all named") (\(report.vertebrae.map(\.label).joined(separator: " "))), canal \(canalRight)/\(levels) (\(axialLevels) on axial stacks; sagittal estimate alone \(sagittalRight)/\(levels))\n"
                         .utf8))
         }
         return output(studies, model: model)
@@ -223,19 +291,30 @@ struct PhantomEvaluation {
         let normal = studies.filter { $0.anomaly == EnumerationAnomaly.none.rawValue }
         let named = normal.filter(\.allNamedCorrectly).count
         let levels = studies.reduce(0) { $0 + $1.canalLevels }, right = studies.reduce(0) { $0 + $1.canalCorrect }
-        var table = "phantom evaluation: model \(model.name), \(options.contrast), seeds \(options.seeds) (\(studies.count) studies)\n"
+        let axialLevels = studies.reduce(0) { $0 + $1.canalAxialLevels }
+        let sagittalRight = studies.reduce(0) { $0 + $1.canalSagittalCorrect }
+        var table =
+            "phantom evaluation: model \(model.name), \(options.contrast), seeds \(options.seeds) (\(studies.count) studies)\n"
         table += "class                      mean Dice\n"
-        for n in names { table += n.padding(toLength: 27, withPad: " ", startingAt: 0) + (perClass[n].map { String(format: "%.4f", $0) } ?? "-") + "\n" }
+        for n in names {
+            table +=
+                n.padding(toLength: 27, withPad: " ", startingAt: 0)
+                + (perClass[n].map { String(format: "%.4f", $0) } ?? "-") + "\n"
+        }
         table += String(format: "mean over %d classes       %.4f\n", perClass.count, meanDice)
         table += "studies without enumeration anomaly with every vertebra named correctly: \(named)/\(normal.count)\n"
         table += String(
-            format: "central canal grade correct: %d/%d levels (%.1f%%)\n", right, levels,
-            levels > 0 ? 100 * Double(right) / Double(levels) : 0)
+            format: "central canal grade correct: %d/%d levels (%.1f%%); %d levels graded on axial stacks (model %@)\n",
+            right, levels, levels > 0 ? 100 * Double(right) / Double(levels) : 0, axialLevels, options.axialModel)
+        table += String(
+            format: "  sagittal estimate alone: %d/%d levels (%.1f%%)\n", sagittalRight, levels,
+            levels > 0 ? 100 * Double(sagittalRight) / Double(levels) : 0)
         struct Doc: Encodable {
             var task = "phantom", model: String, contrast: String, seeds: String
             var meanDicePerClass: [String: Double], meanDice: Double
             var studiesWithoutAnomaly: Int, studiesAllNamedCorrectly: Int
             var canalLevels: Int, canalCorrect: Int
+            var axialModel: String, canalAxialLevels: Int, canalSagittalCorrect: Int
             var studies: [StudyScore]
         }
         let encoder = JSONEncoder()
@@ -245,11 +324,14 @@ struct PhantomEvaluation {
                 Doc(
                     model: model.name, contrast: options.contrast, seeds: options.seeds, meanDicePerClass: perClass,
                     meanDice: meanDice, studiesWithoutAnomaly: normal.count, studiesAllNamedCorrectly: named,
-                    canalLevels: levels, canalCorrect: right, studies: studies))) ?? Data()
+                    canalLevels: levels, canalCorrect: right, axialModel: options.axialModel,
+                    canalAxialLevels: axialLevels, canalSagittalCorrect: sagittalRight, studies: studies))) ?? Data()
         var csv = "seed,anomaly,mean_dice," + names.map { "dice_\($0)" }.joined(separator: ",")
         csv += ",all_named_correctly,canal_levels,canal_correct\n"
         for s in studies {
-            csv += "\(s.seed),\(s.anomaly),\(s.meanDice)," + names.map { s.dice[$0].map { String($0) } ?? "" }.joined(separator: ",")
+            csv +=
+                "\(s.seed),\(s.anomaly),\(s.meanDice),"
+                + names.map { s.dice[$0].map { String($0) } ?? "" }.joined(separator: ",")
             csv += ",\(s.allNamedCorrectly),\(s.canalLevels),\(s.canalCorrect)\n"
         }
         return EvaluationOutput(table: table, json: json, csv: csv)

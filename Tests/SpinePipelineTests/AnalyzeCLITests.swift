@@ -76,7 +76,7 @@ import Testing
         #expect((inputs["labels"] as? [String: Any])?["axisCodes"] as? String == "PIR")
         #expect(inputs["classMap"] as? String == "spinekit@1")
         let phases = (doc["timings"] as? [[String: Any]])?.compactMap { $0["phase"] as? String }
-        #expect(phases == ["read", "segment", "analyze", "write"])
+        #expect(phases == ["read", "segment", "analyze", "canal", "write"])
         #expect((doc["vertebrae"] as? [Any])?.isEmpty == false)
         let onDisk = try JSONSerialization.jsonObject(
             with: Data(contentsOf: URL(fileURLWithPath: dir + "/out/report.json")))

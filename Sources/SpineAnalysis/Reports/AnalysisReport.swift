@@ -46,10 +46,27 @@ public struct AnalysisReport: Sendable, Codable {
     }
 
     public struct CanalReport: Sendable, Codable {
+        /// Dural sac cross-sectional area [mm²].
         public var areaMM2: Double
         public var apDiameterMM: Double
         /// normal / mild / moderate / severe.
         public var grade: String
+        /// Where the figures come from: "sagittal" (the label map, on the plane perpendicular to the disc axis)
+        /// or "axial" (an axial stack through the level, `series`); nil when the producer does not say.
+        public var source: String? = nil
+        /// The axial stack measured, when `source` is "axial" (series number and description, or a name).
+        public var series: String? = nil
+        /// The sagittal estimate [mm²] that an axial measurement replaced.
+        public var sagittalAreaMM2: Double? = nil
+        /// Angle between the axial stack's normal and the canal's direction [degrees]; the area and AP diameter
+        /// measured on the stack's plane are multiplied by its cosine.
+        public var obliquityDeg: Double? = nil
+
+        public init(areaMM2: Double, apDiameterMM: Double, grade: String) {
+            self.areaMM2 = areaMM2
+            self.apDiameterMM = apDiameterMM
+            self.grade = grade
+        }
     }
 
     public struct SlipReport: Sendable, Codable {

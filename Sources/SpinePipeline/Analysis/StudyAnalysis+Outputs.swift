@@ -50,6 +50,13 @@ extension StudyAnalysis {
         var html = HTMLReport(
             report: report, image: image ?? labels, labels: overlayable ? byteLabels : nil,
             labelKind: isInstances ? .instances : .classes)
+        if !isInstances {
+            for (level, measured) in axialStacks {
+                html.axialStacks[level] = (
+                    measured.stack.image, Self.spineKitClasses(measured.labels, names: axialClassNames)
+                )
+            }
+        }
         html.notes = aboutLines()
         if image == nil { html.notes.append("No image was given: the pictures show the label map itself.") }
         try html.write(to: path(OutputFile.html))
@@ -94,6 +101,19 @@ extension StudyAnalysis {
         doc["totalMS"] = (timings.map(\.ms).reduce(0, +) * 100).rounded() / 100
         return try JSONSerialization.data(
             withJSONObject: doc, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+    }
+
+    /// A label map of a model's classes (`names`, index = value) in SpineKit class values, for the overlays'
+    /// colours: each class by what its name means; "bone" drawn as vertebral body; anything else background.
+    static func spineKitClasses(_ labels: Volume<UInt8>, names: [String]) -> Volume<UInt8> {
+        let value: [UInt8] = names.map { name in
+            if name == "bone" { return StructureClass.vertebralBody.labelValue }
+            if case .structure(let c) = LabelMeaning(name: name) { return c.labelValue }
+            return 0
+        }
+        var out = labels
+        out.voxels = labels.voxels.map { Int($0) < value.count ? value[Int($0)] : 0 }
+        return out
     }
 
     /// Lines for the HTML page's "About this report" section.

@@ -45,6 +45,56 @@ extension StudyAnalysis {
         inputs.notes = notes + warnings.map { "warning: \($0)" } + inputs.notes
     }
 
+    /// Segments the axial stacks paired with disc levels with the axial model and grades those levels' canal on
+    /// them (``AxialCanal/refine(_:stacks:sagittalLabels:classMap:segmenter:thresholds:)``); a no-op without an
+    /// image, a DICOM selection, a paired stack or an installed axial model, and (unless `axialModel` is named)
+    /// when the label map was given rather than segmented.
+    mutating func measureAxialStacks(of input: ReadInput) throws {
+        for i in report.discs.indices where report.discs[i].canal != nil { report.discs[i].canal?.source = "sagittal" }
+        guard image != nil, let selection = input.selection, request.axialModel != "none",
+            let summaries = inputs.series, summaries.contains(where: { !($0.discLevels ?? []).isEmpty })
+        else { return }
+        let model: ModelRegistry.Model
+        if let name = request.axialModel {
+            model = try request.registry.requireModel(named: name)
+        } else if request.labels != nil {
+            return  // a given label map is measured as given unless an axial model is named
+        } else if let installed = request.registry.models.first(where: { $0.name == AxialCanal.defaultModel }) {
+            model = installed
+        } else {
+            inputs.notes.append("axial stacks not measured: no axial model (\(AxialCanal.defaultModel)) is installed")
+            return
+        }
+        var stacks: [AxialCanal.Stack] = []
+        for s in summaries where !(s.discLevels ?? []).isEmpty {
+            guard let c = selection.all.first(where: { $0.series.seriesInstanceUID == s.seriesInstanceUID }) else {
+                continue
+            }
+            var name = s.seriesNumber.map { "#\($0)" } ?? "series"
+            if let d = s.seriesDescription?.trimmingCharacters(in: .whitespaces), !d.isEmpty { name += " \"\(d)\"" }
+            do {
+                let loaded = try SeriesSelection.load(c.series, in: request.input)
+                stacks.append(AxialCanal.Stack(name: name, image: loaded.volume))
+            } catch let e as ImagingError {
+                inputs.notes.append("axial stack \(name) not measured: \(e.message)")
+            }
+        }
+        let segmenter = ModelSegmenter(model: model, precision: request.precision, threads: request.threads)
+        let result = try AxialCanal.refine(
+            &report, stacks: stacks, sagittalLabels: labels, classMap: classMap, segmenter: segmenter)
+        inputs.axialModel = model.name
+        inputs.axialCanal = result.measurements.isEmpty ? nil : result.measurements
+        axialStacks = result.segmented
+        axialClassNames = model.plan.classNames
+        let levels = result.measurements.map(\.level)
+        if !levels.isEmpty {
+            inputs.notes.append(
+                "dural sac area and central canal grade at \(levels.joined(separator: ", ")) measured on the axial stacks (model \(model.name), corrected for the stack's obliquity to the canal); other levels: sagittal estimate"
+            )
+        }
+        inputs.notes += result.notes
+    }
+
     /// Every series of a selection as `report.json` lists it.
     /// - Parameters:
     ///   - discs: disc levels and their centres [mm, LPS] from the analysis.

@@ -11,12 +11,16 @@ import SpineNN
 public struct StudyAnalysis: Sendable {
     /// The phases, in order, with the share of the whole run each is shown as on a progress line.
     public enum Phase: String, Sendable, Codable, CaseIterable {
-        case read, segment, analyze, write
+        case read, segment, analyze
+        /// Axial stacks paired with disc levels segmented and their dural sac measured (``AxialCanal``).
+        case canal
+        case write
         var span: ClosedRange<Double> {
             switch self {
             case .read: 0...0.3
             case .segment: 0.3...0.5
-            case .analyze: 0.5...0.7
+            case .analyze: 0.5...0.6
+            case .canal: 0.6...0.7
             case .write: 0.7...1
             }
         }
@@ -39,6 +43,9 @@ public struct StudyAnalysis: Sendable {
         /// A second model whose classes overrule `model`'s (``ModelSegmenter/combined(base:refiner:image:)``);
         /// "none" for none. nil: the default pair when `model` is nil.
         public var refineWith: String?
+        /// The model that segments axial stacks paired with disc levels, whose dural sac then replaces the
+        /// sagittal estimate (``AxialCanal``); "none" for none. nil: ``AxialCanal/defaultModel`` when installed.
+        public var axialModel: String?
         public var threads: Int?
         public var precision = Precision.fp32
         public var registry = ModelRegistry.standard()
@@ -80,6 +87,10 @@ public struct StudyAnalysis: Sendable {
         public var series: [SeriesSummary]? = nil
         /// Files of the input that could not be used and were skipped (also among `notes`). Absent when none.
         public var warnings: [String]? = nil
+        /// The model that segmented the axial stacks, when one did.
+        public var axialModel: String? = nil
+        /// The dural sac measured on each axial stack paired with a disc level. Absent when none was.
+        public var axialCanal: [AxialCanal.Measurement]? = nil
     }
 
     /// Time spent in one phase [ms].
@@ -101,6 +112,10 @@ public struct StudyAnalysis: Sendable {
     public internal(set) var timings: [PhaseTiming]
     /// The DICOM series the image came from, for `segmentation.dcm`.
     public internal(set) var dicomSource: DICOMSeries?
+    /// The axial stacks measured, with their label maps (the axial model's classes), by disc level.
+    public internal(set) var axialStacks: [String: (stack: AxialCanal.Stack, labels: Volume<UInt8>)] = [:]
+    /// The axial model's class names (index = label value in `axialStacks`' label maps).
+    public internal(set) var axialClassNames: [String] = []
 
     /// Reads, segments (or takes the given labels) and analyses. Calls `progress` with a phase and the
     /// fraction of the whole run done (0…1).
@@ -216,6 +231,12 @@ public struct StudyAnalysis: Sendable {
             seriesFound: input.seriesFound, classMap: classMap.identifier, threads: request.threads,
             precision: request.precision.rawValue, notes: notes)
         recordSeries(of: input)
+        progress(.canal, Phase.canal.span.lowerBound)
+        try measureAxialStacks(of: input)
+        timings.append(
+            PhaseTiming(phase: Phase.canal.rawValue, ms: (Date().timeIntervalSince(clock) * 1e5).rounded() / 100))
+        self.timings = timings
+        progress(.canal, Phase.canal.span.upperBound)
     }
 
     // MARK: Inputs

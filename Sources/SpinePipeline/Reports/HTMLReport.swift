@@ -30,6 +30,9 @@ public struct HTMLReport: Sendable {
     public var foraminalGrades: [String: String] = [:]
     /// Draw one axial overlay per disc level (resampled from the image; coarse across thick sagittal slices).
     public var includeAxialOverlays = true
+    /// Axial stacks measured for the canal, by level name: each level's overlay is drawn from its stack (parallel
+    /// to the stack's slices, at full resolution) with the stack's label map in `labelKind`'s values.
+    public var axialStacks: [String: (image: AnyVolume, labels: Volume<UInt8>)] = [:]
 
     public init(report: AnalysisReport, image: AnyVolume, labels: Volume<UInt8>?, labelKind: LabelMapKind = .classes) {
         self.report = report
@@ -212,21 +215,30 @@ public struct HTMLReport: Sendable {
                 guard let d, let level = DiscLevel(name: name) else { continue }
                 let upper = report.vertebrae.first { $0.label == level.upper.name }?.centroidLPS
                 let lower = report.vertebrae.first { $0.label == level.lower.name }?.centroidLPS
-                let axis = (upper != nil && lower != nil) ? upper! - lower! : SIMD3<Double>(0, 0, 1)
+                var axis = (upper != nil && lower != nil) ? upper! - lower! : SIMD3<Double>(0, 0, 1)
+                var source = picture, sourceLabels = labels
+                let stack = axialStacks[name]
+                if let stack {
+                    // The stack's own slices: its normal, pointing up the spine.
+                    let n = stack.image.geometry.direction.column(2)
+                    axis = n.dot(axis) < 0 ? -n : n
+                    source = stack.image.converted(to: Float.self)
+                    sourceLabels = stack.labels
+                }
                 let p = ReportPlane.axial(centreLPS: d.centroidLPS, axisLPS: axis)
                 // Skip planes that mostly miss the volume.
-                let covered = p.sample(picture).lazy.filter { $0 != nil }.count
+                let covered = p.sample(source).lazy.filter { $0 != nil }.count
                 guard covered * 5 >= p.width * p.height else { continue }
-                let o = OverlayImage(plane: p, image: picture, labels: labels, style: style)
+                let o = OverlayImage(plane: p, image: source, labels: sourceLabels, style: style)
                 axial +=
-                    "<figure class=\"axial\" data-level=\"\(e(name))\">"
+                    "<figure class=\"axial\" data-level=\"\(e(name))\"\(stack == nil ? "" : " data-source=\"axial-stack\"")>"
                     + overlaySVG(o, uri: try o.dataURI(), plane: p, displayWidth: 220, names: false)
-                axial += "<figcaption>\(e(name))</figcaption></figure>"
+                axial += "<figcaption>\(e(name))\(stack == nil ? "" : " (axial stack)")</figcaption></figure>"
             }
             if !axial.isEmpty {
                 s += "<h3>Axial planes through the disc levels</h3><div class=\"figures\">\(axial)</div>"
                 s +=
-                    "<p class=\"legend\">Each plane is perpendicular to the spine at the disc's centre, resampled from the image above; patient left on the right, anterior up.</p>"
+                    "<p class=\"legend\">Each plane is perpendicular to the spine at the disc's centre, resampled from the image above, or, marked \"axial stack\", a plane of the axial stack through the level with the axial model's segmentation (dural sac, epidural fat, disc, bone), on which the canal was graded; patient left on the right, anterior up.</p>"
             }
         }
         return s + "</section>\n"

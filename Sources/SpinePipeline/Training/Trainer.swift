@@ -57,8 +57,8 @@ public struct Trainer {
         guard items.count >= 2 else {
             throw ImagingError(.noImageData, "need at least 2 cases (1 to validate on), found \(items.count)", file: data.path)
         }
-        let validationItems = items.enumerated().filter { recipe.isHeldOut($0.offset) }.map(\.element)
-        let trainingItems = items.enumerated().filter { !recipe.isHeldOut($0.offset) }.map(\.element)
+        let (trainingItems, validationItems) = TrainingData.split(
+            items, every: recipe.validationEvery, fold: recipe.validationFold ?? 0)
         log("reading \(items.count) cases (\(trainingItems.count) training, \(validationItems.count) validation)")
         let training = try TrainingData.load(trainingItems, recipe: recipe)
         let validation = try TrainingData.load(validationItems, recipe: recipe)
@@ -279,7 +279,7 @@ public struct Trainer {
         }
         let items = try TrainingData.items(in: data, recipe: recipe)
         try recipe.validate()
-        let held = items.enumerated().filter { recipe.isHeldOut($0.offset) }.map(\.element)
+        let held = TrainingData.split(items, every: recipe.validationEvery, fold: recipe.validationFold ?? 0).validation
         let volumes = try TrainingData.load(held, recipe: recipe)
         var rng = SystemRandomNumberGenerator()
         let network = try UNet(plan.network, using: &rng)

@@ -29,6 +29,19 @@ enum TrainingData {
         var labels: URL
         var classOf: [Int: Int]?
         var annotated: Set<Int>
+        /// Items of one study (a phantom's axial stacks) share a study and one side of the validation split.
+        var study: String? = nil
+    }
+
+    /// The validation and training items: every `every`-th study (by first appearance; an item without a study
+    /// is its own), so stacks of one study never sit on both sides.
+    static func split(_ items: [Item], every: Int, fold: Int = 0) -> (training: [Item], validation: [Item]) {
+        var order: [String: Int] = [:]
+        for item in items where order[item.study ?? item.name] == nil {
+            order[item.study ?? item.name] = order.count
+        }
+        let held = { (item: Item) in order[item.study ?? item.name]! % every == fold }
+        return (items.filter { !held($0) }, items.filter(held))
     }
 
     /// The items of `folder` for `recipe`, sorted by name (so the validation split is stable).
@@ -51,11 +64,30 @@ enum TrainingData {
                     items.append(Item(name: name, images: images, labels: labels, classOf: nil, annotated: all))
                 }
             }
+        case .phantomAxialStacks:
+            let classOf = Dictionary(
+                uniqueKeysWithValues: (recipe.groups.first?.classOf ?? [:]).compactMap { k, v in Int(k).map { ($0, v) }
+                })
+            let names = ((try? fm.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
+            for name in names {
+                let nifti = folder.appendingPathComponent(name).appendingPathComponent("nifti")
+                let files = ((try? fm.contentsOfDirectory(atPath: nifti.path)) ?? []).sorted()
+                for file in files where file.hasPrefix("AX_") && file.hasSuffix("_labels_class.nii.gz") {
+                    let stem = String(file.dropLast("_labels_class.nii.gz".count))
+                    let image = nifti.appendingPathComponent(stem + "_T2.nii")
+                    guard fm.fileExists(atPath: image.path) else { continue }
+                    items.append(
+                        Item(
+                            name: "\(name)/\(stem)", images: [image], labels: nifti.appendingPathComponent(file),
+                            classOf: classOf, annotated: all, study: name))
+                }
+            }
         case .imageLabelPairs:
             for group in recipe.groups {
                 let dir = folder.appendingPathComponent(group.folder)
                 let names = ((try? fm.contentsOfDirectory(atPath: dir.path)) ?? []).sorted()
-                let classOf = Dictionary(uniqueKeysWithValues: group.classOf.compactMap { k, v in Int(k).map { ($0, v) } })
+                let classOf = Dictionary(
+                    uniqueKeysWithValues: group.classOf.compactMap { k, v in Int(k).map { ($0, v) } })
                 for name in names where name.hasSuffix("_img.nii.gz") {
                     let stem = String(name.dropLast("_img.nii.gz".count))
                     let seg = dir.appendingPathComponent(stem + "_seg.nii.gz")
@@ -72,7 +104,9 @@ enum TrainingData {
                 .noImageData,
                 recipe.layout == .phantomStudies
                     ? "no phantom studies (*/nifti/SAG_labels_class.nii.gz) here; make some with `spine phantom mri --no-dicom`"
-                    : "no <case>_img.nii.gz / <case>_seg.nii.gz pairs in \(recipe.groups.map(\.folder).joined(separator: ", "))",
+                    : recipe.layout == .phantomAxialStacks
+                        ? "no phantom axial stacks (*/nifti/AX_*_T2.nii with AX_*_labels_class.nii.gz) here; make some with `spine phantom mri --axial --no-dicom`"
+                        : "no <case>_img.nii.gz / <case>_seg.nii.gz pairs in \(recipe.groups.map(\.folder).joined(separator: ", "))",
                 file: folder.path)
         }
         return items
@@ -95,7 +129,8 @@ enum TrainingData {
         if let classOf = item.classOf {
             labelVolume.voxels = labelVolume.voxels.map { UInt8(classOf[Int($0)] ?? 0) }
         }
-        labelVolume = try ModelInput.resampled(labelVolume.reoriented(to: codes), spacingMM: recipe.spacingMM, labels: true)
+        labelVolume = try ModelInput.resampled(
+            labelVolume.reoriented(to: codes), spacingMM: recipe.spacingMM, labels: true)
         let g = labelVolume.geometry
         guard labelVolume.voxels.allSatisfy({ Int($0) < recipe.network.classes }) else {
             throw ImagingError(
@@ -210,7 +245,8 @@ struct PatchSampler: Sendable {
             }
             annotated.append(v.annotated)
         }
-        return TrainingBatch(images: try Tensor(shape: [n, 1, ph, pw], nchw: image), labels: labels, annotated: annotated)
+        return TrainingBatch(
+            images: try Tensor(shape: [n, 1, ph, pw], nchw: image), labels: labels, annotated: annotated)
     }
 }
 

@@ -7,7 +7,7 @@ import SpinePipeline
 struct Measure: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract:
-            "Measure a spine label map: named levels, heights [mm], disc height index, dural sac area [mm²], slip, lordosis, grades.",
+            "Measure a spine label map: named levels, heights [mm], disc height index, dural sac area [mm²], foraminal height [mm] and area [mm²], slip, lordosis, coronal Cobb angle, grades.",
         discussion: """
             Writes DIR/report.json (schema version \(AnalysisReport.schemaVersion)) and DIR/measurements.csv. The folder is written
             atomically: everything goes to a temporary folder beside it, which replaces DIR only when complete.

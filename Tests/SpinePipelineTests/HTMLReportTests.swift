@@ -28,6 +28,25 @@ import Testing
 
     static func count(_ needle: String, in s: String) -> Int { s.components(separatedBy: needle).count - 1 }
 
+    @Test func foraminalColumnShowsTheMeasuredForamina() throws {
+        var report = try ReportFixture.report()
+        let n = try #require(report.discs.firstIndex { $0.level == "L3-L4" })
+        report.discs[n].foraminal = .init(
+            left: .init(heightMM: 18.44, areaMM2: 151.2, widthMM: 9, fatFraction: nil, grade: 0, planeOffsetMM: 14),
+            right: .init(heightMM: 11.2, areaMM2: 70.4, widthMM: 7, fatFraction: nil, grade: 2, planeOffsetMM: -14))
+        var r = HTMLReport(
+            report: report, image: AnyVolume(ReportFixture.image), labels: ReportFixture.labels, labelKind: .classes)
+        r.includeAxialOverlays = false
+        r.foraminalGrades = ["L4-L5": "left 2, right 1"]
+        let html = try r.render()
+        let l34 = try #require(html.range(of: "data-level=\"L3-L4\"><th"))
+        #expect(String(html[l34.upperBound...].prefix(600)).contains("<td>L 0 (18.4, 151) · R 2 (11.2, 70)</td>"))
+        // A level the analysis did not measure keeps the caller's grade.
+        let l45 = try #require(html.range(of: "data-level=\"L4-L5\"><th"))
+        #expect(String(html[l45.upperBound...].prefix(600)).contains("left 2, right 1"))
+        #expect(html.contains("Foraminal grade (Lee 2010): a proxy from the foramen on the parasagittal plane"))
+    }
+
     @Test func hasOneRowPerLumbarLevelWithTheMeasurements() throws {
         let html = try Self.page()
         #expect(Self.count("class=\"level-row\"", in: html) == 5)

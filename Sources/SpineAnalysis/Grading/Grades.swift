@@ -148,3 +148,54 @@ public enum DiscHeightClass: String, Sendable, Codable, CaseIterable {
         }
     }
 }
+
+/// Foraminal stenosis grade 0–3, a measured proxy for the grading of Lee et al. ("A practical MRI grading
+/// system for lumbar foraminal stenosis", AJR 2010;194(4):1095–1098).
+///
+/// Lee grades perineural fat: 0 normal; 1 mild, fat obliterated in two opposing directions (vertical or
+/// transverse); 2 moderate, fat obliterated in all four directions without morphologic change of the root;
+/// 3 severe, nerve root collapse or morphologic change. A label map shows no root morphology, so the proxy
+/// grades the room the root has, with thresholds that are data (`Thresholds`):
+/// - height (vertical room): Hasegawa et al. (J Bone Joint Surg Am 1995;77(1):32–38) found nerve root
+///   compression at foraminal heights of 15 mm or less; below 15 mm is grade ≥ 1, below 12 mm grade ≥ 2,
+///   below 8 mm grade 3 (the 12 and 8 mm bands are a SpineKit convention, as used in common reading aids);
+/// - area (room in both directions): below 80 mm² grade ≥ 1, below 55 mm² grade ≥ 2, below 30 mm² grade 3
+///   (a SpineKit convention, uncalibrated against readers);
+/// - perineural fat, when the label map labels epidural fat inside foramina: a fat share of the foraminal
+///   area below 20 % is grade ≥ 1, below 5 % grade ≥ 2 (Lee's fat obliteration; SpineKit's cut-offs).
+/// The grade is the largest of the three.
+public enum ForaminalGrade: Int, Sendable, Codable, CaseIterable, Comparable {
+    case normal = 0, mild = 1, moderate = 2, severe = 3
+
+    public struct Thresholds: Sendable, Hashable, Codable {
+        /// Below these foraminal heights: grade 1, 2, 3 [mm].
+        public var mildHeightMM: Double = 15
+        public var moderateHeightMM: Double = 12
+        public var severeHeightMM: Double = 8
+        /// Below these foraminal areas: grade 1, 2, 3 [mm²].
+        public var mildAreaMM2: Double = 80
+        public var moderateAreaMM2: Double = 55
+        public var severeAreaMM2: Double = 30
+        /// Below these shares of epidural fat in the foramen (0…1): grade 1, 2.
+        public var mildFatFraction: Double = 0.2
+        public var moderateFatFraction: Double = 0.05
+        public init() {}
+    }
+
+    /// - Parameter fatFraction: the share of the foramen labelled fat, or nil when fat is not labelled in
+    ///   foramina (then only height and area count).
+    public init(heightMM: Double, areaMM2: Double, fatFraction: Double?, thresholds t: Thresholds = Thresholds()) {
+        func band(_ v: Double, _ mild: Double, _ moderate: Double, _ severe: Double) -> Int {
+            v < severe ? 3 : v < moderate ? 2 : v < mild ? 1 : 0
+        }
+        var g = max(
+            band(heightMM, t.mildHeightMM, t.moderateHeightMM, t.severeHeightMM),
+            band(areaMM2, t.mildAreaMM2, t.moderateAreaMM2, t.severeAreaMM2))
+        if let f = fatFraction {
+            g = max(g, f < t.moderateFatFraction ? 2 : f < t.mildFatFraction ? 1 : 0)
+        }
+        self = ForaminalGrade(rawValue: g)!
+    }
+
+    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+}

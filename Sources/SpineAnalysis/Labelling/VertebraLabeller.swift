@@ -151,6 +151,17 @@ public enum VertebraLabeller {
                         : "T13 present: thirteen thoracic vertebrae",
                     level: v.vertebra.name))
         }
+        // Named bodies that stop above L5 over a labelled sacrum: a sacralised L5 (four free lumbar vertebrae,
+        // the fifth fused into the sacrum and labelled with it) or an L5 left out of the map. Kept as named.
+        if sacrumCentroidLPS != nil, known.count > 0, let lowest = out.last?.vertebra, lowest.region == .lumbar,
+            lowest < .l5, !out.contains(where: { $0.vertebra >= .l5 && $0.vertebra < .s1 })
+        {
+            findings.append(
+                Finding(
+                    "enumeration-anomaly", .warning,
+                    "the sacrum follows \(lowest.name) with no L5 labelled: a sacralised L5 (four free lumbar vertebrae) or an L5 missing from the map; names kept as given, the disc below \(lowest.name) is named \(lowest.name)-S1",
+                    level: lowest.name))
+        }
         let counted = Dictionary(grouping: out, by: \.vertebra).filter { $0.value.count > 1 }
         for (v, list) in counted {
             findings.append(
@@ -197,7 +208,11 @@ public enum VertebraLabeller {
                                 level: level?.name))
                     }
                 } else if let u = upper, lower == nil {
-                    let below: Vertebra? = u.vertebra == .l6 ? .s1 : u.vertebra.nextCaudal
+                    // Over the sacrum the disc's lower neighbour is S1, whatever the body above (L6, or L4 over a
+                    // sacralised L5).
+                    let overSacrum = sacrumS.map { $0 > s } ?? false
+                    let below: Vertebra? =
+                        u.vertebra == .l6 || (overSacrum && u.vertebra.region == .lumbar) ? .s1 : u.vertebra.nextCaudal
                     if let b = below, u.vertebra < b {
                         level = DiscLevel(upper: u.vertebra, lower: b)
                         conf = u.confidence * (sacrumS.map { $0 > s } ?? false ? 1 : 0.9)

@@ -44,3 +44,60 @@ public enum Alignment {
         public var lowerEndplateDepthMM: Double
     }
 }
+
+extension Alignment {
+    /// Tilt of a vertebral body on the patient's coronal (LPS x–z) plane [degrees], positive when its left
+    /// side is lower: the angle of the long axis of the body's coronal projection, which for a body wider
+    /// than tall is the direction of its endplates. Sagittal tilt (lordosis) and axial rotation leave a
+    /// body symmetric about its mid-sagittal plane and do not change it.
+    ///
+    /// Nil when the projection is not clearly elongated (long/short axis spread ratio below 1.3) or spans
+    /// under `minimumWidthMM` left to right: the map cannot show the tilt.
+    public static func coronalTiltDeg(pointsLPS: [SIMD3<Double>], minimumWidthMM: Double = 20) -> Double? {
+        guard pointsLPS.count >= 10 else { return nil }
+        var lo = Double.infinity, hi = -Double.infinity
+        var mx = 0.0, mz = 0.0
+        for p in pointsLPS {
+            lo = min(lo, p.x)
+            hi = max(hi, p.x)
+            mx += p.x
+            mz += p.z
+        }
+        guard hi - lo >= minimumWidthMM else { return nil }
+        let n = Double(pointsLPS.count)
+        mx /= n
+        mz /= n
+        var sxx = 0.0, szz = 0.0, sxz = 0.0
+        for p in pointsLPS {
+            let dx = p.x - mx, dz = p.z - mz
+            sxx += dx * dx
+            szz += dz * dz
+            sxz += dx * dz
+        }
+        // Eigen-decomposition of the 2×2 covariance.
+        let tr = sxx + szz, det = sxx * szz - sxz * sxz
+        let disc = max(0, tr * tr / 4 - det).squareRoot()
+        let l1 = tr / 2 + disc, l2 = tr / 2 - disc
+        guard l2 > 0, l1 / l2 >= 1.3 * 1.3 else { return nil }
+        // Long axis angle from +x: θ = ½ atan2(2 sxz, sxx − szz).
+        let theta = 0.5 * atan2(2 * sxz, sxx - szz)
+        guard abs(theta) < Double.pi / 4 else { return nil }  // the long axis must run left–right
+        return -theta * 180 / .pi
+    }
+
+    /// Coronal Cobb angle (Cobb, Instr Course Lect 1948;5:261–275): the largest difference in coronal tilt
+    /// between two vertebrae, which are the end vertebrae of the curve. Input cranial to caudal, at least three.
+    public static func coronalCobb(tiltsDeg: [(Vertebra, Double)]) -> (
+        angleDeg: Double, upper: Vertebra, lower: Vertebra
+    )? {
+        guard tiltsDeg.count >= 3 else { return nil }
+        var best: (Double, Vertebra, Vertebra)? = nil
+        for i in tiltsDeg.indices {
+            for j in tiltsDeg.indices where j > i {
+                let a = abs(tiltsDeg[i].1 - tiltsDeg[j].1)
+                if best == nil || a > best!.0 { best = (a, tiltsDeg[i].0, tiltsDeg[j].0) }
+            }
+        }
+        return best.map { (angleDeg: $0.0, upper: $0.1, lower: $0.2) }
+    }
+}

@@ -78,6 +78,19 @@ struct InstanceVoxels {
         return out
     }
 
+    /// True when a voxel of `id` lies on a face of the grid along an axis that is mostly left–right, so the
+    /// structure's coronal outline may be truncated (the converse of `touchesSagittalBorder`).
+    func touchesLateralBorder(_ id: Int32, geometry g: ImageGeometry) -> Bool {
+        let d = g.direction
+        let n = [g.size.x, g.size.y, g.size.z]
+        let lateral = (0..<3).map { abs(d.column($0).x) >= 0.7 }
+        for p in byID[id] ?? [] {
+            let ijk = [p % n[0], (p / n[0]) % n[1], p / (n[0] * n[1])]
+            for a in 0..<3 where lateral[a] && (ijk[a] == 0 || ijk[a] == n[a] - 1) { return true }
+        }
+        return false
+    }
+
     /// True when a voxel of `id` lies on a face of the grid that cuts the sagittal plane — along an
     /// axis that is not mostly left–right — so the structure's sagittal outline may be truncated.
     /// (A narrow lateral field of view cuts no sagittal outline and is not counted.)

@@ -6,8 +6,12 @@ import SpineImaging
 ///
 /// Units are in the field names (`MM`, `MM2`, `MM3`, `Deg`); points are `[x, y, z]` in patient LPS mm.
 public struct AnalysisReport: Sendable, Codable {
-    /// Version of this JSON schema; bumped on any incompatible change.
-    public static let schemaVersion = 1
+    /// Version of this JSON schema; bumped on any change of its fields.
+    ///
+    /// - 1: vertebrae, discs (heights, disc height index, canal, slip), alignment (lordosis), findings.
+    /// - 2: adds `discs[].foraminal` (left/right foraminal height, area, width, fat share, Lee-proxy grade),
+    ///   `vertebrae[].coronalTiltDeg` and `alignment.coronalCobb` (coronal Cobb angle with its end vertebrae).
+    public static let schemaVersion = 2
 
     public var schemaVersion: Int = AnalysisReport.schemaVersion
     public var generator: String = "SpineKit SpineAnalysis"
@@ -43,6 +47,9 @@ public struct AnalysisReport: Sendable, Codable {
         /// Genant height reduction (0…1) and grade 0–3.
         public var heightReduction: Double?
         public var genantGrade: Int?
+        /// Tilt of the body's endplates on the coronal plane [degrees], positive when its left side is lower
+        /// (LPS: the endplate line rotated from +x toward −z); nil when the map's lateral extent cannot show it.
+        public var coronalTiltDeg: Double?
     }
 
     public struct CanalReport: Sendable, Codable {
@@ -67,6 +74,51 @@ public struct AnalysisReport: Sendable, Codable {
             self.apDiameterMM = apDiameterMM
             self.grade = grade
         }
+    }
+
+    /// One foramen: see `ForaminalMeasurement` and `ForaminalGrade`.
+    public struct ForamenReport: Sendable, Codable {
+        public var heightMM: Double
+        public var areaMM2: Double
+        public var widthMM: Double
+        /// Share of the foraminal area labelled epidural fat; nil when fat is not labelled in foramina.
+        public var fatFraction: Double?
+        /// Lee-proxy grade 0–3.
+        public var grade: Int
+        /// Lateral offset of the measurement plane from the disc centre [mm], positive to the left.
+        public var planeOffsetMM: Double
+
+        public init(
+            heightMM: Double, areaMM2: Double, widthMM: Double, fatFraction: Double?, grade: Int, planeOffsetMM: Double
+        ) {
+            self.heightMM = heightMM
+            self.areaMM2 = areaMM2
+            self.widthMM = widthMM
+            self.fatFraction = fatFraction
+            self.grade = grade
+            self.planeOffsetMM = planeOffsetMM
+        }
+    }
+
+    /// The two foramina at a disc level; a side is nil when it could not be measured (a finding says why).
+    public struct ForaminalReport: Sendable, Codable {
+        public var left: ForamenReport?
+        public var right: ForamenReport?
+
+        public init(left: ForamenReport? = nil, right: ForamenReport? = nil) {
+            self.left = left
+            self.right = right
+        }
+    }
+
+    /// The largest coronal angle between two vertebral bodies (Cobb 1948), with its end vertebrae.
+    public struct CoronalCobbReport: Sendable, Codable {
+        public var angleDeg: Double
+        /// The cranial and caudal end vertebrae ("T12", "L3").
+        public var upperEndVertebra: String
+        public var lowerEndVertebra: String
+        /// Vertebrae whose coronal tilt could be measured.
+        public var measuredVertebrae: Int
     }
 
     public struct SlipReport: Sendable, Codable {
@@ -95,6 +147,7 @@ public struct AnalysisReport: Sendable, Codable {
         public var wedgeAngleDeg: Double?
         public var axisSource: String?
         public var canal: CanalReport?
+        public var foraminal: ForaminalReport?
         public var slip: SlipReport?
     }
 
@@ -105,6 +158,8 @@ public struct AnalysisReport: Sendable, Codable {
         public var lordosisL1L5Deg: Double?
         /// Per disc level: angle between the adjacent endplates [degrees].
         public var segmentalAnglesDeg: [String: Double] = [:]
+        /// Coronal Cobb angle; nil when fewer than three bodies show their coronal tilt.
+        public var coronalCobb: CoronalCobbReport?
     }
 }
 
@@ -124,6 +179,7 @@ extension AnalysisReport {
             add("vertebra", v.label, "height_reduction", v.heightReduction, "ratio")
             add("vertebra", v.label, "genant_grade", v.genantGrade.map(Double.init), "grade")
             add("vertebra", v.label, "volume", v.volumeMM3, "mm3")
+            add("vertebra", v.label, "coronal_tilt", v.coronalTiltDeg, "deg")
         }
         for d in discs {
             add("disc", d.level, "anterior_height", d.anteriorHeightMM, "mm")
@@ -134,11 +190,21 @@ extension AnalysisReport {
             add("disc", d.level, "wedge_angle", d.wedgeAngleDeg, "deg")
             add("disc", d.level, "dural_sac_area", d.canal?.areaMM2, "mm2")
             add("disc", d.level, "dural_sac_ap_diameter", d.canal?.apDiameterMM, "mm")
+            for (side, f) in [("left", d.foraminal?.left), ("right", d.foraminal?.right)] {
+                add("disc", d.level, "foraminal_height_\(side)", f?.heightMM, "mm")
+                add("disc", d.level, "foraminal_area_\(side)", f?.areaMM2, "mm2")
+                add("disc", d.level, "foraminal_width_\(side)", f?.widthMM, "mm")
+                add("disc", d.level, "foraminal_fat_fraction_\(side)", f?.fatFraction, "ratio")
+                add("disc", d.level, "foraminal_grade_\(side)", f.map { Double($0.grade) }, "grade")
+            }
             add("disc", d.level, "slip_distance", d.slip?.distanceMM, "mm")
             add("disc", d.level, "slip_percent", d.slip?.percent, "percent")
         }
         add("spine", "L1-S1", "lordosis", alignment.lordosisL1S1Deg, "deg")
         add("spine", "L1-L5", "lordosis", alignment.lordosisL1L5Deg, "deg")
+        if let c = alignment.coronalCobb {
+            add("spine", "\(c.upperEndVertebra)-\(c.lowerEndVertebra)", "coronal_cobb", c.angleDeg, "deg")
+        }
         return rows.joined(separator: "\n") + "\n"
     }
 

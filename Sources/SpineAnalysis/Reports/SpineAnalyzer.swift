@@ -5,6 +5,10 @@ import SpineImaging
 public struct AnalysisOptions: Sendable {
     public var anchor: LabellingAnchor = .automatic
     public var canalThresholds = CentralCanalGrade.Thresholds()
+    public var foraminalThresholds = ForaminalGrade.Thresholds()
+    /// Coronal Cobb angle above which scoliosis is reported [degrees] (the usual 10° definition, e.g. the
+    /// Scoliosis Research Society's).
+    public var scoliosisCobbDeg = 10.0
     /// Components smaller than this fraction of the largest of their class are dropped as fragments.
     public var fragmentFraction = 0.1
     /// Cutting vertebral-body components that reach across a segmented disc (see
@@ -15,6 +19,38 @@ public struct AnalysisOptions: Sendable {
 
 /// From a label map to named levels, measurements, grades and findings.
 public enum SpineAnalyzer {
+    /// A rudimentary disc above the sacrum: the mean of its anterior and posterior heights below
+    /// `rudimentaryRatio` (0.6, a SpineKit convention) of the largest such mean among the other lumbar discs
+    /// (the largest, not the median, so that degenerate discs above do not hide it).
+    ///
+    /// A lumbosacral transitional vertebra (sacralised L5, Castellvi types II–IV: Castellvi AE et al., Spine
+    /// 1984;9(5):493–496) keeps only a rudimentary, thin and little-lordotic disc with the sacrum; a collapsed
+    /// degenerate disc looks the same in a label map, so the finding names both. The levels are not renamed:
+    /// they count from the sacrum, and only a count from C2 (or the iliolumbar ligament, the ribs) can tell
+    /// a sacralised L5 (four free lumbar vertebrae) from a normal L5 over a degenerate disc.
+    static func transitionalVertebraFinding(_ discs: [AnalysisReport.DiscReport], rudimentaryRatio: Double = 0.6)
+        -> Finding?
+    {
+        func margins(_ d: AnalysisReport.DiscReport) -> Double? {
+            guard let a = d.anteriorHeightMM, let p = d.posteriorHeightMM else { return nil }
+            return (a + p) / 2
+        }
+        guard let lowest = discs.first(where: { DiscLevel(name: $0.level)?.lower == .s1 }),
+            let h = margins(lowest)
+        else { return nil }
+        let others = discs.filter {
+            guard let l = DiscLevel(name: $0.level) else { return false }
+            return l.upper.region == .lumbar && l.lower != .s1
+        }.compactMap(margins).sorted()
+        guard others.count >= 2, let largest = others.last, largest > 0, h < rudimentaryRatio * largest else {
+            return nil
+        }
+        return Finding(
+            "possible-transitional-vertebra", .warning,
+            "\(lowest.level) disc is rudimentary (\(String(format: "%.1f", h)) mm at its margins, \(Int((100 * h / largest).rounded())) % of the largest lumbar disc above): a lumbosacral transitional vertebra (sacralised \(DiscLevel(name: lowest.level)?.upper.name ?? "L5")) or a collapsed disc; levels are counted from the sacrum and were not renumbered: confirm the count from C2",
+            level: lowest.level)
+    }
+
     /// Analyses a label map (any integer voxel type) with its class map. The input is not changed.
     ///
     /// - Throws: `ImagingError` for a 2D or empty map, or one with no vertebra, disc or sacrum label.
@@ -69,6 +105,8 @@ public enum SpineAnalyzer {
         var discs: [LabellingCandidate] = []
         var sacrumIDs: Set<Int32> = []
         var canalIDs: Set<Int32> = []
+        var posteriorIDs: Set<Int32> = []
+        var fatIDs: Set<Int32> = []
         var volumeMM3: [Int32: Double] = [:]
         var wholeVertebrae = false
 
@@ -153,8 +191,15 @@ public enum SpineAnalyzer {
                 for (id, _, _) in assign(label: label, split: false) { sacrumIDs.insert(id) }
             case .structure(let c) where c.isInsideDuralSac:
                 for (id, _, _) in assign(label: label, split: false) { canalIDs.insert(id) }
+            case .structure(.posteriorElements):
+                for (id, _, _) in assign(label: label, split: false) { posteriorIDs.insert(id) }
+            case .structure(.epiduralFat):
+                for (id, _, _) in assign(label: label, split: false) { fatIDs.insert(id) }
             case .vertebra(let v, let part):
-                if part == .posteriorElements { continue }
+                if part == .posteriorElements {
+                    for (id, _, _) in assign(label: label, split: false) { posteriorIDs.insert(id) }
+                    continue
+                }
                 if part == .whole { wholeVertebrae = true }
                 for (id, c, _) in assign(label: label, split: false) {
                     bodies.append(LabellingCandidate(id: id, centroidLPS: c, knownVertebra: v))
@@ -249,7 +294,26 @@ public enum SpineAnalyzer {
                         "not-measured", .warning, "\(b.vertebra.name): body outline too small to measure",
                         level: b.vertebra.name))
             }
+            if !voxelsByID.touchesLateralBorder(b.id, geometry: g) {
+                r.coronalTiltDeg = Alignment.coronalTiltDeg(pointsLPS: pts)
+            }
             report.vertebrae.append(r)
+        }
+        // Coronal Cobb angle from the bodies whose coronal tilt the map shows.
+        let tilts = report.vertebrae.compactMap { r in
+            r.coronalTiltDeg.flatMap { t in Vertebra(name: r.label).map { ($0, t) } }
+        }.sorted { $0.0 < $1.0 }
+        if let c = Alignment.coronalCobb(tiltsDeg: tilts) {
+            report.alignment.coronalCobb = .init(
+                angleDeg: c.angleDeg, upperEndVertebra: c.upper.name, lowerEndVertebra: c.lower.name,
+                measuredVertebrae: tilts.count)
+            if c.angleDeg > options.scoliosisCobbDeg {
+                report.findings.append(
+                    Finding(
+                        "scoliosis", .warning,
+                        "coronal Cobb angle \(String(format: "%.1f", c.angleDeg))° from \(c.upper.name) to \(c.lower.name): scoliosis (> \(Int(options.scoliosisCobbDeg))°)",
+                        level: "\(c.upper.name)-\(c.lower.name)"))
+            }
         }
         // Genant grades, each body against its measured neighbours (see `GenantGrade.heightReduction`).
         for n in report.vertebrae.indices {
@@ -293,8 +357,17 @@ public enum SpineAnalyzer {
             }
         }
 
-        // 5. Discs, canal, slip.
+        // 5. Discs, canal, foramina, slip.
         var discReports: [AnalysisReport.DiscReport] = []
+        // Foramina need bone behind the discs that can form pedicles: the posterior elements, or whole vertebrae.
+        let bodyIDs = Set(bodies.map(\.id))
+        let pedicleIDs = !posteriorIDs.isEmpty ? posteriorIDs : wholeVertebrae ? bodyIDs : []
+        let tissues = ForaminalMeasurement.Tissues(
+            bone: bodyIDs.union(posteriorIDs).union(sacrumIDs), pedicle: pedicleIDs, disc: Set(discs.map(\.id)),
+            fat: fatIDs)
+        let pediclePoints = pedicleIDs.isEmpty ? [] : voxelsByID.pointsLPS(pedicleIDs, geometry: g)
+        var foramina: [(disc: Int, ForaminalMeasurement)] = []
+        var foraminalFailures: [String: [String]] = [:]
         for d in namedDiscs {
             let pts = voxelsByID.pointsLPS([d.id], geometry: g)
             var r = AnalysisReport.DiscReport(
@@ -345,6 +418,20 @@ public enum SpineAnalyzer {
                             level: d.level.name))
                 }
             }
+            if !pedicleIDs.isEmpty && !cut {
+                let upperCentre = namedBodies.first { $0.vertebra == d.level.upper }.map {
+                    frame.local($0.centroidLPS).z
+                }
+                for side in BodySide.allCases {
+                    switch ForaminalMeasurement.measure(
+                        side: side, sampler: sampler, tissues: tissues, frame: frame, discPointsLPS: pts,
+                        posteriorPointsLPS: pediclePoints, upperCentreMM: max(upperCentre ?? 20, 8))
+                    {
+                    case .success(let m): foramina.append((discReports.count, m))
+                    case .failure(let f): foraminalFailures[f.reason, default: []].append("\(d.level.name) \(side)")
+                    }
+                }
+            }
             if let u = outlines[d.level.upper], let l = outlines[d.level.lower],
                 let s = Alignment.slip(upper: u, lower: l)
             {
@@ -364,6 +451,48 @@ public enum SpineAnalyzer {
             }
             discReports.append(r)
         }
+        // Foraminal grades. Fat counts only when the map labels fat inside some foramen: a map whose fat class
+        // stops at the canal (or a model that never labels foraminal fat) would otherwise read as obliterated.
+        let fatInForamina = foramina.contains { ($0.1.fatFraction ?? 0) > 0 }
+        if !fatIDs.isEmpty && !foramina.isEmpty && !fatInForamina {
+            report.findings.append(
+                Finding(
+                    "foraminal-fat-not-labelled", .info,
+                    "no epidural fat labelled inside any foramen: foraminal grades use height and area only"))
+        }
+        for (n, m) in foramina {
+            var m = m
+            if !fatInForamina { m.fatFraction = nil }
+            let grade = ForaminalGrade(
+                heightMM: m.heightMM, areaMM2: m.areaMM2, fatFraction: m.fatFraction,
+                thresholds: options.foraminalThresholds)
+            let r = AnalysisReport.ForamenReport(
+                heightMM: m.heightMM, areaMM2: m.areaMM2, widthMM: m.widthMM, fatFraction: m.fatFraction,
+                grade: grade.rawValue, planeOffsetMM: m.planeOffsetMM)
+            var f = discReports[n].foraminal ?? AnalysisReport.ForaminalReport()
+            if m.side == .left { f.left = r } else { f.right = r }
+            discReports[n].foraminal = f
+            if grade >= .moderate {
+                let level = discReports[n].level
+                report.findings.append(
+                    Finding(
+                        "foraminal-stenosis", .warning,
+                        "\(level) \(m.side): foraminal stenosis grade \(grade.rawValue) (Lee proxy; height \(String(format: "%.1f", m.heightMM)) mm, area \(Int(m.areaMM2.rounded())) mm²)",
+                        level: level))
+            }
+        }
+        if pedicleIDs.isEmpty && !namedDiscs.isEmpty {
+            report.findings.append(
+                Finding(
+                    "foramina-not-measured", .info,
+                    "no posterior elements in the label map: foraminal height and area not measured"))
+        }
+        for (reason, where_) in foraminalFailures.sorted(by: { $0.key < $1.key }) {
+            report.findings.append(
+                Finding(
+                    "foramen-not-measured", .info,
+                    "foramen not measured at \(where_.joined(separator: ", ")): \(reason)"))
+        }
         // Disc height class against the mean index of the other discs.
         for n in discReports.indices {
             guard let dhi = discReports[n].discHeightIndex else { continue }
@@ -373,6 +502,7 @@ public enum SpineAnalyzer {
             discReports[n].discHeightClass = cls.rawValue
         }
         report.discs = discReports
+        if let f = transitionalVertebraFinding(discReports) { report.findings.append(f) }
 
         // 6. Lordosis.
         if let l1 = outlines[.l1]?.cranialNormalLPS {
@@ -394,7 +524,9 @@ public enum SpineAnalyzer {
             )
         }
         var verse: [Int32: UInt8] = [:]
-        for b in namedBodies where (1...255).contains(b.vertebra.verseLabel) { verse[b.id] = UInt8(b.vertebra.verseLabel) }
+        for b in namedBodies where (1...255).contains(b.vertebra.verseLabel) {
+            verse[b.id] = UInt8(b.vertebra.verseLabel)
+        }
         for d in namedDiscs where (1...255).contains(d.level.verseLabel) { verse[d.id] = UInt8(d.level.verseLabel) }
         for id in sacrumIDs { verse[id] = UInt8(Vertebra.s1.verseLabel) }
         let named = Volume<UInt8>(geometry: g, voxels: ids.map { verse[$0] ?? 0 })

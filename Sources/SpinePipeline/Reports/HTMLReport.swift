@@ -26,7 +26,8 @@ public struct HTMLReport: Sendable {
     public var title = "Lumbar spine MRI: automated analysis"
     /// Lines for the "About this report" section: inputs used, models and versions, timings.
     public var notes: [String] = []
-    /// Foraminal stenosis grade per level name ("L4-L5" → "left 1, right 2"), until the analysis reports one.
+    /// Foraminal stenosis grade per level name ("L4-L5" → "left 1, right 2"), shown where the analysis did not
+    /// measure the level's foramina (`DiscReport.foraminal`).
     public var foraminalGrades: [String: String] = [:]
     /// Draw one axial overlay per disc level (resampled from the image; coarse across thick sagittal slices).
     public var includeAxialOverlays = true
@@ -177,7 +178,7 @@ public struct HTMLReport: Sendable {
             } else {
                 s += "<td>—</td><td>—</td><td class=\"missing\">not measured</td>"
             }
-            s += "<td>\(e(foraminalGrades[name] ?? "—"))</td>"
+            s += "<td>\(e(Self.foraminalCell(d.foraminal) ?? foraminalGrades[name] ?? "—"))</td>"
             if let slip = d.slip {
                 s += "<td>\(Self.num(slip.distanceMM, 1)) (\(Self.num(slip.percent, 0)))</td>"
                 s +=
@@ -190,8 +191,22 @@ public struct HTMLReport: Sendable {
         s += "</tbody></table>\n"
         s +=
             "<p class=\"legend\">DHI: disc height index, (anterior + posterior height) / disc depth (Farfan 1972); disc height class relative to the mean index of the other levels (≥ 75 % normal, 50–75 % mild, 25–50 % moderate, &lt; 25 % severe). Central canal: dural sac area &lt; 100 mm² relative, &lt; 75 mm² absolute stenosis (Schönström 1985, Hamanishi 1994), AP diameter &lt; 12 / &lt; 10 mm (Verbiest 1954). Slip: Meyerding 1932 (I 5–25 %, II 25–50 %, III 50–75 %, IV 75–100 %, V &gt; 100 %). Foraminal grade (Lee 2010): "
-        s += foraminalGrades.isEmpty ? "not measured by this version.</p>" : "as given.</p>"
+        if report.discs.contains(where: { $0.foraminal != nil }) {
+            s +=
+                "a proxy from the foramen on the parasagittal plane through the pedicle, per side: grade (height [mm], area [mm²]); 1 below 15 mm (Hasegawa 1995) or 80 mm², 2 below 12 mm or 55 mm², 3 below 8 mm or 30 mm², raised by perineural fat loss when fat is labelled.</p>"
+        } else {
+            s +=
+                foraminalGrades.isEmpty ? "not measured for this label map (the findings say why).</p>" : "as given.</p>"
+        }
         return s + "</section>\n"
+    }
+
+    /// "L 0 (21.5, 240) · R 1 (14.2, 150)": grade, height [mm] and area [mm²] per measured side.
+    static func foraminalCell(_ f: AnalysisReport.ForaminalReport?) -> String? {
+        guard let f, f.left != nil || f.right != nil else { return nil }
+        return [("L", f.left), ("R", f.right)].map { side, r in
+            r.map { "\(side) \($0.grade) (\(num($0.heightMM, 1)), \(num($0.areaMM2, 0)))" } ?? "\(side) —"
+        }.joined(separator: " · ")
     }
 
     func imageSection() throws -> String {

@@ -35,7 +35,7 @@ struct ModelEvaluationOptions: ParsableArguments {
     @Option(help: "Held-out: score fold K of the recipe's cross-validation (cases whose index modulo validationEvery is K).")
     var fold: Int?
 
-    @Option(
+    @Flag(
         help:
             "Held-out: cross-validation over all folds: --model NAME scores models NAME-0 … NAME-(validationEvery−1), each on its fold, pooled over cases."
     )

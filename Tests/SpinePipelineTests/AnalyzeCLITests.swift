@@ -126,6 +126,20 @@ import Testing
         #expect(Self.files(dir) == ["t2.nii.gz"], "no output folder, no temporary folder")
     }
 
+    /// `--cross-validation` is a flag; it scores models NAME-0 … NAME-4, so it needs --model, and a missing
+    /// fold model is named.
+    @Test func crossValidationNeedsItsFoldModels() throws {
+        let dir = try Self.tempFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let base = ["evaluate", "--task", "heldout", "--recipe", "lumbar-sagittal-real", "--data", dir]
+        var r = try Self.run(base + ["--cross-validation"])
+        #expect(r.status == 2)
+        #expect(r.stderr == "spine: error: --cross-validation needs --model NAME (models NAME-0, NAME-1, …)\n")
+        r = try Self.run(base + ["--cross-validation", "--model", "lumbar-sagittal-real"])
+        #expect(r.status == 2)
+        #expect(r.stderr.hasPrefix("spine: error: no model named lumbar-sagittal-real-0 is installed"), "\(r.stderr)")
+    }
+
     @Test func anImageWithNoModelInstalledIsUnsupported() throws {
         let dir = try Self.tempFolder()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -58,7 +58,8 @@ struct HeldOutEvaluation {
             throw ImagingError(.invalidArgument, "--cross-validation needs --model NAME (models NAME-0, NAME-1, …)")
         }
         var table = ""
-        var perFold: [(fold: Int, model: String, dice: [ModelCard.ClassDice])] = []
+        struct Fold: Encodable { var fold: Int, model: String, dice: [ModelCard.ClassDice] }
+        var perFold: [Fold] = []
         for fold in folds {
             recipe.validationFold = fold == 0 ? nil : fold
             let model = try registry.requireModel(
@@ -66,7 +67,7 @@ struct HeldOutEvaluation {
             let dice = try Trainer.scoreHeldOut(model: model, recipe: recipe, data: URL(fileURLWithPath: data))
             table += "model \(model.name) on fold \(fold) of recipe \(recipe.name) (\((data as NSString).lastPathComponent)):\n"
             for d in dice { table += "  \(d.name): Dice \(String(format: "%.4f", d.dice)) on \(d.cases) case(s)\n" }
-            perFold.append((fold, model.name, dice))
+            perFold.append(Fold(fold: fold, model: model.name, dice: dice))
         }
         // Each case is held out in exactly one fold: pool per-case means over the folds.
         var pooled: [ModelCard.ClassDice] = []
@@ -81,17 +82,15 @@ struct HeldOutEvaluation {
             table += "\(folds.count)-fold cross-validation, pooled over held-out cases:\n"
             for d in pooled { table += "  \(d.name): Dice \(String(format: "%.4f", d.dice)) on \(d.cases) case(s)\n" }
         }
-        struct Fold: Encodable { var fold: Int, model: String, dice: [ModelCard.ClassDice] }
         struct Doc: Encodable {
             var task = "heldout", model: String?, recipe: String, folds: [Fold], dice: [ModelCard.ClassDice]
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let doc = Doc(
-            model: perFold.count == 1 ? perFold[0].model : nil, recipe: recipe.name, folds: perFold.map { Fold(fold: $0.fold, model: $0.model, dice: $0.dice) }, dice: pooled)
+            model: perFold.count == 1 ? perFold[0].model : nil, recipe: recipe.name, folds: perFold, dice: pooled)
         let json = (try? encoder.encode(doc)) ?? Data()
-        let dice = pooled
-        let csv = "class,dice,cases\n" + dice.map { "\($0.name),\($0.dice),\($0.cases)" }.joined(separator: "\n") + "\n"
+        let csv = "class,dice,cases\n" + pooled.map { "\($0.name),\($0.dice),\($0.cases)" }.joined(separator: "\n") + "\n"
         return EvaluationOutput(table: table, json: json, csv: csv)
     }
 }

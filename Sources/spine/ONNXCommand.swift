@@ -94,7 +94,6 @@ struct ONNXCommand: ParsableCommand {
                 "The last line printed is `median_ms=<value>`: the median wall time [ms] of --repeat runs after the first (untimed) run."
         )
 
-        enum Precision: String, ExpressibleByArgument, CaseIterable { case fp32, bf16 }
 
         @Option(help: "The .onnx file.")
         var model: String
@@ -108,7 +107,7 @@ struct ONNXCommand: ParsableCommand {
             help:
                 "Arithmetic precision: fp32, or bf16 (bfloat16 convolutions and activations between them, float32 accumulation; AVX-512 BF16)."
         )
-        var precision: Precision = .fp32
+        var precision: InferencePrecision = .fp32
         @Option(help: "Compute threads (default: all cores).")
         var threads: Int?
         @Flag(help: "Print the time per operator type and the slowest nodes over the timed runs.")
@@ -123,7 +122,7 @@ struct ONNXCommand: ParsableCommand {
             try runReportingNNErrors {
                 if let threads { ComputeThreads.count = threads }
                 let m = try ONNXModel(contentsOf: URL(fileURLWithPath: model))
-                let session = try ONNXSession(m, precision: precision == .bf16 ? .bf16 : .fp32)
+                let session = try ONNXSession(m, precision: precision)
                 let array = try NPY.read(from: URL(fileURLWithPath: input))
                 guard let info = m.inputs.first, m.inputs.count == 1 else {
                     throw NNError(
@@ -148,10 +147,9 @@ struct ONNXCommand: ParsableCommand {
                     ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
                 print("output: \(output) \(y.shape)")
                 if profile {
-                    let runs = Double(self.repeat)
                     var byOp: [String: (ms: Double, n: Int)] = [:]
                     for p in session.profile {
-                        byOp[p.op, default: (0, 0)].ms += p.milliseconds / runs; byOp[p.op]!.n += 1
+                        byOp[p.op, default: (0, 0)].ms += p.milliseconds / Double(p.runs); byOp[p.op]!.n += 1
                     }
                     print("per run, by operator [ms]:")
                     for (op, v) in byOp.sorted(by: { $0.value.ms > $1.value.ms }) {
@@ -159,7 +157,7 @@ struct ONNXCommand: ParsableCommand {
                     }
                     print("slowest nodes [ms per run]:")
                     for p in session.profile.sorted(by: { $0.milliseconds > $1.milliseconds }).prefix(12) {
-                        print(String(format: "  %8.3f  %@", p.milliseconds / runs, p.node as NSString))
+                        print(String(format: "  %8.3f  %@", p.milliseconds / Double(p.runs), p.node as NSString))
                     }
                 }
                 print(String(format: "median_ms=%.3f", median))
@@ -185,3 +183,5 @@ func runReportingNNErrors(_ body: () throws -> Void) throws {
         throw ExitCode(code)
     }
 }
+
+extension InferencePrecision: ExpressibleByArgument {}

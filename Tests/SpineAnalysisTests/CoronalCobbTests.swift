@@ -65,11 +65,12 @@ enum SyntheticScoliosis {
     }
 
     @Test func narrowLateralFieldOfViewGivesNoCobb() throws {
-        // Bodies cut by the left and right faces of the grid: their coronal outline is not seen.
+        // Bodies (36 mm wide) cut by the left and right faces of a 35 mm grid: wide and elongated enough to
+        // measure, but their coronal outline is not seen, so only the border check keeps the tilt out.
         let full = SyntheticSpine.make()
         let g = full.geometry
         let cropped = Phantoms.labelMap(
-            size: SIMD3(20, g.size.y, g.size.z), origin: g.worldLPS(voxelIJK: SIMD3(20, 0, 0))
+            size: SIMD3(36, g.size.y, g.size.z), origin: g.worldLPS(voxelIJK: SIMD3(12, 0, 0))
         ) {
             p in
             guard let ijk = g.voxelIJK(worldLPS: p) else { return 0 }

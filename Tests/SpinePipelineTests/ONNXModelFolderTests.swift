@@ -62,7 +62,9 @@ import Testing
         let folder = dir.appendingPathComponent("onnx-unet")
         let plan = try ONNXModelImport.makeFolder(onnx: Self.fixture, settings: Self.settings, to: folder)
         #expect(plan.network.spatialDimensions == 2 && plan.network.classes == 3)
-        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("weights.safetensors").path))
+        for file in ["model.onnx", "plan.json"] {
+            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path), "\(file)")
+        }
 
         let model = try ModelRegistry(searchFolders: [dir]).requireModel(named: "onnx-unet")
         #expect(model.backend == .onnx)
@@ -117,8 +119,13 @@ import Testing
             try ONNXModelImport.makeFolder(onnx: Self.fixture, settings: Self.settings, to: folder)
         }
         #expect(again?.message.contains("already exists") == true)
-        try ONNXModelImport.makeFolder(onnx: Self.fixture, settings: Self.settings, to: folder, replace: true)
+        s = Self.settings
+        s.classNames = ["background", "first", "second"]
+        try ONNXModelImport.makeFolder(onnx: Self.fixture, settings: s, to: folder, replace: true)
         #expect(ModelRegistry.isModelFolder(folder))
+        let replaced = try ModelRegistry(searchFolders: [dir]).requireModel(named: folder.lastPathComponent)
+        #expect(replaced.plan.classNames == s.classNames, "the new plan replaced the old one")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == [folder.lastPathComponent])
     }
 
     @Test func theCLIImportsListsAndSegments() throws {

@@ -215,7 +215,7 @@ public enum VertebraLabeller {
                         u.vertebra == .l6 || (overSacrum && u.vertebra.region == .lumbar) ? .s1 : u.vertebra.nextCaudal
                     if let b = below, u.vertebra < b {
                         level = DiscLevel(upper: u.vertebra, lower: b)
-                        conf = u.confidence * (sacrumS.map { $0 > s } ?? false ? 1 : 0.9)
+                        conf = u.confidence * (overSacrum ? 1 : 0.9)
                         cue = "below \(u.vertebra.name)"
                     }
                 } else if let l = lower, upper == nil, let a = l.vertebra.nextCranial {

@@ -65,14 +65,11 @@ public struct ForaminalMeasurement: Sendable, Hashable, Codable {
     public struct Tissues: Sendable {
         /// Bone that bounds the foramen: vertebral bodies, posterior elements, sacrum (or whole vertebrae).
         public var bone: Set<Int32>
-        /// Bone that can form a pedicle: the posterior elements; all bone when the map has no such class.
-        public var pedicle: Set<Int32>
         public var disc: Set<Int32>
         /// Epidural fat; empty when the map has no fat class.
         public var fat: Set<Int32>
-        public init(bone: Set<Int32>, pedicle: Set<Int32>, disc: Set<Int32>, fat: Set<Int32>) {
+        public init(bone: Set<Int32>, disc: Set<Int32>, fat: Set<Int32>) {
             self.bone = bone
-            self.pedicle = pedicle
             self.disc = disc
             self.fat = fat
         }

@@ -57,7 +57,7 @@ public enum SpineAnalyzer {
     public static func analyze(labelMap: AnyVolume, classMap: ClassMap, options: AnalysisOptions = AnalysisOptions())
         throws -> AnalysisReport
     {
-        try analyzeWithInstances(labelMap: labelMap, classMap: classMap, options: options).report
+        try run(labelMap: labelMap, classMap: classMap, options: options, withInstances: false).report
     }
 
     /// `analyze`, plus the named instances on the label map's grid, numbered as VerSe and SPINEPS do: each
@@ -67,6 +67,14 @@ public enum SpineAnalyzer {
     public static func analyzeWithInstances(
         labelMap: AnyVolume, classMap: ClassMap, options: AnalysisOptions = AnalysisOptions()
     ) throws -> (report: AnalysisReport, instances: Volume<UInt8>) {
+        let (report, named) = try run(labelMap: labelMap, classMap: classMap, options: options, withInstances: true)
+        return (report, named!)
+    }
+
+    /// The analysis; the instance volume (a pass over the whole grid) only when `withInstances`.
+    static func run(labelMap: AnyVolume, classMap: ClassMap, options: AnalysisOptions, withInstances: Bool) throws -> (
+        report: AnalysisReport, instances: Volume<UInt8>?
+    ) {
         let g = labelMap.geometry
         guard g.isValid else {
             throw ImagingError(.invalidGeometry, "label map geometry is invalid (spacing, origin or direction)")
@@ -113,11 +121,16 @@ public enum SpineAnalyzer {
         func mask(_ label: Int) -> Volume<UInt8> {
             Volume<UInt8>(geometry: g, voxels: labels.voxels.map { $0 == Int32(label) ? 1 : 0 })
         }
-        // Disc planes, to cut vertebral bodies joined across a disc.
+        func components(_ label: Int) -> ConnectedComponents {
+            mask(label).removingFragments(minimumFraction: options.fragmentFraction).connectedComponents()
+        }
+        // Disc planes, to cut vertebral bodies joined across a disc (their components are kept for `assign`).
         var discPlanes: [DiscPlane] = []
+        var discComponents: [Int: ConnectedComponents] = [:]
         if options.discCutting != nil {
             for label in stats.keys.sorted() where classMap.meaning(of: label) == .structure(.intervertebralDisc) {
-                let cc = mask(label).removingFragments(minimumFraction: options.fragmentFraction).connectedComponents()
+                let cc = components(label)
+                discComponents[label] = cc
                 let members = InstanceVoxels(cc.labels)
                 for c in cc.components {
                     if let plane = DiscPlane(pointsLPS: members.pointsLPS([c.id], geometry: g)) {
@@ -129,8 +142,7 @@ public enum SpineAnalyzer {
 
         func assign(label: Int, split: Bool, cutAtDiscs: Bool = false) -> [(Int32, SIMD3<Double>, Int)] {
             if split {
-                let cleaned = mask(label).removingFragments(minimumFraction: options.fragmentFraction)
-                var cc = cleaned.connectedComponents()
+                var cc = discComponents[label] ?? components(label)
                 if cutAtDiscs, let cutting = options.discCutting {
                     let before = cc.components.count
                     cc = cc.cuttingAcrossDiscs(discPlanes, options: cutting)
@@ -347,7 +359,7 @@ public enum SpineAnalyzer {
         if let sc = sacrumCentroid {
             let lowest = namedDiscs.first { $0.level.lower == .s1 }
             let upper = lowest.map { $0.level.upper } ?? namedBodies.map(\.vertebra).filter { $0 < .s1 }.max()
-            let hint = curve.map { $0.superiorDirection(at: $0.closestParameter(toLPS: sc)) } ?? SIMD3(0, 0, 1)
+            let hint = superior(at: sc)
             if let o = SagittalOutline.traceSacralEndplate(
                 sampler: sampler, members: sacrumIDs, sacrumPointsLPS: sacrumPoints,
                 discPointsLPS: lowest.map { voxelsByID.pointsLPS([$0.id], geometry: g) } ?? [],
@@ -363,7 +375,7 @@ public enum SpineAnalyzer {
         let bodyIDs = Set(bodies.map(\.id))
         let pedicleIDs = !posteriorIDs.isEmpty ? posteriorIDs : wholeVertebrae ? bodyIDs : []
         let tissues = ForaminalMeasurement.Tissues(
-            bone: bodyIDs.union(posteriorIDs).union(sacrumIDs), pedicle: pedicleIDs, disc: Set(discs.map(\.id)),
+            bone: bodyIDs.union(posteriorIDs).union(sacrumIDs), disc: Set(discs.map(\.id)),
             fat: fatIDs)
         let pediclePoints = pedicleIDs.isEmpty ? [] : voxelsByID.pointsLPS(pedicleIDs, geometry: g)
         var foramina: [(disc: Int, ForaminalMeasurement)] = []
@@ -425,7 +437,7 @@ public enum SpineAnalyzer {
                 for side in BodySide.allCases {
                     switch ForaminalMeasurement.measure(
                         side: side, sampler: sampler, tissues: tissues, frame: frame, discPointsLPS: pts,
-                        posteriorPointsLPS: pediclePoints, upperCentreMM: max(upperCentre ?? 20, 8))
+                        posteriorPointsLPS: pediclePoints, upperCentreMM: upperCentre ?? 20)
                     {
                     case .success(let m): foramina.append((discReports.count, m))
                     case .failure(let f): foraminalFailures[f.reason, default: []].append("\(d.level.name) \(side)")
@@ -523,13 +535,17 @@ public enum SpineAnalyzer {
                 Finding("one-vertebra", .warning, "only one vertebral body: no curve, discs by neighbours or alignment")
             )
         }
-        var verse: [Int32: UInt8] = [:]
+        guard withInstances else { return (report, nil) }
+        // Ids are dense (1..<next): a table, not a dictionary lookup per voxel.
+        var verse = [UInt8](repeating: 0, count: Int(next))
         for b in namedBodies where (1...255).contains(b.vertebra.verseLabel) {
-            verse[b.id] = UInt8(b.vertebra.verseLabel)
+            verse[Int(b.id)] = UInt8(b.vertebra.verseLabel)
         }
-        for d in namedDiscs where (1...255).contains(d.level.verseLabel) { verse[d.id] = UInt8(d.level.verseLabel) }
-        for id in sacrumIDs { verse[id] = UInt8(Vertebra.s1.verseLabel) }
-        let named = Volume<UInt8>(geometry: g, voxels: ids.map { verse[$0] ?? 0 })
+        for d in namedDiscs where (1...255).contains(d.level.verseLabel) {
+            verse[Int(d.id)] = UInt8(d.level.verseLabel)
+        }
+        for id in sacrumIDs { verse[Int(id)] = UInt8(Vertebra.s1.verseLabel) }
+        let named = Volume<UInt8>(geometry: g, voxels: ids.map { verse[Int($0)] })
         return (report, named)
     }
 }

@@ -12,10 +12,7 @@ public func centerHeatmapFocalLoss(_ logits: Variable, heatmap: Tensor, alpha: D
     -> Variable
 {
     let op = "centerHeatmapFocalLoss"
-    guard logits.shape == heatmap.shape else {
-        throw NNError.shape(op, expected: "heatmap of shape \(logits.shape)", got: "\(heatmap.shape)")
-    }
-    guard logits.value.isFinite else { throw NNError(.nonFinite, "\(op): logits contain NaN or infinite values") }
+    try requireSameShape(op, logits, heatmap)
     let n = logits.value.count
     var grad = [Double](repeating: 0, count: n)
     var total = 0.0
@@ -58,10 +55,10 @@ public func centerHeatmapFocalLoss(_ logits: Variable, heatmap: Tensor, alpha: D
 /// which count only object centres); 0 when the mask is empty.
 public func maskedL1Loss(_ x: Variable, target: Tensor, mask: Tensor) throws -> Variable {
     let op = "maskedL1Loss"
-    guard x.shape == target.shape, x.shape == mask.shape else {
-        throw NNError.shape(op, expected: "target and mask of shape \(x.shape)", got: "\(target.shape), \(mask.shape)")
+    try requireSameShape(op, x, target)
+    guard x.shape == mask.shape else {
+        throw NNError.shape(op, expected: "mask of shape \(x.shape)", got: "\(mask.shape)")
     }
-    guard x.value.isFinite else { throw NNError(.nonFinite, "\(op): input contains NaN or infinite values") }
     let n = x.value.count
     var grad = [Float](repeating: 0, count: n)
     var total = 0.0

@@ -1,6 +1,7 @@
 import Foundation
 
-private func requireSameShape(_ op: String, _ x: Variable, _ target: Tensor) throws {
+/// Throws unless `target` has `x`'s shape and `x` is finite (the losses' common check).
+func requireSameShape(_ op: String, _ x: Variable, _ target: Tensor) throws {
     guard x.shape == target.shape else {
         throw NNError.shape(op, expected: "target of shape \(x.shape)", got: "\(target.shape)")
     }

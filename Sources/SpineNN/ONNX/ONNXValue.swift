@@ -42,12 +42,6 @@ package enum ONNXValue: @unchecked Sendable {
         case .bf16: "bfloat16"
         }
     }
-
-    /// The value with a bfloat16 view converted to a new float32 tensor (others unchanged).
-    package var withFloat32: ONNXValue {
-        if case .bf16(let m) = self { return .float(m.float32Tensor()) }
-        return self
-    }
 }
 
 /// ONNX `TensorProto.DataType` codes used here.

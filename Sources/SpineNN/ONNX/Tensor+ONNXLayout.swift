@@ -85,38 +85,8 @@ extension Tensor {
             y.storage.pointer[0] = storage.pointer[offset]
             return y
         }
-        if y.count < 1 << 16 {
-            try Tensor.stridedCopy(
-                dims: dims, from: storage.pointer + offset, viewStrides, to: y.storage.pointer, y.strides)
-            return y
-        }
-        do {
-            try DNNL.copy(
-                from: DenseLayout(dims: dims, strides: viewStrides), UnsafeRawPointer(storage.pointer + offset),
-                to: DNNL.layout(y),
-                UnsafeMutableRawPointer(y.storage.pointer))
-        } catch {
-            // oneDNN refuses some valid strided views (its overlap check is conservative): copy in Swift.
-            let r = dims.count
-            let ys = y.strides
-            var idx = [Int](repeating: 0, count: r)
-            let src = storage.pointer + offset, dst = y.storage.pointer
-            for _ in 0..<y.count {
-                var s = 0, d = 0
-                for k in 0..<r {
-                    s += idx[k] * viewStrides[k]
-                    d += idx[k] * ys[k]
-                }
-                dst[d] = src[s]
-                var k = r - 1
-                while k >= 0 {
-                    idx[k] += 1
-                    if idx[k] < dims[k] { break }
-                    idx[k] = 0
-                    k -= 1
-                }
-            }
-        }
+        try Tensor.stridedCopy(
+            dims: dims, from: storage.pointer + offset, viewStrides, to: y.storage.pointer, y.strides)
         return y
     }
 

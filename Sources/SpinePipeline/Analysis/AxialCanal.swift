@@ -259,43 +259,23 @@ public enum AxialCanal {
         var figures: [SliceFigure] = []
         for k in 0..<g.size.z {
             let base = k * plane
-            var region = [Int32](repeating: 0, count: plane)
-            var next: Int32 = 1
-            var bestRegion: Int32 = 0, bestCount = 0
-            var stack: [Int] = []
-            for start in 0..<plane where region[start] == 0 && sacClasses.contains(Int(labels.voxels[base + start])) {
-                region[start] = next
-                stack = [start]
-                var members: [Int] = []
-                while let q = stack.popLast() {
-                    members.append(q)
-                    let x = q % g.size.x, y = q / g.size.x
-                    for dy in -1...1 {
-                        for dx in -1...1 where dx != 0 || dy != 0 {
-                            let xx = x + dx, yy = y + dy
-                            guard xx >= 0, yy >= 0, xx < g.size.x, yy < g.size.y else { continue }
-                            let r = xx + yy * g.size.x
-                            if region[r] == 0, sacClasses.contains(Int(labels.voxels[base + r])) {
-                                region[r] = next
-                                stack.append(r)
-                            }
-                        }
-                    }
-                }
-                var centre = SIMD3<Double>.zero
-                for q in members {
-                    centre += g.worldLPS(voxelIJK: SIMD3(Double(q % g.size.x), Double(q / g.size.x), Double(k)))
-                }
-                centre /= Double(members.count)
-                let inPlane = (centre - c) - n * (centre - c).dot(n)
-                if inPlane.length <= 60, members.count > bestCount { (bestRegion, bestCount) = (next, members.count) }
-                next += 1
+            // The sac's 8-connected regions on this slice (18-connectivity on a one-slice volume); the largest whose
+            // centre is within 60 mm of the disc centre's projection.
+            let slice = labels.cropped(to: VoxelBox(lower: SIMD3(0, 0, k), upper: SIMD3(g.size.x, g.size.y, k + 1)))
+            let regions = slice.connectedComponents(
+                connectivity: .facesAndEdges, sameComponent: { _, _ in true },
+                isForeground: { sacClasses.contains(Int($0)) })
+            var largest: Component?
+            for r in regions.components {
+                let inPlane = (r.centroidLPS - c) - n * (r.centroidLPS - c).dot(n)
+                if inPlane.length <= 60, r.voxelCount > (largest?.voxelCount ?? 0) { largest = r }
             }
-            guard bestCount > 0 else { continue }
+            guard let largest else { continue }
+            let region = regions.labels.voxels
+            let bestRegion = largest.id
             // Soft area: the sac probability summed over the region and the pixels around it.
             var area = 0.0
             var minA = Double.infinity, maxA = -Double.infinity
-            var centre = SIMD3<Double>.zero
             for q in 0..<plane {
                 let x = q % g.size.x, y = q / g.size.x
                 var inRegion = region[q] == bestRegion
@@ -317,20 +297,17 @@ public enum AxialCanal {
                 for s in sacClasses { ps += Double(p[s][base + q]) }
                 area += ps * pixelMM2
                 if inside {
-                    let w = g.worldLPS(voxelIJK: SIMD3(Double(x), Double(y), Double(k)))
-                    centre += w
-                    let t = w.dot(a)
+                    let t = g.worldLPS(voxelIJK: SIMD3(Double(x), Double(y), Double(k))).dot(a)
                     minA = min(minA, t)
                     maxA = max(maxA, t)
                 }
             }
-            centre /= Double(bestCount)
             // One pixel's extent along the anterior direction, as CanalMeasurement adds one step.
             let pixelAlong = abs(ei.dot(a)) * g.spacing.x + abs(ej.dot(a)) * g.spacing.y
             figures.append(
                 SliceFigure(
                     slice: k, offsetMM: (g.worldLPS(voxelIJK: SIMD3(0, 0, Double(k))) - c).dot(n), areaMM2: area,
-                    apMM: maxA - minA + pixelAlong, centroid: centre))
+                    apMM: maxA - minA + pixelAlong, centroid: largest.centroidLPS))
         }
         guard !figures.isEmpty else { return nil }
         // Interpolate to offset 0 (the disc's mid-plane) between the slices either side, else the nearest slice.

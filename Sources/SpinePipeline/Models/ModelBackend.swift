@@ -51,19 +51,9 @@ extension ModelRegistry.Model {
             // A graph with a fixed batch size of 1 gets one patch at a time.
             var fixedBatch = false
             if case .fixed(let n)? = onnx.inputs.first?.dimensions?.first, n == 1 { fixedBatch = true }
-            return { x in
+            return { [fixedBatch] x in
                 guard fixedBatch, x.shape[0] > 1 else { return try session(x) }
-                let parts = try (0..<x.shape[0]).map { try session(x.batchItem($0)) }
-                var shape = parts[0].shape
-                shape[0] = parts.count
-                let y = Tensor(uninitialized: shape)
-                let per = parts[0].count
-                for (i, p) in parts.enumerated() {
-                    p.withUnsafeBufferPointer { src in
-                        (y.storage.pointer + i * per).update(from: src.baseAddress!, count: per)
-                    }
-                }
-                return y
+                return Tensor.stackBatch(try (0..<x.shape[0]).map { try session(x.batchItem($0)) })
             }
         }
     }

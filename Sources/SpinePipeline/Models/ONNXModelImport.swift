@@ -163,11 +163,12 @@ public enum ONNXModelImport {
         if fm.fileExists(atPath: folder.path), !replace {
             throw ImagingError(.invalidArgument, "\(folder.path) already exists; remove it or pass --force")
         }
-        let parent = folder.deletingLastPathComponent()
-        let temporary = parent.appendingPathComponent(".\(folder.lastPathComponent).tmp-\(UUID().uuidString)")
         do {
-            try fm.createDirectory(at: parent, withIntermediateDirectories: true)
-            try fm.createDirectory(at: temporary, withIntermediateDirectories: false)
+            try fm.createDirectory(at: folder.deletingLastPathComponent(), withIntermediateDirectories: true)
+        } catch {
+            throw ImagingError(.writeFailed, "cannot create the parent folder: \(error.localizedDescription)", file: folder.path)
+        }
+        try writeFolderAtomically(folder.path) { temporary in
             try fm.copyItem(at: onnx, to: temporary.appendingPathComponent(ModelBackend.onnxFile))
             for location in model.externalDataFiles {
                 let target = temporary.appendingPathComponent(location)
@@ -177,21 +178,6 @@ public enum ONNXModelImport {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(plan).write(to: temporary.appendingPathComponent(Checkpoint.planFile))
-            if fm.fileExists(atPath: folder.path) {
-                // Two renames (the old folder aside, the new one in place); the old one comes back on failure.
-                let old = parent.appendingPathComponent(".\(folder.lastPathComponent).old-\(UUID().uuidString)")
-                try fm.moveItem(at: folder, to: old)
-                do { try fm.moveItem(at: temporary, to: folder) } catch {
-                    try? fm.moveItem(at: old, to: folder)
-                    throw error
-                }
-                try? fm.removeItem(at: old)
-            } else {
-                try fm.moveItem(at: temporary, to: folder)
-            }
-        } catch {
-            try? fm.removeItem(at: temporary)
-            throw ImagingError(.writeFailed, "cannot write model folder \(folder.path): \(error.localizedDescription)")
         }
         return plan
     }

@@ -281,18 +281,14 @@ public struct Trainer {
         try recipe.validate()
         let held = TrainingData.split(items, every: recipe.validationEvery, fold: recipe.validationFold ?? 0).validation
         let volumes = try TrainingData.load(held, recipe: recipe)
-        // The checkpoint overwrites every weight: a cheap seeded generator, not one getrandom call per weight
-        // (the system generator cost ~1 s of a 10 s `spine analyze`).
-        var rng = SeededGenerator(seed: 0)
-        let network = try UNet(plan.network, using: &rng)
-        do { try Checkpoint.load(into: network, plan: plan, from: model.folder) } catch let e as NNError {
+        // The same predictor `spine segment` and `spine analyze` run (native or ONNX model folders).
+        let predict: (Tensor) throws -> Tensor
+        do { predict = try model.makePredictor(precision: .fp32) } catch let e as NNError {
             throw ImagingError(.malformed, "model \(model.name): \(e.description)", file: model.folder.path)
         }
-        let inference = try InferenceUNet(network)
         let dice = try score(
             volumes, recipe: recipe, limit: .max, classes: plan.network.classes, patchSize: plan.patchSize,
-            mapping: mapping
-        ) { try inference($0) }
+            mapping: mapping, predictor: predict)
         return dice.enumerated().compactMap { c, d in
             d.map {
                 ModelCard.ClassDice(

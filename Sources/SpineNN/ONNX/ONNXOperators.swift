@@ -49,6 +49,13 @@ enum ONNXOperators {
         }
     }
 
+    /// `float(v, what)` inside a session run: a bfloat16 value is converted into the kernel's buffer
+    /// `slot` (kept across runs) instead of a fresh tensor per run.
+    static func float(_ v: ONNXValue?, _ what: String, _ ctx: KernelContext, slot: Int) throws -> Tensor {
+        if case .bf16(let m)? = v { return m.float32Tensor(into: ctx.buffer(slot, m.layout.dims)) }
+        return try float(v, what)
+    }
+
     static func ints(_ v: ONNXValue?, _ what: String) throws -> IntTensor {
         switch v {
         case .ints(let i)?: return i
@@ -200,8 +207,13 @@ enum ONNXOperators {
                 var y: Tensor
                 if axis != 1 && !(Tensor.storageIsLogicalOrder(x.shape) && axis == x.rank - 1) && x.count <= 1 << 22 {
                     // An axis that is not contiguous in channels-last storage: oneDNN 2.6 runs its
-                    // reference kernel there (3 ms for 6400 elements); a logical-order loop instead.
-                    y = try Tensor(shape: x.shape, nchw: softmax(logical(x), shape: x.shape, axis: axis, opset: opset))
+                    // reference kernel there (3 ms for 6400 elements); a loop over the storage instead.
+                    if opset >= 13 || axis == x.rank - 1 {
+                        y = stridedSoftmax(x, axis: axis)
+                    } else {
+                        y = try Tensor(
+                            shape: x.shape, nchw: softmax(logical(x), shape: x.shape, axis: axis, opset: opset))
+                    }
                 } else if opset < 13 && axis != x.rank - 1 {
                     // Opsets < 13 flatten to [prod(before axis), prod(from axis)].
                     let outer = x.shape.prefix(axis).reduce(1, *)
@@ -407,6 +419,51 @@ enum ONNXOperators {
         }
     }
 
+    /// Softmax of `x` along one `axis` of its channels-last storage: the axis is copied outermost
+    /// into a scratch array (`[axis, rest…]`), where every pass is a contiguous loop over positions
+    /// that LLVM vectorizes (with `VectorMath.expNonPositive`), then copied back.
+    static func stridedSoftmax(_ x: Tensor, axis: Int) -> Tensor {
+        let y = Tensor(uninitialized: x.shape)
+        let st = x.strides, n = x.shape[axis]
+        var rest = x.shape, restStrides = st
+        rest.remove(at: axis)
+        restStrides.remove(at: axis)
+        let positions = rest.reduce(1, *)
+        let dims = [n] + rest
+        let scratchStrides = Tensor.rowMajorStrides(dims)
+        let axisMajor = [st[axis]] + restStrides
+        var t = [Float](repeating: 0, count: x.count)
+        var mx = [Float](repeating: -.infinity, count: positions)
+        var sum = [Float](repeating: 0, count: positions)
+        t.withUnsafeMutableBufferPointer { t in
+            mx.withUnsafeMutableBufferPointer { mx in
+                sum.withUnsafeMutableBufferPointer { sum in
+                    let (t, mx, sum) = (t.baseAddress!, mx.baseAddress!, sum.baseAddress!)
+                    StridedLoop.copy(dims: dims, from: x.storage.pointer, axisMajor, to: t, scratchStrides)
+                    for a in 0..<n {
+                        let row = t + a * positions
+                        for i in 0..<positions { mx[i] = row[i] > mx[i] || row[i].isNaN ? row[i] : mx[i] }
+                    }
+                    for a in 0..<n {
+                        let row = t + a * positions
+                        for i in 0..<positions {
+                            let e = VectorMath.expNonPositive(row[i] - mx[i])
+                            row[i] = e
+                            sum[i] += e
+                        }
+                    }
+                    for i in 0..<positions { sum[i] = 1 / sum[i] }
+                    for a in 0..<n {
+                        let row = t + a * positions
+                        for i in 0..<positions { row[i] *= sum[i] }
+                    }
+                    StridedLoop.copy(dims: dims, from: t, scratchStrides, to: y.storage.pointer, axisMajor)
+                }
+            }
+        }
+        return withExtendedLifetime(x) { y }
+    }
+
     /// Softmax of logical-order `x` along `axis` (opsets < 13: over all axes from `axis` on).
     static func softmax(_ x: [Float], shape: [Int], axis: Int, opset: Int) -> [Float] {
         let outer = shape.prefix(axis).reduce(1, *)
@@ -534,21 +591,27 @@ enum ONNXOperators {
                 return try DNNL.eltwise(.linear(a: -1, b: 0), try DNNL.binary(.sub, yr, xr), into: ctx.buffer(0, s))
             }
         }
-        // General broadcasting in logical order.
-        let p = broadcastValues(logical(x), shape: x.shape, to: s),
-            q = broadcastValues(logical(y), shape: y.shape, to: s)
-        let f: (Float, Float) -> Float
+        // General broadcasting: a loop nest over the storages, stride 0 along broadcast axes.
+        func broadcastStrides(_ t: Tensor) -> [Int] {
+            let pad = s.count - t.rank, ts = t.strides
+            return s.indices.map { $0 < pad || t.shape[$0 - pad] == 1 ? 0 : ts[$0 - pad] }
+        }
+        let out = ctx.buffer(0, s)
+        let (o, os, xp, xs, yp, ys) = (
+            out.storage.pointer, out.strides, UnsafePointer(x.storage.pointer), broadcastStrides(x),
+            UnsafePointer(y.storage.pointer), broadcastStrides(y)
+        )
         switch op {
-        case "Add": f = (+)
-        case "Sub": f = (-)
-        case "Mul": f = (*)
-        case "Div": f = (/)
-        case "Pow": f = { Foundation.pow($0, $1) }
-        case "Max": f = { Swift.max($0, $1) }
-        case "Min": f = { Swift.min($0, $1) }
+        case "Add": StridedLoop.map(dims: s, out: o, os, xp, xs, yp, ys, +)
+        case "Sub": StridedLoop.map(dims: s, out: o, os, xp, xs, yp, ys, -)
+        case "Mul": StridedLoop.map(dims: s, out: o, os, xp, xs, yp, ys, *)
+        case "Div": StridedLoop.map(dims: s, out: o, os, xp, xs, yp, ys, /)
+        case "Pow": StridedLoop.map(dims: s, out: o, os, xp, xs, yp, ys) { Foundation.pow($0, $1) }
+        case "Max": StridedLoop.map(dims: s, out: o, os, xp, xs, yp, ys) { Swift.max($0, $1) }
+        case "Min": StridedLoop.map(dims: s, out: o, os, xp, xs, yp, ys) { Swift.min($0, $1) }
         default: throw NNError(.unsupported, "\(op) on floats")
         }
-        return try Tensor(shape: s, nchw: zip(p, q).map(f))
+        return withExtendedLifetime((x, y)) { out }
     }
 
     // MARK: convolution
@@ -713,7 +776,7 @@ enum ONNXOperators {
             if bf16 || shuffle != nil {
                 let type: ScalarType = bf16 ? .bfloat16 : .float32
                 // The float32 input (converted from bfloat16 when it came so) outlives the views on it.
-                let xFloat = bf16 ? nil : try float(xv, "X")
+                let xFloat = bf16 ? nil : try float(xv, "X", ctx, slot: 2)
                 defer { withExtendedLifetime(xFloat) {} }
                 let x = try xFloat.map(MemoryView.init) ?? bfloat16View(xv, ctx, slot: 4)
                 let out: ONNXValue
@@ -741,7 +804,7 @@ enum ONNXOperators {
                 }
                 return [out]
             }
-            let x = try float(xv, "X")
+            let x = try float(xv, "X", ctx, slot: 2)
             let y = try DNNL.convolutionForward(
                 x, weight: w, bias: b, outputShape: shape, geometry: g, training: false, activation: activation,
                 into: ctx.buffer(0, shape), constantWeights: prepared != nil)
@@ -812,7 +875,7 @@ enum ONNXOperators {
                     paddingLow: Array(pads.prefix(r)), paddingHigh: high)
                 return [.bf16(y)]
             }
-            let x = try float(xv, "X")
+            let x = try float(xv, "X", ctx, slot: 2)
             return [
                 .float(
                     try DNNL.pool(

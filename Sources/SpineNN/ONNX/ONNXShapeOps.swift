@@ -170,7 +170,10 @@ enum ONNXShapeOps {
                     }
                     return [.bf16(y)]
                 }
-                let ts = try xs.map { try Ops.float($0, "input") }
+                // Slots 2–7 of the kernel's buffers hold converted bfloat16 inputs (0 is the output).
+                let ts = try xs.enumerated().map { k, x in
+                    k < 6 ? try Ops.float(x, "input", ctx, slot: 2 + k) : try Ops.float(x, "input")
+                }
                 var s = first.shape
                 s[axis] = ts.reduce(0) { $0 + $1.shape[axis] }
                 return [.float(try Tensor.concatenate(ts, axis: axis, into: ctx.buffer(0, s)))]

@@ -23,6 +23,17 @@ extension Tensor {
         if Tensor.storageIsLogicalOrder(shape) && Tensor.storageIsLogicalOrder(newShape) || count <= 1 {
             return try reshaped(newShape)
         }
+        // Splitting or merging axes that are contiguous in storage: one copy from a strided view
+        // (none when the view is already the new shape's channels-last layout).
+        if let view = Tensor.viewStrides(shape, strides, reshapedTo: newShape) {
+            let target = Tensor.channelsLastStrides(newShape)
+            if newShape.indices.allSatisfy({ newShape[$0] == 1 || view[$0] == target[$0] }) {
+                return Tensor(shape: newShape, storage: storage)
+            }
+            let y = Tensor(uninitialized: newShape)
+            try Tensor.stridedCopy(dims: newShape, from: storage.pointer, view, to: y.storage.pointer, target)
+            return y
+        }
         var logical = self
         if !Tensor.storageIsLogicalOrder(shape) {
             logical = Tensor(uninitialized: shape)
@@ -37,8 +48,46 @@ extension Tensor {
         return y
     }
 
-    /// Copies `dims` elements between two strided views: a Swift loop for small copies (oneDNN 2.6
-    /// runs its generic reorder on unusual strides: ~0.5 ms for 30 000 elements), else a oneDNN reorder.
+    /// Strides that view storage laid out as `shape`/`strides` with the logical (row-major) meaning
+    /// of `newShape`, or nil when the reshape needs a copy (it merges axes that are not contiguous
+    /// in storage). NumPy's no-copy reshape rule.
+    static func viewStrides(_ shape: [Int], _ strides: [Int], reshapedTo newShape: [Int]) -> [Int]? {
+        let keep = shape.indices.filter { shape[$0] != 1 }
+        let od = keep.map { shape[$0] }, os = keep.map { strides[$0] }
+        var ns = [Int](repeating: 0, count: newShape.count)
+        var oi = 0, oj = 1, ni = 0, nj = 1
+        while ni < newShape.count && oi < od.count {
+            var np = newShape[ni], op = od[oi]
+            while np != op {
+                if np < op {
+                    guard nj < newShape.count else { return nil }
+                    np *= newShape[nj]
+                    nj += 1
+                } else {
+                    guard oj < od.count else { return nil }
+                    op *= od[oj]
+                    oj += 1
+                }
+            }
+            for k in oi..<(oj - 1) where os[k] != od[k + 1] * os[k + 1] { return nil }
+            ns[nj - 1] = os[oj - 1]
+            var k = nj - 1
+            while k > ni {
+                ns[k - 1] = ns[k] * newShape[k]
+                k -= 1
+            }
+            ni = nj
+            nj += 1
+            oi = oj
+            oj += 1
+        }
+        return oi == od.count ? ns : nil
+    }
+
+    /// Copies `dims` elements between two strided views: oneDNN's reorder (on all threads) for large
+    /// copies whose innermost run is contiguous on both sides, else a Swift loop nest
+    /// (`StridedLoop`): oneDNN 2.6 runs its generic reorder on unusual strides, ~0.5 ms for 30 000
+    /// elements.
     static func stridedCopy(
         dims: [Int], from src: UnsafeMutablePointer<Float>, _ srcStrides: [Int], to dst: UnsafeMutablePointer<Float>,
         _ dstStrides: [Int]
@@ -46,35 +95,17 @@ extension Tensor {
         let count = dims.reduce(1, *)
         if count == 0 { return }
         if count >= 1 << 16 {
-            do {
-                try DNNL.copy(
-                    from: DenseLayout(dims: dims, strides: srcStrides), UnsafeRawPointer(src),
-                    to: DenseLayout(dims: dims, strides: dstStrides), UnsafeMutableRawPointer(dst))
-                return
-            } catch {}  // oneDNN refuses some valid strided views (a conservative overlap check)
-        }
-        let r = dims.count
-        if r == 0 {
-            dst[0] = src[0]
-            return
-        }
-        let inner = dims[r - 1], si = srcStrides[r - 1], di = dstStrides[r - 1]
-        var idx = [Int](repeating: 0, count: r)
-        var s = 0, d = 0
-        for _ in 0..<(count / inner) {
-            for k in 0..<inner { dst[d + k * di] = src[s + k * si] }
-            var a = r - 2
-            while a >= 0 {
-                idx[a] += 1
-                s += srcStrides[a]
-                d += dstStrides[a]
-                if idx[a] < dims[a] { break }
-                s -= idx[a] * srcStrides[a]
-                d -= idx[a] * dstStrides[a]
-                idx[a] = 0
-                a -= 1
+            let inner = StridedLoop(dims: dims, strides: [dstStrides, srcStrides]).inner
+            if inner.extent >= 16, inner.strides.0 == 1, inner.strides.1 == 1 {
+                do {
+                    try DNNL.copy(
+                        from: DenseLayout(dims: dims, strides: srcStrides), UnsafeRawPointer(src),
+                        to: DenseLayout(dims: dims, strides: dstStrides), UnsafeMutableRawPointer(dst))
+                    return
+                } catch {}  // oneDNN refuses some valid strided views (a conservative overlap check)
             }
         }
+        StridedLoop.copy(dims: dims, from: src, srcStrides, to: dst, dstStrides)
     }
 
     /// A copy of the strided view `dims`/`strides` starting `offset` elements into the storage.
@@ -100,9 +131,8 @@ extension Tensor {
     func write(into destination: Tensor, axis: Int, offset: Int) throws {
         if count == 0 { return }
         let ds = destination.strides
-        try DNNL.copy(
-            from: DNNL.layout(self), UnsafeRawPointer(storage.pointer), to: DenseLayout(dims: shape, strides: ds),
-            UnsafeMutableRawPointer(destination.storage.pointer + offset * ds[axis]))
+        try Tensor.stridedCopy(
+            dims: shape, from: storage.pointer, strides, to: destination.storage.pointer + offset * ds[axis], ds)
     }
 
     /// ONNX `Concat` of float tensors along `axis`.

@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+
+@testable import SpineNN
+
+/// The Swift loop nests of the ONNX path's layout operations, against element-by-element
+/// references in logical order.
+@Suite("Strided loops")
+struct StridedLoopTests {
+    /// Deterministic values that differ at every element.
+    static func values(_ n: Int, seed: Int = 1) -> [Float] {
+        (0..<n).map { Float(($0 &* 7919 &+ seed &* 104_729) % 1000) / 250 - 2 }
+    }
+
+    static func tensor(_ shape: [Int], seed: Int = 1) throws -> Tensor {
+        try Tensor(shape: shape, nchw: values(shape.reduce(1, *), seed: seed))
+    }
+
+    /// Logical index → offset for `strides`.
+    static func offset(_ index: [Int], _ strides: [Int]) -> Int { zip(index, strides).reduce(0) { $0 + $1.0 * $1.1 } }
+
+    static func allIndices(_ dims: [Int]) -> [[Int]] {
+        var out: [[Int]] = [[]]
+        for d in dims { out = out.flatMap { i in (0..<d).map { i + [$0] } } }
+        return out
+    }
+
+    @Test(arguments: [
+        [1, 2, 80, 6, 8], [2, 3, 4, 5], [1, 16, 9, 9], [3, 1, 7], [5], [1, 1, 1, 1], [2, 33, 3, 2],
+    ])
+    func copyBetweenAnyTwoLayoutsMovesEveryElement(_ dims: [Int]) {
+        // Source: channels-last strides of a permuted shape; destination: row-major.
+        let perm = Array(dims.indices.reversed())
+        let srcStrides = perm.map { Tensor.channelsLastStrides(perm.map { dims[$0] })[$0] }
+        let dstStrides = Tensor.rowMajorStrides(dims)
+        let n = dims.reduce(1, *)
+        let src = Self.values(n)
+        var dst = [Float](repeating: .nan, count: n)
+        src.withUnsafeBufferPointer { s in
+            dst.withUnsafeMutableBufferPointer { d in
+                StridedLoop.copy(
+                    dims: dims, from: s.baseAddress!, srcStrides, to: d.baseAddress!, dstStrides)
+            }
+        }
+        for i in Self.allIndices(dims) {
+            #expect(dst[Self.offset(i, dstStrides)] == src[Self.offset(i, srcStrides)], "at \(i)")
+        }
+    }
+
+    @Test func broadcastBinaryMatchesTheLogicalDefinition() throws {
+        // The detector head's class × objectness product: [1, 2, 8, 6, 3] · [1, 2, 8, 6, 1], and a
+        // broadcast over leading and middle axes.
+        for (a, b) in [([1, 2, 8, 6, 3], [1, 2, 8, 6, 1]), ([2, 3, 4, 5], [3, 1, 5]), ([4, 1, 6], [1, 5, 1])] {
+            let x = try Self.tensor(a, seed: 2), y = try Self.tensor(b, seed: 3)
+            let s = try #require(broadcastShape(a, b))
+            let expected = zip(
+                broadcastValues(x.nchwScalars, shape: a, to: s), broadcastValues(y.nchwScalars, shape: b, to: s)
+            ).map { $0 - $1 }
+            let out = Tensor(uninitialized: s)
+            let ctx = KernelContext(
+                buffer: { _, _ in out }, view: { _, _, _ in preconditionFailure() }, precision: .fp32,
+                bf16Output: false, bf16MinimumMultiplyAdds: 0)
+            let got = try ONNXOperators.floatBinary("Sub", x, y, ctx)
+            #expect(got.shape == s)
+            #expect(got.nchwScalars == expected, "\(a) − \(b)")
+        }
+    }
+
+    @Test func reshapeViewsSplitAndMergeContiguousAxesOnly() {
+        // Channels-last [1, 16, 4, 5]: splitting the channel axis is a view ...
+        let s = [1, 16, 4, 5]
+        let st = Tensor.channelsLastStrides(s)
+        // (strides of extent-1 axes are never used; compare the others)
+        #expect(Tensor.viewStrides(s, st, reshapedTo: [1, 2, 8, 4, 5])?.dropFirst() == [8, 1, 80, 16])
+        // ... merging channels with a spatial axis is not (they are not adjacent in storage).
+        #expect(Tensor.viewStrides(s, st, reshapedTo: [1, 64, 5]) == nil)
+        // Row-major storage: any reshape is a view.
+        #expect(Tensor.viewStrides([2, 3, 4], [12, 4, 1], reshapedTo: [6, 4]) == [4, 1])
+        #expect(Tensor.viewStrides([2, 3, 4], [12, 4, 1], reshapedTo: [2, 12, 1])?.prefix(2) == [12, 1])
+    }
+
+    @Test(arguments: [[1, 2, 16, 6, 8], [1, 4, 3], [2, 5, 7, 3], [1, 3, 40, 1]])
+    func logicalReshapeKeepsTheRowMajorOrder(_ shape: [Int]) throws {
+        let x = try Self.tensor(shape, seed: 4)
+        let n = shape.reduce(1, *)
+        for target in [[n], [shape[0], n / shape[0]], Array(shape.reversed()), [1] + shape + [1]]
+        where target.reduce(1, *) == n {
+            let y = try x.logicallyReshaped(target)
+            #expect(y.shape == target)
+            #expect(y.nchwScalars == x.nchwScalars, "\(shape) → \(target)")
+        }
+    }
+
+    @Test func stridedSoftmaxMatchesTheLogicalSoftmax() throws {
+        for (shape, axis) in [([1, 2, 20, 6, 3], 4), ([2, 5, 7, 3], 2), ([1, 3, 4, 70], 3), ([1, 4, 33], 2)] {
+            let x = try Self.tensor(shape, seed: 5)
+            let got = ONNXOperators.stridedSoftmax(x, axis: axis).nchwScalars
+            let expected = ONNXOperators.softmax(x.nchwScalars, shape: shape, axis: axis, opset: 13)
+            let worst = zip(got, expected).map { abs($0 - $1) / max(abs($1), 1e-30) }.max() ?? 0
+            #expect(worst < 1e-5, "\(shape) axis \(axis): relative difference \(worst)")
+        }
+    }
+
+    @Test func vectorExponentialAgreesWithExpf() {
+        var worst: Float = 0
+        var x: Float = -87
+        while x <= 0 {
+            let e = VectorMath.expNonPositive(x), r = expf(x)
+            worst = max(worst, abs(e - r) / r)
+            x += 0.0137
+        }
+        #expect(worst < 5e-7, "worst relative error \(worst)")
+        #expect(VectorMath.expNonPositive(0) == 1)
+        #expect(VectorMath.expNonPositive(-.infinity) < 1e-37)
+        #expect(VectorMath.expNonPositive(.nan).isNaN)
+    }
+}

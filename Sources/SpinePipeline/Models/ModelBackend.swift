@@ -29,9 +29,6 @@ public enum ModelBackend: String, Sendable, Codable, CustomStringConvertible {
 }
 
 extension ModelRegistry.Model {
-    /// The backend of this model's folder.
-    public var backend: ModelBackend { ModelBackend.of(folder) ?? .native }
-
     /// The network as a predictor from a batch of patches (`[N, 1, …]`, float32, normalized) to
     /// logits (`[N, classes, …]`).
     /// - Throws: ``NNError`` when the weights do not fit the plan or the ONNX graph cannot run.

@@ -19,6 +19,8 @@ public struct ModelRegistry: Sendable {
         public var plan: ModelPlan
         /// Size of `weights.safetensors` (or `model.onnx`) [bytes].
         public var weightsBytes: Int
+        /// What runs it, decided from the folder's files when it was found.
+        public var backend: ModelBackend
     }
 
     /// The model `spine analyze` uses when none is named (the first installed model otherwise).
@@ -65,23 +67,24 @@ public struct ModelRegistry: Sendable {
         var problems: [String] = []
         var seen: Set<String> = []
         for root in searchFolders {
-            var candidates: [URL] = []
-            if Self.isModelFolder(root) {
-                candidates = [root]
+            var candidates: [(URL, ModelBackend)] = []
+            if let backend = ModelBackend.of(root) {
+                candidates = [(root, backend)]
             } else if let names = try? fm.contentsOfDirectory(atPath: root.path) {
-                candidates = names.sorted().filter { !$0.hasPrefix(".") }.map { root.appendingPathComponent($0) }
-                    .filter(Self.isModelFolder)
+                candidates = names.sorted().filter { !$0.hasPrefix(".") }.compactMap { name in
+                    let folder = root.appendingPathComponent(name)
+                    return ModelBackend.of(folder).map { (folder, $0) }
+                }
             }
-            for folder in candidates {
+            for (folder, backend) in candidates {
                 let name = folder.lastPathComponent
                 guard !seen.contains(name) else { continue }
                 do {
                     let plan = try Checkpoint.loadPlan(from: folder)
-                    let weights = (ModelBackend.of(folder) ?? .native).weightsFile
                     let size =
-                        (try? fm.attributesOfItem(atPath: folder.appendingPathComponent(weights).path)[.size] as? Int)
-                        ?? 0
-                    models.append(Model(name: name, folder: folder, plan: plan, weightsBytes: size))
+                        (try? fm.attributesOfItem(atPath: folder.appendingPathComponent(backend.weightsFile).path)[
+                            .size] as? Int) ?? 0
+                    models.append(Model(name: name, folder: folder, plan: plan, weightsBytes: size, backend: backend))
                     seen.insert(name)
                 } catch {
                     problems.append("\(folder.path): \(error)")

@@ -6,6 +6,7 @@ struct RadiographTruthBuilder {
     let geometry: RadiographGeometry
     /// Open field `[xMin, yMin, xMax, yMax]` [pixels].
     let field: [Double]
+    let findings: RadiographFindingShapes
 
     /// Disc height loss from which a disc counts as "disc space narrowing" (a visible loss of a quarter).
     static let narrowingThreshold = 0.25
@@ -96,6 +97,19 @@ struct RadiographTruthBuilder {
             {
                 boxes[.discSpaceNarrowing, default: []].append(.init(box: b, level: level.name))
             }
+        }
+        // Osteophytes: the whole spur, beak and lips. On lateral views the lips lie over the body near the endplate,
+        // on AP views the beak does, so the box reaches from there to the tips that stand clear of the body.
+        for s in findings.spurs {
+            let degrees = RadiographFindingShapes.Spur.maxTheta * 180 / Double.pi
+            if let b = box(s.outline(thetas: -degrees...degrees).map(model.worldLPS(body:)), padMM: 1) {
+                boxes[.osteophytes, default: []].append(.init(box: b, level: s.osteophyte.vertebra.name))
+            }
+        }
+        if let level = findings.fixationLevel,
+            let b = box(findings.metalOutline.map(model.worldLPS(body:)), padMM: 2)
+        {
+            boxes[.surgicalImplant, default: []].append(.init(box: b, level: level.name))
         }
         let lesions = RadiographTruth.LesionClass.allCases.map {
             RadiographTruth.LesionBoxes(lesionClass: $0, boxes: boxes[$0] ?? [])

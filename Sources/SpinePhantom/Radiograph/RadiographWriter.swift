@@ -27,9 +27,11 @@ public enum RadiographWriter {
         }
         let identity = PhantomDICOM.StudyIdentity(seed: seed)
         var images: [RadiographTruth.ImageTruth] = []
+        var drawn = options.findings ?? RadiographFindings(drawnFor: model.parameters)
         for (n, view) in views.enumerated() {
             let radiograph = try Radiograph(model: model, view: view, options: options)
             var truth = radiograph.truth
+            drawn = radiograph.findings
             truth.dicomFile = "\(view.fileStem).dcm"
             truth.labelFile = "\(view.fileStem)_bodies.png"
             try writeDX(radiograph, to: folder + "/" + truth.dicomFile!, study: identity, seriesNumber: n + 1)
@@ -39,7 +41,7 @@ public enum RadiographWriter {
             }
             images.append(truth)
         }
-        let truth = RadiographTruth(seed: seed, images: images, parameters: model.parameters)
+        let truth = RadiographTruth(seed: seed, images: images, parameters: model.parameters, findings: drawn)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data: Data

@@ -30,8 +30,9 @@ import Testing
 
     /// Pixels that got brighter by more than `threshold` when the findings were added, and how many of them lie
     /// inside `boxes` (each widened by `pad` pixels).
-    static func changes(_ with: Radiograph, _ without: Radiograph, boxes: [[Double]], threshold: Int = 150, pad: Double = 2)
-        -> (changed: Int, inside: Int, meanInside: Double)
+    static func changes(
+        _ with: Radiograph, _ without: Radiograph, boxes: [[Double]], threshold: Int = 150, pad: Double = 2
+    ) -> (changed: Int, inside: Int, meanInside: Double)
     {
         var changed = 0, inside = 0, sum = 0.0, count = 0
         for j in 0..<with.rows {
@@ -39,7 +40,9 @@ import Testing
                 let q = j * with.columns + i
                 let d = Int(with.pixels[q]) - Int(without.pixels[q])
                 let x = Double(i), y = Double(j)
-                let inBox = boxes.contains { x >= $0[0] - pad && x <= $0[2] + pad && y >= $0[1] - pad && y <= $0[3] + pad }
+                let inBox = boxes.contains {
+                    x >= $0[0] - pad && x <= $0[2] + pad && y >= $0[1] - pad && y <= $0[3] + pad
+                }
                 if inBox {
                     sum += Double(d)
                     count += 1
@@ -90,7 +93,9 @@ import Testing
         }
     }
 
-    @Test(arguments: [(DiscLevel(upper: .l4, lower: .l5), RadiographView.lateral), (.init(upper: .l5, lower: .s1), .anteroposterior)])
+    @Test(arguments: [
+        (DiscLevel(upper: .l4, lower: .l5), RadiographView.lateral), (.init(upper: .l5, lower: .s1), .anteroposterior),
+    ])
     func instrumentationIsDrawnInsideItsImplantBox(level: DiscLevel, view: RadiographView) throws {
         var p = Self.healthy(seed: 21)
         p.slip = .init(level: level, fraction: 0.2)
@@ -203,7 +208,9 @@ import Testing
     /// The first executable named `name` on `$PATH`.
     static func which(_ name: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        return path.split(separator: ":").map { "\($0)/\(name)" }.first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
     }
 
     static func run(_ program: String, _ args: [String]) throws -> (status: Int32, output: String) {
@@ -229,7 +236,8 @@ import Testing
     static func writeFused(_ photometric: String, to dir: String) throws -> Radiograph {
         var p = healthy(seed: 21)
         p.slip = .init(level: DiscLevel(upper: .l4, lower: .l5), fraction: 0.3)
-        var r = try render(p, .lateral, findings: .init(fixation: .init(level: DiscLevel(upper: .l4, lower: .l5))), pixelMM: 3)
+        let fixation = RadiographFindings.Fixation(level: DiscLevel(upper: .l4, lower: .l5))
+        var r = try render(p, .lateral, findings: .init(fixation: fixation), pixelMM: 3)
         r.truth.photometricInterpretation = photometric
         try RadiographWriter.writeDX(r, to: dir + "/lateral.dcm", study: .init(seed: 21), seriesNumber: 1)
         return r
@@ -258,7 +266,8 @@ import Testing
             import sys, pydicom, numpy
             ds = pydicom.dcmread(sys.argv[1])
             a = ds.pixel_array.astype(numpy.int64)
-            print(ds.Modality, ds.PhotometricInterpretation, ds.PresentationLUTShape, a.shape[0], a.shape[1], int(a.sum()))
+            print(ds.Modality, ds.PhotometricInterpretation, ds.PresentationLUTShape,
+                  a.shape[0], a.shape[1], int(a.sum()))
             """
         let out = try Self.run(try #require(Self.which("python3")), ["-c", script, dir + "/lateral.dcm"])
         #expect(out.status == 0, "\(out.output)")

@@ -5,7 +5,7 @@
 /// has no spurs and no metal. `xray-truth.json` lists them under `findings`.
 public struct RadiographFindings: Sendable, Hashable, Codable {
     /// A bony spur on the rim of one vertebral endplate: a beak at the anterior rim, curving toward the disc,
-    /// tapering into a lip along the lateral rim (so it shows anteriorly on lateral views and at the sides on AP views).
+    /// tapering into a lip along the lateral rim (it shows anteriorly on lateral views and at the sides on AP views).
     public struct Osteophyte: Sendable, Hashable, Codable {
         public var vertebra: Vertebra
         /// On the superior endplate (else the inferior one).

@@ -30,7 +30,8 @@ public struct RadiographOptions: Sendable, Hashable, Codable {
 
     public init() {}
 
-    func validate() throws {
+    /// Throws `PhantomError` for a setting outside its range.
+    public func validate() throws {
         try PhantomError.check("detectorPixelMM", detectorPixelMM, 0.05, 5, unit: " mm")
         try PhantomError.check("detectorWidthMM", detectorWidthMM, 50, 600, unit: " mm")
         try PhantomError.check("detectorHeightMM", detectorHeightMM, 50, 600, unit: " mm")

@@ -14,8 +14,19 @@ public enum RadiographWriter {
     public static func write(
         seed: UInt64, to folder: String, views: [RadiographView] = [.lateral], options: RadiographOptions = .init()
     ) throws -> String {
+        try write(parameters: PhantomParameters(seed: seed), to: folder, views: views, options: options)
+    }
+
+    /// Renders `views` of the phantom `parameters` describe and writes them to `folder` (replaced if it exists);
+    /// returns a one-line summary. Nothing is written when the parameters or options are refused.
+    @discardableResult
+    public static func write(
+        parameters: PhantomParameters, to folder: String, views: [RadiographView] = [.lateral],
+        options: RadiographOptions = .init()
+    ) throws -> String {
         try options.validate()  // before the folder is touched
-        let model = try SpineModel(parameters: PhantomParameters(seed: seed))
+        let seed = parameters.seed
+        let model = try SpineModel(parameters: parameters)
         let fm = FileManager.default
         if fm.fileExists(atPath: folder) {
             do { try fm.removeItem(atPath: folder) } catch {

@@ -7,18 +7,42 @@ import SpinePhantom
 struct Phantom: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generate synthetic lumbar spine studies whose every answer is known.",
-        subcommands: [PhantomMRI.self, PhantomXRay.self, PhantomPreview.self])
+        subcommands: [PhantomMRI.self, PhantomXRay.self, PhantomPreview.self, PhantomFiguresCommand.self])
 }
+
+/// Library parameter names and the command-line options that set them, for error messages.
+let phantomOptionNames = [
+    "detectorPixelMM": "--pixel-mm", "sagittalSliceCount": "--slices", "sagittalSliceThicknessMM": "--slice-mm",
+    "lumbarCount": "--lumbar-count",
+]
 
 /// Runs a phantom command body, mapping phantom errors to exit code 2 (bad parameters) or 6 (write failed).
 func runPhantom(_ body: () throws -> Void) throws {
     try runReportingErrors {
         do {
             try body()
-        } catch let e as PhantomError {
+        } catch var e as PhantomError {
+            e.parameter = phantomOptionNames[e.parameter] ?? e.parameter
             FileHandle.standardError.write(Data("spine: error: \(e.description)\n".utf8))
             throw ExitCode(e.code == .writeFailed ? 6 : 2)
         }
+    }
+}
+
+/// The parameters of studies `seed`…`seed + count − 1`, all checked before anything is written, so that a refused
+/// seed leaves no partial output.
+func phantomParameters(seed: UInt64, count: Int, lumbarCount: Int?) throws -> [PhantomParameters] {
+    guard count >= 1 else {
+        throw PhantomError(.outOfRange, parameter: "--count", "\(count) studies requested; need at least 1")
+    }
+    return try (0..<count).map { n in
+        var p = PhantomParameters(seed: seed &+ UInt64(n))
+        p.lumbarCount = lumbarCount
+        do { try p.validate() } catch var e as PhantomError {
+            e.message = "seed \(p.seed): " + e.message
+            throw e
+        }
+        return p
     }
 }
 
@@ -37,24 +61,27 @@ struct PhantomMRI: ParsableCommand {
     @Option(help: "Output folder (created).") var out = "phantoms"
     @Flag(help: "Also write axial stacks angled through each disc level.") var axial = false
     @Flag(help: "Skip the DICOM series (NIfTI and truth only).") var noDicom = false
+    @Option(help: "Sagittal slice count (replaces the drawn protocol's 11–19).") var slices: Int?
+    @Option(help: "Sagittal slice thickness [mm] (replaces the drawn protocol's 3–4.5 mm).") var sliceMM: Double?
+    @Option(help: "Lumbar vertebrae every study must have (5, or 6 with an L6); seeds drawn otherwise are refused.")
+    var lumbarCount: Int?
 
     func run() throws {
         try runPhantom {
-            guard count >= 1 else {
-                throw PhantomError(.outOfRange, parameter: "--count", "\(count) studies requested; need at least 1")
-            }
+            let parameters = try phantomParameters(seed: seed, count: count, lumbarCount: lumbarCount)
             var options = MRStudyOptions()
             options.axialStacks = axial
             options.writeDICOM = !noDicom
+            options.sagittalSliceCount = slices
+            options.sagittalSliceThicknessMM = sliceMM
             // Two-stage pipeline: study n is written in the background while study n + 1 is generated, so
             // the single-threaded stretches of each stage (anatomy, truth, the last files) overlap the other.
             // Every study is the same pure function of its seed; summaries print in seed order.
             var pending: BackgroundStudyWrite?
-            for n in 0..<count {
-                let s = seed &+ UInt64(n)
-                let folder = (out as NSString).appendingPathComponent("mri-\(s)")
+            for p in parameters {
+                let folder = (out as NSString).appendingPathComponent("mri-\(p.seed)")
                 let study: MRStudy
-                do { study = try MRStudy(seed: s, options: options) } catch {
+                do { study = try MRStudy(parameters: p, options: options) } catch {
                     _ = try pending?.wait()
                     throw error
                 }
@@ -101,19 +128,19 @@ struct PhantomXRay: ParsableCommand {
     @Option(help: "Output folder (created).") var out = "phantoms"
     @Option(help: "Detector pixel pitch [mm] (0.14–0.2 for a full-resolution panel).") var pixelMM = 0.3
     @Flag(help: "Also write an anteroposterior view.") var ap = false
+    @Option(help: "Lumbar vertebrae every study must have (5, or 6 with an L6); seeds drawn otherwise are refused.")
+    var lumbarCount: Int?
 
     func run() throws {
         try runPhantom {
-            guard count >= 1 else {
-                throw PhantomError(.outOfRange, parameter: "--count", "\(count) studies requested; need at least 1")
-            }
+            let parameters = try phantomParameters(seed: seed, count: count, lumbarCount: lumbarCount)
             var options = RadiographOptions()
             options.detectorPixelMM = pixelMM
+            try options.validate()
             let views: [RadiographView] = ap ? [.lateral, .anteroposterior] : [.lateral]
-            for n in 0..<count {
-                let s = seed &+ UInt64(n)
-                let folder = (out as NSString).appendingPathComponent("xray-\(s)")
-                print(try RadiographWriter.write(seed: s, to: folder, views: views, options: options))
+            for p in parameters {
+                let folder = (out as NSString).appendingPathComponent("xray-\(p.seed)")
+                print(try RadiographWriter.write(parameters: p, to: folder, views: views, options: options))
             }
         }
     }
@@ -140,6 +167,62 @@ struct PhantomPreview: ParsableCommand {
             print(
                 "wrote \(out): phantom seed \(seed) (T1, T2, STIR)\(real.isEmpty ? "" : " beside \(real.count) real image(s)")"
             )
+        }
+    }
+}
+
+struct PhantomFiguresCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "figures",
+        abstract: "Render a phantom's documentation figures with its truth drawn on them (PNG).",
+        discussion: """
+            Writes DIR/phantom-seed<S>-sagittal.png (mid-sagittal T1, T2, STIR and T2 with the class outlines at
+            1.25 mm per pixel), DIR/phantom-seed<S>-axial.png (the middle slice of the axial T2 stack through L4-L5,
+            plain and with the class outlines) and DIR/phantom-seed<S>-xray.png (the lateral radiograph, then lateral
+            and AP with the projected body outlines, corner landmarks and VinDr-SpineXR lesion boxes).
+            Same seed, same bytes.
+            """)
+
+    @Option(help: "Phantom seed.") var seed: UInt64 = 3
+    @Option(help: "Output folder (created).") var out = "out/docs-images"
+    @Option(help: "Radiograph detector pixels averaged per figure pixel, per axis (0.3 mm each).") var binning = 3
+
+    func run() throws {
+        try runPhantom {
+            guard binning >= 1, binning <= 16 else {
+                throw PhantomError(.outOfRange, parameter: "--binning", "\(binning) is outside the allowed range 1–16")
+            }
+            var options = MRStudyOptions()
+            options.axialStacks = true
+            let study = try MRStudy(seed: seed, options: options)
+            let views: [Radiograph] = try [.lateral, .anteroposterior].map {
+                try Radiograph(model: study.model, view: $0)
+            }
+            // The axial stack through L4-L5, or the second-lowest one where the spine has another count.
+            let axial =
+                study.axials.first { $0.discLevel == DiscLevel(upper: .l4, lower: .l5) }
+                ?? study.axials[max(study.axials.count - 2, 0)]
+            do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
+                throw PhantomError(.writeFailed, parameter: "--out", "cannot create folder \(out)")
+            }
+            let stem = (out as NSString).appendingPathComponent("phantom-seed\(seed)")
+            let figures: [(String, PreviewCanvas)] = [
+                ("sagittal", SpinePhantom.PhantomFigures.sagittal(study, mmPerPixel: 1.25)),
+                ("axial", SpinePhantom.PhantomFigures.axial(axial)),
+                (
+                    "xray",
+                    PreviewCanvas.sideBySide(
+                        [SpinePhantom.PhantomFigures.radiograph(views[0], binning: binning, overlay: false)]
+                            + views.map { SpinePhantom.PhantomFigures.radiograph($0, binning: binning) })
+                ),
+            ]
+            for (name, canvas) in figures {
+                let path = "\(stem)-\(name).png"
+                do { try canvas.writePNG(to: path) } catch {
+                    throw PhantomError(.writeFailed, parameter: "--out", "cannot write \(path): \(error)")
+                }
+                print("wrote \(path) (\(canvas.width)×\(canvas.height))")
+            }
         }
     }
 }

@@ -70,7 +70,9 @@ import Testing
         var o = RadiographOptions()
         o.detectorPixelMM = 4
         let r = try Radiograph(model: model, view: .lateral, options: o)
-        #expect(Self.hex(Self.fnv1a(r.pixels)) == "0x19b9d398b8d577d4")
+        // Re-pinned when radiographs gained osteophytes (seed 42 draws spurs at L4 and L5); without them the old
+        // value 0x19b9d398b8d577d4 still holds (RadiographFindingsTests.withoutFindingsTheRadiographIsUnchanged).
+        #expect(Self.hex(Self.fnv1a(r.pixels)) == "0xffba9e65db3ff2f8")
         #expect(Self.hex(Self.fnv1a(r.bodyLabels)) == "0x30cf812a97625089")
     }
 }

@@ -127,6 +127,33 @@ import Testing
         #expect(fractured.label == "abnormal")
     }
 
+    /// On AP views a collapse box spans the collapsed body's whole width, not only its midline: every pixel whose
+    /// projected body label is that vertebra lies inside the box.
+    @Test func apCollapseBoxCoversTheProjectedBody() throws {
+        var p = PhantomParameters(seed: 22)
+        p.slip = nil
+        p.discs = p.discs.map {
+            var d = $0; d.heightLossFraction = 0; return d
+        }
+        p.fractures = [.init(vertebra: .l2, shape: .crush, heightLossFraction: 0.3, acute: false)]
+        let r = try Radiograph(
+            model: try SpineModel(parameters: p), view: .anteroposterior, options: Self.options(pixelMM: 2))
+        let box = try #require(r.truth.lesions.first { $0.lesionClass == .vertebralCollapse }?.boxes.first?.box)
+        var outside = 0, inside = 0
+        for j in 0..<r.rows {
+            for i in 0..<r.columns where r.bodyLabels[j * r.columns + i] == UInt8(Vertebra.l2.verseLabel) {
+                let x = Double(i), y = Double(j)
+                if x >= box[0] - 1 && x <= box[2] + 1 && y >= box[1] - 1 && y <= box[3] + 1 {
+                    inside += 1
+                } else {
+                    outside += 1
+                }
+            }
+        }
+        #expect(inside > 50)
+        #expect(outside == 0, "\(outside) L2 pixels outside \(box)")
+    }
+
     @Test func slipGivesASpondylolisthesisBox() throws {
         var p = PhantomParameters(seed: 21)
         p.fractures = []

@@ -10,6 +10,10 @@ public struct MRStudyOptions: Sendable {
     public var contrasts = ["T1", "T2", "STIR"]
     /// Replaces the random sagittal grid (for tests and custom protocols).
     public var sagittalGeometry: ImageGeometry?
+    /// Replace the drawn sagittal protocol's slice count (1–2048) and slice thickness [mm] (0.05–20), keeping the
+    /// stack's centre; ignored with `sagittalGeometry`.
+    public var sagittalSliceCount: Int?
+    public var sagittalSliceThicknessMM: Double?
     /// Replaces the random imaging options (noise, coil, supersampling).
     public var imaging: MRImagingOptions?
 
@@ -61,7 +65,17 @@ public struct MRStudy: Sendable {
         imaging.coilFalloffMM = rng.uniform(100, 180)
         imaging.noiseSeed = parameters.seed ^ 0x5EED_0F_4015E
         if let given = options.imaging { imaging = given }
-        let sagGeometry = options.sagittalGeometry ?? MRProtocol.sagittal(model, &rng)
+        if let n = options.sagittalSliceCount, n < 1 || n > 2048 {
+            throw PhantomError(.outOfRange, parameter: "sagittalSliceCount", "\(n) slices; need 1–2048")
+        }
+        if let t = options.sagittalSliceThicknessMM {
+            try PhantomError.check("sagittalSliceThicknessMM", t, 0.05, 20, unit: " mm")
+        }
+        var sagGeometry = options.sagittalGeometry ?? MRProtocol.sagittal(model, &rng)
+        if options.sagittalGeometry == nil {
+            sagGeometry = Self.restacked(
+                sagGeometry, slices: options.sagittalSliceCount, thicknessMM: options.sagittalSliceThicknessMM)
+        }
         try Self.check(sagGeometry, "sagittalGeometry")
         sagittal = MRSeries(
             name: "SAG", plane: "sagittal", sequences: sequences,
@@ -95,6 +109,18 @@ public struct MRStudy: Sendable {
                 $0[String($1.labelValue)] = $1.displayName
             },
             labelMaps: [:], parameters: parameters)
+    }
+
+    /// `g` with another slice count or thickness along its third axis, about the same centre.
+    static func restacked(_ g: ImageGeometry, slices: Int?, thicknessMM: Double?) -> ImageGeometry {
+        guard slices != nil || thicknessMM != nil else { return g }
+        var out = g
+        out.size.z = slices ?? g.size.z
+        out.spacing.z = thicknessMM ?? g.spacing.z
+        let normal = g.direction.column(2)
+        let oldHalf = Double(g.size.z - 1) * g.spacing.z / 2, newHalf = Double(out.size.z - 1) * out.spacing.z / 2
+        out.origin = g.origin + normal * (oldHalf - newHalf)
+        return out
     }
 
     /// Refuses grids no scanner makes: non-positive or absurd spacing, no slices, huge matrices.

@@ -25,10 +25,13 @@ public struct RadiographOptions: Sendable, Hashable, Codable {
     public var stepMM = 1.0
     public var coarseStepMM = 4.0
     public var coarseGridMM = 3.0
+    /// Osteophytes and instrumentation to draw; nil draws them from the seed (`RadiographFindings(drawnFor:)`).
+    public var findings: RadiographFindings?
 
     public init() {}
 
-    func validate() throws {
+    /// Throws `PhantomError` for a setting outside its range.
+    public func validate() throws {
         try PhantomError.check("detectorPixelMM", detectorPixelMM, 0.05, 5, unit: " mm")
         try PhantomError.check("detectorWidthMM", detectorWidthMM, 50, 600, unit: " mm")
         try PhantomError.check("detectorHeightMM", detectorHeightMM, 50, 600, unit: " mm")
@@ -45,7 +48,8 @@ public struct RadiographOptions: Sendable, Hashable, Codable {
 /// Point-source geometry: rays run from the focal spot to each detector pixel centre; each ray's
 /// line integral of the 70 keV attenuation (`XRayAttenuation`) is summed at `stepMM` through a slab
 /// around the spine and at `coarseStepMM` through the rest of the trunk (on a coarse detector grid,
-/// interpolated bilinearly). Then, per pixel: primary quanta by Beer–Lambert, `I = I₀·exp(−∫μ ds)`, with
+/// interpolated bilinearly), with the osteophytes and titanium instrumentation of `RadiographFindings` added on
+/// top of the model's materials. Then, per pixel: primary quanta by Beer–Lambert, `I = I₀·exp(−∫μ ds)`, with
 /// I₀ set by automatic exposure control over the spine;
 /// scatter as a broad kernel (three box passes, σ ≈ 35 mm) over the primary times the path's optical
 /// depth; quantum (Gaussian approximation of Poisson) and electronic noise; a logarithmic
@@ -60,6 +64,8 @@ public struct Radiograph: Sendable {
     public let pixels: [UInt16]
     /// Projected vertebral bodies: the VerSe label of the body with the longest path along each ray, 0 elsewhere.
     public let bodyLabels: [UInt8]
+    /// The osteophytes and instrumentation drawn on top of the model's anatomy.
+    public let findings: RadiographFindings
     public internal(set) var truth: RadiographTruth.ImageTruth
 
     /// Renders one view of `model`. Deterministic in `model.parameters.seed` and `view`.
@@ -67,6 +73,10 @@ public struct Radiograph: Sendable {
         try options.validate()
         self.view = view
         let p = model.parameters
+        let findings = options.findings ?? RadiographFindings(drawnFor: p)
+        try findings.validate(for: model)
+        self.findings = findings
+        let shapes = RadiographFindingShapes(model: model, findings: findings)
         var rng = PhantomRandom(seed: p.seed, stream: view == .lateral ? 0x8A_7E1 : 0x8A_A91)
         let geo = RadiographGeometry(model: model, view: view, options: options, rng: &rng)
         let rows = geo.rows, columns = geo.columns
@@ -75,7 +85,7 @@ public struct Radiograph: Sendable {
         let n = rows * columns
 
         // Line integrals and body labels.
-        let traced = RadiographTracer(model: model, geometry: geo, options: options).trace()
+        let traced = RadiographTracer(model: model, geometry: geo, options: options, findings: shapes).trace()
 
         // Exposure, collimation, scatter, noise.
         let pixelArea = geo.pixelMM * geo.pixelMM
@@ -169,7 +179,7 @@ public struct Radiograph: Sendable {
 
         let photometric = rng.chance(0.5) ? "MONOCHROME1" : "MONOCHROME2"
         let markerBox = [Double(mx), Double(my), Double(mx + 5 * cell - 1), Double(my + 7 * cell - 1)]
-        truth = RadiographTruthBuilder(model: model, geometry: geo, field: field)
+        truth = RadiographTruthBuilder(model: model, geometry: geo, field: field, findings: shapes)
             .imageTruth(
                 photometric: photometric, sideMarker: letter, markerBox: markerBox, dose: dose,
                 scatterWeight: scatterWeight)

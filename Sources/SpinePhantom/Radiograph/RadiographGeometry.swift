@@ -81,6 +81,7 @@ struct RadiographTracer: Sendable {
     let model: SpineModel
     let geometry: RadiographGeometry
     let options: RadiographOptions
+    let findings: RadiographFindingShapes
 
     /// Per pixel: ∫μ ds (dimensionless) and the projected vertebral-body label.
     func trace() -> (lineIntegral: [Double], labels: [UInt8]) {
@@ -111,7 +112,8 @@ struct RadiographTracer: Sendable {
         let sourceBody = model.body(worldLPS: g.source)
         let step = options.stepMM, coarseStep = options.coarseStepMM
 
-        let marcher = RayMarcher(model: model, mu: mu, bodySlot: bodySlot, sourceBody: sourceBody, axis: axis)
+        let marcher = RayMarcher(
+            model: model, mu: mu, bodySlot: bodySlot, sourceBody: sourceBody, axis: axis, findings: findings)
         // Coarse grid: the trunk outside the spine slab.
         let k = max(1, Int((options.coarseGridMM / g.pixelMM).rounded()))
         let cc = (g.columns - 1) / k + 2, cr = (g.rows - 1) / k + 2
@@ -175,6 +177,8 @@ struct RayMarcher: Sendable {
     let sourceBody: SIMD3<Double>
     /// Body axis (0 = x, 1 = y) along which the slabs are bounded.
     let axis: Int
+    /// Osteophytes and metal, whose attenuation replaces the material's where they lie.
+    let findings: RadiographFindingShapes
 
     /// Whether the ray to `target` crosses the middle of `slab` within 25 mm in front of the vertebral
     /// bodies and 55 mm behind the laminae (lateral views), or within 80 mm of the midline (AP views).
@@ -211,6 +215,7 @@ struct RayMarcher: Sendable {
         }
         // Locals, so that debug builds do not copy the model (and retain its tables) at every sample.
         let model = self.model, mu = self.mu, bodySlot = self.bodySlot
+        let findings = self.findings, hasFindings = !findings.isEmpty
         var sum = 0.0
         for (t0, t1) in pieces where t1 > t0 {
             let count = max(1, Int(((t1 - t0) * length / step).rounded(.up)))
@@ -218,7 +223,7 @@ struct RayMarcher: Sendable {
             for s in 0..<count {
                 let p = sourceBody + d * (t0 + (Double(s) + 0.5) * dt)
                 let m = Int(model.material(bodyX: p.x, y: p.y, z: p.z))
-                sum += mu[m] * ds
+                if hasFindings, let extra = findings.mu(at: p) { sum += extra * ds } else { sum += mu[m] * ds }
                 if inner == nil, bodySlot[m] >= 0 { bodyLength[bodySlot[m]] += ds }
             }
         }

@@ -1,10 +1,12 @@
 /// The known answer of a set of synthetic radiographs (`xray-truth.json`), versioned.
 ///
+/// Schema 2 added `findings` (osteophytes and instrumentation) and their Osteophytes and Surgical implant boxes.
+///
 /// Pixel coordinates are `[x, y]` = `[column, row]`, 0-based, with integer values at pixel centres
 /// (row 0 at the top of the image). Boxes are `[xMin, yMin, xMax, yMax]` in the same frame, as in the
 /// VinDr-SpineXR annotations (Nguyen HT et al., "VinDr-SpineXR", MICCAI 2021).
 public struct RadiographTruth: Sendable, Codable {
-    public static let currentSchemaVersion = 1
+    public static let currentSchemaVersion = 2
 
     /// The seven lesion classes of VinDr-SpineXR, spelled as in its annotation files.
     public enum LesionClass: String, Sendable, Codable, CaseIterable {
@@ -84,7 +86,9 @@ public struct RadiographTruth: Sendable, Codable {
         public var vertebrae: [BodyTruth]
         /// "normal" or "abnormal" (any lesion box).
         public var label: String
-        /// Boxes for each of the seven VinDr-SpineXR classes, in the classes' order (empty where none).
+        /// Boxes for each of the seven VinDr-SpineXR classes, in the classes' order (empty where none). Drawn today:
+        /// osteophytes, surgical implant, spondylolisthesis (lateral views), disc space narrowing and vertebral
+        /// collapse; foraminal stenosis and other lesions are never drawn, so their lists stay empty.
         public var lesions: [LesionBoxes]
     }
 
@@ -94,4 +98,6 @@ public struct RadiographTruth: Sendable, Codable {
     public var effectiveEnergyKeV = XRayAttenuation.effectiveEnergyKeV
     public var images: [ImageTruth]
     public var parameters: PhantomParameters
+    /// Osteophytes and instrumentation drawn in the radiographs only (not in `SpineModel` nor its MRI).
+    public var findings: RadiographFindings
 }

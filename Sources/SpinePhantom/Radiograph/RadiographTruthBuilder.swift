@@ -6,6 +6,7 @@ struct RadiographTruthBuilder {
     let geometry: RadiographGeometry
     /// Open field `[xMin, yMin, xMax, yMax]` [pixels].
     let field: [Double]
+    let findings: RadiographFindingShapes
 
     /// Disc height loss from which a disc counts as "disc space narrowing" (a visible loss of a quarter).
     static let narrowingThreshold = 0.25
@@ -15,7 +16,8 @@ struct RadiographTruthBuilder {
     /// the centre, where the posterior wall already has a chord of about a third of the body's width:
     /// `endplateRadius2` bulges the midline 6 % further back, but that sliver is too thin to show on a
     /// projection. Endplate rims carry no concavity.
-    func bodyCorners(_ v: VertebraShape) -> [SIMD3<Double>] {
+    /// `x` moves them to the left (+) or right (−) of the midline [mm], for boxes that cover the body's width.
+    func bodyCorners(_ v: VertebraShape, x: Double = 0) -> [SIMD3<Double>] {
         let front = v.ra, back = -v.ra
         let local: [(Double, Double)] = [
             (front, v.height / 2 + front * v.tanHalfWedge), (back, v.height / 2 + back * v.tanHalfWedge),
@@ -23,16 +25,22 @@ struct RadiographTruthBuilder {
         ]
         return local.map { a, u in
             let b = v.frame.body(a: a, u: u)
-            return model.worldLPS(body: SIMD3(0, b.y, b.z))
+            return model.worldLPS(body: SIMD3(x, b.y, b.z))
         }
     }
 
+    /// `corners(x)` at the midline and at both sides `halfWidth` away: boxes from these span the body's full width
+    /// on AP views (and its far side's larger magnification on lateral views).
+    func across(_ halfWidth: Double, _ corners: (Double) -> [SIMD3<Double>]) -> [SIMD3<Double>] {
+        [-halfWidth, 0, halfWidth].flatMap(corners)
+    }
+
     /// Superior corners (anterior, posterior) of S1's body, in world LPS.
-    func sacralSuperiorCorners() -> [SIMD3<Double>] {
+    func sacralSuperiorCorners(x: Double = 0) -> [SIMD3<Double>] {
         guard let s = model.sacrum.first else { return [] }
         return [s.ra, -s.ra].map { a in
             let b = s.frame.body(a: a, u: s.height / 2)
-            return model.worldLPS(body: SIMD3(0, b.y, b.z))
+            return model.worldLPS(body: SIMD3(x, b.y, b.z))
         }
     }
 
@@ -75,19 +83,25 @@ struct RadiographTruthBuilder {
         let p = model.parameters
         let vertebrae = model.vertebrae
         func lowerSuperior(_ i: Int) -> [SIMD3<Double>] {
-            i + 1 < vertebrae.count ? Array(bodyCorners(vertebrae[i + 1])[0..<2]) : sacralSuperiorCorners()
+            if i + 1 < vertebrae.count {
+                let w = vertebrae[i + 1]
+                return across(w.rx) { Array(bodyCorners(w, x: $0)[0..<2]) }
+            }
+            return across(model.sacrum.first?.rx ?? 0) { sacralSuperiorCorners(x: $0) }
         }
         for f in p.fractures where f.genantGrade > 0 {
-            if let v = vertebrae.first(where: { $0.vertebra == f.vertebra }), let b = box(bodyCorners(v), padMM: 2) {
+            if let v = vertebrae.first(where: { $0.vertebra == f.vertebra }),
+                let b = box(across(v.rx) { bodyCorners(v, x: $0) }, padMM: 2)
+            {
                 boxes[.vertebralCollapse, default: []].append(.init(box: b, level: f.vertebra.name))
             }
         }
         for (i, v) in vertebrae.enumerated() {
             let level = DiscLevel(upper: v.vertebra, lower: i + 1 < vertebrae.count ? vertebrae[i + 1].vertebra : .s1)
-            let inferior = Array(bodyCorners(v)[2..<4])
+            let inferior = across(v.rx) { Array(bodyCorners(v, x: $0)[2..<4]) }
             // An anterior slip shows on lateral views only.
             if geometry.view == .lateral, let s = p.slip, s.level == level, s.fraction > 0,
-                let b = box(bodyCorners(v) + lowerSuperior(i), padMM: 3)
+                let b = box(across(v.rx) { bodyCorners(v, x: $0) } + lowerSuperior(i), padMM: 3)
             {
                 boxes[.spondylolisthesis, default: []].append(.init(box: b, level: level.name))
             }
@@ -96,6 +110,19 @@ struct RadiographTruthBuilder {
             {
                 boxes[.discSpaceNarrowing, default: []].append(.init(box: b, level: level.name))
             }
+        }
+        // Osteophytes: the whole spur, beak and lips. On lateral views the lips lie over the body near the endplate,
+        // on AP views the beak does, so the box reaches from there to the tips that stand clear of the body.
+        for s in findings.spurs {
+            let degrees = RadiographFindingShapes.Spur.maxTheta * 180 / Double.pi
+            if let b = box(s.outline(thetas: -degrees...degrees).map(model.worldLPS(body:)), padMM: 1) {
+                boxes[.osteophytes, default: []].append(.init(box: b, level: s.osteophyte.vertebra.name))
+            }
+        }
+        if let level = findings.fixationLevel,
+            let b = box(findings.metalOutline.map(model.worldLPS(body:)), padMM: 2)
+        {
+            boxes[.surgicalImplant, default: []].append(.init(box: b, level: level.name))
         }
         let lesions = RadiographTruth.LesionClass.allCases.map {
             RadiographTruth.LesionBoxes(lesionClass: $0, boxes: boxes[$0] ?? [])

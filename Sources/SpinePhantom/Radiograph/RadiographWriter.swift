@@ -14,8 +14,19 @@ public enum RadiographWriter {
     public static func write(
         seed: UInt64, to folder: String, views: [RadiographView] = [.lateral], options: RadiographOptions = .init()
     ) throws -> String {
+        try write(parameters: PhantomParameters(seed: seed), to: folder, views: views, options: options)
+    }
+
+    /// Renders `views` of the phantom `parameters` describe and writes them to `folder` (replaced if it exists);
+    /// returns a one-line summary. Nothing is written when the parameters or options are refused.
+    @discardableResult
+    public static func write(
+        parameters: PhantomParameters, to folder: String, views: [RadiographView] = [.lateral],
+        options: RadiographOptions = .init()
+    ) throws -> String {
         try options.validate()  // before the folder is touched
-        let model = try SpineModel(parameters: PhantomParameters(seed: seed))
+        let seed = parameters.seed
+        let model = try SpineModel(parameters: parameters)
         let fm = FileManager.default
         if fm.fileExists(atPath: folder) {
             do { try fm.removeItem(atPath: folder) } catch {
@@ -27,9 +38,11 @@ public enum RadiographWriter {
         }
         let identity = PhantomDICOM.StudyIdentity(seed: seed)
         var images: [RadiographTruth.ImageTruth] = []
+        var drawn = options.findings ?? RadiographFindings(drawnFor: model.parameters)
         for (n, view) in views.enumerated() {
             let radiograph = try Radiograph(model: model, view: view, options: options)
             var truth = radiograph.truth
+            drawn = radiograph.findings
             truth.dicomFile = "\(view.fileStem).dcm"
             truth.labelFile = "\(view.fileStem)_bodies.png"
             try writeDX(radiograph, to: folder + "/" + truth.dicomFile!, study: identity, seriesNumber: n + 1)
@@ -39,7 +52,7 @@ public enum RadiographWriter {
             }
             images.append(truth)
         }
-        let truth = RadiographTruth(seed: seed, images: images, parameters: model.parameters)
+        let truth = RadiographTruth(seed: seed, images: images, parameters: model.parameters, findings: drawn)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data: Data

@@ -1,0 +1,233 @@
+import Foundation
+
+/// The solids of `RadiographFindings` in the body frame: what the ray marcher adds to the attenuation and
+/// where the truth boxes come from, so both use one geometry.
+struct RadiographFindingShapes: Sendable {
+    /// Attenuation of a titanium alloy at 70 keV [1/mm]: μ/ρ ≈ 0.54 cm²/g (NIST XCOM titanium, log–log between
+    /// 60 and 80 keV as in `XRayAttenuation`) times 4.43 g/cm³ (Ti-6Al-4V); about five times cortical bone.
+    static let titaniumMuPerMM = 0.241
+
+    /// An axis-aligned box in the body frame [mm].
+    struct Bounds: Sendable {
+        var lower = SIMD3<Double>(repeating: .infinity)
+        var upper = SIMD3<Double>(repeating: -.infinity)
+        mutating func add(_ p: SIMD3<Double>, pad: Double = 0) {
+            lower = pointwiseMin(lower, p - pad)
+            upper = pointwiseMax(upper, p + pad)
+        }
+        mutating func add(_ b: Bounds) {
+            lower = pointwiseMin(lower, b.lower)
+            upper = pointwiseMax(upper, b.upper)
+        }
+        @inline(__always) func contains(_ p: SIMD3<Double>) -> Bool {
+            p.x >= lower.x && p.y >= lower.y && p.z >= lower.z && p.x <= upper.x && p.y <= upper.y && p.z <= upper.z
+        }
+    }
+
+    /// A cylinder with hemispherical ends (screw shanks, screw heads, rods).
+    struct Capsule: Sendable {
+        var a: SIMD3<Double>
+        var b: SIMD3<Double>
+        var radius: Double
+        var bounds: Bounds
+
+        init(_ a: SIMD3<Double>, _ b: SIMD3<Double>, radius: Double) {
+            self.a = a
+            self.b = b
+            self.radius = radius
+            bounds = Bounds()
+            bounds.add(a, pad: radius)
+            bounds.add(b, pad: radius)
+        }
+
+        @inline(__always) func contains(_ p: SIMD3<Double>) -> Bool {
+            let d = b - a, q = p - a
+            let t = min(max((q * d).sum() / max((d * d).sum(), 1e-12), 0), 1)
+            let r = q - d * t
+            return (r * r).sum() <= radius * radius
+        }
+
+        /// Points on its surface's extremes, for boxes.
+        var extremePoints: [SIMD3<Double>] {
+            let offsets: [SIMD3<Double>] = [
+                SIMD3(radius, 0, 0), SIMD3(-radius, 0, 0), SIMD3(0, radius, 0), SIMD3(0, -radius, 0),
+                SIMD3(0, 0, radius), SIMD3(0, 0, -radius),
+            ]
+            return [a, b].flatMap { e in offsets.map { e + $0 } }
+        }
+    }
+
+    /// An osteophyte on one endplate rim of a vertebra.
+    struct Spur: Sendable {
+        var osteophyte: RadiographFindings.Osteophyte
+        var frame: SagittalFrame
+        var ra: Double
+        var rx: Double
+        var height: Double
+        var tanHalfWedge: Double
+        var bounds: Bounds
+        /// The rim it covers, from the anterior midline either way [radians].
+        static let maxTheta = 100 * Double.pi / 180
+
+        init(_ o: RadiographFindings.Osteophyte, on v: VertebraShape) {
+            osteophyte = o
+            frame = v.frame
+            ra = v.ra
+            rx = v.rx
+            height = v.height
+            tanHalfWedge = v.tanHalfWedge
+            bounds = Bounds()
+            let reach = o.lengthMM + 1
+            for a in [-ra * 0.3, ra + reach] {
+                for u in [-height / 2 - ra * abs(tanHalfWedge) - reach, height / 2 + ra * abs(tanHalfWedge) + reach] {
+                    let b = frame.body(a: a, u: u)
+                    for x in [-rx - reach, rx + reach] { bounds.add(SIMD3(x, b.y, b.z)) }
+                }
+            }
+        }
+
+        /// Reach beyond the rim at rim angle θ (0 = anterior midline, ±π/2 = the sides) [mm].
+        @inline(__always) func reach(_ theta: Double) -> Double {
+            let taper = min(1, (Self.maxTheta - abs(theta)) / (20 * Double.pi / 180))
+            return osteophyte.lengthMM * (0.35 + 0.65 * max(0, cos(theta))) * max(taper, 0)
+        }
+
+        /// Rim height (u) of the endplate at local a.
+        @inline(__always) func rimU(_ a: Double) -> Double {
+            osteophyte.superior ? height / 2 + a * tanHalfWedge : -height / 2 - a * tanHalfWedge
+        }
+
+        /// Centre offset beyond the endplate (toward the disc) and half thickness [mm] at fraction t of the reach:
+        /// a beak curving toward the disc and thinning to its tip.
+        @inline(__always) func profile(_ t: Double, reach: Double) -> (centre: Double, half: Double) {
+            (0.45 * reach * t * t, 1.8 * (1 - t) + 0.5)
+        }
+
+        @inline(__always) func contains(_ p: SIMD3<Double>) -> Bool {
+            let l = frame.local(p.y, p.z)
+            let na = l.a / ra, nx = p.x / rx
+            let rho = (na * na + nx * nx).squareRoot()
+            if rho < 1 { return false }
+            let theta = atan2(nx, na)
+            if abs(theta) > Self.maxTheta { return false }
+            let r = reach(theta)
+            let radius = ((ra * cos(theta)) * (ra * cos(theta)) + (rx * sin(theta)) * (rx * sin(theta))).squareRoot()
+            let e = (rho - 1) * radius
+            if e > r || r <= 0 { return false }
+            let w = osteophyte.superior ? l.u - rimU(l.a) : rimU(l.a) - l.u
+            let f = profile(e / r, reach: r)
+            return abs(w - f.centre) <= f.half
+        }
+
+        /// Body-frame points outlining the spur between rim angles `thetas` (degrees).
+        func outline(thetas: ClosedRange<Double>) -> [SIMD3<Double>] {
+            var points: [SIMD3<Double>] = []
+            var deg = thetas.lowerBound
+            while deg <= thetas.upperBound + 1e-9 {
+                let theta = deg * Double.pi / 180
+                let r = reach(theta)
+                let radius = ((ra * cos(theta)) * (ra * cos(theta)) + (rx * sin(theta)) * (rx * sin(theta)))
+                    .squareRoot()
+                for t in [0.0, 1.0] where r > 0 {
+                    let rho = 1 + t * r / radius
+                    let a = ra * rho * cos(theta), x = rx * rho * sin(theta)
+                    let f = profile(t, reach: r)
+                    for w in [f.centre - f.half, f.centre + f.half] {
+                        let u = osteophyte.superior ? rimU(a) + w : rimU(a) - w
+                        let b = frame.body(a: a, u: u)
+                        points.append(SIMD3(x, b.y, b.z))
+                    }
+                }
+                deg += 5
+            }
+            return points
+        }
+    }
+
+    var spurs: [Spur] = []
+    /// Screw shanks, screw heads and rods.
+    var metal: [Capsule] = []
+    var fixationLevel: DiscLevel?
+    var bounds = Bounds()
+
+    var isEmpty: Bool { spurs.isEmpty && metal.isEmpty }
+
+    init(model: SpineModel, findings: RadiographFindings) {
+        for o in findings.osteophytes {
+            if let v = model.vertebrae.first(where: { $0.vertebra == o.vertebra }) { spurs.append(Spur(o, on: v)) }
+        }
+        if let f = findings.fixation {
+            fixationLevel = f.level
+            // Two screws per vertebra, their heads joined by a rod on each side.
+            var heads: [[SIMD3<Double>]] = []
+            for name in [f.level.upper, f.level.lower] {
+                let frame: SagittalFrame, ra: Double, height: Double, canalWidth: Double, canalDepth: Double,
+                    pedicleWidth: Double, pedicleHeight: Double
+                if let v = model.vertebrae.first(where: { $0.vertebra == name }) {
+                    frame = v.frame
+                    ra = v.ra
+                    height = v.height
+                    canalWidth = v.dims.canalWidthMM
+                    canalDepth = v.dims.canalDepthMM
+                    pedicleWidth = v.dims.pedicleWidthMM
+                    pedicleHeight = v.dims.pedicleHeightMM
+                } else if name == .s1, let s = model.sacrum.first {
+                    frame = s.frame
+                    ra = s.ra
+                    height = s.height
+                    canalWidth = s.canalWidth
+                    canalDepth = s.canalDepth
+                    pedicleWidth = 9 * model.parameters.bodyScale
+                    pedicleHeight = 12 * model.parameters.bodyScale
+                } else {
+                    continue
+                }
+                let pedicleX = canalWidth / 2 + pedicleWidth / 2
+                let pedU = height / 2 - pedicleHeight / 2 - 1
+                let canalBack = -ra - canalDepth
+                var sideHeads: [SIMD3<Double>] = []
+                for side in [-1.0, 1.0] {
+                    // Entry 4 mm lateral of the pedicle axis at the back of the articular pillar, aimed through the
+                    // pedicle's centre to 45 % of the body's half depth in front of its centre (medial convergence).
+                    let entry = (a: canalBack - 2, x: side * (pedicleX + 4))
+                    let through = (a: -ra - canalDepth / 2, x: side * pedicleX)
+                    let t = (0.45 * ra - entry.a) / (through.a - entry.a)
+                    let tip = (a: 0.45 * ra, x: entry.x + (through.x - entry.x) * t)
+                    func world(_ a: Double, _ x: Double) -> SIMD3<Double> {
+                        let b = frame.body(a: a, u: pedU)
+                        return SIMD3(x, b.y, b.z)
+                    }
+                    let e = world(entry.a, entry.x)
+                    metal.append(Capsule(e, world(tip.a, tip.x), radius: 3.25))
+                    let head = world(entry.a - 9, entry.x)
+                    metal.append(Capsule(e, head, radius: 5))
+                    sideHeads.append(head)
+                }
+                heads.append(sideHeads)
+            }
+            if heads.count == 2 {
+                for side in 0..<2 {
+                    let a = heads[0][side], b = heads[1][side]
+                    let d = b - a
+                    let n = d / max((d * d).sum().squareRoot(), 1e-9)
+                    metal.append(Capsule(a - n * 5, b + n * 5, radius: 2.75))
+                }
+            }
+        }
+        for s in spurs { bounds.add(s.bounds) }
+        for c in metal { bounds.add(c.bounds) }
+    }
+
+    /// Attenuation of a finding at a body-frame point [1/mm], or nil where there is none.
+    @inline(__always) func mu(at p: SIMD3<Double>) -> Double? {
+        guard bounds.contains(p) else { return nil }
+        for c in metal where c.bounds.contains(p) && c.contains(p) { return Self.titaniumMuPerMM }
+        for s in spurs where s.bounds.contains(p) && s.contains(p) {
+            return XRayAttenuation.muPerMM(.corticalBone)
+        }
+        return nil
+    }
+
+    /// Body-frame points outlining the instrumentation (empty without fixation).
+    var metalOutline: [SIMD3<Double>] { metal.flatMap(\.extremePoints) }
+}

@@ -1,0 +1,293 @@
+import Foundation
+import SpineImaging
+import Testing
+
+@testable import SpinePhantom
+
+/// Osteophytes and instrumentation (`RadiographFindings`): drawn where their truth boxes say, deterministic in the
+/// seed, refused where the spine has no such level; and the DX files that carry them, read back by SpineKit's
+/// reader, by pydicom and by DCMTK's dcmdump.
+@Suite struct RadiographFindingsTests {
+    /// A healthy spine (no slip, no narrowing, no fracture), so that only the findings under test give boxes.
+    static func healthy(seed: UInt64 = 22) -> PhantomParameters {
+        var p = PhantomParameters(seed: seed)
+        p.slip = nil
+        p.discs = p.discs.map {
+            var d = $0; d.heightLossFraction = 0; return d
+        }
+        p.fractures = []
+        return p
+    }
+
+    static func render(
+        _ p: PhantomParameters, _ view: RadiographView, findings: RadiographFindings, pixelMM: Double = 2
+    ) throws -> Radiograph {
+        var o = RadiographOptions()
+        o.detectorPixelMM = pixelMM
+        o.findings = findings
+        return try Radiograph(model: try SpineModel(parameters: p), view: view, options: o)
+    }
+
+    /// Pixels that got brighter by more than `threshold` when the findings were added, and how many of them lie
+    /// inside `boxes` (each widened by `pad` pixels).
+    static func changes(
+        _ with: Radiograph, _ without: Radiograph, boxes: [[Double]], threshold: Int = 150, pad: Double = 2
+    ) -> (changed: Int, inside: Int, meanInside: Double)
+    {
+        var changed = 0, inside = 0, sum = 0.0, count = 0
+        for j in 0..<with.rows {
+            for i in 0..<with.columns {
+                let q = j * with.columns + i
+                let d = Int(with.pixels[q]) - Int(without.pixels[q])
+                let x = Double(i), y = Double(j)
+                let inBox = boxes.contains {
+                    x >= $0[0] - pad && x <= $0[2] + pad && y >= $0[1] - pad && y <= $0[3] + pad
+                }
+                if inBox {
+                    sum += Double(d)
+                    count += 1
+                }
+                if d > threshold {
+                    changed += 1
+                    if inBox { inside += 1 }
+                }
+            }
+        }
+        return (changed, inside, sum / Double(max(count, 1)))
+    }
+
+    static func boxes(_ t: RadiographTruth.ImageTruth, _ c: RadiographTruth.LesionClass) -> [RadiographTruth.Box] {
+        t.lesions.first { $0.lesionClass == c }?.boxes ?? []
+    }
+
+    @Test(arguments: RadiographView.allCases)
+    func osteophyteBoxesLieOverTheDrawnSpurs(view: RadiographView) throws {
+        let p = Self.healthy()
+        let spurs = RadiographFindings(osteophytes: [
+            .init(vertebra: .l3, superior: false, lengthMM: 6.5), .init(vertebra: .l4, superior: true, lengthMM: 6.5),
+        ])
+        let with = try Self.render(p, view, findings: spurs)
+        let without = try Self.render(p, view, findings: RadiographFindings())
+        let t = with.truth
+        let boxes = Self.boxes(t, .osteophytes)
+        #expect(boxes.map(\.level) == ["L3", "L4"])
+        #expect(t.label == "abnormal")
+        #expect(without.truth.label == "normal")
+        for l in t.lesions where l.lesionClass != .osteophytes { #expect(l.boxes.isEmpty, "\(l.lesionClass)") }
+        for b in boxes.map(\.box) {
+            #expect(b[0] >= t.collimationBox[0] && b[1] >= t.collimationBox[1], "\(b)")
+            #expect(b[2] <= t.collimationBox[2] && b[3] <= t.collimationBox[3], "\(b)")
+            #expect(b[2] > b[0] && b[3] > b[1])
+        }
+        let c = Self.changes(with, without, boxes: boxes.map(\.box))
+        #expect(c.changed >= 4, "the spurs show: \(c.changed) pixels brighter")
+        #expect(Double(c.inside) >= 0.9 * Double(c.changed), "\(c.inside) of \(c.changed) changed pixels in the boxes")
+        #expect(c.meanInside > 0, "brighter on average inside the boxes")
+        // Lateral boxes lie in front of the bodies' anterior corners.
+        if view == .lateral {
+            for b in boxes {
+                let corners = try #require(t.vertebrae.first { $0.name.name == b.level }?.corners)
+                let anterior = min(corners.anteriorSuperior[0], corners.anteriorInferior[0])
+                #expect(b.box[0] < anterior, "\(b.level): box \(b.box) reaches in front of x = \(anterior)")
+            }
+        }
+    }
+
+    @Test(arguments: [
+        (DiscLevel(upper: .l4, lower: .l5), RadiographView.lateral), (.init(upper: .l5, lower: .s1), .anteroposterior),
+    ])
+    func instrumentationIsDrawnInsideItsImplantBox(level: DiscLevel, view: RadiographView) throws {
+        var p = Self.healthy(seed: 21)
+        p.slip = .init(level: level, fraction: 0.2)
+        let fused = try Self.render(p, view, findings: RadiographFindings(fixation: .init(level: level)))
+        let bare = try Self.render(p, view, findings: RadiographFindings())
+        let t = fused.truth
+        let implant = Self.boxes(t, .surgicalImplant)
+        #expect(implant.map(\.level) == [level.name])
+        #expect(Self.boxes(bare.truth, .surgicalImplant).isEmpty)
+        #expect(Self.boxes(t, .spondylolisthesis).count == (view == .lateral ? 1 : 0))
+        let box = try #require(implant.first?.box)
+        let c = Self.changes(fused, bare, boxes: [box], threshold: 300)
+        #expect(c.changed >= 50, "the metal shows: \(c.changed) pixels much brighter")
+        #expect(Double(c.inside) >= 0.95 * Double(c.changed), "\(c.inside) of \(c.changed) changed pixels in the box")
+        // Titanium is the brightest thing in the field: the box holds the image's top values.
+        var boxMax: UInt16 = 0, outsideMax: UInt16 = 0
+        for j in 0..<fused.rows {
+            for i in 0..<fused.columns {
+                let v = fused.pixels[j * fused.columns + i]
+                let x = Double(i), y = Double(j)
+                let marker = x >= t.sideMarkerBox[0] && x <= t.sideMarkerBox[2] && y >= t.sideMarkerBox[1]
+                    && y <= t.sideMarkerBox[3]
+                if x >= box[0] && x <= box[2] && y >= box[1] && y <= box[3] {
+                    boxMax = max(boxMax, v)
+                } else if !marker {
+                    outsideMax = max(outsideMax, v)
+                }
+            }
+        }
+        #expect(boxMax > outsideMax, "metal \(boxMax), brightest elsewhere \(outsideMax)")
+    }
+
+    /// Without findings a radiograph is what it was before they existed: the pin of `PhantomOutputPinTests` from
+    /// before osteophytes and instrumentation, which that test re-pinned for seed 42's drawn spurs.
+    @Test func withoutFindingsTheRadiographIsUnchanged() throws {
+        let model = try SpineModel(parameters: PhantomParameters(seed: 42))
+        #expect(!RadiographFindings(drawnFor: model.parameters).osteophytes.isEmpty)
+        var o = RadiographOptions()
+        o.detectorPixelMM = 4
+        o.findings = RadiographFindings()
+        let r = try Radiograph(model: model, view: .lateral, options: o)
+        #expect(PhantomOutputPinTests.hex(PhantomOutputPinTests.fnv1a(r.pixels)) == "0x19b9d398b8d577d4")
+    }
+
+    @Test func findingsAreDrawnFromTheSeedNextToTheirLesions() {
+        var spurs = 0, fixations = 0
+        for seed in UInt64(1)...300 {
+            let p = PhantomParameters(seed: seed)
+            let f = RadiographFindings(drawnFor: p)
+            #expect(f == RadiographFindings(drawnFor: p))
+            for o in f.osteophytes {
+                // Next to a degenerated disc: below it for a superior endplate, above it for an inferior one.
+                let levels = PhantomParameters.discLevels(for: p.anomaly).filter {
+                    o.superior ? $0.lower == o.vertebra : $0.upper == o.vertebra
+                }
+                #expect(levels.count == 1)
+                #expect(levels.allSatisfy { p.disc($0).heightLossFraction >= RadiographFindings.degeneratedHeightLoss })
+                #expect(o.lengthMM >= 2 && o.lengthMM <= 8)
+            }
+            if let fixation = f.fixation { #expect(fixation.level == p.slip?.level) }
+            spurs += f.osteophytes.count
+            fixations += f.fixation == nil ? 0 : 1
+        }
+        // About 22 % of seeds have a narrowed lumbar disc and 7 % a fused slip.
+        #expect(spurs > 50, "\(spurs) osteophytes in 300 seeds")
+        #expect(fixations > 5 && fixations < 45, "\(fixations) fixations in 300 seeds")
+    }
+
+    @Test func findingsAtLevelsThisSpineLacksAreRefused() throws {
+        var p = Self.healthy()
+        p.anomaly = .none
+        let model = try SpineModel(parameters: p)
+        let bad: [RadiographFindings] = [
+            .init(osteophytes: [.init(vertebra: .l6, superior: true, lengthMM: 4)]),
+            .init(osteophytes: [.init(vertebra: .l2, superior: true, lengthMM: 40)]),
+            .init(fixation: .init(level: DiscLevel(upper: .l6, lower: .s1))),
+        ]
+        for f in bad {
+            var o = RadiographOptions()
+            o.detectorPixelMM = 4
+            o.findings = f
+            #expect(throws: PhantomError.self) { try Radiograph(model: model, view: .lateral, options: o) }
+        }
+    }
+
+    @Test func sameSeedRepeatsFindingsAndTheirTruthFile() throws {
+        var seed: UInt64 = 1
+        while RadiographFindings(drawnFor: PhantomParameters(seed: seed)).osteophytes.isEmpty { seed += 1 }
+        let a = PhantomTestSupport.temporaryFolder("xf-a"), b = PhantomTestSupport.temporaryFolder("xf-b")
+        defer {
+            try? FileManager.default.removeItem(atPath: a)
+            try? FileManager.default.removeItem(atPath: b)
+        }
+        var o = RadiographOptions()
+        o.detectorPixelMM = 3
+        try RadiographWriter.write(seed: seed, to: a, views: [.lateral, .anteroposterior], options: o)
+        try RadiographWriter.write(seed: seed, to: b, views: [.lateral, .anteroposterior], options: o)
+        let fa = try PhantomTestSupport.files(under: a), fb = try PhantomTestSupport.files(under: b)
+        #expect(fa == fb)
+        let truth = try JSONDecoder().decode(RadiographTruth.self, from: try #require(fa["xray-truth.json"]))
+        #expect(truth.schemaVersion == 2)
+        #expect(truth.findings == RadiographFindings(drawnFor: PhantomParameters(seed: seed)))
+        for image in truth.images {
+            #expect(image.label == (image.lesions.contains { !$0.boxes.isEmpty } ? "abnormal" : "normal"))
+        }
+    }
+
+    // MARK: - DX files read by independent tools
+
+    /// The first executable named `name` on `$PATH`.
+    static func which(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return path.split(separator: ":").map { "\($0)/\(name)" }.first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
+    }
+
+    static func run(_ program: String, _ args: [String]) throws -> (status: Int32, output: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: program)
+        p.arguments = args
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+    static let hasPydicom: Bool = {
+        guard let python = which("python3") else { return false }
+        return (try? run(python, ["-c", "import pydicom, numpy"]).status) == 0
+    }()
+
+    /// A fused lateral radiograph written as DX in each photometric interpretation.
+    static func writeFused(_ photometric: String, to dir: String) throws -> Radiograph {
+        var p = healthy(seed: 21)
+        p.slip = .init(level: DiscLevel(upper: .l4, lower: .l5), fraction: 0.3)
+        let fixation = RadiographFindings.Fixation(level: DiscLevel(upper: .l4, lower: .l5))
+        var r = try render(p, .lateral, findings: .init(fixation: fixation), pixelMM: 3)
+        r.truth.photometricInterpretation = photometric
+        try RadiographWriter.writeDX(r, to: dir + "/lateral.dcm", study: .init(seed: 21), seriesNumber: 1)
+        return r
+    }
+
+    @Test(arguments: ["MONOCHROME1", "MONOCHROME2"])
+    func fusedDXReadsBackPixelForPixel(photometric: String) throws {
+        let dir = PhantomTestSupport.temporaryFolder("xf-dx")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try Self.writeFused(photometric, to: dir)
+        let item = try #require(try ImageReader.open(path: dir + "/lateral.dcm").first)
+        #expect(item.modality == "DX")
+        let v = try item.load().converted(to: Float.self)
+        #expect(zip(v.voxels, r.pixels).allSatisfy { Int($0) == Int($1) })
+    }
+
+    @Test(
+        .enabled(if: hasPydicom || isCI, "needs python3 with pydicom and numpy"),
+        arguments: ["MONOCHROME1", "MONOCHROME2"])
+    func pydicomReadsTheStoredValues(photometric: String) throws {
+        let dir = PhantomTestSupport.temporaryFolder("xf-pydicom")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try Self.writeFused(photometric, to: dir)
+        // pydicom returns stored values: 4095 − value for MONOCHROME1. Print their sum and the header fields.
+        let script = """
+            import sys, pydicom, numpy
+            ds = pydicom.dcmread(sys.argv[1])
+            a = ds.pixel_array.astype(numpy.int64)
+            print(ds.Modality, ds.PhotometricInterpretation, ds.PresentationLUTShape,
+                  a.shape[0], a.shape[1], int(a.sum()))
+            """
+        let out = try Self.run(try #require(Self.which("python3")), ["-c", script, dir + "/lateral.dcm"])
+        #expect(out.status == 0, "\(out.output)")
+        let stored = r.pixels.reduce(0) { $0 + (photometric == "MONOCHROME1" ? 4095 - Int($1) : Int($1)) }
+        let lut = photometric == "MONOCHROME1" ? "INVERSE" : "IDENTITY"
+        #expect(
+            out.output.trimmingCharacters(in: .whitespacesAndNewlines)
+                == "DX \(photometric) \(lut) \(r.rows) \(r.columns) \(stored)")
+    }
+
+    @Test(
+        .enabled(if: which("dcmdump") != nil || isCI, "needs DCMTK's dcmdump"),
+        arguments: ["MONOCHROME1", "MONOCHROME2"])
+    func dcmdumpShowsTheFileWithoutErrors(photometric: String) throws {
+        let dir = PhantomTestSupport.temporaryFolder("xf-dcmdump")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try Self.writeFused(photometric, to: dir)
+        let out = try Self.run(try #require(Self.which("dcmdump")), ["-dc", "-M", dir + "/lateral.dcm"])
+        #expect(out.status == 0, "\(out.output)")
+        #expect(!out.output.contains("E: ") && !out.output.contains("W: "), "\(out.output)")
+        #expect(out.output.contains("(0028,0004) CS [\(photometric)"), "\(out.output)")
+    }
+}

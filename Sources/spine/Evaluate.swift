@@ -40,6 +40,11 @@ struct Evaluate: ParsableCommand {
                                   the 11 classes), vertebra naming (every truth vertebra named within 20 mm of its centre,
                                   on studies without anomalies) and central canal grade per lumbar level (dural sac area
                                   grade: < 100 mm² relative, < 75 mm² absolute stenosis, as the phantom's truth grades).
+                                  --labels truth analyses the phantom's own label map instead (labelling alone, no
+                                  model); --anomaly KIND forces every study's enumeration anomaly. Per anomaly kind:
+                                  studies named right (thoracic names as counted from L1: no image shows T13 apart
+                                  from T12), named as the truth, and flagged (the finding naming the anomaly; on
+                                  studies without one, any enumeration finding: false flags).
             --task heldout        No files: --model scored on the held-out validation cases of training --recipe in --data
                                   (every recipe.validationEvery-th case), classes matched by name, in the recipe's frame.
             CSV files: one header line is allowed (skipped when its second field is not a value); blank lines and lines

@@ -23,6 +23,18 @@ struct ModelEvaluationOptions: ParsableArguments {
     @Option(help: "Phantom: sagittal contrast to segment (T1, T2 or STIR).")
     var contrast = "T2"
 
+    @Option(
+        help:
+            "Phantom: force every study's enumeration anomaly: none, sixLumbar, sacralizedL5 or thirteenThoracic (also six-lumbar, sacralized-l5, thirteen-thoracic); disc variations, slip and fractures keep their places counted from the sacrum. Default: each seed's own draw."
+    )
+    var anomaly: String?
+
+    @Option(
+        help:
+            "Phantom: analyse the model's segmentation (model) or the phantom's truth class label map (truth: labelling and measurement alone, no model)."
+    )
+    var labels = "model"
+
     @Option(help: "Phantom, held-out: inference threads.")
     var threads: Int?
 
@@ -108,7 +120,21 @@ struct PhantomEvaluation {
         var vertebraeExpected: [String]
         var vertebraeReported: [String]
         var vertebraeCorrect: Int
+        /// Every reported vertebra named as expected: lumbar and sacral names exactly, thoracic ones by count (see
+        /// `PhantomEvaluation.expectedNames`).
         var allNamedCorrectly: Bool
+        /// Every reported vertebra carries the truth's own name (T13 included).
+        var allNamedAsTruth: Bool
+        /// The enumeration findings reported (`enumeration-anomaly`, `possible-transitional-vertebra`) with levels.
+        var anomalyFindings: [String]
+        /// The finding that names this study's anomaly is reported (for a study without one: any enumeration finding,
+        /// a false flag).
+        var flagged: Bool
+        var segmentalAnglesDeg: [String: Double]
+        /// The lumbosacral disc's constructed height loss (0…0.9; degeneration, not the transitional disc) and its
+        /// measured mean margin height against the largest lumbar disc's above (the rudimentary-disc ratio).
+        var lumbosacralHeightLoss: Double
+        var lumbosacralMarginRatio: Double?
         var canalLevels: Int
         var canalCorrect: Int
         var canalMismatches: [String]
@@ -158,11 +184,16 @@ struct PhantomEvaluation {
         guard ["T1", "T2", "STIR"].contains(options.contrast) else {
             throw ImagingError(.invalidArgument, "--contrast \(options.contrast): expected T1, T2 or STIR")
         }
-        let model = try ModelRegistry.standard().requireModel(named: options.model)
-        let segmenter = ModelSegmenter(model: model, threads: options.threads)
-        let classMap = segmenter.classMap
+        guard ["model", "truth"].contains(options.labels) else {
+            throw ImagingError(.invalidArgument, "--labels \(options.labels): expected model or truth")
+        }
+        let forced = try options.anomaly.map(Self.parseAnomaly)
+        let onTruth = options.labels == "truth"
+        let model = onTruth ? nil : try ModelRegistry.standard().requireModel(named: options.model)
+        let segmenter = model.map { ModelSegmenter(model: $0, threads: options.threads) }
+        let classMap = segmenter?.classMap ?? .spineKit
         let axial =
-            options.axialModel == "none"
+            options.axialModel == "none" || onTruth
             ? nil
             : ModelSegmenter(
                 model: try ModelRegistry.standard().requireModel(named: options.axialModel), threads: options.threads)
@@ -173,12 +204,18 @@ struct PhantomEvaluation {
             studyOptions.contrasts = [options.contrast]
             studyOptions.axialStacks = axial != nil
             let study: MRStudy
-            do { study = try MRStudy(seed: seed, options: studyOptions) } catch let e as PhantomError {
+            do {
+                study = try MRStudy(parameters: try Self.parameters(seed: seed, anomaly: forced), options: studyOptions)
+            } catch let e as PhantomError {
                 throw ImagingError(.invalidArgument, "phantom seed \(seed): \(e.description)")
             }
             let rendered = study.sagittal.rendered
-            let image = AnyVolume(rendered.images[0])
-            let predicted = try segmenter.segment(image)
+            let predicted: Volume<UInt8>
+            if let segmenter {
+                predicted = try segmenter.segment(AnyVolume(rendered.images[0]))
+            } else {
+                predicted = rendered.classLabels
+            }
             var report = try SpineAnalyzer.analyze(labelMap: AnyVolume(predicted), classMap: classMap)
             let sagittalAreas = Dictionary(report.discs.compactMap { d in d.canal.map { (d.level, $0.areaMM2) } }) {
                 a, _ in a
@@ -205,28 +242,44 @@ struct PhantomEvaluation {
             }
             let meanDice = dice.values.reduce(0, +) / Double(max(dice.count, 1))
 
-            // Naming: each reported vertebra must be the truth vertebra nearest its centroid (≤ 20 mm); every truth
-            // lumbar vertebra mostly inside the image must be reported.
+            // Naming: each reported vertebra must carry the expected name of the truth vertebra nearest its
+            // centroid (≤ 20 mm); every truth lumbar vertebra mostly inside the image must be reported. Lumbar and
+            // sacral names are expected as the truth gives them; thoracic names as counted cranially from the lumbar
+            // spine (see `expectedNames`), since a sagittal lumbar MRI shows no ribs to tell T12 from T13.
             let truth = study.truth
+            let expectedName = Self.expectedNames(truth.vertebrae.map(\.name))
             var counts: [UInt8: Int] = [:]
             for v in rendered.instanceLabels.voxels where v != 0 { counts[v, default: 0] += 1 }
             let lumbar = truth.vertebrae.filter { $0.name.region == .lumbar }
             let typical = lumbar.compactMap { counts[$0.instanceLabel] }.max() ?? 0
             let expected = lumbar.filter { Double(counts[$0.instanceLabel] ?? 0) >= 0.5 * Double(typical) }.map(\.name)
             var correct = 0
-            var allRight = true
+            var allRight = true, allStrict = true
             for v in report.vertebrae {
                 let nearest = truth.vertebrae.min { a, b in
                     distance(a.centreWorldLPS, v.centroidLPS) < distance(b.centreWorldLPS, v.centroidLPS)
                 }
-                if let n = nearest, distance(n.centreWorldLPS, v.centroidLPS) <= 20, n.name.description == v.label {
+                if let n = nearest, distance(n.centreWorldLPS, v.centroidLPS) <= 20,
+                    expectedName[n.name]?.name == v.label
+                {
                     correct += 1
                 } else {
                     allRight = false
                 }
+                if !(nearest.map { distance($0.centreWorldLPS, v.centroidLPS) <= 20 && $0.name.name == v.label }
+                    ?? false)
+                {
+                    allStrict = false
+                }
             }
             let reported = Set(report.vertebrae.map(\.label))
-            if !expected.allSatisfy({ reported.contains($0.description) }) { allRight = false }
+            if !expected.allSatisfy({ reported.contains($0.description) }) {
+                allRight = false
+                allStrict = false
+            }
+            let anomalyFindings = report.findings.filter { Self.anomalyFindingCodes.contains($0.code) }
+                .map { "\($0.code) \($0.level ?? "")" }
+            let flagged = Self.flagged(truth.anomaly, findings: report.findings)
 
             // Central canal grade per disc level the truth and the report share.
             var levels = 0, canalRight = 0, axialLevels = 0, sagittalRight = 0
@@ -267,19 +320,25 @@ struct PhantomEvaluation {
                 StudyScore(
                     seed: seed, anomaly: truth.anomaly.rawValue, dice: dice, meanDice: meanDice,
                     vertebraeExpected: expected.map(\.description), vertebraeReported: report.vertebrae.map(\.label),
-                    vertebraeCorrect: correct, allNamedCorrectly: allRight, canalLevels: levels,
+                    vertebraeCorrect: correct, allNamedCorrectly: allRight, allNamedAsTruth: allStrict,
+                    anomalyFindings: anomalyFindings, flagged: flagged,
+                    segmentalAnglesDeg: report.alignment.segmentalAnglesDeg.mapValues { ($0 * 100).rounded() / 100 },
+                    lumbosacralHeightLoss: truth.parameters.discs.first { $0.level.lower == .s1 }?.heightLossFraction
+                        ?? 0,
+                    lumbosacralMarginRatio: Self.lumbosacralMarginRatio(report.discs),
+                    canalLevels: levels,
                     canalCorrect: canalRight,
                     canalMismatches: mismatches, canalAxialLevels: axialLevels, canalSagittalCorrect: sagittalRight,
                     canal: canalScores, seconds: Date().timeIntervalSince(started)))
             FileHandle.standardError.write(
                 Data(
-                    "seed \(seed): mean Dice \(String(format: "%.3f", meanDice)), vertebrae \(allRight ? "all named" : "NOT all named") (\(report.vertebrae.map(\.label).joined(separator: " "))), canal \(canalRight)/\(levels) (\(axialLevels) on axial stacks; sagittal estimate alone \(sagittalRight)/\(levels))\n"
+                    "seed \(seed) (\(truth.anomaly.rawValue)\(flagged ? ", flagged" : "")): mean Dice \(String(format: "%.3f", meanDice)), vertebrae \(allRight ? "all named" : "NOT all named") (\(report.vertebrae.map(\.label).joined(separator: " "))), canal \(canalRight)/\(levels) (\(axialLevels) on axial stacks; sagittal estimate alone \(sagittalRight)/\(levels))\n"
                         .utf8))
         }
-        return output(studies, model: model)
+        return output(studies, model: model?.name ?? "none (truth label maps)")
     }
 
-    func output(_ studies: [StudyScore], model: ModelRegistry.Model) -> EvaluationOutput {
+    func output(_ studies: [StudyScore], model: String) -> EvaluationOutput {
         let names = StructureClass.allCases.map(\.name)
         var perClass: [String: Double] = [:]
         for n in names {
@@ -293,7 +352,7 @@ struct PhantomEvaluation {
         let axialLevels = studies.reduce(0) { $0 + $1.canalAxialLevels }
         let sagittalRight = studies.reduce(0) { $0 + $1.canalSagittalCorrect }
         var table =
-            "phantom evaluation: model \(model.name), \(options.contrast), seeds \(options.seeds) (\(studies.count) studies)\n"
+            "phantom evaluation: model \(model), \(options.contrast), seeds \(options.seeds) (\(studies.count) studies)\n"
         table += "class                      mean Dice\n"
         for n in names {
             table +=
@@ -302,9 +361,33 @@ struct PhantomEvaluation {
         }
         table += String(format: "mean over %d classes       %.4f\n", perClass.count, meanDice)
         table += "studies without enumeration anomaly with every vertebra named correctly: \(named)/\(normal.count)\n"
+        // Per anomaly kind: naming (thoracic names by count), naming as the truth, and the flag rate (on studies
+        // without an anomaly, the false-flag rate).
+        var perAnomaly: [AnomalyScore] = []
+        for kind in EnumerationAnomaly.allCases {
+            let of = studies.filter { $0.anomaly == kind.rawValue }
+            guard !of.isEmpty else { continue }
+            perAnomaly.append(
+                AnomalyScore(
+                    anomaly: kind.rawValue, studies: of.count, namedCorrectly: of.filter(\.allNamedCorrectly).count,
+                    namedAsTruth: of.filter(\.allNamedAsTruth).count, flagged: of.filter(\.flagged).count))
+        }
+        table += "anomaly            studies  named (thoracic by count)  named as truth  flagged\n"
+        for a in perAnomaly {
+            func pct(_ n: Int) -> String {
+                "\(n)/\(a.studies) (\(String(format: "%.0f", 100 * Double(n) / Double(a.studies)))%)"
+            }
+            table +=
+                a.anomaly.padding(toLength: 19, withPad: " ", startingAt: 0)
+                + String(a.studies).padding(toLength: 9, withPad: " ", startingAt: 0)
+                + pct(a.namedCorrectly).padding(toLength: 27, withPad: " ", startingAt: 0)
+                + pct(a.namedAsTruth).padding(toLength: 16, withPad: " ", startingAt: 0)
+                + pct(a.flagged) + (a.anomaly == EnumerationAnomaly.none.rawValue ? " (false flags)" : "") + "\n"
+        }
         table += String(
             format: "central canal grade correct: %d/%d levels (%.1f%%); %d levels graded on axial stacks (model %@)\n",
-            right, levels, levels > 0 ? 100 * Double(right) / Double(levels) : 0, axialLevels, options.axialModel)
+            right, levels, levels > 0 ? 100 * Double(right) / Double(levels) : 0, axialLevels,
+            options.labels == "truth" ? "none" : options.axialModel)
         table += String(
             format: "  sagittal estimate alone: %d/%d levels (%.1f%%)\n", sagittalRight, levels,
             levels > 0 ? 100 * Double(sagittalRight) / Double(levels) : 0)
@@ -314,6 +397,7 @@ struct PhantomEvaluation {
             var studiesWithoutAnomaly: Int, studiesAllNamedCorrectly: Int
             var canalLevels: Int, canalCorrect: Int
             var axialModel: String, canalAxialLevels: Int, canalSagittalCorrect: Int
+            var labels: String, forcedAnomaly: String?, perAnomaly: [AnomalyScore]
             var studies: [StudyScore]
         }
         let encoder = JSONEncoder()
@@ -321,19 +405,127 @@ struct PhantomEvaluation {
         let json =
             (try? encoder.encode(
                 Doc(
-                    model: model.name, contrast: options.contrast, seeds: options.seeds, meanDicePerClass: perClass,
+                    model: model, contrast: options.contrast, seeds: options.seeds, meanDicePerClass: perClass,
                     meanDice: meanDice, studiesWithoutAnomaly: normal.count, studiesAllNamedCorrectly: named,
                     canalLevels: levels, canalCorrect: right, axialModel: options.axialModel,
-                    canalAxialLevels: axialLevels, canalSagittalCorrect: sagittalRight, studies: studies))) ?? Data()
+                    canalAxialLevels: axialLevels, canalSagittalCorrect: sagittalRight, labels: options.labels,
+                    forcedAnomaly: options.anomaly, perAnomaly: perAnomaly, studies: studies))) ?? Data()
         var csv = "seed,anomaly,mean_dice," + names.map { "dice_\($0)" }.joined(separator: ",")
-        csv += ",all_named_correctly,canal_levels,canal_correct\n"
+        csv += ",all_named_correctly,all_named_as_truth,flagged,canal_levels,canal_correct\n"
         for s in studies {
             csv +=
                 "\(s.seed),\(s.anomaly),\(s.meanDice),"
                 + names.map { s.dice[$0].map { String($0) } ?? "" }.joined(separator: ",")
-            csv += ",\(s.allNamedCorrectly),\(s.canalLevels),\(s.canalCorrect)\n"
+            csv += ",\(s.allNamedCorrectly),\(s.allNamedAsTruth),\(s.flagged),\(s.canalLevels),\(s.canalCorrect)\n"
         }
         return EvaluationOutput(table: table, json: json, csv: csv)
+    }
+
+    struct AnomalyScore: Encodable {
+        var anomaly: String
+        var studies: Int
+        var namedCorrectly: Int
+        var namedAsTruth: Int
+        /// Studies with the right finding (for `none`: with any enumeration finding, false flags).
+        var flagged: Int
+    }
+
+    /// The lumbosacral disc's mean margin height over the largest mean margin height of the lumbar discs above.
+    static func lumbosacralMarginRatio(_ discs: [AnalysisReport.DiscReport]) -> Double? {
+        func margins(_ d: AnalysisReport.DiscReport) -> Double? {
+            guard let a = d.anteriorHeightMM, let p = d.posteriorHeightMM else { return nil }
+            return (a + p) / 2
+        }
+        guard let lowest = discs.first(where: { DiscLevel(name: $0.level)?.lower == .s1 }).flatMap(margins),
+            let largest = discs.filter({
+                DiscLevel(name: $0.level).map { $0.upper.region == .lumbar && $0.lower != .s1 } ?? false
+            }).compactMap(margins).max(), largest > 0
+        else { return nil }
+        return (lowest / largest * 1000).rounded() / 1000
+    }
+
+    /// Finding codes that claim an enumeration anomaly.
+    static let anomalyFindingCodes: Set<String> = ["enumeration-anomaly", "possible-transitional-vertebra"]
+
+    /// Whether the findings name `anomaly`: L6 for six lumbar vertebrae, a transitional L5 for a sacralised one, T13
+    /// for thirteen thoracic ones; for a spine without anomaly, whether any enumeration finding was raised.
+    static func flagged(_ anomaly: EnumerationAnomaly, findings: [Finding]) -> Bool {
+        switch anomaly {
+        case .none: findings.contains { anomalyFindingCodes.contains($0.code) }
+        case .sixLumbar: findings.contains { $0.code == "enumeration-anomaly" && $0.level == "L6" }
+        case .sacralizedL5:
+            findings.contains {
+                $0.code == "possible-transitional-vertebra"
+                    || ($0.code == "enumeration-anomaly" && $0.message.contains("sacralised"))
+            }
+        case .thirteenThoracic: findings.contains { $0.code == "enumeration-anomaly" && $0.level == "T13" }
+        }
+    }
+
+    /// The name each truth vertebra is expected to get: lumbar and sacral vertebrae their own, thoracic ones counted
+    /// cranially from the most cranial lumbar vertebra in the standard sequence (T13 → T12, T12 → T11, …).
+    ///
+    /// A sagittal lumbar MRI shows neither the ribs nor C2, so nothing in the image tells a thirteenth thoracic
+    /// vertebra from the twelfth: the labeller counts thoracic levels from L1 (with lower confidence and a
+    /// `thoracic-count-assumed` finding), and the evaluation asks for that count rather than a name no image shows.
+    static func expectedNames(_ truth: [Vertebra]) -> [Vertebra: Vertebra] {
+        var out: [Vertebra: Vertebra] = [:]
+        for v in truth where v.region != .thoracic { out[v] = v }
+        let thoracic = truth.filter { $0.region == .thoracic }.sorted(by: >)
+        for (n, v) in thoracic.enumerated() { out[v] = Vertebra.t12.offsetInStandardSequence(by: -n) }
+        return out
+    }
+
+    /// Parses `--anomaly`: a raw value of `EnumerationAnomaly` or its hyphenated form.
+    static func parseAnomaly(_ s: String) throws -> EnumerationAnomaly {
+        let key = s.replacingOccurrences(of: "-", with: "").lowercased()
+        guard let a = EnumerationAnomaly.allCases.first(where: { $0.rawValue.lowercased() == key }) else {
+            throw ImagingError(
+                .invalidArgument,
+                "--anomaly \(s): expected \(EnumerationAnomaly.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return a
+    }
+
+    /// The seed's parameters, with the anomaly forced when given: disc variations, the slip and fractures move to the
+    /// level at the same place counted from the sacrum (L5-S1 stays the lowest disc), and are dropped where the new
+    /// spine has no such place.
+    static func parameters(seed: UInt64, anomaly: EnumerationAnomaly?) throws -> PhantomParameters {
+        var p = PhantomParameters(seed: seed)
+        guard let anomaly, anomaly != p.anomaly else { return p }
+        let oldLevels = PhantomParameters.discLevels(for: p.anomaly)
+        let newLevels = PhantomParameters.discLevels(for: anomaly)
+        let oldVertebrae = PhantomParameters.vertebrae(for: p.anomaly)
+        let newVertebrae = PhantomParameters.vertebrae(for: anomaly)
+        func level(_ l: DiscLevel) -> DiscLevel? {
+            guard let i = oldLevels.firstIndex(of: l) else { return nil }
+            let j = newLevels.count - (oldLevels.count - i)
+            return j >= 0 ? newLevels[j] : nil
+        }
+        func vertebra(_ v: Vertebra) -> Vertebra? {
+            guard let i = oldVertebrae.firstIndex(of: v) else { return nil }
+            let j = newVertebrae.count - (oldVertebrae.count - i)
+            return j >= 0 ? newVertebrae[j] : nil
+        }
+        p.discs = p.discs.compactMap { d in
+            level(d.level).map {
+                var d = d
+                d.level = $0
+                return d
+            }
+        }
+        p.slip = p.slip.flatMap { s in level(s.level).map { PhantomParameters.Slip(level: $0, fraction: s.fraction) } }
+        p.fractures = p.fractures.compactMap { f in
+            vertebra(f.vertebra).flatMap {
+                guard $0 != .s1 else { return nil }
+                var f = f
+                f.vertebra = $0
+                return f
+            }
+        }
+        p.anomaly = anomaly
+        try p.validate()
+        return p
     }
 }
 

@@ -40,10 +40,12 @@ enum SyntheticScoliosis {
         #expect(abs(c.angleDeg - 30) < 2, "\(c.angleDeg)")
         #expect(c.upperEndVertebra == "L1" && c.lowerEndVertebra == "L5")
         #expect(c.measuredVertebrae == 5)
-        // Each body's tilt is its arc angle: L1 at +15°, L3 at 0°, L5 at −15° (left side lower above).
-        for (v, expected) in zip(r.vertebrae, [15.0, 7.5, 0, -7.5, -15]) {
+        // Each body's endplates lie along its radial line, at the arc angle ψ_n from patient left (+x) toward
+        // superior: the arc bulges to the left, so above the apex the left side is higher (L1, ψ = +15°) and below it
+        // lower (L5, ψ = −15°). `coronalTiltDeg` is positive when the left side is lower, i.e. −ψ_n.
+        for (v, expected) in zip(r.vertebrae, [-15.0, -7.5, 0, 7.5, 15]) {
             let t = try #require(v.coronalTiltDeg, "\(v.label)")
-            #expect(abs(abs(t) - abs(expected)) < 1, "\(v.label) \(t)")
+            #expect(abs(t - expected) < 1, "\(v.label) \(t)")
         }
         #expect(r.findings.contains { $0.code == "scoliosis" && $0.level == "L1-L5" })
         #expect(r.csv().contains("spine,L1-L5,coronal_cobb,"))

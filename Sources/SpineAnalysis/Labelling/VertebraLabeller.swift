@@ -49,12 +49,23 @@ public struct LabelledDisc: Sendable, Hashable, Codable {
 /// Names vertebral bodies and discs along the spine curve.
 ///
 /// Order comes from the curve (cranial → caudal), identity from an anchor: names given by the class
-/// map first, then the sacrum (the body just cranial to it is L5), then the caller's anchor, then the
-/// field-of-view prior. Enumeration anomalies (L6, T13, a lumbar body fused to the sacrum) are
-/// reported as findings and never silently renumbered.
+/// map first, then the sacrum (the body just cranial to it is L5, or L6 when six lumbar-type bodies lie above it),
+/// then the caller's anchor, then the field-of-view prior. Enumeration anomalies (L6, T13, a lumbar body fused to
+/// the sacrum) are reported as findings and never silently renumbered. Thoracic names counted from below assume
+/// twelve thoracic vertebrae (a lumbar MRI shows no ribs): they get a lower confidence and a
+/// `thoracic-count-assumed` finding.
 public enum VertebraLabeller {
+    /// Confidence at most given to a thoracic name counted from a lumbar or sacral anchor.
+    public static let countedThoracicConfidence = 0.6
+
+    /// Names vertebral bodies.
+    ///
+    /// - Parameter lumbarTypeCount: lumbar-type bodies directly above the sacrum as the image shows them
+    ///   (`ThoracolumbarJunction.lumbarTypeCount`); 6 names the lowest L6 and reports it, anything else keeps the
+    ///   count from L5.
     public static func labelBodies(
-        _ bodies: [LabellingCandidate], curve: SpineCurve?, sacrumCentroidLPS: SIMD3<Double>?, anchor: LabellingAnchor
+        _ bodies: [LabellingCandidate], curve: SpineCurve?, sacrumCentroidLPS: SIMD3<Double>?, anchor: LabellingAnchor,
+        lumbarTypeCount: Int? = nil
     ) -> ([LabelledVertebra], [Finding]) {
         var findings: [Finding] = []
         guard !bodies.isEmpty else { return ([], findings) }
@@ -93,7 +104,12 @@ public enum VertebraLabeller {
             if let s = sacrumCentroidLPS, let curve {
                 let sS = curve.closestParameter(toLPS: s)
                 let lowest = curve.closestParameter(toLPS: order.last!.centroidLPS)
-                if sS > lowest {
+                if sS > lowest, lumbarTypeCount == 6 {
+                    anchorName = .l6
+                    anchorCue =
+                        "sacrum, with six lumbar-type (lordotic-disc) bodies above it: the body next to it is L6"
+                    anchorConfidence = 0.7
+                } else if sS > lowest {
                     anchorName = .l5; anchorCue = "sacrum (body next to it is L5)"; anchorConfidence = 0.95
                 } else {
                     anchorName = .l5; anchorCue = "sacrum not caudal to the bodies; lowest body assumed L5";
@@ -120,12 +136,25 @@ public enum VertebraLabeller {
                 }
             }
             let last = order.count - 1
+            var thoracicCounted = false
             for n in order.indices {
-                if let v = anchorName.offsetInStandardSequence(by: n - last) ?? (n == last ? anchorName : nil) {
+                if let v = counted(from: anchorName, by: n - last) {
                     names[n] = v
                     confidence[n] = max(0.1, anchorConfidence - 0.01 * Double(last - n))
                     cue[n] = n == last ? anchorCue : "counted from \(anchorName.name) (\(anchorCue))"
+                    if v.region == .thoracic && anchorName.region != .thoracic {
+                        confidence[n] = min(confidence[n], countedThoracicConfidence)
+                        cue[n] += "; assumes twelve thoracic vertebrae"
+                        thoracicCounted = true
+                    }
                 }
+            }
+            if thoracicCounted {
+                findings.append(
+                    Finding(
+                        "thoracic-count-assumed", .info,
+                        "thoracic levels are counted up from L1 assuming twelve thoracic vertebrae: with neither the ribs nor C2 in view a thirteenth thoracic vertebra cannot be told from T12 (the body named T12 may be T13); confirm thoracic levels against a count from C2"
+                    ))
             }
         }
         var out: [LabelledVertebra] = []
@@ -199,7 +228,8 @@ public enum VertebraLabeller {
                     level = DiscLevel(upper: u.vertebra, lower: l.vertebra)
                     conf = min(u.confidence, l.confidence)
                     if u.vertebra.nextCaudal != l.vertebra && !(u.vertebra == .l6 && l.vertebra == .s1)
-                        && !(u.vertebra == .t13 && l.vertebra == .l1)
+                        && !(u.vertebra == .t13 && l.vertebra == .l1) && !(u.vertebra == .l5 && l.vertebra == .l6)
+                        && !(u.vertebra == .t12 && l.vertebra == .t13)
                     {
                         findings.append(
                             Finding(
@@ -333,6 +363,14 @@ public enum VertebraLabeller {
             findings.append(Finding("duplicate-disc", .warning, message, level: level.name))
         }
         return (result.compactMap { $0 }, findings)
+    }
+
+    /// The vertebra `offset` steps caudal of `anchor` (negative: cranial), counting through L6 when the anchor is L6:
+    /// L6, L5, L4, … cranially.
+    static func counted(from anchor: Vertebra, by offset: Int) -> Vertebra? {
+        if offset == 0 { return anchor }
+        if anchor == .l6 { return offset < 0 ? Vertebra.l5.offsetInStandardSequence(by: offset + 1) : nil }
+        return anchor.offsetInStandardSequence(by: offset)
     }
 
     /// Cranial → caudal by curve parameter (or by LPS z without a curve).

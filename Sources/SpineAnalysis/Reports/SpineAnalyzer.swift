@@ -264,24 +264,42 @@ public enum SpineAnalyzer {
                 ))
         }
 
-        // 3. Labels.
+        func superior(at p: SIMD3<Double>) -> SIMD3<Double> {
+            curve.map { $0.superiorDirection(at: $0.closestParameter(toLPS: p)) } ?? SIMD3(0, 0, 1)
+        }
+
+        // 3. Body outlines (names do not change them), then labels: the outlines' disc wedges find the
+        // thoracolumbar junction, which tells an L6 over the sacrum from an L5.
+        var measured: [Int32: (VertebralBodyMeasurement, SagittalOutline)] = [:]
+        for b in bodies where !voxelsByID.touchesSagittalBorder(b.id, geometry: g) {
+            let frame = SpineFrame(originLPS: b.centroidLPS, superior: superior(at: b.centroidLPS))
+            measured[b.id] = VertebralBodyMeasurement.measure(
+                sampler: sampler, members: [b.id], frame: frame, pointsLPS: voxelsByID.pointsLPS([b.id], geometry: g))
+        }
+        var lumbarTypeCount: Int? = nil
+        if sacrumCentroid != nil, bodies.allSatisfy({ $0.knownVertebra == nil }) {
+            let ordered = VertebraLabeller.sortCranialToCaudal(bodies, curve: curve)
+            let angles = zip(ordered, ordered.dropFirst()).map { u, l -> Double? in
+                guard let a = measured[u.id]?.1.caudalNormalLPS, let b = measured[l.id]?.1.cranialNormalLPS else {
+                    return nil
+                }
+                return Alignment.cobbAngleDeg(cranialNormalLPS: a, caudalNormalLPS: b)
+            }
+            lumbarTypeCount = ThoracolumbarJunction.lumbarTypeCount(discAnglesDeg: angles)
+        }
         let (namedBodies, bodyFindings) = VertebraLabeller.labelBodies(
-            bodies, curve: curve, sacrumCentroidLPS: sacrumCentroid, anchor: options.anchor)
+            bodies, curve: curve, sacrumCentroidLPS: sacrumCentroid, anchor: options.anchor,
+            lumbarTypeCount: lumbarTypeCount)
         report.findings += bodyFindings
         let (namedDiscs, discFindings) = VertebraLabeller.labelDiscs(
             discs, bodies: namedBodies, curve: curve, sacrumCentroidLPS: sacrumCentroid, anchor: options.anchor)
         report.findings += discFindings
-
-        func superior(at p: SIMD3<Double>) -> SIMD3<Double> {
-            curve.map { $0.superiorDirection(at: $0.closestParameter(toLPS: p)) } ?? SIMD3(0, 0, 1)
-        }
 
         // 4. Bodies.
         var outlines: [Vertebra: SagittalOutline] = [:]
         var bodyMeasures: [Vertebra: VertebralBodyMeasurement] = [:]
         for b in namedBodies {
             let pts = voxelsByID.pointsLPS([b.id], geometry: g)
-            let frame = SpineFrame(originLPS: b.centroidLPS, superior: superior(at: b.centroidLPS))
             var r = AnalysisReport.VertebraReport(
                 label: b.vertebra.name, verseLabel: b.vertebra.verseLabel, confidence: b.confidence, cue: b.cue,
                 centroidLPS: b.centroidLPS, volumeMM3: volumeMM3[b.id] ?? 0)
@@ -290,9 +308,7 @@ public enum SpineAnalyzer {
                     Finding(
                         "cut-by-image-edge", .warning,
                         "\(b.vertebra.name): body cut by the edge of the image: not measured", level: b.vertebra.name))
-            } else if let (m, o) = VertebralBodyMeasurement.measure(
-                sampler: sampler, members: [b.id], frame: frame, pointsLPS: pts)
-            {
+            } else if let (m, o) = measured[b.id] {
                 outlines[b.vertebra] = o
                 bodyMeasures[b.vertebra] = m
                 r.anteriorHeightMM = m.anteriorHeightMM

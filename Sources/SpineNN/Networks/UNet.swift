@@ -64,6 +64,7 @@ public final class ConvolutionBlock: Layer {
 
     public func callAsFunction(_ x: Variable) throws -> Variable {
         var y = try conv(x)
+        if let batchNorm, negativeSlope == 0 { return try batchNorm(y, fusedReLU: true) }
         if let batchNorm { y = try batchNorm(y) }
         if let instanceNorm { y = try instanceNorm(y) }
         return negativeSlope == 0 ? try relu(y) : try leakyReLU(y, negativeSlope: negativeSlope)
@@ -89,6 +90,17 @@ public final class UNet: Layer {
     let decoder: [[ConvolutionBlock]]
     /// heads[0] is full resolution; heads[l] the decoder output at level l (deep supervision).
     let heads: [Convolution]
+
+    /// Arithmetic of every convolution when the network runs as a graph (training, or
+    /// evaluation through ``callAsFunction(_:)``); ``TrainingPrecision/bf16`` is mixed precision
+    /// with float32 master weights. ``InferenceUNet`` has its own ``InferencePrecision``.
+    public var trainingPrecision: TrainingPrecision = .fp32 {
+        didSet {
+            for stage in encoder + decoder { for b in stage { b.conv.precision = trainingPrecision } }
+            for u in upsampling { u.precision = trainingPrecision }
+            for h in heads { h.precision = trainingPrecision }
+        }
+    }
 
     public init<G: RandomNumberGenerator>(_ config: UNetConfiguration, using g: inout G) throws {
         guard config.spatialDimensions == 2 || config.spatialDimensions == 3, config.levels >= 1,

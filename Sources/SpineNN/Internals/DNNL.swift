@@ -650,24 +650,29 @@ package struct BFloat16Buffer {
 }
 
 extension DNNL {
-    private static func postOps(_ act: FusedActivation) throws -> dnnl_primitive_attr_t? {
-        guard case .relu(let slope) = act else { return nil }
+    /// Post-ops: with `accumulate` the result is first added to the destination's contents (sum),
+    /// then the activation applies.
+    private static func postOps(_ act: FusedActivation, accumulate: Bool = false) throws -> dnnl_primitive_attr_t? {
+        if case .none = act, !accumulate { return nil }
         var attr: dnnl_primitive_attr_t?
         try check(dnnl_primitive_attr_create(&attr), "attr")
         var po: dnnl_post_ops_t?
         try check(dnnl_post_ops_create(&po), "post ops")
         defer { dnnl_post_ops_destroy(po) }
-        try check(dnnl_post_ops_append_eltwise(po, 1, dnnl_eltwise_relu, slope, 0), "relu post-op")
+        if accumulate { try check(dnnl_post_ops_append_sum(po, 1), "sum post-op") }
+        if case .relu(let slope) = act {
+            try check(dnnl_post_ops_append_eltwise(po, 1, dnnl_eltwise_relu, slope, 0), "relu post-op")
+        }
         try check(dnnl_primitive_attr_set_post_ops(attr, po), "set post-ops")
         return attr
     }
 
     private static func inferenceConvolutionPD(
         x: DenseLayout, w: DenseLayout, weightType: ScalarType, hasBias: Bool, y: DenseLayout, g: ConvolutionGeometry,
-        act: FusedActivation
+        act: FusedActivation, accumulate: Bool = false
     ) throws -> CachedPrimitive {
         let key =
-            "conv_inf_view|x\(x)|w\(w)|wt\(weightType)|b\(hasBias)|y\(y)|s\(g.stride)|pl\(g.paddingLow)|ph\(g.paddingHigh)|d\(g.dilation)|g\(g.groups)|t\(g.transposed)|\(act)"
+            "conv_inf_view|x\(x)|w\(w)|wt\(weightType)|b\(hasBias)|y\(y)|s\(g.stride)|pl\(g.paddingLow)|ph\(g.paddingHigh)|d\(g.dilation)|g\(g.groups)|t\(g.transposed)|\(act)|sum\(accumulate)"
         return try context.primitive(key) {
             var xm = try md(x)
             var ym = try md(y)
@@ -691,7 +696,7 @@ extension DNNL {
                         "convolution descriptor")
                 }
             }
-            let attr = try postOps(act)
+            let attr = try postOps(act, accumulate: accumulate)
             defer { if let attr { dnnl_primitive_attr_destroy(attr) } }
             return try createPD(&desc, attr: attr, key)
         }
@@ -703,13 +708,15 @@ extension DNNL {
     /// and element type (`weightType`) that the chosen kernel wants, and that copy is cached.
     /// With bfloat16 `x` and weights oneDNN picks its AVX-512 BF16 kernels; `y` may be bfloat16 or
     /// float32, and may be strided (a channel slice of a wider buffer). The bias stays float32.
+    /// With `accumulate` the result is added to `y`'s contents before the activation (a residual sum).
     static func inferenceConvolution(
         _ x: MemoryView, weight: Tensor, weightType: ScalarType, bias: Tensor?, _ y: MemoryView,
-        geometry g: ConvolutionGeometry, activation: FusedActivation
+        geometry g: ConvolutionGeometry, activation: FusedActivation, accumulate: Bool = false
     ) throws {
         let wl = weightLayout(weight, groups: g.groups, transposed: g.transposed)
         let p = try inferenceConvolutionPD(
-            x: x.layout, w: wl, weightType: weightType, hasBias: bias != nil, y: y.layout, g: g, act: activation)
+            x: x.layout, w: wl, weightType: weightType, hasBias: bias != nil, y: y.layout, g: g, act: activation,
+            accumulate: accumulate)
         var w = KernelArgument.input(Arg.weights, weight, as: wl)
         w.constantOwner = weight.storage
         var args: [KernelArgument] = [
@@ -720,15 +727,15 @@ extension DNNL {
         try execute(p, args)
     }
 
-    /// oneDNN's implementation name for an ``inferenceConvolution(_:weight:weightType:bias:_:geometry:activation:)``.
+    /// oneDNN's implementation name for an ``inferenceConvolution(_:weight:weightType:bias:_:geometry:activation:accumulate:)``.
     static func inferenceConvolutionImplementation(
         x: DenseLayout, weight: Tensor, weightType: ScalarType, hasBias: Bool, y: DenseLayout,
         geometry g: ConvolutionGeometry,
-        activation: FusedActivation
+        activation: FusedActivation, accumulate: Bool = false
     ) throws -> String {
         let wl = weightLayout(weight, groups: g.groups, transposed: g.transposed)
         return try inferenceConvolutionPD(
-            x: x, w: wl, weightType: weightType, hasBias: hasBias, y: y, g: g, act: activation
+            x: x, w: wl, weightType: weightType, hasBias: hasBias, y: y, g: g, act: activation, accumulate: accumulate
         )
         .implementationName
     }

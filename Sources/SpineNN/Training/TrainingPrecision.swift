@@ -12,7 +12,7 @@ public enum TrainingPrecision: String, Codable, Sendable, CaseIterable {
     case bf16
 
     /// Channel count (per group) below which a convolution stays float32 under ``bf16``.
-    public static let bf16MinimumChannels = 16
+    public static let bf16MinimumChannels = 8
 
     /// Whether a convolution with these channels per group runs in bfloat16 under this precision.
     func usesBFloat16(inputChannels: Int, outputChannels: Int) -> Bool {

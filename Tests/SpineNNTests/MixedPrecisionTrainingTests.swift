@@ -41,6 +41,32 @@ struct MixedPrecisionTrainingTests {
         for (a, b) in zip(fused, separate) { #expect(a.maxAbsDifference(b) < 1e-5) }
     }
 
+    /// Training convolutions that qualify (2-D 3×3, stride 1, padding 1, channels multiples of 16)
+    /// run oneDNN's Winograd kernels: finite differences, and agreement with the direct kernels.
+    @Test func winogradTrainingConvolution() throws {
+        try checkGradients([randn([2, 16, 6, 6], seed: 57), randn([16, 16, 3, 3], seed: 58, std: 0.1)]) { v in
+            try convolution(v[0], weight: v[1], padding: [1])
+        }
+        #expect(DNNLContext.shared.cachedPrimitiveCount(containing: "conv_bwd_weights_wino") > 0)
+        let x = randn([2, 32, 20, 20], seed: 59)
+        let w = randn([16, 32, 3, 3], seed: 60, std: 0.1)
+        let gy = randn([2, 16, 20, 20], seed: 61)
+        func run() throws -> [Tensor] {
+            let v = [x, w].map { Variable($0, requiresGrad: true) }
+            let y = try convolution(v[0], weight: v[1], padding: [1])
+            try y.backward(seed: gy)
+            return [y.value] + v.map { $0.grad! }
+        }
+        let winograd = try run()
+        DNNL.winogradTraining = false
+        defer { DNNL.winogradTraining = true }
+        let direct = try run()
+        for (name, (a, b)) in zip(["output", "input gradient", "weight gradient"], zip(winograd, direct)) {
+            print("Winograd vs direct \(name): relative L2 \(relativeL2(a, b))")
+            #expect(relativeL2(a, b) < 1e-4, "\(name): relative L2 \(relativeL2(a, b))")
+        }
+    }
+
     /// One convolution in bf16 against float32 on random data: output and input, weight and bias
     /// gradients within 1 % relative L2 (bfloat16 rounding is ≤ 2⁻⁹ relative per operand; the
     /// K-term float32 sums average the independent errors).

@@ -1,6 +1,7 @@
 // SpineNNBench: forward latency and GFLOP/s of the reference 2-D U-Net (4 levels, 32 base
 // features, two 3×3 conv+BN+ReLU per stage, max-pool down, transposed-conv up, 1 input channel,
-// 12 classes) through InferenceUNet, and one training step (forward, backward, AdamW).
+// 12 classes) through InferenceUNet, and one training step (forward, backward, AdamW; float32 or
+// mixed bf16 with --train-precision).
 // With --export DIR it writes plan, weights, input and output there for Benchmarks/nn/peers.py.
 // Build: swift build -c release --scratch-path .build-release --product SpineNNBench
 import Foundation
@@ -18,6 +19,7 @@ var dims = 2
 var depth = 32
 var base = 32
 var precision = InferencePrecision.fp32
+var trainPrecision = TrainingPrecision.fp32
 var upsamplingMethod = InferenceUpsampling.pixelShuffle
 var compare = false
 var windowSize: Int?
@@ -41,6 +43,12 @@ while let a = args.next() {
             exit(2)
         }
         precision = p
+    case "--train-precision":
+        guard let p = args.next().flatMap(TrainingPrecision.init(rawValue:)) else {
+            print("--train-precision takes fp32 or bf16")
+            exit(2)
+        }
+        trainPrecision = p
     case "--upsampling":
         guard let u = args.next().flatMap(InferenceUpsampling.init(rawValue:)) else {
             print("--upsampling takes pixelShuffle or transposedConvolution")
@@ -52,7 +60,7 @@ while let a = args.next() {
     case "--mirror": mirror = true
     default:
         print(
-            "usage: SpineNNBench [--threads N] [--batch N] [--size N] [--repeats N] [--train-batch N] [--train-steps N] [--3d --depth D --base F] [--precision fp32|bf16] [--upsampling pixelShuffle|transposedConvolution] [--compare] [--window SIZE [--mirror]] [--export DIR]"
+            "usage: SpineNNBench [--threads N] [--batch N] [--size N] [--repeats N] [--train-batch N] [--train-steps N] [--3d --depth D --base F] [--precision fp32|bf16] [--train-precision fp32|bf16] [--upsampling pixelShuffle|transposedConvolution] [--compare] [--window SIZE [--mirror]] [--export DIR]"
         )
         exit(2)
     }
@@ -209,6 +217,7 @@ if let exportDir {
 
 if trainSteps > 0 {
     net.setTraining(true)
+    net.trainingPrecision = trainPrecision
     let opt = AdamW(parameters: net.trainableParameters, learningRate: 1e-4)
     let tx = Tensor.randomNormal([trainBatch, 1] + spatial, using: &g)
     let labels = (0..<(trainBatch * spatial.reduce(1, *))).map { _ in Int32.random(in: 0..<12, using: &g) }
@@ -223,6 +232,7 @@ if trainSteps > 0 {
     }
     print(
         String(
-            format: "spinenn_train_step shape=%@ threads=%d median_ms=%.1f", "\([trainBatch, 1] + spatial)", threads,
-            median(stepTimes) * 1e3))
+            format: "spinenn_train_step shape=%@ threads=%d precision=%@ median_ms=%.1f min_ms=%.1f",
+            "\([trainBatch, 1] + spatial)", threads, trainPrecision.rawValue, median(stepTimes) * 1e3,
+            stepTimes.min()! * 1e3))
 }

@@ -5,6 +5,8 @@ weights.safetensors, io.safetensors), checks PyTorch's output against SpineNN's 
 latencies. Benchmarks only: never a runtime dependency of SpineKit.
 
 usage: peers.py DIR THREADS [REPEATS] [TRAIN_BATCH] [TRAIN_STEPS]
+With TRAIN_PRECISION=bf16 in the environment the training step runs under
+torch.autocast("cpu", dtype=torch.bfloat16) (float32 weights and optimizer state).
 """
 import json, os, struct, sys, time
 import numpy as np
@@ -144,15 +146,19 @@ if train_steps > 0:
     g = torch.Generator().manual_seed(0)
     tx = torch.randn([train_batch, 1] + list(x.shape[2:]), generator=g).contiguous(memory_format=fmt)
     labels = torch.randint(0, cfg["classes"], [train_batch] + list(x.shape[2:]), generator=g)
+    train_precision = os.environ.get("TRAIN_PRECISION", "fp32")
+    autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=train_precision == "bf16")
     ts = []
     for i in range(train_steps + 1):
         t = time.perf_counter()
         opt.zero_grad(set_to_none=True)
-        loss = nn.functional.cross_entropy(model(tx), labels)
+        with autocast:
+            logits = model(tx)
+        loss = nn.functional.cross_entropy(logits.float(), labels)
         loss.backward()
         opt.step()
         if i > 0:
             ts.append(time.perf_counter() - t)
     ts.sort()
-    print(f"torch_train_step shape={list(tx.shape)} threads={threads} median_ms={ts[len(ts) // 2] * 1e3:.1f}")
+    print(f"torch_train_step shape={list(tx.shape)} threads={threads} precision={train_precision} median_ms={ts[len(ts) // 2] * 1e3:.1f} min_ms={ts[0] * 1e3:.1f}")
     ratio("torch / spinenn train step", ts[len(ts) // 2] * 1e3, "SPINENN_TRAIN_MS")

@@ -134,8 +134,10 @@ struct InferencePrecisionTests {
         let net = try UNet(UNetConfiguration(classes: 2, levels: 2, baseFeatures: 4), using: &g)
         net.setTraining(false)
         var fast: InferenceUNet? = try InferenceUNet(net, precision: .bf16)
-        let weights = ((fast!.encoder + fast!.decoder).flatMap { $0 } + fast!.upsampling + [fast!.head]).map(
-            \.weight.storage)
+        let convolutions =
+            fast!.encoder.flatMap { $0.flatMap(\.convolutions) } + fast!.decoder.flatMap { $0 } + fast!.upsampling
+            + [fast!.head]
+        let weights = convolutions.map(\.weight.storage)
         _ = try fast!(randn([1, 1, 8, 8], seed: 17))
         let held = {
             DNNLContext.shared.withLock {

@@ -108,10 +108,12 @@ struct UNetTests {
     }
 
     /// The behavioural test of the whole training stack: a small U-Net learns to tell discs from
-    /// squares. Bounded in steps, not in time.
-    @Test func learnsSyntheticShapeSegmentation() throws {
+    /// squares, in float32 and in bf16 mixed precision. Bounded in steps, not in time.
+    @Test(arguments: TrainingPrecision.allCases)
+    func learnsSyntheticShapeSegmentation(_ precision: TrainingPrecision) throws {
         var g = SeededGenerator(seed: 42)
         let net = try UNet(UNetConfiguration(classes: 3, levels: 3, baseFeatures: 8), using: &g)
+        net.trainingPrecision = precision
         let steps = 150
         let opt = AdamW(parameters: net.trainableParameters, learningRate: 3e-3, weightDecay: 1e-4)
         let schedule = PolynomialSchedule(base: 3e-3, totalSteps: steps, warmupSteps: 5)
@@ -136,6 +138,8 @@ struct UNetTests {
         let logits = try GradientMode.withoutGradients { try net(Variable(x)) }
         let dice = foregroundDice(logits: logits.value, labels: y, classes: 3)
         #expect(lastLoss < firstLoss)
-        #expect(dice > 0.9, "validation Dice \(dice) after \(steps) steps (loss \(firstLoss) → \(lastLoss))")
+        #expect(
+            dice > 0.9,
+            "\(precision): validation Dice \(dice) after \(steps) steps (loss \(firstLoss) → \(lastLoss))")
     }
 }

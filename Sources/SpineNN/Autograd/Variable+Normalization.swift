@@ -14,9 +14,11 @@ private func requireChannelVectors(_ op: String, _ x: Variable, _ vectors: [(Str
 /// - Parameters:
 ///   - x: `[N, C, …]` (rank 2, 4 or 5).
 ///   - scale, shift: `[C]`.
-public func batchNorm(_ x: Variable, scale: Variable, shift: Variable, epsilon: Float = 1e-5) throws
-    -> (output: Variable, mean: Tensor, variance: Tensor)
-{
+///   - fusedReLU: also apply `max(·, 0)` in the same pass (and its gradient in the backward
+///     pass): equal to ``relu(_:)`` of the output without the extra passes over memory.
+public func batchNorm(
+    _ x: Variable, scale: Variable, shift: Variable, epsilon: Float = 1e-5, fusedReLU: Bool = false
+) throws -> (output: Variable, mean: Tensor, variance: Tensor) {
     let op = "batchNorm"
     guard [2, 4, 5].contains(x.shape.count) else {
         throw NNError.shape(op, expected: "input [N, C], [N, C, H, W] or [N, C, D, H, W]", got: "\(x.shape)")
@@ -25,10 +27,12 @@ public func batchNorm(_ x: Variable, scale: Variable, shift: Variable, epsilon: 
     let xv = x.value
     let sv = scale.value
     let shv = shift.value
-    let (y, mean, variance) = try DNNL.batchNormTraining(xv, scale: sv, shift: shift.value, epsilon: epsilon)
+    let (y, mean, variance, workspace) = try DNNL.batchNormTraining(
+        xv, scale: sv, shift: shv, epsilon: epsilon, fuseReLU: fusedReLU)
     let out = Variable.result(y, inputs: [x, scale, shift]) { gy in
         let (gx, gs, gb) = try DNNL.batchNormBackward(
-            gy, input: xv, scale: sv, shift: shv, mean: mean, variance: variance, epsilon: epsilon)
+            gy, input: xv, scale: sv, shift: shv, mean: mean, variance: variance, epsilon: epsilon,
+            reluWorkspace: workspace)
         return [gx, gs, gb]
     }
     return (out, mean, variance)
@@ -85,7 +89,7 @@ public func instanceNorm(_ x: Variable, scale: Variable, shift: Variable, epsilo
     var stats: [(Tensor, Tensor, Tensor)] = []
     for i in 0..<n {
         let xi = xv.batchItem(i)
-        let (yi, m, v) = try DNNL.batchNormTraining(xi, scale: sv, shift: shift.value, epsilon: epsilon)
+        let (yi, m, v, _) = try DNNL.batchNormTraining(xi, scale: sv, shift: shift.value, epsilon: epsilon)
         items.append(yi)
         stats.append((xi, m, v))
     }

@@ -87,7 +87,12 @@ public class Variable {
                 guard input.requiresGrad, let gi else { continue }
                 precondition(gi.shape == input.shape, "gradient shape \(gi.shape) for input \(input.shape)")
                 let key = ObjectIdentifier(input)
-                if let existing = grads[key] { grads[key] = existing + gi } else { grads[key] = gi }
+                if var existing = grads.removeValue(forKey: key) {
+                    existing += gi  // in place unless another value shares the storage
+                    grads[key] = existing
+                } else {
+                    grads[key] = gi
+                }
             }
         }
     }

@@ -6,6 +6,8 @@ public final class Convolution: Layer {
     public let padding: [Int]
     public let dilation: [Int]
     public let groups: Int
+    /// Arithmetic of the kernels in training and evaluation graphs (``TrainingPrecision``).
+    public var precision: TrainingPrecision = .fp32
 
     /// - Parameters:
     ///   - kernel: kernel size per spatial axis; its count (2 or 3) sets the dimensionality.
@@ -27,7 +29,8 @@ public final class Convolution: Layer {
 
     public func callAsFunction(_ x: Variable) throws -> Variable {
         try convolution(
-            x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+            x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups,
+            precision: precision)
     }
 
     public func namedParameters() -> [(name: String, parameter: Parameter)] {
@@ -44,6 +47,8 @@ public final class TransposedConvolution: Layer {
     public let stride: [Int]
     public let padding: [Int]
     public let groups: Int
+    /// Arithmetic of the kernels in training and evaluation graphs (``TrainingPrecision``).
+    public var precision: TrainingPrecision = .fp32
 
     public init<G: RandomNumberGenerator>(
         inputChannels: Int, outputChannels: Int, kernel: [Int], stride: [Int]? = nil, padding: [Int]? = nil,
@@ -59,7 +64,8 @@ public final class TransposedConvolution: Layer {
     }
 
     public func callAsFunction(_ x: Variable) throws -> Variable {
-        try transposedConvolution(x, weight: weight, bias: bias, stride: stride, padding: padding, groups: groups)
+        try transposedConvolution(
+            x, weight: weight, bias: bias, stride: stride, padding: padding, groups: groups, precision: precision)
     }
 
     public func namedParameters() -> [(name: String, parameter: Parameter)] {

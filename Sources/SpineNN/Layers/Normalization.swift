@@ -20,13 +20,19 @@ public final class BatchNorm: Layer {
         self.epsilon = epsilon
     }
 
-    public func callAsFunction(_ x: Variable) throws -> Variable {
+    public func callAsFunction(_ x: Variable) throws -> Variable { try self(x, fusedReLU: false) }
+
+    /// Batch normalization followed, with `fusedReLU`, by `max(·, 0)`; in training both run in one
+    /// oneDNN pass forward and one backward.
+    public func callAsFunction(_ x: Variable, fusedReLU: Bool) throws -> Variable {
         guard isTraining else {
-            return try batchNorm(
+            let y = try batchNorm(
                 x, scale: scale, shift: shift, mean: runningMean.value, variance: runningVariance.value,
                 epsilon: epsilon)
+            return fusedReLU ? try relu(y) : y
         }
-        let (y, mean, variance) = try batchNorm(x, scale: scale, shift: shift, epsilon: epsilon)
+        let (y, mean, variance) = try batchNorm(
+            x, scale: scale, shift: shift, epsilon: epsilon, fusedReLU: fusedReLU)
         let n = Float(x.value.count / max(x.shape[1], 1))
         let unbias = n > 1 ? n / (n - 1) : 1
         let m = momentum

@@ -78,43 +78,63 @@ public func crossEntropy(
         throw NNError.shape(
             op, expected: "\(n) annotated-class sets (one per sample)", got: "\(annotatedClasses.count)")
     }
-    let p = logits.value.withUnsafeBufferPointer { voxelSoftmax($0, voxels: voxels, classes: c) }
     // The target set of each sample's background voxels (marginal loss).
     let backgroundSets: [[Bool]]? = annotatedClasses.map { sets in
         sets.map { a in (0..<c).map { k in k == 0 || !a.contains(k) } }
     }
-    var grad = [Double](repeating: 0, count: voxels * c)
+    // One pass per voxel: float32 softmax (log-sum-exp for the loss, accumulated in double) and
+    // the unscaled gradient w·(p − target), written straight into the gradient tensor.
+    let grad = Tensor(uninitialized: logits.shape)
+    let gp = grad.storage.pointer
     var total = 0.0
     var weightSum = 0.0
-    for v in 0..<voxels {
-        let l = labels[v]
-        if let ignoreIndex, l == ignoreIndex { continue }
-        guard l >= 0, Int(l) < c else {
-            throw NNError(.invalidArgument, "\(op): label \(l) at voxel \(v) is outside 0..<\(c)")
+    try logits.value.withUnsafeBufferPointer { z in
+        for v in 0..<voxels {
+            let base = v * c
+            let l = labels[v]
+            var w = 0.0
+            if ignoreIndex != l {
+                guard l >= 0, Int(l) < c else {
+                    throw NNError(.invalidArgument, "\(op): label \(l) at voxel \(v) is outside 0..<\(c)")
+                }
+                w = Double(classWeights?[Int(l)] ?? 1)
+                if let voxelWeights { w *= Double(voxelWeights[v]) }
+            }
+            if w == 0 {
+                (gp + base).update(repeating: 0, count: c)
+                continue
+            }
+            var m = z[base]
+            for k in 1..<c { m = max(m, z[base + k]) }
+            var sum: Float = 0
+            for k in 0..<c {
+                let e = Foundation.exp(z[base + k] - m)
+                gp[base + k] = e
+                sum += e
+            }
+            let inv = 1 / sum
+            let wf = Float(w)
+            if l == 0, let sets = backgroundSets?[v / perSample] {
+                var ps: Float = 0
+                for k in 0..<c where sets[k] { ps += gp[base + k] * inv }
+                total += -w * Foundation.log(max(Double(ps), 1e-300))
+                for k in 0..<c {
+                    let pk = gp[base + k] * inv
+                    gp[base + k] = wf * (pk - (sets[k] ? pk / ps : 0))
+                }
+            } else {
+                total += w * (Double(Foundation.log(sum)) + Double(m) - Double(z[base + Int(l)]))
+                for k in 0..<c { gp[base + k] *= wf * inv }
+                gp[base + Int(l)] -= wf
+            }
+            weightSum += w
         }
-        var w = Double(classWeights?[Int(l)] ?? 1)
-        if let voxelWeights { w *= Double(voxelWeights[v]) }
-        if w == 0 { continue }
-        let base = v * c
-        if l == 0, let sets = backgroundSets?[v / perSample] {
-            var ps = 0.0
-            for k in 0..<c where sets[k] { ps += p[base + k] }
-            total += -w * Foundation.log(max(ps, 1e-300))
-            for k in 0..<c { grad[base + k] = w * (p[base + k] - (sets[k] ? p[base + k] / ps : 0)) }
-        } else {
-            total += -w * Foundation.log(max(p[base + Int(l)], 1e-300))
-            for k in 0..<c { grad[base + k] = w * p[base + k] }
-            grad[base + Int(l)] -= w
-        }
-        weightSum += w
     }
     let loss = weightSum > 0 ? total / weightSum : 0
     try requireFinite(op, loss)
     let scale = weightSum > 0 ? 1 / weightSum : 0
-    let shape = logits.shape
     return .result(Tensor(shape: [1], repeating: Float(loss)), inputs: [logits]) { gy in
-        let g = Double(gy[[0]]) * scale
-        return [try Tensor(shape: shape, channelsLast: grad.map { Float($0 * g) })]
+        [grad * Float(Double(gy[[0]]) * scale)]
     }
 }
 

@@ -20,8 +20,9 @@ public enum InferenceUpsampling: String, Codable, Sendable, CaseIterable {
 }
 
 /// A ``UNet`` compiled for inference: batch norm folded into the convolution weights, (leaky)
-/// ReLU fused as a oneDNN post-op, weights reordered once into the layout the kernels want,
-/// primitives cached per input shape and every activation buffer allocated once and reused.
+/// ReLU fused as a oneDNN post-op (after the residual sum, also a post-op, in residual stages),
+/// weights reordered once into the layout the kernels want, primitives cached per input shape
+/// and every activation buffer allocated once and reused.
 ///
 /// It copies the weights when created; later training of the source network does not affect it.
 /// Not thread-safe: one instance serves one caller at a time (its buffers are reused).
@@ -36,6 +37,24 @@ public final class InferenceUNet {
         /// Pixel-shuffle factors when this is a 1×1 convolution standing in for a transposed one:
         /// `outChannels` is then `C·Πfactors` and the shuffle yields `C` channels.
         var shuffle: [Int]? = nil
+        /// Whether the result is added to what the destination holds before the activation
+        /// (oneDNN's sum post-op: a residual block's skip).
+        var accumulate = false
+    }
+
+    /// One block of an encoder stage: a folded convolution, or a residual block whose second
+    /// convolution adds the skip (the input, or its 1×1 projection, already in the destination)
+    /// through the sum post-op before its ReLU.
+    enum FoldedBlock {
+        case plain(FoldedConvolution)
+        case residual(first: FoldedConvolution, second: FoldedConvolution, projection: FoldedConvolution?)
+
+        var convolutions: [FoldedConvolution] {
+            switch self {
+            case .plain(let c): return [c]
+            case .residual(let a, let b, let p): return [a, b] + (p.map { [$0] } ?? [])
+            }
+        }
     }
 
     public let configuration: UNetConfiguration
@@ -43,7 +62,7 @@ public final class InferenceUNet {
     public let precision: InferencePrecision
     /// How the up-sampling convolutions run.
     public let upsamplingMethod: InferenceUpsampling
-    let encoder: [[FoldedConvolution]]
+    let encoder: [[FoldedBlock]]
     let upsampling: [FoldedConvolution]
     let decoder: [[FoldedConvolution]]
     let head: FoldedConvolution
@@ -68,10 +87,22 @@ public final class InferenceUNet {
         }
         let r = configuration.spatialDimensions
         func fold(_ b: ConvolutionBlock) throws -> FoldedConvolution {
-            try InferenceUNet.fold(
-                conv: b.conv, norm: b.batchNorm, activation: .relu(negativeSlope: b.negativeSlope), spatialRank: r)
+            let activation: FusedActivation = b.activation ? .relu(negativeSlope: b.negativeSlope) : .none
+            return try InferenceUNet.fold(conv: b.conv, norm: b.batchNorm, activation: activation, spatialRank: r)
         }
-        encoder = try network.encoder.map { try $0.map(fold) }
+        func foldBlock(_ b: any UNetBlock) throws -> FoldedBlock {
+            if let b = b as? ResidualConvolutionBlock {
+                var second = try fold(b.second)
+                second.activation = .relu(negativeSlope: b.negativeSlope)
+                second.accumulate = true
+                return .residual(first: try fold(b.first), second: second, projection: try b.projection.map(fold))
+            }
+            guard let b = b as? ConvolutionBlock else {
+                throw NNError(.unsupported, "InferenceUNet: unknown encoder block \(type(of: b))")
+            }
+            return .plain(try fold(b))
+        }
+        encoder = try network.encoder.map { try $0.map(foldBlock) }
         decoder = try network.decoder.map { try $0.map(fold) }
         upsampling = try network.upsampling.map { u in
             let outC = u.weight.shape[1] * u.groups
@@ -90,7 +121,7 @@ public final class InferenceUNet {
     }
 
     deinit {
-        let all = (encoder + decoder).flatMap { $0 } + upsampling + [head]
+        let all = encoder.flatMap { $0.flatMap(\.convolutions) } + decoder.flatMap { $0 } + upsampling + [head]
         DNNLContext.shared.releaseConstants(of: all.map(\.weight.storage))
     }
 
@@ -163,6 +194,7 @@ public final class InferenceUNet {
             if c.geometry.transposed && y.layout.strides != Tensor.channelsLastStrides(y.layout.dims) {
                 // oneDNN 2.6's transposed convolution writes a strided destination as if it were
                 // dense (out of bounds); go through a dense scratch buffer.
+                precondition(!c.accumulate)
                 let t = arena.view(scratch, shape: y.layout.dims, type: type)
                 try DNNL.inferenceConvolution(
                     x, weight: c.weight, weightType: type, bias: c.bias, t, geometry: c.geometry,
@@ -171,7 +203,8 @@ public final class InferenceUNet {
                 return
             }
             try DNNL.inferenceConvolution(
-                x, weight: c.weight, weightType: type, bias: c.bias, y, geometry: c.geometry, activation: c.activation)
+                x, weight: c.weight, weightType: type, bias: c.bias, y, geometry: c.geometry, activation: c.activation,
+                accumulate: c.accumulate)
             return
         }
         let t = arena.view(scratch, shape: [x.layout.dims[0], c.outChannels] + x.layout.dims.dropFirst(2), type: type)
@@ -229,10 +262,25 @@ public final class InferenceUNet {
                 try DNNL.inferencePooling(.max, h, y, kernel: two, stride: two)
                 h = y
             }
-            for conv in stage {
-                let y = arena.view(next(), shape: Self.outputShape(conv, h.layout.dims), type: type)
-                try run(conv, h, into: y, scratch: next())
-                h = y
+            for block in stage {
+                switch block {
+                case .plain(let conv):
+                    let y = arena.view(next(), shape: Self.outputShape(conv, h.layout.dims), type: type)
+                    try run(conv, h, into: y, scratch: next())
+                    h = y
+                case .residual(let first, let second, let projection):
+                    let t = arena.view(next(), shape: Self.outputShape(first, h.layout.dims), type: type)
+                    try run(first, h, into: t, scratch: next())
+                    // The skip goes into the destination first; the second convolution adds to it.
+                    let y = arena.view(next(), shape: t.layout.dims, type: type)
+                    if let projection {
+                        try run(projection, h, into: y, scratch: next())
+                    } else {
+                        try DNNL.copy(h, into: y)
+                    }
+                    try run(second, t, into: y, scratch: next())
+                    h = y
+                }
             }
             if level < levels - 1 {
                 var full = h.layout.dims
@@ -267,6 +315,7 @@ public final class InferenceUNet {
         var names: [String] = []
         var dims = inputShape
         func name(_ c: FoldedConvolution, output: ScalarType? = nil) throws {
+            precondition(!c.accumulate || output == nil)
             let spatial = c.geometry.outputSpatial(input: Array(dims.dropFirst(2)), kernel: c.kernel)
             let y = [dims[0], c.outChannels] + spatial
             let yl = DenseLayout(dims: y, strides: Tensor.channelsLastStrides(y), scalarType: output ?? type)
@@ -274,13 +323,23 @@ public final class InferenceUNet {
             names.append(
                 try DNNL.inferenceConvolutionImplementation(
                     x: xl, weight: c.weight, weightType: type, hasBias: true, y: yl, geometry: c.geometry,
-                    activation: c.activation))
+                    activation: c.activation, accumulate: c.accumulate))
             dims = Self.outputShape(c, dims)
         }
         var skipDims: [[Int]] = []
         for (level, stage) in encoder.enumerated() {
             if level > 0 { dims = Array(dims.prefix(2)) + dims.dropFirst(2).map { $0 / 2 } }
-            for conv in stage { try name(conv) }
+            for block in stage {
+                switch block {
+                case .plain(let conv): try name(conv)
+                case .residual(let first, let second, let projection):
+                    let input = dims
+                    if let projection { try name(projection) }
+                    dims = input
+                    try name(first)
+                    try name(second)
+                }
+            }
             skipDims.append(dims)
         }
         for level in stride(from: configuration.levels - 2, through: 0, by: -1) {
@@ -313,9 +372,17 @@ public final class InferenceUNet {
         var skipChannels: [Int] = []
         for (level, stage) in encoder.enumerated() {
             if level > 0 { spatial = spatial.map { $0 / 2 } }
-            for k in stage {
-                conv(k, cin)
-                cin = k.outChannels
+            for block in stage {
+                switch block {
+                case .plain(let k):
+                    conv(k, cin)
+                    cin = k.outChannels
+                case .residual(let first, let second, let projection):
+                    if let projection { conv(projection, cin) }
+                    conv(first, cin)
+                    conv(second, first.outChannels)
+                    cin = second.outChannels
+                }
             }
             skipChannels.append(cin)
         }

@@ -131,22 +131,25 @@ public final class AdamW: Optimizer {
         let t = Float(stepCount)
         let c1 = 1 - Foundation.pow(beta1, t)
         let c2 = 1 - Foundation.pow(beta2, t)
+        let (lr, b1, b2, eps, wd) = (learningRate, beta1, beta2, epsilon, weightDecay)
+        let decay = 1 - lr * wd
+        let stepSize = lr / c1
+        let rc2 = 1 / c2.squareRoot()
         for (i, p) in parameters.enumerated() {
             guard let g = try checkedGradient(p, index: i) else { continue }
+            // Take the moments out of the arrays so that updating them in place copies nothing.
             var m = first[i] ?? Tensor(zeros: p.shape)
             var v = second[i] ?? Tensor(zeros: p.shape)
-            let (lr, b1, b2, eps, wd) = (learningRate, beta1, beta2, epsilon, weightDecay)
+            first[i] = nil
+            second[i] = nil
             p.update { w in
                 w.withUnsafeMutableBufferPointer { w in
                     m.withUnsafeMutableBufferPointer { m in
                         v.withUnsafeMutableBufferPointer { v in
                             g.withUnsafeBufferPointer { g in
-                                for j in 0..<w.count {
-                                    w[j] -= lr * wd * w[j]
-                                    m[j] = b1 * m[j] + (1 - b1) * g[j]
-                                    v[j] = b2 * v[j] + (1 - b2) * g[j] * g[j]
-                                    w[j] -= lr * (m[j] / c1) / ((v[j] / c2).squareRoot() + eps)
-                                }
+                                adamWUpdate(
+                                    w.baseAddress!, m.baseAddress!, v.baseAddress!, g.baseAddress!, count: w.count,
+                                    decay: decay, beta1: b1, beta2: b2, stepSize: stepSize, rc2: rc2, epsilon: eps)
                             }
                         }
                     }
@@ -194,4 +197,37 @@ public func clipGradientNorm(_ parameters: [Parameter], maxNorm: Float) throws -
         for p in parameters { if let g = p.grad { p.grad = g * s } }
     }
     return Float(norm)
+}
+
+/// One AdamW update of `count` elements, 16 lanes at a time:
+/// `w ← w(1 − lr·wd) − stepSize · m / (√v · rc2 + ε)` after the moment updates, where
+/// `stepSize = lr / (1 − β₁ᵗ)` and `rc2 = 1 / √(1 − β₂ᵗ)` (PyTorch's arithmetic).
+private func adamWUpdate(
+    _ w: UnsafeMutablePointer<Float>, _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>,
+    _ g: UnsafePointer<Float>, count: Int, decay: Float, beta1 b1: Float, beta2 b2: Float, stepSize: Float,
+    rc2: Float, epsilon: Float
+) {
+    typealias V = SIMD16<Float>
+    let lanes = V.scalarCount
+    var j = 0
+    let wr = UnsafeMutableRawPointer(w), mr = UnsafeMutableRawPointer(m), vr = UnsafeMutableRawPointer(v)
+    let gr = UnsafeRawPointer(g)
+    while j + lanes <= count {
+        let o = j * 4
+        let gv = gr.loadUnaligned(fromByteOffset: o, as: V.self)
+        let mv = b1 * mr.loadUnaligned(fromByteOffset: o, as: V.self) + (1 - b1) * gv
+        let vv = b2 * vr.loadUnaligned(fromByteOffset: o, as: V.self) + (1 - b2) * gv * gv
+        let wv = wr.loadUnaligned(fromByteOffset: o, as: V.self) * decay
+            - stepSize * mv / (vv.squareRoot() * rc2 + epsilon)
+        mr.storeBytes(of: mv, toByteOffset: o, as: V.self)
+        vr.storeBytes(of: vv, toByteOffset: o, as: V.self)
+        wr.storeBytes(of: wv, toByteOffset: o, as: V.self)
+        j += lanes
+    }
+    while j < count {
+        m[j] = b1 * m[j] + (1 - b1) * g[j]
+        v[j] = b2 * v[j] + (1 - b2) * g[j] * g[j]
+        w[j] = w[j] * decay - stepSize * m[j] / (v[j].squareRoot() * rc2 + epsilon)
+        j += 1
+    }
 }

@@ -187,7 +187,7 @@ extension Tensor: CustomStringConvertible {
     public var description: String { "Tensor(\(shape))" }
 }
 
-/// Owned, 64-byte aligned float storage.
+/// Owned, 64-byte aligned float storage (large buffers recycled through ``BufferCache``).
 package final class TensorStorage: @unchecked Sendable {
     package let pointer: UnsafeMutablePointer<Float>
     package let count: Int
@@ -195,12 +195,14 @@ package final class TensorStorage: @unchecked Sendable {
     package init(count: Int, zeroed: Bool) {
         self.count = count
         let bytes = max(count, 1) * MemoryLayout<Float>.stride
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        let raw = BufferCache.shared.allocate(bytes: bytes)
         if zeroed { raw.initializeMemory(as: UInt8.self, repeating: 0, count: bytes) }
         self.pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
-    deinit { pointer.deallocate() }
+    deinit {
+        BufferCache.shared.release(UnsafeMutableRawPointer(pointer), bytes: max(count, 1) * MemoryLayout<Float>.stride)
+    }
 }
 
 extension Tensor {

@@ -179,11 +179,11 @@ struct TensorAndForwardTests {
     @Test func primitivesAreCachedPerShape() throws {
         let x = Variable(randn([1, 2, 13, 11], seed: 7))
         let w = Variable(randn([3, 2, 3, 3], seed: 8))
-        _ = try convolution(x, weight: w, padding: [1])
-        let before = DNNLContext.shared.cachedPrimitiveCount(containing: "[1, 2, 13, 11]")
-        _ = try convolution(x, weight: w, padding: [1])
-        #expect(before == 1)
-        #expect(DNNLContext.shared.cachedPrimitiveCount(containing: "[1, 2, 13, 11]") == before)
+        // Primitives are kept per thread count, and threadSettingIsHonoured may switch between 1
+        // and 2 threads while this runs: four calls make at most two primitives when cached.
+        for _ in 0..<4 { _ = try convolution(x, weight: w, padding: [1]) }
+        let made = DNNLContext.shared.cachedPrimitiveCount(containing: "[1, 2, 13, 11]")
+        #expect(made >= 1 && made <= 2)
     }
 
     @Test func threadSettingIsHonoured() throws {

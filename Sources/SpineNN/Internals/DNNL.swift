@@ -149,10 +149,18 @@ package final class DNNLContext: @unchecked Sendable {
         }
     }
 
-    /// The primitive for `key`, created by `make` (which returns a primitive descriptor) on first use.
+    /// The primitive for `key` at the current thread count, created by `make` (which returns a
+    /// primitive descriptor) on first use.
+    ///
+    /// oneDNN sizes a primitive's per-thread scratch by the OpenMP thread count in force when it is
+    /// created and must not execute it on more threads (Winograd's scratch overflowed, corrupting the
+    /// heap, when the tests changed `ComputeThreads.count` while other tests ran): each thread count
+    /// gets its own primitive, created and later executed with that count.
     func primitive(_ key: String, _ make: () throws -> dnnl_primitive_desc_t) throws -> CachedPrimitive {
         try withLock {
+            let key = "t\(threads)|" + key
             if let p = primitives[key] { return p }
+            apply(threads)
             let pd = try make()
             var prim: dnnl_primitive_t?
             let st = dnnl_primitive_create(&prim, pd)
@@ -160,7 +168,7 @@ package final class DNNLContext: @unchecked Sendable {
                 dnnl_primitive_desc_destroy(pd)
                 throw NNError(.backend, "oneDNN could not create primitive \(key) (status \(st.rawValue))")
             }
-            let p = CachedPrimitive(pd: pd, primitive: prim, key: key)
+            let p = CachedPrimitive(pd: pd, primitive: prim, key: key, threads: threads)
             primitives[key] = p
             return p
         }
@@ -169,9 +177,11 @@ package final class DNNLContext: @unchecked Sendable {
     func reorder(from src: dnnl_memory_desc_t, to dst: dnnl_memory_desc_t) throws -> CachedPrimitive {
         var s = src
         var d = dst
-        let key = withUnsafeBytes(of: &s) { Array($0) } + withUnsafeBytes(of: &d) { Array($0) }
+        let descriptors = withUnsafeBytes(of: &s) { Array($0) } + withUnsafeBytes(of: &d) { Array($0) }
         return try withLock {
+            let key = withUnsafeBytes(of: threads) { Array($0) } + descriptors
             if let p = reorders[key] { return p }
+            apply(threads)
             var pd: dnnl_primitive_desc_t?
             let st = dnnl_reorder_primitive_desc_create(&pd, &s, engine, &d, engine, nil)
             guard st == dnnl_success, let pd else {
@@ -182,14 +192,14 @@ package final class DNNLContext: @unchecked Sendable {
                 dnnl_primitive_desc_destroy(pd)
                 throw NNError(.backend, "oneDNN could not create a reorder primitive")
             }
-            let p = CachedPrimitive(pd: pd, primitive: prim, key: "reorder")
+            let p = CachedPrimitive(pd: pd, primitive: prim, key: "reorder", threads: threads)
             reorders[key] = p
             return p
         }
     }
 
-    /// Applies the thread setting to the calling thread (OpenMP's count is per thread).
-    func applyThreads() {
+    /// Sets the calling thread's OpenMP thread count (OpenMP's count is per thread).
+    func apply(_ threads: Int) {
         if omp_get_max_threads() != Int32(threads) { omp_set_num_threads(Int32(threads)) }
     }
 }
@@ -198,10 +208,13 @@ final class CachedPrimitive: @unchecked Sendable {
     let pd: dnnl_primitive_desc_t
     let primitive: dnnl_primitive_t
     let key: String
-    init(pd: dnnl_primitive_desc_t, primitive: dnnl_primitive_t, key: String) {
+    /// The OpenMP thread count it was created with, and must run with.
+    let threads: Int
+    init(pd: dnnl_primitive_desc_t, primitive: dnnl_primitive_t, key: String, threads: Int) {
         self.pd = pd
         self.primitive = primitive
         self.key = key
+        self.threads = threads
     }
     deinit {
         dnnl_primitive_destroy(primitive)
@@ -330,7 +343,6 @@ enum DNNL {
     /// Runs a primitive, reordering any argument whose layout differs from the one it wants.
     static func execute(_ p: CachedPrimitive, _ args: [KernelArgument]) throws {
         try context.withLock {
-            context.applyThreads()
             var memories: [dnnl_memory_t] = []
             var temps: [RawBuffer] = []
             var exec: [dnnl_exec_arg_t] = []
@@ -378,6 +390,7 @@ enum DNNL {
                 }
                 exec.append(dnnl_exec_arg_t(arg: a.id, memory: tmpMem))
             }
+            context.apply(p.threads)
             try check(dnnl_primitive_execute(p.primitive, context.stream, Int32(exec.count), exec), "execute \(p.key)")
             try check(dnnl_stream_wait(context.stream), "stream wait")
             for (r, from, to) in after { try run(r, [(Arg.from, from), (Arg.to, to)]) }
@@ -387,6 +400,7 @@ enum DNNL {
 
     private static func run(_ p: CachedPrimitive, _ args: [(Int32, dnnl_memory_t)]) throws {
         let exec = args.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1) }
+        context.apply(p.threads)
         try check(dnnl_primitive_execute(p.primitive, context.stream, Int32(exec.count), exec), "reorder")
         try check(dnnl_stream_wait(context.stream), "stream wait")
     }
@@ -400,7 +414,6 @@ enum DNNL {
         let d = try md(dst)
         let r = try context.reorder(from: s, to: d)
         try context.withLock {
-            context.applyThreads()
             var sm = s
             var dm = d
             var a: dnnl_memory_t?

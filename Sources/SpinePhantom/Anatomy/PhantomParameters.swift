@@ -16,8 +16,35 @@ public struct PhantomParameters: Sendable, Hashable, Codable {
         public var flavumThickeningMM: Double = 0
         /// Facet hypertrophy narrowing the dural sac's transverse diameter [mm].
         public var facetNarrowingMM: Double = 0
+        /// Foraminal narrowing on the left and right, 0 (none) to 1 (the most the model builds): a posterolateral
+        /// disc protrusion, facet hypertrophy filling the foramen from behind, and osteophytes lowering its roof
+        /// and raising its floor, each in proportion (see `PhantomTruth.ForamenTruth` for the constructed sizes and
+        /// the resulting foraminal height, area and grade). Lumbar levels only.
+        public var foraminalNarrowing = PerSide(left: 0, right: 0)
 
         public init(level: DiscLevel) { self.level = level }
+    }
+
+    /// The patient's left or right (LPS +x is left).
+    public enum Side: String, Sendable, Hashable, Codable, CaseIterable {
+        case left, right
+
+        /// +1 for left, −1 for right: the sign of body-frame x on this side.
+        public var sign: Double { self == .left ? 1 : -1 }
+    }
+
+    /// One number for each side of the body.
+    public struct PerSide: Sendable, Hashable, Codable {
+        public var left: Double
+        public var right: Double
+        public init(left: Double, right: Double) {
+            self.left = left
+            self.right = right
+        }
+        public subscript(side: Side) -> Double {
+            get { side == .left ? left : right }
+            set { if side == .left { left = newValue } else { right = newValue } }
+        }
     }
 
     /// A vertebral compression fracture graded by Genant's semiquantitative method
@@ -179,6 +206,25 @@ public struct PhantomParameters: Sendable, Hashable, Codable {
         pose = Pose(
             translationMM: [rng.normal(sd: 10), rng.normal(sd: 15), rng.normal(sd: 25)],
             rotationDeg: [rng.normal(sd: 2), rng.normal(sd: 1.5), rng.normal(sd: 2)])
+        drawTruthV2Features(seed: seed)
+    }
+
+    /// Draws the features added with truth schema 2 from their own random stream, so every value drawn
+    /// above (and so the anatomy of a seed where none of these features occurs) is what schema 1 drew.
+    mutating func drawTruthV2Features(seed: UInt64) {
+        var rng = PhantomRandom(seed: seed, stream: 0x5C4E_3A_0002)
+        // Foraminal narrowing: commoner and larger at degenerated caudal lumbar levels (disc collapse, bulge and
+        // facet arthropathy go together with foraminal stenosis).
+        let levels = discs.map(\.level)
+        for n in discs.indices where levels[n].upper.region == .lumbar {
+            let d = discs[n]
+            let caudal = Double(n + 1) / Double(levels.count)
+            let degeneration = min(
+                1, d.heightLossFraction + d.bulgeMM / 8 + d.facetNarrowingMM / 10 + d.flavumThickeningMM / 10)
+            for side in Side.allCases where rng.chance(0.04 + 0.12 * caudal + 0.3 * degeneration) {
+                discs[n].foraminalNarrowing[side] = rng.uniform(0.1, 0.4 + 0.6 * max(degeneration, rng.unit()))
+            }
+        }
     }
 
     /// Checks every parameter; throws the first impossible or contradictory one.
@@ -209,6 +255,14 @@ public struct PhantomParameters: Sendable, Hashable, Codable {
             try PhantomError.check(p + ".bulgeMM", d.bulgeMM, 0, 8, unit: " mm")
             try PhantomError.check(p + ".flavumThickeningMM", d.flavumThickeningMM, 0, 5, unit: " mm")
             try PhantomError.check(p + ".facetNarrowingMM", d.facetNarrowingMM, 0, 10, unit: " mm")
+            for side in Side.allCases {
+                try PhantomError.check(p + ".foraminalNarrowing.\(side.rawValue)", d.foraminalNarrowing[side], 0, 1)
+            }
+            if d.foraminalNarrowing.left + d.foraminalNarrowing.right > 0, d.level.upper.region != .lumbar {
+                throw PhantomError(
+                    .noSuchLevel, parameter: p + ".foraminalNarrowing",
+                    "foraminal narrowing is modelled at lumbar levels only, not at \(d.level)")
+            }
         }
         for f in fractures {
             guard vertebrae.contains(f.vertebra), f.vertebra != .s1 else {

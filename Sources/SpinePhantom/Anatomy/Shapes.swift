@@ -175,6 +175,9 @@ struct DiscShape: Sendable {
     var slipMM: Double
     var nucleus: UInt16
     var annulus: UInt16
+    /// Foraminal narrowing on each side (nil = none), built by `SpineModel.narrowForamina`.
+    var foraminalLeft: ForaminalNarrowing? = nil
+    var foraminalRight: ForaminalNarrowing? = nil
     var zMin = 0.0
     var zMax = 0.0
     /// |u| beyond which `material` is nil (its first test's expression, precomputed by `prepareSampling()`).
@@ -184,7 +187,15 @@ struct DiscShape: Sendable {
         cullU = height / 2 + ra * abs(tanHalfWedge) + max(concavityUpper, concavityLower) + 1
     }
 
+    var hasForaminalNarrowing: Bool { foraminalLeft != nil || foraminalRight != nil }
+
     @inline(__always) func material(a: Double, u: Double, x: Double) -> UInt16? {
+        if let m = discMaterial(a: a, u: u, x: x) { return m }
+        if !hasForaminalNarrowing { return nil }
+        return (x > 0 ? foraminalLeft : foraminalRight)?.material(a: a, u: u, ax: abs(x))
+    }
+
+    @inline(__always) func discMaterial(a: Double, u: Double, x: Double) -> UInt16? {
         if abs(u) > cullU { return nil }
         let sa = a - slipMM * u / max(height, 0.5)
         let r2 = endplateRadius2(a: sa, x: x, ra: ra * 1.02, rx: rx * 1.02)
@@ -213,4 +224,60 @@ struct SacralSegment: Sendable {
     var concavityTop: Double
     var canalDepth: Double
     var canalWidth: Double
+}
+
+/// The tissue that narrows one intervertebral foramen, in its disc's local frame (a anterior, u superior, both
+/// mm from the disc centre; `ax` the distance from the midline), outside the disc and the vertebral bodies:
+/// - a posterolateral disc protrusion: a dome of annulus `protrusionMM` deep behind the disc's posterior
+///   margin, centred at the disc's mid-height and at the upper pedicle's lateral position;
+/// - facet hypertrophy: the articular pillar (upper vertebra's posterior elements) filled across its width and
+///   grown `facetGrowthMM` forward, from the lower vertebra up to the upper pedicle's middle;
+/// - a floor rising `floorRiseMM` from the disc's lower surface behind the disc (osteophyte of the lower
+///   vertebra's body) and a ceiling dropping `ceilingDropMM` from the upper pedicle's inferior margin
+///   (osteophyte of the upper body), which lower the foraminal height.
+struct ForaminalNarrowing: Sendable {
+    var fraction: Double
+    var protrusionMM: Double
+    var facetGrowthMM: Double
+    var floorRiseMM: Double
+    var ceilingDropMM: Double
+    /// Lateral centre and half width of the narrowing [mm].
+    var centreX: Double
+    var halfWidth: Double
+    /// Local a of the disc's posterior margin at `centreX`, of the pillar's front and back.
+    var marginA: Double
+    var pillarFrontA: Double
+    var pillarBackA: Double
+    /// Local u of the disc's mid-height half height, the lower endplate (floor base), the upper pedicle's
+    /// inferior margin and middle.
+    var discHalfHeight: Double
+    var floorBaseU: Double
+    var pedicleBottomU: Double
+    var pedicleMiddleU: Double
+    var annulus: UInt16
+    var upperBone: UInt16
+    var lowerBone: UInt16
+    var posterior: UInt16
+
+    /// The extent in local (a, u), for binning.
+    var aRange: ClosedRange<Double> { (pillarBackA - 1)...(marginA + 7) }
+    var uRange: ClosedRange<Double> { (floorBaseU - 1)...(max(pedicleMiddleU, pedicleBottomU + 1) + 1) }
+
+    @inline(__always) func material(a: Double, u: Double, ax: Double) -> UInt16? {
+        let t = (ax - centreX) / halfWidth
+        if t * t > 1 || a < pillarBackA || a > marginA + 6 || u < floorBaseU || u > pedicleMiddleU + 0.5 {
+            return nil
+        }
+        if protrusionMM > 0, a <= marginA + protrusionMM {
+            let q = u / (discHalfHeight + 0.5 * protrusionMM)
+            let reach = protrusionMM * (1 - t * t - q * q)
+            if reach > 0, a >= marginA - reach, a <= marginA + 1 { return annulus }
+        }
+        if a <= pillarFrontA + facetGrowthMM, u <= pedicleMiddleU { return posterior }
+        // Floor and ceiling reach forward into the bodies (which take precedence), closing any gap between a pedicle
+        // and its body's wall at their level.
+        if floorRiseMM > 0, u <= -discHalfHeight + floorRiseMM { return lowerBone }
+        if ceilingDropMM > 0, u >= pedicleBottomU - ceilingDropMM, u <= pedicleBottomU + 1 { return upperBone }
+        return nil
+    }
 }

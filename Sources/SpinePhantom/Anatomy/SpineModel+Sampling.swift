@@ -56,7 +56,12 @@ extension SpineModel {
         for i in discs.indices {
             let d = discs[i]
             let m = d.height / 2 + 4 + max(d.concavityLower, d.concavityUpper) + d.ra * abs(d.tanHalfWedge)
-            let r = zRange(d.frame, a: (-d.ra - 3 - d.slipMM)...(d.ra + 3 + d.slipMM), u: -m...m)
+            var a = (-d.ra - 3 - d.slipMM)...(d.ra + 3 + d.slipMM), u = -m...m
+            for n in [d.foraminalLeft, d.foraminalRight].compactMap({ $0 }) {
+                a = min(a.lowerBound, n.aRange.lowerBound)...a.upperBound
+                u = min(u.lowerBound, n.uRange.lowerBound)...max(u.upperBound, n.uRange.upperBound)
+            }
+            let r = zRange(d.frame, a: a, u: u)
             discs[i].zMin = r.0
             discs[i].zMax = r.1
         }

@@ -213,6 +213,12 @@ public struct SpineModel: Sendable {
                     tanHalfWedge: tw, ra: ra, rx: rx, concavityTop: cTop, concavityBottom: cBot, dims: dims,
                     transitional: transitional, halfDiscAbove: 4, halfDiscBelow: hm / 2, marrow: m, cortex: m + 1,
                     posterior: m + 2))
+            if variation.foraminalNarrowing.left + variation.foraminalNarrowing.right > 0 {
+                let lowerBone = builtV.count >= 2 ? builtV[builtV.count - 2].cortex : Self.sacrumCortex
+                Self.narrowForamina(
+                    below: builtV[builtV.count - 1], disc: &builtD[builtD.count - 1],
+                    narrowing: variation.foraminalNarrowing, lowerBone: lowerBone)
+            }
             point = (point.y + ub.y * h, point.z + ub.z * h)
             theta -= bodyWedge
             if v == .l1 { l1TopTheta = theta }
@@ -303,6 +309,47 @@ public struct SpineModel: Sendable {
 
         table = ColumnTable()
         buildTables()
+    }
+
+    /// Builds the foraminal narrowing at a disc below vertebra `v` (see `ForaminalNarrowing`), in proportion to
+    /// the fraction on each side: facet growth up to the room between the disc's posterior margin and the
+    /// articular pillar less 6 mm, a protrusion up to 3 mm deep (so a channel of at least 3 mm stays behind
+    /// the disc at its mid-height), a floor rising to 2.5 mm below the mid-height at most and a ceiling dropping
+    /// to 1 mm above the disc's upper surface at most.
+    static func narrowForamina(
+        below v: VertebraShape, disc d: inout DiscShape, narrowing: PhantomParameters.PerSide, lowerBone: UInt16
+    ) {
+        let cw2 = v.dims.canalWidthMM / 2, pw = v.dims.pedicleWidthMM
+        let centreX = cw2 + pw / 2
+        // Posterior margin of the disc outline at the pedicle's lateral position (bisection on the outline).
+        var lo = -2 * d.ra, hi = 0.0
+        for _ in 0..<60 {
+            let mid = (lo + hi) / 2
+            if endplateRadius2(a: mid, x: centreX, ra: d.ra * 1.02, rx: d.rx * 1.02) > 1 { lo = mid } else { hi = mid }
+        }
+        let margin = lo
+        func local(_ a: Double, _ u: Double) -> (a: Double, u: Double) {
+            let p = v.frame.body(a: a, u: u)
+            return d.frame.local(p.y, p.z)
+        }
+        let canalBack = -v.ra - v.dims.canalDepthMM
+        let front = local(canalBack + 7, -v.height / 2 - v.halfDiscBelow).a
+        let back = local(canalBack - 4, -v.height / 2 - v.halfDiscBelow).a
+        let pedU = v.height / 2 - v.dims.pedicleHeightMM / 2 - 1
+        let pedicleBottom = local(-v.ra, pedU - v.dims.pedicleHeightMM / 2).u
+        let pedicleMiddle = local(-v.ra, pedU).u
+        let half = d.height / 2
+        for side in PhantomParameters.Side.allCases where narrowing[side] > 0 {
+            let f = narrowing[side]
+            let n = ForaminalNarrowing(
+                fraction: f, protrusionMM: 3 * f, facetGrowthMM: f * max(margin - front - 6, 0),
+                floorRiseMM: f * max(half - 2.5, 0), ceilingDropMM: f * max(pedicleBottom - (half + 1), 0),
+                centreX: centreX, halfWidth: pw / 2 + 4, marginA: margin, pillarFrontA: front, pillarBackA: back,
+                discHalfHeight: half, floorBaseU: -half - 3, pedicleBottomU: pedicleBottom,
+                pedicleMiddleU: pedicleMiddle, annulus: d.annulus, upperBone: v.cortex, lowerBone: lowerBone,
+                posterior: v.posterior)
+            if side == .left { d.foraminalLeft = n } else { d.foraminalRight = n }
+        }
     }
 
     /// World LPS of a body-frame point.

@@ -98,7 +98,8 @@ extension SpineModel {
                     canalAnteriorLPS: lps(worldDirection(body: SIMD3(0, canal.ny[k], canal.nz[k]))),
                     centralStenosis: area < 75 ? "absolute" : area < 100 ? "relative" : "none",
                     slipMM: round3(slip * lowerDepth), slipPercent: round3(slip * 100),
-                    meyerdingGrade: PhantomParameters.Slip.meyerdingGrade(fraction: slip)))
+                    meyerdingGrade: PhantomParameters.Slip.meyerdingGrade(fraction: slip),
+                    foramina: foraminaTruth(disc: i)))
         }
         return (vt, dt)
     }

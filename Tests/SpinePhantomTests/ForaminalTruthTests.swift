@@ -76,13 +76,13 @@ import Testing
     static func classMap(_ model: SpineModel, disc i: Int, offsetMM: Double) -> Volume<UInt8> {
         let d = model.discs[i]
         let t = 5 * Double.pi / 180
-        let row = MRProtocol.rotate(SIMD3(0, 1, 0), SIMD3(t, 0.035, 0))
-        let col = MRProtocol.rotate(SIMD3(0, 0, -1), SIMD3(t, 0.035, 0))
-        let c = d.frame.body(a: -d.ra - 12, u: 0)
+        let up = model.superiorAxis(d.frame, d.coronal), posterior = SIMD3(0, d.frame.uz, -d.frame.uy)
+        let row = MRProtocol.rotate(posterior, SIMD3(t, 0.035, 0)), col = MRProtocol.rotate(-up, SIMD3(t, 0.035, 0))
+        let c = model.bodyPoint(d.frame, d.coronal, a: -d.ra - 12, u: 0, x: offsetMM)
         return MRRenderer.labels(
             model,
             on: MRProtocol.grid(
-                model, centreBody: SIMD3(offsetMM, c.y, c.z), rowBody: row, colBody: col, size: SIMD3(150, 170, 5),
+                model, centreBody: c, rowBody: row, colBody: col, size: SIMD3(150, 170, 5),
                 spacing: SIMD3(0.5, 0.5, 0.5))
         ).classes
     }
@@ -101,10 +101,13 @@ import Testing
                 }
                 let map = classMap(model, disc: i, offsetMM: f.planeOffsetMM)
                 let m = try #require(measure(map, truth: f, reachMM: reach), "seed \(p.seed) \(d.level) \(f.side)")
-                // Within a voxel (its diagonal) of the height over 0.6 mm of depth, or of a single column's peak.
+                // Within a voxel (its diagonal) of the height over 0.6 mm of depth, or of a single column's peak. Where the
+                // two differ by more than 1 mm, the longest column runs up a slit between a pedicle and its body's wall
+                // whose resolved length depends on the voxel grid: there only the lower bound holds.
                 let voxel = 0.5 * 2.0.squareRoot()
+                let upper = peak - h > 1 ? Double.infinity : peak + voxel
                 #expect(
-                    m.heightMM >= h - voxel && m.heightMM <= peak + voxel,
+                    m.heightMM >= h - voxel && m.heightMM <= upper,
                     "seed \(p.seed) \(d.level) \(f.side) height \(m.heightMM) vs \(h)…\(peak)")
                 #expect(
                     abs(m.areaMM2 - area) <= 0.1 * area,
@@ -146,6 +149,13 @@ import Testing
             if seen.count == 4 { break }
         }
         #expect(seen == [0, 1, 2, 3])
+    }
+
+    @Test func aScolioticSpinesForaminaMatchTheClassMap() throws {
+        var p = PhantomParameters(seed: 2)
+        p.scoliosis = [.init(upper: .l1, lower: .l5, cobbDeg: 30, convexSide: .right)]
+        let checked = try Self.check(p, levels: [.l2, .l4])
+        #expect(checked.count >= 3)
     }
 
     @Test func narrowingOutsideItsRangeOrAboveTheLumbarSpineIsRefused() {

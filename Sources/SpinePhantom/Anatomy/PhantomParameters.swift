@@ -98,6 +98,26 @@ public struct PhantomParameters: Sendable, Hashable, Codable {
         }
     }
 
+    /// A coronal (scoliotic) curve between two end vertebrae.
+    ///
+    /// The column is displaced laterally along a half sine between the end vertebrae's centres, convex to
+    /// `convexSide`; each vertebra is tilted in the coronal plane by the curve's slope at its centre and each disc
+    /// takes the mean tilt of its neighbours with a coronal wedge between them. `cobbDeg` is the target angle
+    /// between the end vertebrae (Cobb JR, Instr Course Lect 1948;5:261–275); the constructed tilts and Cobb
+    /// angle are in the truth (a vertebra shared by two adjacent curves takes the mean of their slopes).
+    public struct ScoliosisCurve: Sendable, Hashable, Codable {
+        public var upper: Vertebra
+        public var lower: Vertebra
+        public var cobbDeg: Double
+        public var convexSide: Side
+        public init(upper: Vertebra, lower: Vertebra, cobbDeg: Double, convexSide: Side) {
+            self.upper = upper
+            self.lower = lower
+            self.cobbDeg = cobbDeg
+            self.convexSide = convexSide
+        }
+    }
+
     /// Size and shape of the trunk.
     public struct Habitus: Sendable, Hashable, Codable {
         /// Trunk anteroposterior and transverse diameters [mm].
@@ -134,6 +154,8 @@ public struct PhantomParameters: Sendable, Hashable, Codable {
     public var slip: Slip?
     public var habitus: Habitus
     public var pose: Pose
+    /// Coronal curves, craniocaudally and not overlapping (empty: a straight spine in the coronal plane).
+    public var scoliosis: [ScoliosisCurve] = []
 
     /// The vertebrae from T10 to the sacrum for an anomaly, craniocaudally.
     public static func vertebrae(for anomaly: EnumerationAnomaly) -> [Vertebra] {
@@ -225,6 +247,28 @@ public struct PhantomParameters: Sendable, Hashable, Codable {
                 discs[n].foraminalNarrowing[side] = rng.uniform(0.1, 0.4 + 0.6 * max(degeneration, rng.unit()))
             }
         }
+        // Scoliosis in 15 % of spines: one curve (T10–L5), or two adjacent curves of opposite convexity.
+        scoliosis = []
+        if rng.chance(0.15) {
+            let mobile = Array(Self.vertebrae(for: anomaly).dropLast())
+            let side: Side = rng.chance(0.5) ? .left : .right
+            if rng.chance(0.7) {
+                let span = rng.int(in: 3...min(5, mobile.count - 1))
+                let start = rng.int(in: 0...(mobile.count - 1 - span))
+                scoliosis.append(
+                    ScoliosisCurve(
+                        upper: mobile[start], lower: mobile[start + span], cobbDeg: rng.uniform(10, 40), convexSide: side))
+            } else {
+                let middle = mobile.count / 2 + rng.int(in: -1...0)
+                let other: Side = side == .left ? .right : .left
+                scoliosis.append(
+                    ScoliosisCurve(upper: mobile[0], lower: mobile[middle], cobbDeg: rng.uniform(10, 30), convexSide: side))
+                scoliosis.append(
+                    ScoliosisCurve(
+                        upper: mobile[middle], lower: mobile[mobile.count - 1], cobbDeg: rng.uniform(10, 30),
+                        convexSide: other))
+            }
+        }
     }
 
     /// Checks every parameter; throws the first impossible or contradictory one.
@@ -277,6 +321,26 @@ public struct PhantomParameters: Sendable, Hashable, Codable {
                     .noSuchLevel, parameter: "slip.level", "\(s.level) is not a disc level of this spine")
             }
             try PhantomError.check("slip.fraction", s.fraction, 0, 0.75)
+        }
+        let mobile = Array(vertebrae.dropLast())
+        var previousLower: Int? = nil
+        for (n, c) in scoliosis.enumerated() {
+            let p = "scoliosis[\(n)]"
+            guard let u = mobile.firstIndex(of: c.upper), let l = mobile.firstIndex(of: c.lower) else {
+                throw PhantomError(
+                    .noSuchLevel, parameter: p,
+                    "\(c.upper)–\(c.lower) is not a curve of this spine: end vertebrae must be among \(mobile.first!)–\(mobile.last!)")
+            }
+            guard l - u >= 2 else {
+                throw PhantomError(
+                    .outOfRange, parameter: p, "a curve needs its upper end vertebra at least two levels above its lower one")
+            }
+            if let pl = previousLower, u < pl {
+                throw PhantomError(
+                    .contradiction, parameter: p, "curves overlap: list them craniocaudally, sharing at most an end vertebra")
+            }
+            previousLower = l
+            try PhantomError.check(p + ".cobbDeg", c.cobbDeg, 5, 50, unit: "°")
         }
         try PhantomError.check("habitus.trunkDepthMM", habitus.trunkDepthMM, 140, 400, unit: " mm")
         try PhantomError.check("habitus.trunkWidthMM", habitus.trunkWidthMM, 200, 500, unit: " mm")

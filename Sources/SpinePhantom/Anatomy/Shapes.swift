@@ -32,6 +32,35 @@ struct SagittalFrame: Sendable, Hashable {
     var theta: Double { atan2(-uy, uz) }
 }
 
+/// The coronal placement of a scoliotic element: a lateral shift of its centre and a tilt φ about its anterior
+/// axis (its superior axis leans toward +x, the patient's left, for φ > 0). Identity for a straight spine.
+struct CoronalPose: Sendable, Hashable {
+    var centreX = 0.0
+    var cos = 1.0
+    var sin = 0.0
+
+    init() {}
+    init(centreX: Double, tilt: Double) {
+        self.centreX = centreX
+        cos = Foundation.cos(tilt)
+        sin = Foundation.sin(tilt)
+    }
+
+    var tilt: Double { atan2(sin, cos) }
+
+    /// Element coordinates (u along its tilted superior axis, x along its tilted lateral axis) of a body-frame x
+    /// and the sagittal-frame u.
+    @inline(__always) func local(x: Double, u: Double) -> (u: Double, x: Double) {
+        let dx = x - centreX
+        return (dx * sin + u * cos, dx * cos - u * sin)
+    }
+
+    /// Body-frame x and sagittal-frame u of element coordinates (the inverse of `local`).
+    @inline(__always) func body(x: Double, u: Double) -> (u: Double, x: Double) {
+        (-x * sin + u * cos, centreX + x * cos + u * sin)
+    }
+}
+
 @inline(__always) func up(_ theta: Double) -> (y: Double, z: Double) { (-sin(theta), cos(theta)) }
 @inline(__always) func anterior(_ theta: Double) -> (y: Double, z: Double) { (-cos(theta), -sin(theta)) }
 
@@ -64,6 +93,7 @@ struct VertebraShape: Sendable {
     var marrow: UInt16
     var cortex: UInt16
     var posterior: UInt16
+    var coronal = CoronalPose()
     var zMin = 0.0
     var zMax = 0.0
     /// Culling bounds, set by `prepareSampling()`: |u| beyond which `body` is nil, and the local
@@ -175,6 +205,9 @@ struct DiscShape: Sendable {
     var slipMM: Double
     var nucleus: UInt16
     var annulus: UInt16
+    var coronal = CoronalPose()
+    /// Tangent of half the coronal wedge (the upper endplate's tilt less the lower's, halved).
+    var coronalTanHalfWedge = 0.0
     /// Foraminal narrowing on each side (nil = none), built by `SpineModel.narrowForamina`.
     var foraminalLeft: ForaminalNarrowing? = nil
     var foraminalRight: ForaminalNarrowing? = nil
@@ -201,8 +234,12 @@ struct DiscShape: Sendable {
         let r2 = endplateRadius2(a: sa, x: x, ra: ra * 1.02, rx: rx * 1.02)
         if r2 > 1 { return nil }
         let c = max(0, 1 - r2)
-        let top = height / 2 + sa * tanHalfWedge + concavityUpper * c + 0.4
-        let bottom = -height / 2 - sa * tanHalfWedge - concavityLower * c - 0.4
+        var top = height / 2 + sa * tanHalfWedge + concavityUpper * c + 0.4
+        var bottom = -height / 2 - sa * tanHalfWedge - concavityLower * c - 0.4
+        if coronalTanHalfWedge != 0 {
+            top -= x * coronalTanHalfWedge
+            bottom += x * coronalTanHalfWedge
+        }
         if u > top || u < bottom { return nil }
         let na = (sa + 0.12 * ra) / (0.55 * ra), nx = x / (0.6 * rx)
         let rn = na * na + nx * nx
@@ -233,8 +270,9 @@ struct SacralSegment: Sendable {
 /// - facet hypertrophy: the articular pillar (upper vertebra's posterior elements) filled across its width and
 ///   grown `facetGrowthMM` forward, from the lower vertebra up to the upper pedicle's middle;
 /// - a floor rising `floorRiseMM` from the disc's lower surface behind the disc (osteophyte of the lower
-///   vertebra's body) and a ceiling dropping `ceilingDropMM` from the upper pedicle's inferior margin
-///   (osteophyte of the upper body), which lower the foraminal height.
+///   vertebra) and a ceiling dropping `ceilingDropMM` from the upper pedicle's inferior margin (osteophyte of
+///   the upper vertebra), which lower the foraminal height. Both are labelled posterior elements (the sacrum at
+///   S1), so that a vertebral body's label keeps the shape that its heights and tilts are measured from.
 struct ForaminalNarrowing: Sendable {
     var fraction: Double
     var protrusionMM: Double

@@ -31,6 +31,10 @@ public struct SpineModel: Sendable {
     var vesselBifurcationZ = 0.0
     var veinConfluenceZ = 0.0
     var psoasTopZ = 0.0
+    /// Whether the column has a coronal curve (`parameters.scoliosis`); the straight column skips the coronal poses.
+    var scoliotic = false
+    /// Body-frame z of the end vertebrae's centres, amplitude [mm, + left] of each coronal curve.
+    var coronalCurves: [(zTop: Double, zBottom: Double, amplitude: Double)] = []
     /// Body → world rotation (columns) and translation.
     let rotation: (SIMD3<Double>, SIMD3<Double>, SIMD3<Double>)
     let translation: SIMD3<Double>
@@ -214,7 +218,8 @@ public struct SpineModel: Sendable {
                     transitional: transitional, halfDiscAbove: 4, halfDiscBelow: hm / 2, marrow: m, cortex: m + 1,
                     posterior: m + 2))
             if variation.foraminalNarrowing.left + variation.foraminalNarrowing.right > 0 {
-                let lowerBone = builtV.count >= 2 ? builtV[builtV.count - 2].cortex : Self.sacrumCortex
+                // Osteophytes carry the posterior elements' label, so a vertebral body's label keeps its shape.
+                let lowerBone = builtV.count >= 2 ? builtV[builtV.count - 2].posterior : Self.sacrumMarrow
                 Self.narrowForamina(
                     below: builtV[builtV.count - 1], disc: &builtD[builtD.count - 1],
                     narrowing: variation.foraminalNarrowing, lowerBone: lowerBone)
@@ -308,6 +313,7 @@ public struct SpineModel: Sendable {
         translation = SIMD3(p.pose.translationMM[0], p.pose.translationMM[1], p.pose.translationMM[2])
 
         table = ColumnTable()
+        placeCoronalCurves()
         buildTables()
     }
 
@@ -346,10 +352,66 @@ public struct SpineModel: Sendable {
                 floorRiseMM: f * max(half - 2.5, 0), ceilingDropMM: f * max(pedicleBottom - (half + 1), 0),
                 centreX: centreX, halfWidth: pw / 2 + 4, marginA: margin, pillarFrontA: front, pillarBackA: back,
                 discHalfHeight: half, floorBaseU: -half - 3, pedicleBottomU: pedicleBottom,
-                pedicleMiddleU: pedicleMiddle, annulus: d.annulus, upperBone: v.cortex, lowerBone: lowerBone,
+                pedicleMiddleU: pedicleMiddle, annulus: d.annulus, upperBone: v.posterior, lowerBone: lowerBone,
                 posterior: v.posterior)
             if side == .left { d.foraminalLeft = n } else { d.foraminalRight = n }
         }
+    }
+
+    /// Places the coronal curves: each a half sine between its end vertebrae's centres whose end slopes give the
+    /// target Cobb angle (amplitude L / π · tan(Cobb / 2) for a curve L mm tall); every vertebra and disc is shifted
+    /// to the curve and tilted by its slope along the element's superior axis (discs by their neighbours' mean, with
+    /// a coronal wedge between them).
+    mutating func placeCoronalCurves() {
+        guard !parameters.scoliosis.isEmpty else { return }
+        scoliotic = true
+        for c in parameters.scoliosis {
+            guard let top = vertebrae.first(where: { $0.vertebra == c.upper }),
+                let bottom = vertebrae.first(where: { $0.vertebra == c.lower })
+            else { continue }
+            let length = top.frame.cz - bottom.frame.cz
+            let amplitude = length / .pi * tan(c.cobbDeg * .pi / 360) * c.convexSide.sign
+            coronalCurves.append((top.frame.cz, bottom.frame.cz, amplitude))
+        }
+        func tilt(_ f: SagittalFrame) -> Double { atan(lateralSlope(z: f.cz) * f.uz) }
+        for i in vertebrae.indices {
+            vertebrae[i].coronal = CoronalPose(centreX: lateralShift(z: vertebrae[i].frame.cz), tilt: tilt(vertebrae[i].frame))
+        }
+        for i in discs.indices {
+            let upper = vertebrae[i].coronal.tilt
+            let lower = i + 1 < vertebrae.count ? vertebrae[i + 1].coronal.tilt : 0
+            discs[i].coronal = CoronalPose(centreX: lateralShift(z: discs[i].frame.cz), tilt: (upper + lower) / 2)
+            discs[i].coronalTanHalfWedge = tan((upper - lower) / 2)
+        }
+    }
+
+    /// Lateral shift [mm, + left] of the column at body-frame z.
+    func lateralShift(z: Double) -> Double {
+        var x = 0.0
+        for c in coronalCurves where z >= c.zBottom && z <= c.zTop {
+            x += c.amplitude * sin(.pi * (c.zTop - z) / (c.zTop - c.zBottom))
+        }
+        return x
+    }
+
+    /// d(lateral shift)/dz at body-frame z (one-sided at a curve's ends, so an end vertebra takes its curve's slope
+    /// and a vertebra shared by two curves the mean of both).
+    func lateralSlope(z: Double) -> Double {
+        var d = 0.0, n = 0
+        for c in coronalCurves where z >= c.zBottom - 1e-9 && z <= c.zTop + 1e-9 {
+            let l = c.zTop - c.zBottom
+            d -= c.amplitude * .pi / l * cos(.pi * (c.zTop - z) / l)
+            n += 1
+        }
+        return n > 1 ? d / Double(n) : d
+    }
+
+    /// Body-frame point of element coordinates (a anterior, u along its tilted superior axis, x along its tilted
+    /// lateral axis) of a vertebra's or disc's frame and coronal pose.
+    func bodyPoint(_ f: SagittalFrame, _ c: CoronalPose, a: Double, u: Double, x: Double) -> SIMD3<Double> {
+        let b = c.body(x: x, u: u)
+        let p = f.body(a: a, u: b.u)
+        return SIMD3(b.x, p.y, p.z)
     }
 
     /// World LPS of a body-frame point.
@@ -381,6 +443,8 @@ struct ColumnTable: Sendable {
     var bodyHalfDepth: [Double] = []
     var bodyHalfWidth: [Double] = []
     var laminaY: [Double] = []
+    /// Lateral shift of the column [mm] (scoliosis; zero for a straight spine).
+    var lateralShift: [Double] = []
 
     @inline(__always) func index(_ z: Double) -> Int { min(max(roundedToInt(z - zOrigin), 0), bodyY.count - 1) }
 }

@@ -1,7 +1,7 @@
 /// Everything known about one phantom study, written as `truth.json`.
 ///
-/// Schema version 2 (version 1 plus `DiscTruth.foramina`, see `ForamenTruth`). Lengths in mm, areas in
-/// mm², angles in degrees, points and directions in world (patient) LPS mm like the images. Each height is the length, along `superiorAxisLPS`, of
+/// Schema version 2 (version 1 plus `DiscTruth.foramina`, see `ForamenTruth`; `scoliosis` and
+/// `VertebraTruth.coronalTiltDeg`). Lengths in mm, areas in mm², angles in degrees, points and directions in world (patient) LPS mm like the images. Each height is the length, along `superiorAxisLPS`, of
 /// the run of voxels of that instance crossed by the line through
 /// `centreWorldLPS + offset · anteriorAxisLPS` (offsets in `heightOffsetsMM`: anterior, middle,
 /// posterior), so it can be re-measured from the instance label map. The dural sac area is taken
@@ -28,6 +28,32 @@ public struct PhantomTruth: Sendable, Codable {
         public var fracture: PhantomParameters.Fracture?
         /// A lumbosacral transitional vertebra (sacralised L5).
         public var transitional: Bool
+        /// Coronal tilt of the body (schema 2): the angle [degrees] by which its superior axis
+        /// (`superiorAxisLPS`) leans toward the patient's left (positive) or right (negative) out of the
+        /// body's sagittal plane; 0 in a spine without scoliosis.
+        public var coronalTiltDeg: Double
+    }
+
+    /// A coronal curve (schema 2), measured by Cobb's method (Cobb JR, Instr Course Lect 1948;5:261–275) on the
+    /// constructed coronal tilts: the angle between the most tilted vertebrae at its ends.
+    public struct CoronalCurveTruth: Sendable, Codable {
+        /// End vertebrae: the most tilted pair within the curve's range, cranial first.
+        public var upperEnd: Vertebra
+        public var lowerEnd: Vertebra
+        /// Cobb angle [degrees]: `coronalTiltDeg` of the upper end less that of the lower end, absolute.
+        public var cobbDeg: Double
+        public var convexSide: PhantomParameters.Side
+        /// The requested angle (`PhantomParameters.ScoliosisCurve.cobbDeg`).
+        public var targetCobbDeg: Double
+    }
+
+    /// Scoliosis (schema 2): the largest coronal Cobb angle over all vertebra pairs and its end vertebrae, and the
+    /// constructed curves. Nil for a spine without scoliosis.
+    public struct ScoliosisTruth: Sendable, Codable {
+        public var cobbDeg: Double
+        public var upperEnd: Vertebra
+        public var lowerEnd: Vertebra
+        public var curves: [CoronalCurveTruth]
     }
 
     public struct DiscTruth: Sendable, Codable {
@@ -152,4 +178,56 @@ public struct PhantomTruth: Sendable, Codable {
     public var classes: [String: String]
     public var labelMaps: [String: String]
     public var parameters: PhantomParameters
+    /// Coronal curve (schema 2); nil without scoliosis.
+    public var scoliosis: ScoliosisTruth?
+
+    public init(
+        seed: UInt64, anomaly: EnumerationAnomaly, lumbarCount: Int, thoracicCount: Int, lordosisDeg: Double,
+        sacralSlopeDeg: Double, bodyScale: Double, vertebrae: [VertebraTruth], discs: [DiscTruth],
+        series: [SeriesTruth], classes: [String: String], labelMaps: [String: String], parameters: PhantomParameters
+    ) {
+        self.seed = seed
+        self.anomaly = anomaly
+        self.lumbarCount = lumbarCount
+        self.thoracicCount = thoracicCount
+        self.lordosisDeg = lordosisDeg
+        self.sacralSlopeDeg = sacralSlopeDeg
+        self.bodyScale = bodyScale
+        self.vertebrae = vertebrae
+        self.discs = discs
+        self.series = series
+        self.classes = classes
+        self.labelMaps = labelMaps
+        self.parameters = parameters
+        scoliosis = Self.scoliosis(vertebrae: vertebrae, curves: parameters.scoliosis)
+    }
+
+    /// Cobb angles from the vertebrae's coronal tilts: per requested curve the most tilted pair within its range,
+    /// and overall the most tilted pair of the spine.
+    static func scoliosis(vertebrae v: [VertebraTruth], curves: [PhantomParameters.ScoliosisCurve]) -> ScoliosisTruth? {
+        guard !curves.isEmpty else { return nil }
+        func largest(_ range: Range<Int>) -> (Int, Int, Double) {
+            var best = (range.lowerBound, range.lowerBound, 0.0)
+            for i in range {
+                for j in range where j > i {
+                    let a = abs(v[i].coronalTiltDeg - v[j].coronalTiltDeg)
+                    if a > best.2 { best = (i, j, a) }
+                }
+            }
+            return best
+        }
+        var out: [CoronalCurveTruth] = []
+        for c in curves {
+            guard let u = v.firstIndex(where: { $0.name == c.upper }), let l = v.firstIndex(where: { $0.name == c.lower })
+            else { continue }
+            let b = largest(u..<(l + 1))
+            out.append(
+                CoronalCurveTruth(
+                    upperEnd: v[b.0].name, lowerEnd: v[b.1].name, cobbDeg: (b.2 * 1000).rounded() / 1000,
+                    convexSide: c.convexSide, targetCobbDeg: c.cobbDeg))
+        }
+        let all = largest(0..<v.count)
+        return ScoliosisTruth(
+            cobbDeg: (all.2 * 1000).rounded() / 1000, upperEnd: v[all.0].name, lowerEnd: v[all.1].name, curves: out)
+    }
 }

@@ -49,7 +49,7 @@ extension SpineModel {
     func foramen(disc i: Int, offset: Double, step: Double = SpineModel.foramenStepMM) -> ForamenOnPlane? {
         let d = discs[i], f = d.frame
         let upper = vertebrae[i].frame
-        let reach = max(f.local(upper.cy, upper.cz).u, 8)
+        let reach = max(d.coronal.local(x: vertebrae[i].coronal.centreX, u: f.local(upper.cy, upper.cz).u).u, 8)
         let wallA = -d.ra * 1.02 * 1.06 - abs(d.slipMM) / 2
         let halfU = 1.6 * reach
         let aLo = wallA - 35, aHi = wallA + 25
@@ -58,8 +58,8 @@ extension SpineModel {
         func at(_ c: Int, _ r: Int) -> UInt8 {
             let n = c + na * r
             if kind[n] == 255 {
-                let p = f.body(a: aLo + Double(c) * step, u: -halfU + Double(r) * step)
-                kind[n] = foraminalKind(x: offset, y: p.y, z: p.z)
+                let p = bodyPoint(f, d.coronal, a: aLo + Double(c) * step, u: -halfU + Double(r) * step, x: offset)
+                kind[n] = foraminalKind(x: p.x, y: p.y, z: p.z)
             }
             return kind[n]
         }
@@ -156,7 +156,8 @@ extension SpineModel {
             }
             let offset = found?.offset ?? centre
             let n = side == .left ? d.foraminalLeft : d.foraminalRight
-            let point = worldLPS(body: SIMD3(offset, d.frame.cy, d.frame.cz))
+            let point = worldLPS(body: bodyPoint(d.frame, d.coronal, a: 0, u: 0, x: offset))
+            let c = d.coronal
             return PhantomTruth.ForamenTruth(
                 side: side, heightMM: found.map { round3($0.foramen.heightMM) },
                 peakHeightMM: found.map { round3($0.foramen.peakHeightMM) },
@@ -165,8 +166,10 @@ extension SpineModel {
                 narrowing: n?.fraction ?? 0, protrusionMM: round3(n?.protrusionMM ?? 0),
                 facetGrowthMM: round3(n?.facetGrowthMM ?? 0), floorRiseMM: round3(n?.floorRiseMM ?? 0),
                 ceilingDropMM: round3(n?.ceilingDropMM ?? 0), planeOffsetMM: round3(offset),
-                planePointLPS: lps(point).map(round3), planeNormalLPS: lps(worldDirection(body: SIMD3(1, 0, 0))),
-                planeSuperiorLPS: lps(worldDirection(body: SIMD3(0, d.frame.uy, d.frame.uz))),
+                planePointLPS: lps(point).map(round3),
+                planeNormalLPS: lps(
+                    worldDirection(body: scoliotic ? SIMD3(c.cos, -d.frame.uy * c.sin, -d.frame.uz * c.sin) : SIMD3(1, 0, 0))),
+                planeSuperiorLPS: lps(worldDirection(body: superiorAxis(d.frame, c))),
                 planeAnteriorLPS: lps(worldDirection(body: SIMD3(0, -d.frame.uz, d.frame.uy))),
                 sampleStepMM: Self.foramenStepMM)
         }

@@ -101,7 +101,7 @@ import Testing
                 }
                 let map = classMap(model, disc: i, offsetMM: f.planeOffsetMM)
                 let m = try #require(measure(map, truth: f, reachMM: reach), "seed \(p.seed) \(d.level) \(f.side)")
-                // Within a voxel (its diagonal) of the height over 0.6 mm of depth, or of a single column's peak. Where the
+                // Within a voxel (its diagonal) of the height over 0.5 mm of depth, or of a single column's peak. Where the
                 // two differ by more than 1 mm, the longest column runs up a slit between a pedicle and its body's wall
                 // whose resolved length depends on the voxel grid: there only the lower bound holds.
                 let voxel = 0.5 * 2.0.squareRoot()
@@ -110,7 +110,7 @@ import Testing
                     m.heightMM >= h - voxel && m.heightMM <= upper,
                     "seed \(p.seed) \(d.level) \(f.side) height \(m.heightMM) vs \(h)…\(peak)")
                 #expect(
-                    abs(m.areaMM2 - area) <= 0.1 * area,
+                    abs(m.areaMM2 - area) <= 0.12 * area,
                     "seed \(p.seed) \(d.level) \(f.side) area \(m.areaMM2) vs \(area)")
                 #expect(grade == SpineModel.foraminalGrade(heightMM: h, areaMM2: area))
                 checked.append(f)

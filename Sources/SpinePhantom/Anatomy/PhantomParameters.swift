@@ -235,19 +235,29 @@ public struct PhantomParameters: Sendable, Hashable, Codable {
     /// above (and so the anatomy of a seed where none of these features occurs) is what schema 1 drew.
     mutating func drawTruthV2Features(seed: UInt64) {
         var rng = PhantomRandom(seed: seed, stream: 0x5C4E_3A_0002)
-        // Foraminal narrowing: commoner and larger at degenerated caudal lumbar levels (disc collapse, bulge and
-        // facet arthropathy go together with foraminal stenosis).
-        let levels = discs.map(\.level)
-        for n in discs.indices where levels[n].upper.region == .lumbar {
-            let d = discs[n]
-            let caudal = Double(n + 1) / Double(levels.count)
-            let degeneration = min(
-                1, d.heightLossFraction + d.bulgeMM / 8 + d.facetNarrowingMM / 10 + d.flavumThickeningMM / 10)
-            for side in Side.allCases where rng.chance(0.04 + 0.12 * caudal + 0.3 * degeneration) {
-                discs[n].foraminalNarrowing[side] = rng.uniform(0.1, 0.4 + 0.6 * max(degeneration, rng.unit()))
+        // Foraminal stenosis in a third of spines, at one or a few foramina, commoner at degenerated caudal lumbar
+        // levels (disc collapse, bulge and facet arthropathy go together with foraminal stenosis).
+        if rng.chance(0.35) {
+            let levels = discs.map(\.level)
+            let lumbar = discs.indices.filter { levels[$0].upper.region == .lumbar }
+            var any = false
+            for n in lumbar {
+                let d = discs[n]
+                let caudal = Double(n + 1) / Double(levels.count)
+                let degeneration = min(
+                    1, d.heightLossFraction + d.bulgeMM / 8 + d.facetNarrowingMM / 10 + d.flavumThickeningMM / 10)
+                for side in Side.allCases where rng.chance(0.05 + 0.15 * caudal + 0.35 * degeneration) {
+                    discs[n].foraminalNarrowing[side] = rng.uniform(0.25, 1)
+                    any = true
+                }
+            }
+            if !any, let n = lumbar.last {
+                discs[n].foraminalNarrowing[rng.chance(0.5) ? .left : .right] = rng.uniform(0.25, 1)
             }
         }
-        // Scoliosis in 15 % of spines: one curve (T10–L5), or two adjacent curves of opposite convexity.
+        // Scoliosis in 15 % of spines: one curve (T10–L5), or two adjacent curves of opposite convexity. Its own
+        // stream, so the foramina's draws do not decide it.
+        rng = PhantomRandom(seed: seed, stream: 0x5C4E_3A_0003)
         scoliosis = []
         if rng.chance(0.15) {
             let mobile = Array(Self.vertebrae(for: anomaly).dropLast())
@@ -257,12 +267,14 @@ public struct PhantomParameters: Sendable, Hashable, Codable {
                 let start = rng.int(in: 0...(mobile.count - 1 - span))
                 scoliosis.append(
                     ScoliosisCurve(
-                        upper: mobile[start], lower: mobile[start + span], cobbDeg: rng.uniform(10, 40), convexSide: side))
+                        upper: mobile[start], lower: mobile[start + span], cobbDeg: rng.uniform(10, 40),
+                        convexSide: side))
             } else {
                 let middle = mobile.count / 2 + rng.int(in: -1...0)
                 let other: Side = side == .left ? .right : .left
                 scoliosis.append(
-                    ScoliosisCurve(upper: mobile[0], lower: mobile[middle], cobbDeg: rng.uniform(10, 30), convexSide: side))
+                    ScoliosisCurve(
+                        upper: mobile[0], lower: mobile[middle], cobbDeg: rng.uniform(10, 30), convexSide: side))
                 scoliosis.append(
                     ScoliosisCurve(
                         upper: mobile[middle], lower: mobile[mobile.count - 1], cobbDeg: rng.uniform(10, 30),
@@ -329,15 +341,18 @@ public struct PhantomParameters: Sendable, Hashable, Codable {
             guard let u = mobile.firstIndex(of: c.upper), let l = mobile.firstIndex(of: c.lower) else {
                 throw PhantomError(
                     .noSuchLevel, parameter: p,
-                    "\(c.upper)–\(c.lower) is not a curve of this spine: end vertebrae must be among \(mobile.first!)–\(mobile.last!)")
+                    "\(c.upper)–\(c.lower) is not a curve of this spine: "
+                        + "end vertebrae must be among \(mobile.first!)–\(mobile.last!)")
             }
             guard l - u >= 2 else {
                 throw PhantomError(
-                    .outOfRange, parameter: p, "a curve needs its upper end vertebra at least two levels above its lower one")
+                    .outOfRange, parameter: p,
+                    "a curve needs its upper end vertebra at least two levels above its lower one")
             }
             if let pl = previousLower, u < pl {
                 throw PhantomError(
-                    .contradiction, parameter: p, "curves overlap: list them craniocaudally, sharing at most an end vertebra")
+                    .contradiction, parameter: p,
+                    "curves overlap: list them craniocaudally, sharing at most an end vertebra")
             }
             previousLower = l
             try PhantomError.check(p + ".cobbDeg", c.cobbDeg, 5, 50, unit: "°")

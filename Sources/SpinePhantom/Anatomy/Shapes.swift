@@ -102,6 +102,9 @@ struct VertebraShape: Sendable {
     var posteriorCullA = -Double.infinity...Double.infinity
     var posteriorCullU = -Double.infinity...Double.infinity
 
+    /// How far [mm] the pedicles reach in front of the posterior body wall (into the body).
+    var pedicleReach: Double { 0.5 * ra }
+
     /// Computes the culling bounds once the shape is final (its `halfDiscAbove` set).
     ///
     /// `bodyCullU` and the a-range are the very expressions of the first tests of `body` and
@@ -113,7 +116,7 @@ struct VertebraShape: Sendable {
         let wall = -ra
         let canalBack = wall - dims.canalDepthMM
         let lamT = 5.5 * dims.bodyDepthMM / 35
-        posteriorCullA = (canalBack - lamT - dims.spinousLengthMM - 2)...(wall + 4)
+        posteriorCullA = (canalBack - lamT - dims.spinousLengthMM - 2)...(wall + max(4, pedicleReach + 1))
         let pedU = height / 2 - dims.pedicleHeightMM / 2 - 1
         let tpReach = 1.8 * (transitional ? 10.0 : 4.0)
         let slope = vertebra.region == .thoracic ? 0.6 : 0.12
@@ -155,10 +158,11 @@ struct VertebraShape: Sendable {
         let wall = -ra  // posterior body wall
         let canalBack = wall - dims.canalDepthMM
         let lamT = 5.5 * dims.bodyDepthMM / 35
-        if a > wall + 4 || a < canalBack - lamT - dims.spinousLengthMM - 2 { return nil }
-        // Pedicles: elliptic bars from the upper body to the articular pillar.
+        if a > wall + max(4, pedicleReach + 1) || a < canalBack - lamT - dims.spinousLengthMM - 2 { return nil }
+        // Pedicles: elliptic bars from the upper body to the articular pillar, reaching into the body (which takes
+        // precedence) so that no gap opens between a pedicle and the body's receding posterolateral wall.
         let pedU = height / 2 - dims.pedicleHeightMM / 2 - 1
-        if a <= wall + 3, a >= canalBack - 1 {
+        if a <= wall + pedicleReach, a >= canalBack - 1 {
             let dx = (ax - cw2 - pw / 2) / (pw / 2), du = (u - pedU) / (dims.pedicleHeightMM / 2)
             if dx * dx + du * du <= 1 { return posterior }
         }

@@ -375,7 +375,8 @@ public struct SpineModel: Sendable {
         }
         func tilt(_ f: SagittalFrame) -> Double { atan(lateralSlope(z: f.cz) * f.uz) }
         for i in vertebrae.indices {
-            vertebrae[i].coronal = CoronalPose(centreX: lateralShift(z: vertebrae[i].frame.cz), tilt: tilt(vertebrae[i].frame))
+            let f = vertebrae[i].frame
+            vertebrae[i].coronal = CoronalPose(centreX: lateralShift(z: f.cz), tilt: tilt(f))
         }
         for i in discs.indices {
             let upper = vertebrae[i].coronal.tilt

@@ -1,8 +1,9 @@
 /// Everything known about one phantom study, written as `truth.json`.
 ///
 /// Schema version 2 (version 1 plus `DiscTruth.foramina`, see `ForamenTruth`; `scoliosis` and
-/// `VertebraTruth.coronalTiltDeg`). Lengths in mm, areas in mm², angles in degrees, points and directions in world (patient) LPS mm like the images. Each height is the length, along `superiorAxisLPS`, of
-/// the run of voxels of that instance crossed by the line through
+/// `VertebraTruth.coronalTiltDeg`). Lengths in mm, areas in mm², angles in degrees, points and
+/// directions in world (patient) LPS mm like the images. Each height is the length, along
+/// `superiorAxisLPS` (tilted with a scoliotic vertebra's coronal tilt), of the run of voxels of that instance crossed by the line through
 /// `centreWorldLPS + offset · anteriorAxisLPS` (offsets in `heightOffsetsMM`: anterior, middle,
 /// posterior), so it can be re-measured from the instance label map. The dural sac area is taken
 /// in the plane through `canalPointLPS` normal to `canalNormalLPS` (classes 4 and 5 together).
@@ -110,7 +111,7 @@ public struct PhantomTruth: Sendable, Codable {
     /// is the 4-connected open region just behind the disc at its mid-plane. Foraminal height [mm] (Hasegawa T
     /// et al., J Bone Joint Surg Am 1995;77(1):32–38): its longest run along `planeSuperiorLPS` with bone
     /// directly above and below (the upper pedicle's inferior margin to the lower pedicle's superior margin)
-    /// that holds over 0.6 mm of depth; `peakHeightMM`: the longest such run in any single column, which a
+    /// that holds over 0.5 mm of depth; `peakHeightMM`: the longest such run in any single column, which a
     /// sliver of open space between slanted bone surfaces can make longer than any image resolves (a label map
     /// measurement lies between the two, within a voxel); area [mm²]: its cross-section on the plane;
     /// width [mm]: its longest run along `planeAnteriorLPS`.
@@ -218,7 +219,8 @@ public struct PhantomTruth: Sendable, Codable {
         }
         var out: [CoronalCurveTruth] = []
         for c in curves {
-            guard let u = v.firstIndex(where: { $0.name == c.upper }), let l = v.firstIndex(where: { $0.name == c.lower })
+            guard let u = v.firstIndex(where: { $0.name == c.upper }),
+                let l = v.firstIndex(where: { $0.name == c.lower })
             else { continue }
             let b = largest(u..<(l + 1))
             out.append(

@@ -11,12 +11,12 @@ extension SpineModel {
 
     nonisolated(unsafe) static var column = (0.0, 0.0, 0.0)
     /// Sampling step of the foraminal truth on its plane [mm].
-    static let foramenStepMM = 0.2
+    static let foramenStepMM = 0.25
     /// Depth [mm] over which a column run must hold to count for the foraminal height.
-    static let foramenBandMM = 0.6
+    static let foramenBandMM = 0.5
     /// An open region larger than this [mm²] is taken as not closed without filling it to the window's edge (the
-    /// largest closed lumbar foramen the model makes is below 400 mm²).
-    static let foramenMaxAreaMM2 = 1000.0
+    /// largest closed lumbar foramen in 40 seeds was 417 mm²).
+    static let foramenMaxAreaMM2 = 600.0
 
     /// Lateral offset [mm, body x] of the middle of the upper vertebra's pedicle on `side` at disc `i`, and the
     /// pedicle's half width.
@@ -28,7 +28,10 @@ extension SpineModel {
     /// What SpineKit's foraminal measurement sees at a body-frame point: 0 open (anything that is not bone or disc,
     /// background included), 2 bone (vertebral body, posterior elements, sacrum), 3 disc.
     @inline(__always) func foraminalKind(x: Double, y: Double, z: Double) -> UInt8 {
-        switch materials[Int(material(bodyX: x, y: y, z: z))].structureClass {
+        // `material(bodyX:y:z:)` less what lies outside the column (trunk outline, fat, muscle, bowel): near the
+        // column those are never bone or disc, and `spine` decides everything that is.
+        guard let m = spine(x: x, y: y, z: z, ti: table.index(z)) else { return 0 }
+        return switch materials[Int(m)].structureClass {
         case .vertebralBody?, .posteriorElements?, .sacrum?: 2
         case .intervertebralDisc?: 3
         default: 0
@@ -158,6 +161,7 @@ extension SpineModel {
             let n = side == .left ? d.foraminalLeft : d.foraminalRight
             let point = worldLPS(body: bodyPoint(d.frame, d.coronal, a: 0, u: 0, x: offset))
             let c = d.coronal
+            let lateral = scoliotic ? SIMD3(c.cos, -d.frame.uy * c.sin, -d.frame.uz * c.sin) : SIMD3<Double>(1, 0, 0)
             return PhantomTruth.ForamenTruth(
                 side: side, heightMM: found.map { round3($0.foramen.heightMM) },
                 peakHeightMM: found.map { round3($0.foramen.peakHeightMM) },
@@ -167,8 +171,7 @@ extension SpineModel {
                 facetGrowthMM: round3(n?.facetGrowthMM ?? 0), floorRiseMM: round3(n?.floorRiseMM ?? 0),
                 ceilingDropMM: round3(n?.ceilingDropMM ?? 0), planeOffsetMM: round3(offset),
                 planePointLPS: lps(point).map(round3),
-                planeNormalLPS: lps(
-                    worldDirection(body: scoliotic ? SIMD3(c.cos, -d.frame.uy * c.sin, -d.frame.uz * c.sin) : SIMD3(1, 0, 0))),
+                planeNormalLPS: lps(worldDirection(body: lateral)),
                 planeSuperiorLPS: lps(worldDirection(body: superiorAxis(d.frame, c))),
                 planeAnteriorLPS: lps(worldDirection(body: SIMD3(0, -d.frame.uz, d.frame.uy))),
                 sampleStepMM: Self.foramenStepMM)

@@ -25,7 +25,9 @@ extension SpineModel {
     }
 
     /// Body-frame superior axis of an element tilted by its coronal pose.
-    func superiorAxis(_ f: SagittalFrame, _ c: CoronalPose) -> SIMD3<Double> { SIMD3(c.sin, f.uy * c.cos, f.uz * c.cos) }
+    func superiorAxis(_ f: SagittalFrame, _ c: CoronalPose) -> SIMD3<Double> {
+        SIMD3(c.sin, f.uy * c.cos, f.uz * c.cos)
+    }
 
     /// Lateral position [mm] of the canal centreline at dense index k (the column's shift at its z).
     func canalX(_ k: Int) -> Double { scoliotic ? table.lateralShift[table.index(canal.z[k])] : 0 }

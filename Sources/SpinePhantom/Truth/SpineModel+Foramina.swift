@@ -152,6 +152,9 @@ extension SpineModel {
             var found: (offset: Double, foramen: ForamenOnPlane)? = nil
             for shift in [0, 1.5, -1.5, 3, -3, 4.5, -4.5] where abs(shift) <= 0.69 * halfWidth || shift == 0 {
                 let offset = centre + side.sign * shift
+                // A 0.5 mm pass first: a region that leaks there leaks at the fine step too (no bone or disc barrier
+                // of the model is thinner than 0.5 mm), and costs a sixteenth to find.
+                guard foramen(disc: i, offset: offset, step: 0.5) != nil else { continue }
                 if let m = foramen(disc: i, offset: offset) {
                     found = (offset, m)
                     break

@@ -16,8 +16,35 @@ public struct PhantomParameters: Sendable, Hashable, Codable {
         public var flavumThickeningMM: Double = 0
         /// Facet hypertrophy narrowing the dural sac's transverse diameter [mm].
         public var facetNarrowingMM: Double = 0
+        /// Foraminal narrowing on the left and right, 0 (none) to 1 (the most the model builds): a posterolateral
+        /// disc protrusion, facet hypertrophy filling the foramen from behind, and osteophytes lowering its roof
+        /// and raising its floor, each in proportion (see `PhantomTruth.ForamenTruth` for the constructed sizes and
+        /// the resulting foraminal height, area and grade). Lumbar levels only.
+        public var foraminalNarrowing = PerSide(left: 0, right: 0)
 
         public init(level: DiscLevel) { self.level = level }
+    }
+
+    /// The patient's left or right (LPS +x is left).
+    public enum Side: String, Sendable, Hashable, Codable, CaseIterable {
+        case left, right
+
+        /// +1 for left, −1 for right: the sign of body-frame x on this side.
+        public var sign: Double { self == .left ? 1 : -1 }
+    }
+
+    /// One number for each side of the body.
+    public struct PerSide: Sendable, Hashable, Codable {
+        public var left: Double
+        public var right: Double
+        public init(left: Double, right: Double) {
+            self.left = left
+            self.right = right
+        }
+        public subscript(side: Side) -> Double {
+            get { side == .left ? left : right }
+            set { if side == .left { left = newValue } else { right = newValue } }
+        }
     }
 
     /// A vertebral compression fracture graded by Genant's semiquantitative method
@@ -71,6 +98,26 @@ public struct PhantomParameters: Sendable, Hashable, Codable {
         }
     }
 
+    /// A coronal (scoliotic) curve between two end vertebrae.
+    ///
+    /// The column is displaced laterally along a half sine between the end vertebrae's centres, convex to
+    /// `convexSide`; each vertebra is tilted in the coronal plane by the curve's slope at its centre and each disc
+    /// takes the mean tilt of its neighbours with a coronal wedge between them. `cobbDeg` is the target angle
+    /// between the end vertebrae (Cobb JR, Instr Course Lect 1948;5:261–275); the constructed tilts and Cobb
+    /// angle are in the truth (a vertebra shared by two adjacent curves takes the mean of their slopes).
+    public struct ScoliosisCurve: Sendable, Hashable, Codable {
+        public var upper: Vertebra
+        public var lower: Vertebra
+        public var cobbDeg: Double
+        public var convexSide: Side
+        public init(upper: Vertebra, lower: Vertebra, cobbDeg: Double, convexSide: Side) {
+            self.upper = upper
+            self.lower = lower
+            self.cobbDeg = cobbDeg
+            self.convexSide = convexSide
+        }
+    }
+
     /// Size and shape of the trunk.
     public struct Habitus: Sendable, Hashable, Codable {
         /// Trunk anteroposterior and transverse diameters [mm].
@@ -107,6 +154,8 @@ public struct PhantomParameters: Sendable, Hashable, Codable {
     public var slip: Slip?
     public var habitus: Habitus
     public var pose: Pose
+    /// Coronal curves, craniocaudally and not overlapping (empty: a straight spine in the coronal plane).
+    public var scoliosis: [ScoliosisCurve] = []
 
     /// The vertebrae from T10 to the sacrum for an anomaly, craniocaudally.
     public static func vertebrae(for anomaly: EnumerationAnomaly) -> [Vertebra] {
@@ -179,6 +228,59 @@ public struct PhantomParameters: Sendable, Hashable, Codable {
         pose = Pose(
             translationMM: [rng.normal(sd: 10), rng.normal(sd: 15), rng.normal(sd: 25)],
             rotationDeg: [rng.normal(sd: 2), rng.normal(sd: 1.5), rng.normal(sd: 2)])
+        drawTruthV2Features(seed: seed)
+    }
+
+    /// Draws the features added with truth schema 2 from their own random stream, so every value drawn
+    /// above (and so the anatomy of a seed where none of these features occurs) is what schema 1 drew.
+    mutating func drawTruthV2Features(seed: UInt64) {
+        var rng = PhantomRandom(seed: seed, stream: 0x5C4E_3A_0002)
+        // Foraminal stenosis in a third of spines, at one or a few foramina, commoner at degenerated caudal lumbar
+        // levels (disc collapse, bulge and facet arthropathy go together with foraminal stenosis).
+        if rng.chance(0.35) {
+            let levels = discs.map(\.level)
+            let lumbar = discs.indices.filter { levels[$0].upper.region == .lumbar }
+            var any = false
+            for n in lumbar {
+                let d = discs[n]
+                let caudal = Double(n + 1) / Double(levels.count)
+                let degeneration = min(
+                    1, d.heightLossFraction + d.bulgeMM / 8 + d.facetNarrowingMM / 10 + d.flavumThickeningMM / 10)
+                for side in Side.allCases where rng.chance(0.05 + 0.15 * caudal + 0.35 * degeneration) {
+                    discs[n].foraminalNarrowing[side] = rng.uniform(0.25, 1)
+                    any = true
+                }
+            }
+            if !any, let n = lumbar.last {
+                discs[n].foraminalNarrowing[rng.chance(0.5) ? .left : .right] = rng.uniform(0.25, 1)
+            }
+        }
+        // Scoliosis in 15 % of spines: one curve (T10–L5), or two adjacent curves of opposite convexity. Its own
+        // stream, so the foramina's draws do not decide it.
+        rng = PhantomRandom(seed: seed, stream: 0x5C4E_3A_0003)
+        scoliosis = []
+        if rng.chance(0.15) {
+            let mobile = Array(Self.vertebrae(for: anomaly).dropLast())
+            let side: Side = rng.chance(0.5) ? .left : .right
+            if rng.chance(0.7) {
+                let span = rng.int(in: 3...min(5, mobile.count - 1))
+                let start = rng.int(in: 0...(mobile.count - 1 - span))
+                scoliosis.append(
+                    ScoliosisCurve(
+                        upper: mobile[start], lower: mobile[start + span], cobbDeg: rng.uniform(10, 40),
+                        convexSide: side))
+            } else {
+                let middle = mobile.count / 2 + rng.int(in: -1...0)
+                let other: Side = side == .left ? .right : .left
+                scoliosis.append(
+                    ScoliosisCurve(
+                        upper: mobile[0], lower: mobile[middle], cobbDeg: rng.uniform(10, 30), convexSide: side))
+                scoliosis.append(
+                    ScoliosisCurve(
+                        upper: mobile[middle], lower: mobile[mobile.count - 1], cobbDeg: rng.uniform(10, 30),
+                        convexSide: other))
+            }
+        }
     }
 
     /// Checks every parameter; throws the first impossible or contradictory one.
@@ -209,6 +311,14 @@ public struct PhantomParameters: Sendable, Hashable, Codable {
             try PhantomError.check(p + ".bulgeMM", d.bulgeMM, 0, 8, unit: " mm")
             try PhantomError.check(p + ".flavumThickeningMM", d.flavumThickeningMM, 0, 5, unit: " mm")
             try PhantomError.check(p + ".facetNarrowingMM", d.facetNarrowingMM, 0, 10, unit: " mm")
+            for side in Side.allCases {
+                try PhantomError.check(p + ".foraminalNarrowing.\(side.rawValue)", d.foraminalNarrowing[side], 0, 1)
+            }
+            if d.foraminalNarrowing.left + d.foraminalNarrowing.right > 0, d.level.upper.region != .lumbar {
+                throw PhantomError(
+                    .noSuchLevel, parameter: p + ".foraminalNarrowing",
+                    "foraminal narrowing is modelled at lumbar levels only, not at \(d.level)")
+            }
         }
         for f in fractures {
             guard vertebrae.contains(f.vertebra), f.vertebra != .s1 else {
@@ -223,6 +333,29 @@ public struct PhantomParameters: Sendable, Hashable, Codable {
                     .noSuchLevel, parameter: "slip.level", "\(s.level) is not a disc level of this spine")
             }
             try PhantomError.check("slip.fraction", s.fraction, 0, 0.75)
+        }
+        let mobile = Array(vertebrae.dropLast())
+        var previousLower: Int? = nil
+        for (n, c) in scoliosis.enumerated() {
+            let p = "scoliosis[\(n)]"
+            guard let u = mobile.firstIndex(of: c.upper), let l = mobile.firstIndex(of: c.lower) else {
+                throw PhantomError(
+                    .noSuchLevel, parameter: p,
+                    "\(c.upper)–\(c.lower) is not a curve of this spine: "
+                        + "end vertebrae must be among \(mobile.first!)–\(mobile.last!)")
+            }
+            guard l - u >= 2 else {
+                throw PhantomError(
+                    .outOfRange, parameter: p,
+                    "a curve needs its upper end vertebra at least two levels above its lower one")
+            }
+            if let pl = previousLower, u < pl {
+                throw PhantomError(
+                    .contradiction, parameter: p,
+                    "curves overlap: list them craniocaudally, sharing at most an end vertebra")
+            }
+            previousLower = l
+            try PhantomError.check(p + ".cobbDeg", c.cobbDeg, 5, 50, unit: "°")
         }
         try PhantomError.check("habitus.trunkDepthMM", habitus.trunkDepthMM, 140, 400, unit: " mm")
         try PhantomError.check("habitus.trunkWidthMM", habitus.trunkWidthMM, 200, 500, unit: " mm")

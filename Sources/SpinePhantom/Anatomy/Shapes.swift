@@ -32,6 +32,35 @@ struct SagittalFrame: Sendable, Hashable {
     var theta: Double { atan2(-uy, uz) }
 }
 
+/// The coronal placement of a scoliotic element: a lateral shift of its centre and a tilt φ about its anterior
+/// axis (its superior axis leans toward +x, the patient's left, for φ > 0). Identity for a straight spine.
+struct CoronalPose: Sendable, Hashable {
+    var centreX = 0.0
+    var cos = 1.0
+    var sin = 0.0
+
+    init() {}
+    init(centreX: Double, tilt: Double) {
+        self.centreX = centreX
+        cos = Foundation.cos(tilt)
+        sin = Foundation.sin(tilt)
+    }
+
+    var tilt: Double { atan2(sin, cos) }
+
+    /// Element coordinates (u along its tilted superior axis, x along its tilted lateral axis) of a body-frame x
+    /// and the sagittal-frame u.
+    @inline(__always) func local(x: Double, u: Double) -> (u: Double, x: Double) {
+        let dx = x - centreX
+        return (dx * sin + u * cos, dx * cos - u * sin)
+    }
+
+    /// Body-frame x and sagittal-frame u of element coordinates (the inverse of `local`).
+    @inline(__always) func body(x: Double, u: Double) -> (u: Double, x: Double) {
+        (-x * sin + u * cos, centreX + x * cos + u * sin)
+    }
+}
+
 @inline(__always) func up(_ theta: Double) -> (y: Double, z: Double) { (-sin(theta), cos(theta)) }
 @inline(__always) func anterior(_ theta: Double) -> (y: Double, z: Double) { (-cos(theta), -sin(theta)) }
 
@@ -64,6 +93,7 @@ struct VertebraShape: Sendable {
     var marrow: UInt16
     var cortex: UInt16
     var posterior: UInt16
+    var coronal = CoronalPose()
     var zMin = 0.0
     var zMax = 0.0
     /// Culling bounds, set by `prepareSampling()`: |u| beyond which `body` is nil, and the local
@@ -71,6 +101,9 @@ struct VertebraShape: Sendable {
     var bodyCullU = Double.infinity
     var posteriorCullA = -Double.infinity...Double.infinity
     var posteriorCullU = -Double.infinity...Double.infinity
+
+    /// How far [mm] the pedicles reach in front of the posterior body wall (into the body).
+    var pedicleReach: Double { 0.5 * ra }
 
     /// Computes the culling bounds once the shape is final (its `halfDiscAbove` set).
     ///
@@ -83,7 +116,7 @@ struct VertebraShape: Sendable {
         let wall = -ra
         let canalBack = wall - dims.canalDepthMM
         let lamT = 5.5 * dims.bodyDepthMM / 35
-        posteriorCullA = (canalBack - lamT - dims.spinousLengthMM - 2)...(wall + 4)
+        posteriorCullA = (canalBack - lamT - dims.spinousLengthMM - 2)...(wall + max(4, pedicleReach + 1))
         let pedU = height / 2 - dims.pedicleHeightMM / 2 - 1
         let tpReach = 1.8 * (transitional ? 10.0 : 4.0)
         let slope = vertebra.region == .thoracic ? 0.6 : 0.12
@@ -125,10 +158,11 @@ struct VertebraShape: Sendable {
         let wall = -ra  // posterior body wall
         let canalBack = wall - dims.canalDepthMM
         let lamT = 5.5 * dims.bodyDepthMM / 35
-        if a > wall + 4 || a < canalBack - lamT - dims.spinousLengthMM - 2 { return nil }
-        // Pedicles: elliptic bars from the upper body to the articular pillar.
+        if a > wall + max(4, pedicleReach + 1) || a < canalBack - lamT - dims.spinousLengthMM - 2 { return nil }
+        // Pedicles: elliptic bars from the upper body to the articular pillar, reaching into the body (which takes
+        // precedence) so that no gap opens between a pedicle and the body's receding posterolateral wall.
         let pedU = height / 2 - dims.pedicleHeightMM / 2 - 1
-        if a <= wall + 3, a >= canalBack - 1 {
+        if a <= wall + pedicleReach, a >= canalBack - 1 {
             let dx = (ax - cw2 - pw / 2) / (pw / 2), du = (u - pedU) / (dims.pedicleHeightMM / 2)
             if dx * dx + du * du <= 1 { return posterior }
         }
@@ -175,6 +209,12 @@ struct DiscShape: Sendable {
     var slipMM: Double
     var nucleus: UInt16
     var annulus: UInt16
+    var coronal = CoronalPose()
+    /// Tangent of half the coronal wedge (the upper endplate's tilt less the lower's, halved).
+    var coronalTanHalfWedge = 0.0
+    /// Foraminal narrowing on each side (nil = none), built by `SpineModel.narrowForamina`.
+    var foraminalLeft: ForaminalNarrowing? = nil
+    var foraminalRight: ForaminalNarrowing? = nil
     var zMin = 0.0
     var zMax = 0.0
     /// |u| beyond which `material` is nil (its first test's expression, precomputed by `prepareSampling()`).
@@ -184,14 +224,26 @@ struct DiscShape: Sendable {
         cullU = height / 2 + ra * abs(tanHalfWedge) + max(concavityUpper, concavityLower) + 1
     }
 
+    var hasForaminalNarrowing: Bool { foraminalLeft != nil || foraminalRight != nil }
+
     @inline(__always) func material(a: Double, u: Double, x: Double) -> UInt16? {
+        if let m = discMaterial(a: a, u: u, x: x) { return m }
+        if !hasForaminalNarrowing { return nil }
+        return (x > 0 ? foraminalLeft : foraminalRight)?.material(a: a, u: u, ax: abs(x))
+    }
+
+    @inline(__always) func discMaterial(a: Double, u: Double, x: Double) -> UInt16? {
         if abs(u) > cullU { return nil }
         let sa = a - slipMM * u / max(height, 0.5)
         let r2 = endplateRadius2(a: sa, x: x, ra: ra * 1.02, rx: rx * 1.02)
         if r2 > 1 { return nil }
         let c = max(0, 1 - r2)
-        let top = height / 2 + sa * tanHalfWedge + concavityUpper * c + 0.4
-        let bottom = -height / 2 - sa * tanHalfWedge - concavityLower * c - 0.4
+        var top = height / 2 + sa * tanHalfWedge + concavityUpper * c + 0.4
+        var bottom = -height / 2 - sa * tanHalfWedge - concavityLower * c - 0.4
+        if coronalTanHalfWedge != 0 {
+            top -= x * coronalTanHalfWedge
+            bottom += x * coronalTanHalfWedge
+        }
         if u > top || u < bottom { return nil }
         let na = (sa + 0.12 * ra) / (0.55 * ra), nx = x / (0.6 * rx)
         let rn = na * na + nx * nx
@@ -213,4 +265,61 @@ struct SacralSegment: Sendable {
     var concavityTop: Double
     var canalDepth: Double
     var canalWidth: Double
+}
+
+/// The tissue that narrows one intervertebral foramen, in its disc's local frame (a anterior, u superior, both
+/// mm from the disc centre; `ax` the distance from the midline), outside the disc and the vertebral bodies:
+/// - a posterolateral disc protrusion: a dome of annulus `protrusionMM` deep behind the disc's posterior
+///   margin, centred at the disc's mid-height and at the upper pedicle's lateral position;
+/// - facet hypertrophy: the articular pillar (upper vertebra's posterior elements) filled across its width and
+///   grown `facetGrowthMM` forward, from the lower vertebra up to the upper pedicle's middle;
+/// - a floor rising `floorRiseMM` from the disc's lower surface behind the disc (osteophyte of the lower
+///   vertebra) and a ceiling dropping `ceilingDropMM` from the upper pedicle's inferior margin (osteophyte of
+///   the upper vertebra), which lower the foraminal height. Both are labelled posterior elements (the sacrum at
+///   S1), so that a vertebral body's label keeps the shape that its heights and tilts are measured from.
+struct ForaminalNarrowing: Sendable {
+    var fraction: Double
+    var protrusionMM: Double
+    var facetGrowthMM: Double
+    var floorRiseMM: Double
+    var ceilingDropMM: Double
+    /// Lateral centre and half width of the narrowing [mm].
+    var centreX: Double
+    var halfWidth: Double
+    /// Local a of the disc's posterior margin at `centreX`, of the pillar's front and back.
+    var marginA: Double
+    var pillarFrontA: Double
+    var pillarBackA: Double
+    /// Local u of the disc's mid-height half height, the lower endplate (floor base), the upper pedicle's
+    /// inferior margin and middle.
+    var discHalfHeight: Double
+    var floorBaseU: Double
+    var pedicleBottomU: Double
+    var pedicleMiddleU: Double
+    var annulus: UInt16
+    var upperBone: UInt16
+    var lowerBone: UInt16
+    var posterior: UInt16
+
+    /// The extent in local (a, u), for binning.
+    var aRange: ClosedRange<Double> { (pillarBackA - 1)...(marginA + 7) }
+    var uRange: ClosedRange<Double> { (floorBaseU - 1)...(max(pedicleMiddleU, pedicleBottomU + 1) + 1) }
+
+    @inline(__always) func material(a: Double, u: Double, ax: Double) -> UInt16? {
+        let t = (ax - centreX) / halfWidth
+        if t * t > 1 || a < pillarBackA || a > marginA + 6 || u < floorBaseU || u > pedicleMiddleU + 0.5 {
+            return nil
+        }
+        if protrusionMM > 0, a <= marginA + protrusionMM {
+            let q = u / (discHalfHeight + 0.5 * protrusionMM)
+            let reach = protrusionMM * (1 - t * t - q * q)
+            if reach > 0, a >= marginA - reach, a <= marginA + 1 { return annulus }
+        }
+        if a <= pillarFrontA + facetGrowthMM, u <= pedicleMiddleU { return posterior }
+        // Floor and ceiling reach forward into the bodies (which take precedence), closing any gap between a pedicle
+        // and its body's wall at their level.
+        if floorRiseMM > 0, u <= -discHalfHeight + floorRiseMM { return lowerBone }
+        if ceilingDropMM > 0, u >= pedicleBottomU - ceilingDropMM, u <= pedicleBottomU + 1 { return upperBone }
+        return nil
+    }
 }

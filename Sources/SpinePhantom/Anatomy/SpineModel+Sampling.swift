@@ -18,6 +18,7 @@ extension SpineModel {
         table.bodyHalfDepth = []
         table.bodyHalfWidth = []
         table.laminaY = []
+        table.lateralShift = []
         let lamT = 6 * parameters.bodyScale
         for b in 0..<n {
             let z = zLo + Double(b)
@@ -31,6 +32,7 @@ extension SpineModel {
             let c = canal.closest(y: p0.y + (p1.y - p0.y) * t + 40, z: z)
             let i = c.index
             table.laminaY.append(canal.y[i] - canal.ny[i] * canal.ac[i] + lamT)
+            table.lateralShift.append(scoliotic ? lateralShift(z: z) : 0)
         }
         // Element bins (2 mm) by each element's z extent.
         func zRange(_ f: SagittalFrame, a: ClosedRange<Double>, u: ClosedRange<Double>) -> (Double, Double) {
@@ -47,16 +49,24 @@ extension SpineModel {
         for i in vertebrae.indices {
             let v = vertebrae[i]
             let back = -v.ra - v.dims.canalDepthMM - 8 - v.dims.spinousLengthMM
+            // A coronal tilt raises and lowers the lateral ends (the transverse processes reach farthest).
+            let lean = scoliotic ? abs(v.coronal.sin) * max(v.dims.transverseSpanMM / 2, v.rx) + 1 : 0
             let r = zRange(
                 v.frame, a: back...(v.ra + 2),
-                u: (-v.height / 2 - v.halfDiscBelow - 30)...(v.height / 2 + v.halfDiscAbove + 12))
+                u: (-v.height / 2 - v.halfDiscBelow - 30 - lean)...(v.height / 2 + v.halfDiscAbove + 12 + lean))
             vertebrae[i].zMin = r.0
             vertebrae[i].zMax = r.1
         }
         for i in discs.indices {
             let d = discs[i]
-            let m = d.height / 2 + 4 + max(d.concavityLower, d.concavityUpper) + d.ra * abs(d.tanHalfWedge)
-            let r = zRange(d.frame, a: (-d.ra - 3 - d.slipMM)...(d.ra + 3 + d.slipMM), u: -m...m)
+            var m = d.height / 2 + 4 + max(d.concavityLower, d.concavityUpper) + d.ra * abs(d.tanHalfWedge)
+            if scoliotic { m += d.rx * (abs(d.coronal.sin) + abs(d.coronalTanHalfWedge)) + 1 }
+            var a = (-d.ra - 3 - d.slipMM)...(d.ra + 3 + d.slipMM), u = -m...m
+            for n in [d.foraminalLeft, d.foraminalRight].compactMap({ $0 }) {
+                a = min(a.lowerBound, n.aRange.lowerBound)...a.upperBound
+                u = min(u.lowerBound, n.uRange.lowerBound)...max(u.upperBound, n.uRange.upperBound)
+            }
+            let r = zRange(d.frame, a: a, u: u)
             discs[i].zMin = r.0
             discs[i].zMax = r.1
         }
@@ -177,16 +187,18 @@ extension SpineModel {
 
     /// Bone, disc, canal, vessels and psoas near the column; nil elsewhere.
     @inline(__always) func spine(x: Double, y: Double, z: Double, ti: Int) -> UInt16? {
-        let ax = abs(x)
+        let cx = scoliotic ? x - table.lateralShift[ti] : x
+        let ax = abs(cx)
         let lamY = table.laminaY[ti]
         // Beyond the widest bony canal (`canalContent`'s first test fails everywhere) the canal is skipped.
         if ax < 22, ax < canal.cullHalfWidth, y > lamY - 50, y < lamY + 10 {
-            if let m = canalContent(x: x, y: y, z: z) { return m }
+            if let m = canalContent(x: cx, y: y, z: z) { return m }
         }
         let bin = min(max(Int((z - binOrigin) / 2), 0), binStart.count - 2)
         // Index loops over the bin (no slice, no element copies: this runs for most samples).
         let first = binStart[bin], end = binStart[bin + 1]
         let nv = vertebrae.count
+        if scoliotic { return scolioticColumn(x: x, y: y, z: z, ti: ti, first: first, end: end) }
         for n in first..<end {
             let e = binItems[n]
             if e < nv {
@@ -206,6 +218,37 @@ extension SpineModel {
             if e < nv {
                 let l = vertebrae[e].frame.local(y, z)
                 if let m = vertebrae[e].posteriorElements(a: l.a, u: l.u, x: x) { return m }
+            }
+        }
+        if z < sacrumZMax, let m = sacrumMaterial(x: x, y: y, z: z) { return m }
+        return softTissueNearColumn(x: x, y: y, z: z, ti: ti)
+    }
+
+    /// `spine`'s element loops for a scoliotic column: each element's coronal pose applied to x and u.
+    func scolioticColumn(x: Double, y: Double, z: Double, ti: Int, first: Int, end: Int) -> UInt16? {
+        let nv = vertebrae.count
+        for n in first..<end {
+            let e = binItems[n]
+            if e < nv {
+                let l = vertebrae[e].frame.local(y, z)
+                let c = vertebrae[e].coronal.local(x: x, u: l.u)
+                if let m = vertebrae[e].body(a: l.a, u: c.u, x: c.x) { return m }
+            }
+        }
+        for n in first..<end {
+            let e = binItems[n]
+            if e >= nv {
+                let l = discs[e - nv].frame.local(y, z)
+                let c = discs[e - nv].coronal.local(x: x, u: l.u)
+                if let m = discs[e - nv].material(a: l.a, u: c.u, x: c.x) { return m }
+            }
+        }
+        for n in first..<end {
+            let e = binItems[n]
+            if e < nv {
+                let l = vertebrae[e].frame.local(y, z)
+                let c = vertebrae[e].coronal.local(x: x, u: l.u)
+                if let m = vertebrae[e].posteriorElements(a: l.a, u: c.u, x: c.x) { return m }
             }
         }
         if z < sacrumZMax, let m = sacrumMaterial(x: x, y: y, z: z) { return m }

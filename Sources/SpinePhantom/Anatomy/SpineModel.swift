@@ -31,6 +31,10 @@ public struct SpineModel: Sendable {
     var vesselBifurcationZ = 0.0
     var veinConfluenceZ = 0.0
     var psoasTopZ = 0.0
+    /// Whether the column has a coronal curve (`parameters.scoliosis`); the straight column skips the coronal poses.
+    var scoliotic = false
+    /// Body-frame z of the end vertebrae's centres, amplitude [mm, + left] of each coronal curve.
+    var coronalCurves: [(zTop: Double, zBottom: Double, amplitude: Double)] = []
     /// Body → world rotation (columns) and translation.
     let rotation: (SIMD3<Double>, SIMD3<Double>, SIMD3<Double>)
     let translation: SIMD3<Double>
@@ -213,6 +217,13 @@ public struct SpineModel: Sendable {
                     tanHalfWedge: tw, ra: ra, rx: rx, concavityTop: cTop, concavityBottom: cBot, dims: dims,
                     transitional: transitional, halfDiscAbove: 4, halfDiscBelow: hm / 2, marrow: m, cortex: m + 1,
                     posterior: m + 2))
+            if variation.foraminalNarrowing.left + variation.foraminalNarrowing.right > 0 {
+                // Osteophytes carry the posterior elements' label, so a vertebral body's label keeps its shape.
+                let lowerBone = builtV.count >= 2 ? builtV[builtV.count - 2].posterior : Self.sacrumMarrow
+                Self.narrowForamina(
+                    below: builtV[builtV.count - 1], disc: &builtD[builtD.count - 1],
+                    narrowing: variation.foraminalNarrowing, lowerBone: lowerBone)
+            }
             point = (point.y + ub.y * h, point.z + ub.z * h)
             theta -= bodyWedge
             if v == .l1 { l1TopTheta = theta }
@@ -302,7 +313,106 @@ public struct SpineModel: Sendable {
         translation = SIMD3(p.pose.translationMM[0], p.pose.translationMM[1], p.pose.translationMM[2])
 
         table = ColumnTable()
+        placeCoronalCurves()
         buildTables()
+    }
+
+    /// Builds the foraminal narrowing at a disc below vertebra `v` (see `ForaminalNarrowing`), in proportion to
+    /// the fraction on each side: facet growth up to the room between the disc's posterior margin and the
+    /// articular pillar less 6 mm, a protrusion up to 3 mm deep (so a channel of at least 3 mm stays behind
+    /// the disc at its mid-height), a floor rising to 2.5 mm below the mid-height at most and a ceiling dropping
+    /// to 1 mm above the disc's upper surface at most.
+    static func narrowForamina(
+        below v: VertebraShape, disc d: inout DiscShape, narrowing: PhantomParameters.PerSide, lowerBone: UInt16
+    ) {
+        let cw2 = v.dims.canalWidthMM / 2, pw = v.dims.pedicleWidthMM
+        let centreX = cw2 + pw / 2
+        // Posterior margin of the disc outline at the pedicle's lateral position (bisection on the outline).
+        var lo = -2 * d.ra, hi = 0.0
+        for _ in 0..<60 {
+            let mid = (lo + hi) / 2
+            if endplateRadius2(a: mid, x: centreX, ra: d.ra * 1.02, rx: d.rx * 1.02) > 1 { lo = mid } else { hi = mid }
+        }
+        let margin = lo
+        func local(_ a: Double, _ u: Double) -> (a: Double, u: Double) {
+            let p = v.frame.body(a: a, u: u)
+            return d.frame.local(p.y, p.z)
+        }
+        let canalBack = -v.ra - v.dims.canalDepthMM
+        let front = local(canalBack + 7, -v.height / 2 - v.halfDiscBelow).a
+        let back = local(canalBack - 4, -v.height / 2 - v.halfDiscBelow).a
+        let pedU = v.height / 2 - v.dims.pedicleHeightMM / 2 - 1
+        let pedicleBottom = local(-v.ra, pedU - v.dims.pedicleHeightMM / 2).u
+        let pedicleMiddle = local(-v.ra, pedU).u
+        let half = d.height / 2
+        for side in PhantomParameters.Side.allCases where narrowing[side] > 0 {
+            let f = narrowing[side]
+            let n = ForaminalNarrowing(
+                fraction: f, protrusionMM: 3 * f, facetGrowthMM: f * max(margin - front - 6, 0),
+                floorRiseMM: f * max(half - 2.5, 0), ceilingDropMM: f * max(pedicleBottom - (half + 1), 0),
+                centreX: centreX, halfWidth: pw / 2 + 4, marginA: margin, pillarFrontA: front, pillarBackA: back,
+                discHalfHeight: half, floorBaseU: -half - 3, pedicleBottomU: pedicleBottom,
+                pedicleMiddleU: pedicleMiddle, annulus: d.annulus, upperBone: v.posterior, lowerBone: lowerBone,
+                posterior: v.posterior)
+            if side == .left { d.foraminalLeft = n } else { d.foraminalRight = n }
+        }
+    }
+
+    /// Places the coronal curves: each a half sine between its end vertebrae's centres whose end slopes give the
+    /// target Cobb angle (amplitude L / π · tan(Cobb / 2) for a curve L mm tall); every vertebra and disc is shifted
+    /// to the curve and tilted by its slope along the element's superior axis (discs by their neighbours' mean, with
+    /// a coronal wedge between them).
+    mutating func placeCoronalCurves() {
+        guard !parameters.scoliosis.isEmpty else { return }
+        scoliotic = true
+        for c in parameters.scoliosis {
+            guard let top = vertebrae.first(where: { $0.vertebra == c.upper }),
+                let bottom = vertebrae.first(where: { $0.vertebra == c.lower })
+            else { continue }
+            let length = top.frame.cz - bottom.frame.cz
+            let amplitude = length / .pi * tan(c.cobbDeg * .pi / 360) * c.convexSide.sign
+            coronalCurves.append((top.frame.cz, bottom.frame.cz, amplitude))
+        }
+        func tilt(_ f: SagittalFrame) -> Double { atan(lateralSlope(z: f.cz) * f.uz) }
+        for i in vertebrae.indices {
+            let f = vertebrae[i].frame
+            vertebrae[i].coronal = CoronalPose(centreX: lateralShift(z: f.cz), tilt: tilt(f))
+        }
+        for i in discs.indices {
+            let upper = vertebrae[i].coronal.tilt
+            let lower = i + 1 < vertebrae.count ? vertebrae[i + 1].coronal.tilt : 0
+            discs[i].coronal = CoronalPose(centreX: lateralShift(z: discs[i].frame.cz), tilt: (upper + lower) / 2)
+            discs[i].coronalTanHalfWedge = tan((upper - lower) / 2)
+        }
+    }
+
+    /// Lateral shift [mm, + left] of the column at body-frame z.
+    func lateralShift(z: Double) -> Double {
+        var x = 0.0
+        for c in coronalCurves where z >= c.zBottom && z <= c.zTop {
+            x += c.amplitude * sin(.pi * (c.zTop - z) / (c.zTop - c.zBottom))
+        }
+        return x
+    }
+
+    /// d(lateral shift)/dz at body-frame z (one-sided at a curve's ends, so an end vertebra takes its curve's slope
+    /// and a vertebra shared by two curves the mean of both).
+    func lateralSlope(z: Double) -> Double {
+        var d = 0.0, n = 0
+        for c in coronalCurves where z >= c.zBottom - 1e-9 && z <= c.zTop + 1e-9 {
+            let l = c.zTop - c.zBottom
+            d -= c.amplitude * .pi / l * cos(.pi * (c.zTop - z) / l)
+            n += 1
+        }
+        return n > 1 ? d / Double(n) : d
+    }
+
+    /// Body-frame point of element coordinates (a anterior, u along its tilted superior axis, x along its tilted
+    /// lateral axis) of a vertebra's or disc's frame and coronal pose.
+    func bodyPoint(_ f: SagittalFrame, _ c: CoronalPose, a: Double, u: Double, x: Double) -> SIMD3<Double> {
+        let b = c.body(x: x, u: u)
+        let p = f.body(a: a, u: b.u)
+        return SIMD3(b.x, p.y, p.z)
     }
 
     /// World LPS of a body-frame point.
@@ -334,6 +444,8 @@ struct ColumnTable: Sendable {
     var bodyHalfDepth: [Double] = []
     var bodyHalfWidth: [Double] = []
     var laminaY: [Double] = []
+    /// Lateral shift of the column [mm] (scoliosis; zero for a straight spine).
+    var lateralShift: [Double] = []
 
     @inline(__always) func index(_ z: Double) -> Int { min(max(roundedToInt(z - zOrigin), 0), bodyY.count - 1) }
 }

@@ -1,14 +1,15 @@
 /// Everything known about one phantom study, written as `truth.json`.
 ///
-/// Schema version 1. Lengths in mm, areas in mm², angles in degrees, points and directions in
-/// world (patient) LPS mm like the images. Each height is the length, along `superiorAxisLPS`, of
-/// the run of voxels of that instance crossed by the line through
+/// Schema version 2 (version 1 plus `DiscTruth.foramina`, see `ForamenTruth`; `scoliosis` and
+/// `VertebraTruth.coronalTiltDeg`). Lengths in mm, areas in mm², angles in degrees, points and
+/// directions in world (patient) LPS mm like the images. Each height is the length, along
+/// `superiorAxisLPS` (tilted with a scoliotic vertebra's coronal tilt), of the run of voxels of that instance crossed by the line through
 /// `centreWorldLPS + offset · anteriorAxisLPS` (offsets in `heightOffsetsMM`: anterior, middle,
 /// posterior), so it can be re-measured from the instance label map. The dural sac area is taken
 /// in the plane through `canalPointLPS` normal to `canalNormalLPS` (classes 4 and 5 together).
 /// Vertebrae are written by radiological name ("L4", "S1" for the sacrum), disc levels as "L4-L5".
 public struct PhantomTruth: Sendable, Codable {
-    public static let currentSchemaVersion = 1
+    public static let currentSchemaVersion = 2
 
     public struct VertebraTruth: Sendable, Codable {
         public var name: Vertebra
@@ -28,6 +29,32 @@ public struct PhantomTruth: Sendable, Codable {
         public var fracture: PhantomParameters.Fracture?
         /// A lumbosacral transitional vertebra (sacralised L5).
         public var transitional: Bool
+        /// Coronal tilt of the body (schema 2): the angle [degrees] by which its superior axis
+        /// (`superiorAxisLPS`) leans toward the patient's left (positive) or right (negative) out of the
+        /// body's sagittal plane; 0 in a spine without scoliosis.
+        public var coronalTiltDeg: Double
+    }
+
+    /// A coronal curve (schema 2), measured by Cobb's method (Cobb JR, Instr Course Lect 1948;5:261–275) on the
+    /// constructed coronal tilts: the angle between the most tilted vertebrae at its ends.
+    public struct CoronalCurveTruth: Sendable, Codable {
+        /// End vertebrae: the most tilted pair within the curve's range, cranial first.
+        public var upperEnd: Vertebra
+        public var lowerEnd: Vertebra
+        /// Cobb angle [degrees]: `coronalTiltDeg` of the upper end less that of the lower end, absolute.
+        public var cobbDeg: Double
+        public var convexSide: PhantomParameters.Side
+        /// The requested angle (`PhantomParameters.ScoliosisCurve.cobbDeg`).
+        public var targetCobbDeg: Double
+    }
+
+    /// Scoliosis (schema 2): the largest coronal Cobb angle over all vertebra pairs and its end vertebrae, and the
+    /// constructed curves. Nil for a spine without scoliosis.
+    public struct ScoliosisTruth: Sendable, Codable {
+        public var cobbDeg: Double
+        public var upperEnd: Vertebra
+        public var lowerEnd: Vertebra
+        public var curves: [CoronalCurveTruth]
     }
 
     public struct DiscTruth: Sendable, Codable {
@@ -71,6 +98,53 @@ public struct PhantomTruth: Sendable, Codable {
         public var slipMM: Double
         public var slipPercent: Double
         public var meyerdingGrade: Int
+        /// The left and right intervertebral foramen (schema 2).
+        public var foramina: [ForamenTruth]
+    }
+
+    /// One intervertebral foramen on the parasagittal plane through the upper vertebra's pedicle (schema 2).
+    ///
+    /// Definitions are SpineKit's (`SpineAnalysis.ForaminalMeasurement`): the plane contains
+    /// `planePointLPS` and is spanned by `planeSuperiorLPS` and `planeAnteriorLPS` (the disc's frame; its normal
+    /// `planeNormalLPS` points to the patient's left). On it, bone is what the class map calls vertebral body,
+    /// posterior elements or sacrum (classes 1, 2, 7), disc is class 3, everything else is open. The foramen
+    /// is the 4-connected open region just behind the disc at its mid-plane. Foraminal height [mm] (Hasegawa T
+    /// et al., J Bone Joint Surg Am 1995;77(1):32–38): its longest run along `planeSuperiorLPS` with bone
+    /// directly above and below (the upper pedicle's inferior margin to the lower pedicle's superior margin)
+    /// that holds over 0.5 mm of depth; `peakHeightMM`: the longest such run in any single column, which a
+    /// sliver of open space between slanted bone surfaces can make longer than any image resolves (a label map
+    /// measurement lies between the two, within a voxel); area [mm²]: its cross-section on the plane;
+    /// width [mm]: its longest run along `planeAnteriorLPS`.
+    /// Measured by sampling the anatomical model (not the label map) every `sampleStepMM` on the plane.
+    /// The plane goes through the middle of the upper pedicle (`planeOffsetMM`, lateral offset from the disc
+    /// centre, positive to the left); where bone does not close the foramen there, it is the first plane 1.5,
+    /// 3 or 4.5 mm either side within the pedicle that closes it. Height, area, width and grade are nil when
+    /// no plane closes it.
+    /// `grade` is SpineKit's Lee proxy 0–3 (Lee S et al., AJR 2010;194(4):1095–1098, graded from room, not
+    /// fat): the larger of height < 15 / 12 / 8 mm → 1 / 2 / 3 and area < 80 / 55 / 30 mm² → 1 / 2 / 3.
+    /// The constructed narrowing (`PhantomParameters.DiscVariation.foraminalNarrowing`, 0–1, as `narrowing`):
+    /// a posterolateral disc protrusion `protrusionMM` deep, the articular pillar grown `facetGrowthMM` forward
+    /// (facet hypertrophy), a floor raised `floorRiseMM` from the disc's lower surface and a roof lowered
+    /// `ceilingDropMM` from the upper pedicle (osteophytes). Disc height loss and slip narrow the foramen too;
+    /// they are part of the measured height and area. Lumbar levels only (upper vertebra L1 or below).
+    public struct ForamenTruth: Sendable, Codable {
+        public var side: PhantomParameters.Side
+        public var heightMM: Double?
+        public var peakHeightMM: Double?
+        public var areaMM2: Double?
+        public var widthMM: Double?
+        public var grade: Int?
+        public var narrowing: Double
+        public var protrusionMM: Double
+        public var facetGrowthMM: Double
+        public var floorRiseMM: Double
+        public var ceilingDropMM: Double
+        public var planeOffsetMM: Double
+        public var planePointLPS: [Double]
+        public var planeNormalLPS: [Double]
+        public var planeSuperiorLPS: [Double]
+        public var planeAnteriorLPS: [Double]
+        public var sampleStepMM: Double
     }
 
     public struct SeriesTruth: Sendable, Codable {
@@ -105,4 +179,57 @@ public struct PhantomTruth: Sendable, Codable {
     public var classes: [String: String]
     public var labelMaps: [String: String]
     public var parameters: PhantomParameters
+    /// Coronal curve (schema 2); nil without scoliosis.
+    public var scoliosis: ScoliosisTruth?
+
+    public init(
+        seed: UInt64, anomaly: EnumerationAnomaly, lumbarCount: Int, thoracicCount: Int, lordosisDeg: Double,
+        sacralSlopeDeg: Double, bodyScale: Double, vertebrae: [VertebraTruth], discs: [DiscTruth],
+        series: [SeriesTruth], classes: [String: String], labelMaps: [String: String], parameters: PhantomParameters
+    ) {
+        self.seed = seed
+        self.anomaly = anomaly
+        self.lumbarCount = lumbarCount
+        self.thoracicCount = thoracicCount
+        self.lordosisDeg = lordosisDeg
+        self.sacralSlopeDeg = sacralSlopeDeg
+        self.bodyScale = bodyScale
+        self.vertebrae = vertebrae
+        self.discs = discs
+        self.series = series
+        self.classes = classes
+        self.labelMaps = labelMaps
+        self.parameters = parameters
+        scoliosis = Self.scoliosis(vertebrae: vertebrae, curves: parameters.scoliosis)
+    }
+
+    /// Cobb angles from the vertebrae's coronal tilts: per requested curve the most tilted pair within its range,
+    /// and overall the most tilted pair of the spine.
+    static func scoliosis(vertebrae v: [VertebraTruth], curves: [PhantomParameters.ScoliosisCurve]) -> ScoliosisTruth? {
+        guard !curves.isEmpty else { return nil }
+        func largest(_ range: Range<Int>) -> (Int, Int, Double) {
+            var best = (range.lowerBound, range.lowerBound, 0.0)
+            for i in range {
+                for j in range where j > i {
+                    let a = abs(v[i].coronalTiltDeg - v[j].coronalTiltDeg)
+                    if a > best.2 { best = (i, j, a) }
+                }
+            }
+            return best
+        }
+        var out: [CoronalCurveTruth] = []
+        for c in curves {
+            guard let u = v.firstIndex(where: { $0.name == c.upper }),
+                let l = v.firstIndex(where: { $0.name == c.lower })
+            else { continue }
+            let b = largest(u..<(l + 1))
+            out.append(
+                CoronalCurveTruth(
+                    upperEnd: v[b.0].name, lowerEnd: v[b.1].name, cobbDeg: (b.2 * 1000).rounded() / 1000,
+                    convexSide: c.convexSide, targetCobbDeg: c.cobbDeg))
+        }
+        let all = largest(0..<v.count)
+        return ScoliosisTruth(
+            cobbDeg: (all.2 * 1000).rounded() / 1000, upperEnd: v[all.0].name, lowerEnd: v[all.1].name, curves: out)
+    }
 }

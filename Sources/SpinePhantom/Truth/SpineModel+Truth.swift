@@ -6,10 +6,10 @@ extension SpineModel {
         materials[Int(material(bodyX: x, y: y, z: z))].instance
     }
 
-    /// Length [mm] of the run of `label` crossed by the line through a body-frame (y, z) point along the
-    /// unit sagittal direction (dy, dz), at x = 0; 0 when the point itself is not `label`.
-    func runLength(label: UInt8, y: Double, z: Double, dy: Double, dz: Double) -> Double {
-        func inside(_ t: Double) -> Bool { instance(bodyX: 0, y: y + dy * t, z: z + dz * t) == label }
+    /// Length [mm] of the run of `label` crossed by the line through a body-frame point along the unit direction
+    /// `d`; 0 when the point itself is not `label`.
+    func runLength(label: UInt8, start p: SIMD3<Double>, direction d: SIMD3<Double>) -> Double {
+        func inside(_ t: Double) -> Bool { instance(bodyX: p.x + d.x * t, y: p.y + d.y * t, z: p.z + d.z * t) == label }
         guard inside(0) else { return 0 }
         func edge(_ sign: Double) -> Double {
             var t = 0.0
@@ -24,6 +24,14 @@ extension SpineModel {
         return edge(1) + edge(-1)
     }
 
+    /// Body-frame superior axis of an element tilted by its coronal pose.
+    func superiorAxis(_ f: SagittalFrame, _ c: CoronalPose) -> SIMD3<Double> {
+        SIMD3(c.sin, f.uy * c.cos, f.uz * c.cos)
+    }
+
+    /// Lateral position [mm] of the canal centreline at dense index k (the column's shift at its z).
+    func canalX(_ k: Int) -> Double { scoliotic ? table.lateralShift[table.index(canal.z[k])] : 0 }
+
     func lps(_ v: SIMD3<Double>) -> [Double] { [v.x, v.y, v.z] }
     func round3(_ v: Double) -> Double { (v * 1000).rounded() / 1000 }
 
@@ -33,30 +41,32 @@ extension SpineModel {
         for v in vertebrae {
             let f = v.frame
             let offsets = [v.ra - 3, 0, -(v.ra - 3)]
+            let up = superiorAxis(f, v.coronal)
             let h = offsets.map { a -> Double in
-                let p = f.body(a: a, u: 0)
-                return round3(runLength(label: UInt8(v.vertebra.verseLabel), y: p.y, z: p.z, dy: f.uy, dz: f.uz))
+                let p = bodyPoint(f, v.coronal, a: a, u: 0, x: 0)
+                return round3(runLength(label: UInt8(v.vertebra.verseLabel), start: p, direction: up))
             }
             let fracture = parameters.fractures.first { $0.vertebra == v.vertebra }
             vt.append(
                 .init(
                     name: v.vertebra, instanceLabel: UInt8(v.vertebra.verseLabel),
-                    centreWorldLPS: lps(worldLPS(body: SIMD3(0, f.cy, f.cz))).map(round3),
-                    superiorAxisLPS: lps(worldDirection(body: SIMD3(0, f.uy, f.uz))),
+                    centreWorldLPS: lps(worldLPS(body: bodyPoint(f, v.coronal, a: 0, u: 0, x: 0))).map(round3),
+                    superiorAxisLPS: lps(worldDirection(body: up)),
                     anteriorAxisLPS: lps(worldDirection(body: SIMD3(0, -f.uz, f.uy))),
                     heightOffsetsMM: offsets.map(round3),
                     anteriorHeightMM: h[0], middleHeightMM: h[1], posteriorHeightMM: h[2],
                     endplateDepthMM: round3(2 * v.ra),
                     endplateWidthMM: round3(2 * v.rx), genantGrade: fracture?.genantGrade ?? 0, fracture: fracture,
-                    transitional: v.transitional))
+                    transitional: v.transitional, coronalTiltDeg: round3(v.coronal.tilt * 180 / .pi)))
         }
         var dt: [PhantomTruth.DiscTruth] = []
         for (i, d) in discs.enumerated() {
             let f = d.frame
             let offsets = [d.ra - 4, 0, -(d.ra - 4)]
+            let up = superiorAxis(f, d.coronal)
             let h = offsets.map { a -> Double in
-                let p = f.body(a: a, u: 0)
-                return round3(runLength(label: UInt8(d.level.verseLabel), y: p.y, z: p.z, dy: f.uy, dz: f.uz))
+                let p = bodyPoint(f, d.coronal, a: a, u: 0, x: 0)
+                return round3(runLength(label: UInt8(d.level.verseLabel), start: p, direction: up))
             }
             let variation = parameters.disc(d.level)
             let k = discCanalIndex(i)
@@ -76,8 +86,8 @@ extension SpineModel {
                 .init(
                     level: d.level.description, upper: d.level.upper, lower: d.level.lower,
                     instanceLabel: UInt8(d.level.verseLabel),
-                    centreWorldLPS: lps(worldLPS(body: SIMD3(0, f.cy, f.cz))).map(round3),
-                    superiorAxisLPS: lps(worldDirection(body: SIMD3(0, f.uy, f.uz))),
+                    centreWorldLPS: lps(worldLPS(body: bodyPoint(f, d.coronal, a: 0, u: 0, x: 0))).map(round3),
+                    superiorAxisLPS: lps(worldDirection(body: up)),
                     anteriorAxisLPS: lps(worldDirection(body: SIMD3(0, -f.uz, f.uy))),
                     heightOffsetsMM: offsets.map(round3),
                     anteriorHeightMM: h[0], middleHeightMM: h[1], posteriorHeightMM: h[2],
@@ -87,18 +97,19 @@ extension SpineModel {
                     flavumThickeningMM: variation.flavumThickeningMM, facetNarrowingMM: variation.facetNarrowingMM,
                     duralSacAreaMM2: round3(area), duralSacAPDiameterMM: round3(canal.sacAnt[k] - canal.sacPost[k]),
                     duralSacWidthMM: round3(2 * canal.sacHalfWidth[k]), canalAPDiameterMM: round3(2 * canal.ac[k]),
-                    canalPointLPS: lps(worldLPS(body: SIMD3(0, canal.y[k], canal.z[k]))).map(round3),
+                    canalPointLPS: lps(worldLPS(body: SIMD3(canalX(k), canal.y[k], canal.z[k]))).map(round3),
                     duralSacCentreLPS: lps(
                         worldLPS(
                             body: SIMD3(
-                                0, canal.y[k] + canal.ny[k] * (canal.sacAnt[k] + canal.sacPost[k]) / 2,
+                                canalX(k), canal.y[k] + canal.ny[k] * (canal.sacAnt[k] + canal.sacPost[k]) / 2,
                                 canal.z[k] + canal.nz[k] * (canal.sacAnt[k] + canal.sacPost[k]) / 2))
                     ).map(round3),
                     canalNormalLPS: lps(worldDirection(body: tangent)),
                     canalAnteriorLPS: lps(worldDirection(body: SIMD3(0, canal.ny[k], canal.nz[k]))),
                     centralStenosis: area < 75 ? "absolute" : area < 100 ? "relative" : "none",
                     slipMM: round3(slip * lowerDepth), slipPercent: round3(slip * 100),
-                    meyerdingGrade: PhantomParameters.Slip.meyerdingGrade(fraction: slip)))
+                    meyerdingGrade: PhantomParameters.Slip.meyerdingGrade(fraction: slip),
+                    foramina: foraminaTruth(disc: i)))
         }
         return (vt, dt)
     }

@@ -143,7 +143,45 @@ struct PhantomEvaluation {
         var canalSagittalCorrect: Int
         /// Per level: measured area [mm²], its source, the sagittal estimate, the truth.
         var canal: [CanalScore]
+        /// Per lumbar foramen with a truth figure: the truth's height/area/grade and the report's (nil: not
+        /// measured).
+        var foramina: [ForamenScore]
         var seconds: Double
+    }
+
+    struct ForamenScore: Encodable {
+        var level: String
+        var side: String
+        var truthHeightMM: Double
+        var truthAreaMM2: Double
+        var truthGrade: Int
+        var heightMM: Double?
+        var areaMM2: Double?
+        var grade: Int?
+    }
+
+    /// Foramina scored against truth.json: measured share, median |height error| [mm], median |area error| [%],
+    /// grade agreement.
+    struct ForaminalSummary: Encodable {
+        var foramina: Int
+        var measured: Int
+        var medianHeightErrorMM: Double?
+        var medianAreaErrorPercent: Double?
+        var gradeCorrect: Int
+
+        init(_ scores: [ForamenScore]) {
+            func median(_ v: [Double]) -> Double? {
+                guard !v.isEmpty else { return nil }
+                let s = v.sorted()
+                return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+            }
+            let measured = scores.filter { $0.heightMM != nil && $0.areaMM2 != nil }
+            foramina = scores.count
+            self.measured = measured.count
+            medianHeightErrorMM = median(measured.map { abs($0.heightMM! - $0.truthHeightMM) })
+            medianAreaErrorPercent = median(measured.map { 100 * abs($0.areaMM2! - $0.truthAreaMM2) / $0.truthAreaMM2 })
+            gradeCorrect = measured.filter { $0.grade == $0.truthGrade }.count
+        }
     }
 
     struct CanalScore: Encodable {
@@ -316,6 +354,19 @@ struct PhantomEvaluation {
                     )
                 }
             }
+            // Foramina: every lumbar level named once whose truth has a closed foramen on that side.
+            var foramina: [ForamenScore] = []
+            for t in truth.discs where t.upper.region == .lumbar && named[t.level]?.count == 1 {
+                let d = named[t.level]![0]
+                for f in t.foramina {
+                    guard let h = f.heightMM, let a = f.areaMM2, let g = f.grade else { continue }
+                    let m = f.side == .left ? d.foraminal?.left : d.foraminal?.right
+                    foramina.append(
+                        ForamenScore(
+                            level: t.level, side: f.side.rawValue, truthHeightMM: h, truthAreaMM2: a, truthGrade: g,
+                            heightMM: m?.heightMM, areaMM2: m?.areaMM2, grade: m?.grade))
+                }
+            }
             studies.append(
                 StudyScore(
                     seed: seed, anomaly: truth.anomaly.rawValue, dice: dice, meanDice: meanDice,
@@ -329,7 +380,7 @@ struct PhantomEvaluation {
                     canalLevels: levels,
                     canalCorrect: canalRight,
                     canalMismatches: mismatches, canalAxialLevels: axialLevels, canalSagittalCorrect: sagittalRight,
-                    canal: canalScores, seconds: Date().timeIntervalSince(started)))
+                    canal: canalScores, foramina: foramina, seconds: Date().timeIntervalSince(started)))
             FileHandle.standardError.write(
                 Data(
                     "seed \(seed) (\(truth.anomaly.rawValue)\(flagged ? ", flagged" : "")): mean Dice \(String(format: "%.3f", meanDice)), vertebrae \(allRight ? "all named" : "NOT all named") (\(report.vertebrae.map(\.label).joined(separator: " "))), canal \(canalRight)/\(levels) (\(axialLevels) on axial stacks; sagittal estimate alone \(sagittalRight)/\(levels))\n"
@@ -391,6 +442,14 @@ struct PhantomEvaluation {
         table += String(
             format: "  sagittal estimate alone: %d/%d levels (%.1f%%)\n", sagittalRight, levels,
             levels > 0 ? 100 * Double(sagittalRight) / Double(levels) : 0)
+        let foraminal = ForaminalSummary(studies.flatMap(\.foramina))
+        table += String(
+            format: "foramina (lumbar, closed in the truth): %d/%d measured; median |height error| %@ mm, "
+                + "median |area error| %@ %%; Lee-proxy grade correct %d/%d\n",
+            foraminal.measured, foraminal.foramina,
+            foraminal.medianHeightErrorMM.map { String(format: "%.2f", $0) } ?? "-",
+            foraminal.medianAreaErrorPercent.map { String(format: "%.1f", $0) } ?? "-", foraminal.gradeCorrect,
+            foraminal.measured)
         struct Doc: Encodable {
             var task = "phantom", model: String, contrast: String, seeds: String
             var meanDicePerClass: [String: Double], meanDice: Double
@@ -398,6 +457,7 @@ struct PhantomEvaluation {
             var canalLevels: Int, canalCorrect: Int
             var axialModel: String, canalAxialLevels: Int, canalSagittalCorrect: Int
             var labels: String, forcedAnomaly: String?, perAnomaly: [AnomalyScore]
+            var foraminal: ForaminalSummary
             var studies: [StudyScore]
         }
         let encoder = JSONEncoder()
@@ -409,7 +469,8 @@ struct PhantomEvaluation {
                     meanDice: meanDice, studiesWithoutAnomaly: normal.count, studiesAllNamedCorrectly: named,
                     canalLevels: levels, canalCorrect: right, axialModel: options.axialModel,
                     canalAxialLevels: axialLevels, canalSagittalCorrect: sagittalRight, labels: options.labels,
-                    forcedAnomaly: options.anomaly, perAnomaly: perAnomaly, studies: studies))) ?? Data()
+                    forcedAnomaly: options.anomaly, perAnomaly: perAnomaly, foraminal: foraminal, studies: studies)))
+            ?? Data()
         var csv = "seed,anomaly,mean_dice," + names.map { "dice_\($0)" }.joined(separator: ",")
         csv += ",all_named_correctly,all_named_as_truth,flagged,canal_levels,canal_correct\n"
         for s in studies {

@@ -42,8 +42,15 @@ struct MixedPrecisionTrainingTests {
     }
 
     /// Training convolutions that qualify (2-D 3×3, stride 1, padding 1, channels multiples of 16)
-    /// run oneDNN's Winograd kernels: finite differences, and agreement with the direct kernels.
-    @Test func winogradTrainingConvolution() throws {
+    /// run oneDNN's Winograd kernels when asked: finite differences, and agreement with the direct
+    /// kernels. Disabled with the kernels (see `DNNL.winogradTraining`): running them corrupted the
+    /// heap in some suite runs.
+    @Test(.disabled("oneDNN 2.6 Winograd training kernels crashed 2 of 8 suite runs; off until understood"))
+    func winogradTrainingConvolution() throws {
+        try DNNL.$winogradTraining.withValue(true) { try winogradChecks() }
+    }
+
+    private func winogradChecks() throws {
         try checkGradients([randn([2, 16, 6, 6], seed: 57), randn([16, 16, 3, 3], seed: 58, std: 0.1)]) { v in
             try convolution(v[0], weight: v[1], padding: [1])
         }
@@ -58,9 +65,7 @@ struct MixedPrecisionTrainingTests {
             return [y.value] + v.map { $0.grad! }
         }
         let winograd = try run()
-        DNNL.winogradTraining = false
-        defer { DNNL.winogradTraining = true }
-        let direct = try run()
+        let direct = try DNNL.$winogradTraining.withValue(false) { try run() }
         for (name, (a, b)) in zip(["output", "input gradient", "weight gradient"], zip(winograd, direct)) {
             print("Winograd vs direct \(name): relative L2 \(relativeL2(a, b))")
             #expect(relativeL2(a, b) < 1e-4, "\(name): relative L2 \(relativeL2(a, b))")

@@ -60,13 +60,16 @@ let package = Package(
         // libFuzzer harness (Scripts/fuzz builds it with -sanitize=fuzzer); a plain build makes a replay tool.
         .executableTarget(name: "SpineFuzz", dependencies: ["SpineImaging"], path: "Fuzz/SpineFuzz"),
 
+        // What the test targets share: running `spine` and external tools (not a product).
+        .target(name: "SpineTestSupport", path: "Tests/SpineTestSupport"),
         .testTarget(name: "SpineAnatomyTests", dependencies: ["SpineAnatomy"]),
-        .testTarget(name: "SpineImagingTests", dependencies: ["SpineImaging"]),
+        .testTarget(name: "SpineImagingTests", dependencies: ["SpineImaging", "SpineTestSupport"]),
         .testTarget(name: "SpineNNTests", dependencies: ["SpineNN"]),
-        .testTarget(name: "SpinePhantomTests", dependencies: ["SpinePhantom", "SpineImaging"]),
-        .testTarget(name: "SpineAnalysisTests", dependencies: ["SpineAnalysis", "SpineImaging"]),
+        .testTarget(name: "SpinePhantomTests", dependencies: ["SpinePhantom", "SpineImaging", "SpineTestSupport"]),
+        .testTarget(name: "SpineAnalysisTests", dependencies: ["SpineAnalysis", "SpineImaging", "SpineTestSupport"]),
         .testTarget(
             name: "SpinePipelineTests",
-            dependencies: ["SpinePipeline", "SpineAnalysis", "SpineImaging", "SpineNN", "SpinePhantom"]),
+            dependencies: ["SpinePipeline", "SpineAnalysis", "SpineImaging", "SpineNN", "SpinePhantom", "SpineTestSupport"]
+        ),
     ]
 )

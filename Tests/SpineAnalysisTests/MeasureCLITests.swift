@@ -1,5 +1,6 @@
 import Foundation
 import SpineImaging
+import SpineTestSupport
 import Testing
 
 @testable import SpineAnalysis
@@ -7,36 +8,9 @@ import Testing
 /// `spine measure LABELMAP --out DIR` as a user runs it: the report.json schema fields, measurements.csv,
 /// and bad input answered by one line and a non-zero exit, with no output folder left behind.
 @Suite struct MeasureCLITests {
-    /// The `spine` binary built beside the test bundle (`swift build --build-tests` builds every product).
-    static let spine: URL = {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 where !FileManager.default.fileExists(atPath: dir.appendingPathComponent("spine").path) {
-            dir = dir.deletingLastPathComponent()
-        }
-        return dir.appendingPathComponent("spine")
-    }()
+    static func run(_ args: [String]) throws -> ExternalProgram.Run { try ExternalProgram.spine(args) }
 
-    static func run(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        try #require(
-            FileManager.default.isExecutableFile(atPath: spine.path), "spine binary not found at \(spine.path)")
-        let p = Process()
-        p.executableURL = spine
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
-
-    static func tempFolder() throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("spinekit-measure-\(UUID().uuidString)")
-            .path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
-    }
+    static func tempFolder() throws -> String { try ExternalProgram.tempFolder("spinekit-measure") }
 
     @Test func writesReportAndCSVWithTheDocumentedFields() throws {
         let dir = try Self.tempFolder()

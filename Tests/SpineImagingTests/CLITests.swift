@@ -1,48 +1,14 @@
 import Foundation
+import SpineTestSupport
 import Testing
 
 /// The `spine` command as a user runs it: exit codes, one-line errors, no partial output, no patient data.
 @Suite struct CLITests {
-    /// The `spine` binary built beside the test bundle (`swift build --build-tests` builds every product).
-    static let spine: URL = {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 where !FileManager.default.fileExists(atPath: dir.appendingPathComponent("spine").path) {
-            dir = dir.deletingLastPathComponent()
-        }
-        return dir.appendingPathComponent("spine")
-    }()
-
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    static func run(_ args: [String]) throws -> Run {
-        try #require(
-            FileManager.default.isExecutableFile(atPath: spine.path), "spine binary not found at \(spine.path)")
-        let p = Process()
-        p.executableURL = spine
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Run(
-            status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-            stderr: String(decoding: e, as: UTF8.self))
-    }
+    static func run(_ args: [String]) throws -> ExternalProgram.Run { try ExternalProgram.spine(args) }
 
     static func fixture(_ name: String) -> String { TestData.fixtures.appendingPathComponent(name).path }
 
-    static func tempFolder() throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("spinekit-cli-\(UUID().uuidString)")
-            .path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
-    }
+    static func tempFolder() throws -> String { try ExternalProgram.tempFolder("spinekit-cli") }
 
     @Test func infoJSONHasTheDocumentedKeys() throws {
         let r = try Self.run(["info", "--json", Self.fixture("dicom/series.zip")])

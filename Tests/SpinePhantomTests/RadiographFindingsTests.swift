@@ -1,5 +1,6 @@
 import Foundation
 import SpineImaging
+import SpineTestSupport
 import Testing
 
 @testable import SpinePhantom
@@ -206,25 +207,10 @@ import Testing
 
     // MARK: - DX files read by independent tools
 
-    /// The first executable named `name` on `$PATH`.
-    static func which(_ name: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        return path.split(separator: ":").map { "\($0)/\(name)" }.first {
-            FileManager.default.isExecutableFile(atPath: $0)
-        }
-    }
+    static func which(_ name: String) -> String? { ExternalProgram.which(name) }
 
-    static func run(_ program: String, _ args: [String]) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: program)
-        p.arguments = args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    static func run(_ program: String, _ args: [String]) throws -> ExternalProgram.Run {
+        try ExternalProgram.run(program, args, mergingOutput: true)
     }
 
     static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }

@@ -2,52 +2,17 @@ import Foundation
 import SpineAnalysis
 import SpineImaging
 import SpinePipeline
+import SpineTestSupport
 import Testing
 
 /// `spine analyze` as a user runs it, on the hand-made study of `ReportFixture`.
 @Suite struct AnalyzeCLITests {
-    /// The `spine` binary built beside the test bundle (`swift build --build-tests` builds every product).
-    static let spine: URL = {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 where !FileManager.default.fileExists(atPath: dir.appendingPathComponent("spine").path) {
-            dir = dir.deletingLastPathComponent()
-        }
-        return dir.appendingPathComponent("spine")
-    }()
-
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
     /// Runs `spine` with `$SPINEKIT_MODELS` set to `models` (nil: unset, so only the package's Models/ is searched).
-    static func run(_ args: [String], models: String? = nil) throws -> Run {
-        try #require(
-            FileManager.default.isExecutableFile(atPath: spine.path), "spine binary not found at \(spine.path)")
-        let p = Process()
-        p.executableURL = spine
-        p.arguments = args
-        var env = ProcessInfo.processInfo.environment
-        env["SPINEKIT_MODELS"] = models
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Run(
-            status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-            stderr: String(decoding: e, as: UTF8.self))
+    static func run(_ args: [String], models: String? = nil) throws -> ExternalProgram.Run {
+        try ExternalProgram.spine(args, environment: ["SPINEKIT_MODELS": models])
     }
 
-    static func tempFolder() throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("spinekit-analyze-\(UUID().uuidString)")
-            .path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
-    }
+    static func tempFolder() throws -> String { try ExternalProgram.tempFolder("spinekit-analyze") }
 
     static func files(_ dir: String) -> Set<String> {
         Set((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])

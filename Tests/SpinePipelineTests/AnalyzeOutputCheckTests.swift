@@ -1,5 +1,6 @@
 import Foundation
 import SpineImaging
+import SpineTestSupport
 import Testing
 
 /// The files `spine analyze` writes, checked by independent tools: `segmentation.dcm` and `segmentation.nii.gz`
@@ -11,31 +12,14 @@ import Testing
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    /// The first executable named `name` on `$PATH`.
     static func which(_ names: String...) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for dir in path.split(separator: ":") {
-            for name in names {
-                let p = "\(dir)/\(name)"
-                if FileManager.default.isExecutableFile(atPath: p) { return p }
-            }
-        }
+        for n in names { if let p = ExternalProgram.which(n) { return p } }
         return nil
     }
 
-    /// Runs a program; returns its status and its stdout and stderr together.
-    static func run(_ program: String, _ args: [String]) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: program)
-        p.arguments = args
-        p.currentDirectoryURL = packageRoot
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    /// Runs a program in the package root; its stdout and stderr together in `output`.
+    static func run(_ program: String, _ args: [String]) throws -> ExternalProgram.Run {
+        try ExternalProgram.run(program, args, in: packageRoot, mergingOutput: true)
     }
 
     static let python = which("python3")

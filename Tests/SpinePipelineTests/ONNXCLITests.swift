@@ -1,5 +1,6 @@
 import Foundation
 import SpineNN
+import SpineTestSupport
 import Testing
 
 /// `spine onnx run` / `inspect` on bad input: one line on stderr, a non-zero exit, never a crash.
@@ -9,7 +10,7 @@ import Testing
 
     static func fixture(_ name: String) -> String { fixtures.appendingPathComponent(name).path }
 
-    static func expectOneLineError(_ r: AnalyzeCLITests.Run, status: Int32, containing parts: [String]) {
+    static func expectOneLineError(_ r: ExternalProgram.Run, status: Int32, containing parts: [String]) {
         #expect(r.status == status, "exit \(r.status), stderr: \(r.stderr)")
         #expect(r.stderr.hasPrefix("spine: error:"), "\(r.stderr)")
         #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")

@@ -154,6 +154,43 @@ import Testing
         #expect(outside == 0, "\(outside) L2 pixels outside \(box)")
     }
 
+    /// On a scoliotic spine the truth follows each body's coronal shift and tilt: on the AP view every body's
+    /// recorded centre lies on its projected mask's centroid, and its collapse box (a fracture inside the curve)
+    /// holds the whole body.
+    @Test func scolioticBodiesAreWhereTheTruthSaysOnTheAPView() throws {
+        var p = PhantomParameters(seed: 22)
+        p.scoliosis = [.init(upper: .t12, lower: .l4, cobbDeg: 35, convexSide: .left)]
+        p.fractures = [.init(vertebra: .l2, shape: .crush, heightLossFraction: 0.3, acute: false)]
+        let r = try Radiograph(
+            model: try SpineModel(parameters: p), view: .anteroposterior, options: Self.options(pixelMM: 2))
+        var checked = 0
+        for v in r.truth.vertebrae {
+            var sx = 0.0, sy = 0.0, n = 0.0
+            for j in 0..<r.rows {
+                for i in 0..<r.columns where r.bodyLabels[j * r.columns + i] == v.label {
+                    sx += Double(i)
+                    sy += Double(j)
+                    n += 1
+                }
+            }
+            guard n > 50 else { continue }
+            checked += 1
+            #expect(
+                abs(sx / n - v.centre[0]) < 1.5 && abs(sy / n - v.centre[1]) < 1.5,
+                "\(v.name): centre \(v.centre), mask \(sx / n), \(sy / n)")
+        }
+        #expect(checked >= 6)
+        let box = try #require(r.truth.lesions.first { $0.lesionClass == .vertebralCollapse }?.boxes.first?.box)
+        var outside = 0
+        for j in 0..<r.rows {
+            for i in 0..<r.columns where r.bodyLabels[j * r.columns + i] == UInt8(Vertebra.l2.verseLabel) {
+                let x = Double(i), y = Double(j)
+                if !(x >= box[0] - 1 && x <= box[2] + 1 && y >= box[1] - 1 && y <= box[3] + 1) { outside += 1 }
+            }
+        }
+        #expect(outside == 0, "\(outside) L2 pixels outside \(box)")
+    }
+
     @Test func slipGivesASpondylolisthesisBox() throws {
         var p = PhantomParameters(seed: 21)
         p.fractures = []

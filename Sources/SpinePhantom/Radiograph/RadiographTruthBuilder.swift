@@ -16,17 +16,16 @@ struct RadiographTruthBuilder {
     /// the centre, where the posterior wall already has a chord of about a third of the body's width:
     /// `endplateRadius2` bulges the midline 6 % further back, but that sliver is too thin to show on a
     /// projection. Endplate rims carry no concavity.
-    /// `x` moves them to the left (+) or right (−) of the midline [mm], for boxes that cover the body's width.
+    /// `x` moves them to the left (+) or right (−) of the body's own midline [mm], for boxes that cover the body's
+    /// width.
     func bodyCorners(_ v: VertebraShape, x: Double = 0) -> [SIMD3<Double>] {
         let front = v.ra, back = -v.ra
         let local: [(Double, Double)] = [
             (front, v.height / 2 + front * v.tanHalfWedge), (back, v.height / 2 + back * v.tanHalfWedge),
             (back, -v.height / 2 - back * v.tanHalfWedge), (front, -v.height / 2 - front * v.tanHalfWedge),
         ]
-        return local.map { a, u in
-            let b = v.frame.body(a: a, u: u)
-            return model.worldLPS(body: SIMD3(x, b.y, b.z))
-        }
+        // Through the vertebra's coronal pose: on a scoliotic spine the body is shifted and tilted in the coronal plane.
+        return local.map { a, u in model.worldLPS(body: model.bodyPoint(v.frame, v.coronal, a: a, u: u, x: x)) }
     }
 
     /// `corners(x)` at the midline and at both sides `halfWidth` away: boxes from these span the body's full width
@@ -68,7 +67,7 @@ struct RadiographTruthBuilder {
         for v in model.vertebrae {
             let corners = bodyCorners(v).map { g.project($0).map { ($0 * 100).rounded() / 100 } }
             guard corners.allSatisfy(inField) else { continue }
-            let centre = g.project(model.worldLPS(body: SIMD3(0, v.frame.cy, v.frame.cz))).map {
+            let centre = g.project(model.worldLPS(body: model.bodyPoint(v.frame, v.coronal, a: 0, u: 0, x: 0))).map {
                 ($0 * 100).rounded() / 100
             }
             bodies.append(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SpineAnalysis
 import SpineImaging
 
 /// `spine bench-load`: loads one input N times in-process and prints the median wall time and peak RSS
@@ -46,7 +47,7 @@ struct BenchLoad: ParsableCommand {
         }
         let sorted = timesMS.sorted()
         let n = sorted.count
-        let median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
+        let median = Percentile.median(timesMS) ?? 0
         var usage = rusage()
         #if canImport(Glibc)
             getrusage(RUSAGE_SELF.rawValue, &usage)

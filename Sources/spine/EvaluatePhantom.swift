@@ -170,11 +170,7 @@ struct PhantomEvaluation {
         var gradeCorrect: Int
 
         init(_ scores: [ForamenScore]) {
-            func median(_ v: [Double]) -> Double? {
-                guard !v.isEmpty else { return nil }
-                let s = v.sorted()
-                return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-            }
+            let median = Percentile.median
             let measured = scores.filter { $0.heightMM != nil && $0.areaMM2 != nil }
             foramina = scores.count
             self.measured = measured.count
@@ -390,6 +386,8 @@ struct PhantomEvaluation {
     }
 
     func output(_ studies: [StudyScore], model: String) -> EvaluationOutput {
+        // On the truth label maps no axial model runs.
+        let axialUsed = options.labels == "truth" ? "none" : options.axialModel
         let names = StructureClass.allCases.map(\.name)
         var perClass: [String: Double] = [:]
         for n in names {
@@ -438,7 +436,7 @@ struct PhantomEvaluation {
         table += String(
             format: "central canal grade correct: %d/%d levels (%.1f%%); %d levels graded on axial stacks (model %@)\n",
             right, levels, levels > 0 ? 100 * Double(right) / Double(levels) : 0, axialLevels,
-            options.labels == "truth" ? "none" : options.axialModel)
+            axialUsed)
         table += String(
             format: "  sagittal estimate alone: %d/%d levels (%.1f%%)\n", sagittalRight, levels,
             levels > 0 ? 100 * Double(sagittalRight) / Double(levels) : 0)
@@ -467,7 +465,7 @@ struct PhantomEvaluation {
                 Doc(
                     model: model, contrast: options.contrast, seeds: options.seeds, meanDicePerClass: perClass,
                     meanDice: meanDice, studiesWithoutAnomaly: normal.count, studiesAllNamedCorrectly: named,
-                    canalLevels: levels, canalCorrect: right, axialModel: options.axialModel,
+                    canalLevels: levels, canalCorrect: right, axialModel: axialUsed,
                     canalAxialLevels: axialLevels, canalSagittalCorrect: sagittalRight, labels: options.labels,
                     forcedAnomaly: options.anomaly, perAnomaly: perAnomaly, foraminal: foraminal, studies: studies)))
             ?? Data()
@@ -493,16 +491,10 @@ struct PhantomEvaluation {
 
     /// The lumbosacral disc's mean margin height over the largest mean margin height of the lumbar discs above.
     static func lumbosacralMarginRatio(_ discs: [AnalysisReport.DiscReport]) -> Double? {
-        func margins(_ d: AnalysisReport.DiscReport) -> Double? {
-            guard let a = d.anteriorHeightMM, let p = d.posteriorHeightMM else { return nil }
-            return (a + p) / 2
+        guard let m = SpineAnalyzer.lumbosacralMargins(discs), let largest = m.largestAboveMM, largest > 0 else {
+            return nil
         }
-        guard let lowest = discs.first(where: { DiscLevel(name: $0.level)?.lower == .s1 }).flatMap(margins),
-            let largest = discs.filter({
-                DiscLevel(name: $0.level).map { $0.upper.region == .lumbar && $0.lower != .s1 } ?? false
-            }).compactMap(margins).max(), largest > 0
-        else { return nil }
-        return (lowest / largest * 1000).rounded() / 1000
+        return (m.heightMM / largest * 1000).rounded() / 1000
     }
 
     /// Finding codes that claim an enumeration anomaly.

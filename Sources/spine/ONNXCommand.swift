@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SpineAnalysis
 import SpineNN
 import SpinePipeline
 
@@ -141,10 +142,7 @@ struct ONNXCommand: ParsableCommand {
                     _ = try session(x)
                     times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
                 }
-                times.sort()
-                let median =
-                    times.count % 2 == 1
-                    ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+                let median = Percentile.median(times) ?? 0
                 print("output: \(output) \(y.shape)")
                 if profile {
                     var byOp: [String: (ms: Double, n: Int)] = [:]

@@ -18,7 +18,8 @@ struct ResidualUNetTests {
         let y = try block(x)
         try sum(y).backward()
         #expect(block.namedParameters().allSatisfy { $0.parameter.grad != nil })
-        #expect(block.projection == nil ? channels.0 == channels.1 : channels.0 != channels.1)
+        // A projection skip exactly when the channel count changes, and then trained with the block.
+        #expect(block.namedParameters().contains { $0.name.hasPrefix("projection.") } == (channels.0 != channels.1))
     }
 
     /// The evaluation graph (autograd ops, batch norm with running statistics) and InferenceUNet

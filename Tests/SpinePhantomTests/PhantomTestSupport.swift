@@ -4,6 +4,17 @@ import SpineImaging
 @testable import SpinePhantom
 
 enum PhantomTestSupport {
+    /// A healthy spine (no slip, no narrowing, no fracture), so that only the findings under test give boxes.
+    static func healthy(seed: UInt64 = 22) -> PhantomParameters {
+        var p = PhantomParameters(seed: seed)
+        p.slip = nil
+        p.discs = p.discs.map {
+            var d = $0; d.heightLossFraction = 0; return d
+        }
+        p.fractures = []
+        return p
+    }
+
     /// A sagittal grid through the spine's midline, in-plane `spacing`, `slices` thin slices,
     /// rotated in plane by a few degrees (and 0.3° out of plane) so voxel axes are not aligned with the anatomy.
     static func midlineGrid(

@@ -9,16 +9,7 @@ import Testing
 /// seed, refused where the spine has no such level; and the DX files that carry them, read back by SpineKit's
 /// reader, by pydicom and by DCMTK's dcmdump.
 @Suite struct RadiographFindingsTests {
-    /// A healthy spine (no slip, no narrowing, no fracture), so that only the findings under test give boxes.
-    static func healthy(seed: UInt64 = 22) -> PhantomParameters {
-        var p = PhantomParameters(seed: seed)
-        p.slip = nil
-        p.discs = p.discs.map {
-            var d = $0; d.heightLossFraction = 0; return d
-        }
-        p.fractures = []
-        return p
-    }
+    static func healthy(seed: UInt64 = 22) -> PhantomParameters { PhantomTestSupport.healthy(seed: seed) }
 
     static func render(
         _ p: PhantomParameters, _ view: RadiographView, findings: RadiographFindings, pixelMM: Double = 2
@@ -207,15 +198,13 @@ import Testing
 
     // MARK: - DX files read by independent tools
 
-    static func which(_ name: String) -> String? { ExternalProgram.which(name) }
-
     static func run(_ program: String, _ args: [String]) throws -> ExternalProgram.Run {
         try ExternalProgram.run(program, args, mergingOutput: true)
     }
 
     static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
     static let hasPydicom: Bool = {
-        guard let python = which("python3") else { return false }
+        guard let python = ExternalProgram.which("python3") else { return false }
         return (try? run(python, ["-c", "import pydicom, numpy"]).status) == 0
     }()
 
@@ -256,7 +245,7 @@ import Testing
             print(ds.Modality, ds.PhotometricInterpretation, ds.PresentationLUTShape,
                   a.shape[0], a.shape[1], int(a.sum()))
             """
-        let out = try Self.run(try #require(Self.which("python3")), ["-c", script, dir + "/lateral.dcm"])
+        let out = try Self.run(try #require(ExternalProgram.which("python3")), ["-c", script, dir + "/lateral.dcm"])
         #expect(out.status == 0, "\(out.output)")
         let stored = r.pixels.reduce(0) { $0 + (photometric == "MONOCHROME1" ? 4095 - Int($1) : Int($1)) }
         let lut = photometric == "MONOCHROME1" ? "INVERSE" : "IDENTITY"
@@ -266,13 +255,13 @@ import Testing
     }
 
     @Test(
-        .enabled(if: which("dcmdump") != nil || isCI, "needs DCMTK's dcmdump"),
+        .enabled(if: ExternalProgram.which("dcmdump") != nil || isCI, "needs DCMTK's dcmdump"),
         arguments: ["MONOCHROME1", "MONOCHROME2"])
     func dcmdumpShowsTheFileWithoutErrors(photometric: String) throws {
         let dir = PhantomTestSupport.temporaryFolder("xf-dcmdump")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         _ = try Self.writeFused(photometric, to: dir)
-        let out = try Self.run(try #require(Self.which("dcmdump")), ["-dc", "-M", dir + "/lateral.dcm"])
+        let out = try Self.run(try #require(ExternalProgram.which("dcmdump")), ["-dc", "-M", dir + "/lateral.dcm"])
         #expect(out.status == 0, "\(out.output)")
         #expect(!out.output.contains("E: ") && !out.output.contains("W: "), "\(out.output)")
         #expect(out.output.contains("(0028,0004) CS [\(photometric)"), "\(out.output)")

@@ -107,12 +107,7 @@ import Testing
     }
 
     @Test func fractureGivesVertebralCollapseAndAHealthySpineIsNormal() throws {
-        var p = PhantomParameters(seed: 22)
-        p.slip = nil
-        p.discs = p.discs.map {
-            var d = $0; d.heightLossFraction = 0; return d
-        }
-        p.fractures = []
+        var p = PhantomTestSupport.healthy(seed: 22)
         let healthy = try Radiograph(
             model: try SpineModel(parameters: p), view: .lateral, options: Self.options(pixelMM: 2)
         ).truth
@@ -127,21 +122,11 @@ import Testing
         #expect(fractured.label == "abnormal")
     }
 
-    /// On AP views a collapse box spans the collapsed body's whole width, not only its midline: every pixel whose
-    /// projected body label is that vertebra lies inside the box.
-    @Test func apCollapseBoxCoversTheProjectedBody() throws {
-        var p = PhantomParameters(seed: 22)
-        p.slip = nil
-        p.discs = p.discs.map {
-            var d = $0; d.heightLossFraction = 0; return d
-        }
-        p.fractures = [.init(vertebra: .l2, shape: .crush, heightLossFraction: 0.3, acute: false)]
-        let r = try Radiograph(
-            model: try SpineModel(parameters: p), view: .anteroposterior, options: Self.options(pixelMM: 2))
-        let box = try #require(r.truth.lesions.first { $0.lesionClass == .vertebralCollapse }?.boxes.first?.box)
-        var outside = 0, inside = 0
+    /// Pixels whose projected body label is `v`, inside and outside `box` widened by one pixel.
+    static func pixels(of v: Vertebra, in r: Radiograph, against box: [Double]) -> (inside: Int, outside: Int) {
+        var inside = 0, outside = 0
         for j in 0..<r.rows {
-            for i in 0..<r.columns where r.bodyLabels[j * r.columns + i] == UInt8(Vertebra.l2.verseLabel) {
+            for i in 0..<r.columns where r.bodyLabels[j * r.columns + i] == UInt8(v.verseLabel) {
                 let x = Double(i), y = Double(j)
                 if x >= box[0] - 1 && x <= box[2] + 1 && y >= box[1] - 1 && y <= box[3] + 1 {
                     inside += 1
@@ -150,6 +135,18 @@ import Testing
                 }
             }
         }
+        return (inside, outside)
+    }
+
+    /// On AP views a collapse box spans the collapsed body's whole width, not only its midline: every pixel whose
+    /// projected body label is that vertebra lies inside the box.
+    @Test func apCollapseBoxCoversTheProjectedBody() throws {
+        var p = PhantomTestSupport.healthy(seed: 22)
+        p.fractures = [.init(vertebra: .l2, shape: .crush, heightLossFraction: 0.3, acute: false)]
+        let r = try Radiograph(
+            model: try SpineModel(parameters: p), view: .anteroposterior, options: Self.options(pixelMM: 2))
+        let box = try #require(r.truth.lesions.first { $0.lesionClass == .vertebralCollapse }?.boxes.first?.box)
+        let (inside, outside) = Self.pixels(of: .l2, in: r, against: box)
         #expect(inside > 50)
         #expect(outside == 0, "\(outside) L2 pixels outside \(box)")
     }
@@ -181,13 +178,7 @@ import Testing
         }
         #expect(checked >= 6)
         let box = try #require(r.truth.lesions.first { $0.lesionClass == .vertebralCollapse }?.boxes.first?.box)
-        var outside = 0
-        for j in 0..<r.rows {
-            for i in 0..<r.columns where r.bodyLabels[j * r.columns + i] == UInt8(Vertebra.l2.verseLabel) {
-                let x = Double(i), y = Double(j)
-                if !(x >= box[0] - 1 && x <= box[2] + 1 && y >= box[1] - 1 && y <= box[3] + 1) { outside += 1 }
-            }
-        }
+        let outside = Self.pixels(of: .l2, in: r, against: box).outside
         #expect(outside == 0, "\(outside) L2 pixels outside \(box)")
     }
 

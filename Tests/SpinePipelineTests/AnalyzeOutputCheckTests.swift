@@ -12,23 +12,18 @@ import Testing
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    static func which(_ names: String...) -> String? {
-        for n in names { if let p = ExternalProgram.which(n) { return p } }
-        return nil
-    }
-
     /// Runs a program in the package root; its stdout and stderr together in `output`.
     static func run(_ program: String, _ args: [String]) throws -> ExternalProgram.Run {
         try ExternalProgram.run(program, args, in: packageRoot, mergingOutput: true)
     }
 
-    static let python = which("python3")
+    static let python = ExternalProgram.which("python3")
     /// True when python3 imports everything check_seg.py needs.
     static let hasSEGCheckTools: Bool = {
         guard let python else { return false }
         return (try? run(python, ["-c", "import pydicom, highdicom, nibabel, numpy"]).status) == 0
     }()
-    static let chromium = which("chromium", "chromium-browser", "google-chrome")
+    static let chromium = ExternalProgram.which("chromium", "chromium-browser", "google-chrome")
 
     /// One `spine analyze` run shared by the tests: the lumbar fixture study (sagittal T1, STIR, T2 and four axial
     /// stacks) with its label map, into `out`.

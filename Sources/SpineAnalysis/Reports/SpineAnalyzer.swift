@@ -31,24 +31,33 @@ public enum SpineAnalyzer {
     static func transitionalVertebraFinding(_ discs: [AnalysisReport.DiscReport], rudimentaryRatio: Double = 0.6)
         -> Finding?
     {
-        func margins(_ d: AnalysisReport.DiscReport) -> Double? {
-            guard let a = d.anteriorHeightMM, let p = d.posteriorHeightMM else { return nil }
-            return (a + p) / 2
-        }
-        guard let lowest = discs.first(where: { DiscLevel(name: $0.level)?.lower == .s1 }),
-            let h = margins(lowest)
+        guard let m = lumbosacralMargins(discs), m.discsAbove >= 2, let largest = m.largestAboveMM, largest > 0,
+            m.heightMM < rudimentaryRatio * largest
         else { return nil }
-        let others = discs.filter {
-            guard let l = DiscLevel(name: $0.level) else { return false }
-            return l.upper.region == .lumbar && l.lower != .s1
-        }.compactMap(margins).sorted()
-        guard others.count >= 2, let largest = others.last, largest > 0, h < rudimentaryRatio * largest else {
-            return nil
-        }
+        let (lowest, h) = (m.disc, m.heightMM)
         return Finding(
             "possible-transitional-vertebra", .warning,
             "\(lowest.level) disc is rudimentary (\(String(format: "%.1f", h)) mm at its margins, \(Int((100 * h / largest).rounded())) % of the largest lumbar disc above): a lumbosacral transitional vertebra (sacralised \(DiscLevel(name: lowest.level)?.upper.name ?? "L5")) or a collapsed disc; levels are counted from the sacrum and were not renumbered: confirm the count from C2",
             level: lowest.level)
+    }
+
+    /// The disc above the sacrum with its mean margin height (mean of the anterior and posterior heights) [mm], and
+    /// the largest mean margin height of the other lumbar discs with how many of them are measured; nil when the
+    /// lumbosacral disc is not there or not measured.
+    public static func lumbosacralMargins(_ discs: [AnalysisReport.DiscReport])
+        -> (disc: AnalysisReport.DiscReport, heightMM: Double, largestAboveMM: Double?, discsAbove: Int)?
+    {
+        func margins(_ d: AnalysisReport.DiscReport) -> Double? {
+            guard let a = d.anteriorHeightMM, let p = d.posteriorHeightMM else { return nil }
+            return (a + p) / 2
+        }
+        guard let lowest = discs.first(where: { DiscLevel(name: $0.level)?.lower == .s1 }), let h = margins(lowest)
+        else { return nil }
+        let above = discs.filter {
+            guard let l = DiscLevel(name: $0.level) else { return false }
+            return l.upper.region == .lumbar && l.lower != .s1
+        }.compactMap(margins)
+        return (lowest, h, above.max(), above.count)
     }
 
     /// Analyses a label map (any integer voxel type) with its class map. The input is not changed.
@@ -270,11 +279,20 @@ public enum SpineAnalyzer {
 
         // 3. Body outlines (names do not change them), then labels: the outlines' disc wedges find the
         // thoracolumbar junction, which tells an L6 over the sacrum from an L5.
+        // Each body's points and border test are worked out once here and used again in step 4.
         var measured: [Int32: (VertebralBodyMeasurement, SagittalOutline)] = [:]
-        for b in bodies where !voxelsByID.touchesSagittalBorder(b.id, geometry: g) {
+        var bodyPoints: [Int32: [SIMD3<Double>]] = [:]
+        var cutBySagittalEdge: Set<Int32> = []
+        for b in bodies {
+            let pts = voxelsByID.pointsLPS([b.id], geometry: g)
+            bodyPoints[b.id] = pts
+            if voxelsByID.touchesSagittalBorder(b.id, geometry: g) {
+                cutBySagittalEdge.insert(b.id)
+                continue
+            }
             let frame = SpineFrame(originLPS: b.centroidLPS, superior: superior(at: b.centroidLPS))
             measured[b.id] = VertebralBodyMeasurement.measure(
-                sampler: sampler, members: [b.id], frame: frame, pointsLPS: voxelsByID.pointsLPS([b.id], geometry: g))
+                sampler: sampler, members: [b.id], frame: frame, pointsLPS: pts)
         }
         var lumbarTypeCount: Int? = nil
         if sacrumCentroid != nil, bodies.allSatisfy({ $0.knownVertebra == nil }) {
@@ -299,11 +317,11 @@ public enum SpineAnalyzer {
         var outlines: [Vertebra: SagittalOutline] = [:]
         var bodyMeasures: [Vertebra: VertebralBodyMeasurement] = [:]
         for b in namedBodies {
-            let pts = voxelsByID.pointsLPS([b.id], geometry: g)
+            let pts = bodyPoints[b.id] ?? voxelsByID.pointsLPS([b.id], geometry: g)
             var r = AnalysisReport.VertebraReport(
                 label: b.vertebra.name, verseLabel: b.vertebra.verseLabel, confidence: b.confidence, cue: b.cue,
                 centroidLPS: b.centroidLPS, volumeMM3: volumeMM3[b.id] ?? 0)
-            if voxelsByID.touchesSagittalBorder(b.id, geometry: g) {
+            if cutBySagittalEdge.contains(b.id) {
                 report.findings.append(
                     Finding(
                         "cut-by-image-edge", .warning,

@@ -98,8 +98,9 @@ package final class DNNLContext: @unchecked Sendable {
     let stream: dnnl_stream_t
     private let lock = NSRecursiveLock()
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-    private var primitives: [String: CachedPrimitive] = [:]
-    private var reorders: [[UInt8]: CachedPrimitive] = [:]
+    /// Primitives and reorders per OpenMP thread count (see `primitive(_:_:)`), then by key.
+    private var primitives: [Int: [String: CachedPrimitive]] = [:]
+    private var reorders: [Int: [[UInt8]: CachedPrimitive]] = [:]
     /// Reordered constant inputs: (storage, primitive key, argument) → buffer; the storage is kept alive.
     var constants: [String: (owner: TensorStorage, buffer: RawBuffer)] = [:]
 
@@ -133,7 +134,7 @@ package final class DNNLContext: @unchecked Sendable {
 
     /// Number of cached primitives whose key contains `fragment` (for tests of the cache).
     package func cachedPrimitiveCount(containing fragment: String) -> Int {
-        withLock { primitives.keys.filter { $0.contains(fragment) }.count }
+        withLock { primitives.values.reduce(0) { $0 + $1.keys.filter { $0.contains(fragment) }.count } }
     }
 
     /// Keys of primitives oneDNN has no implementation for (optional kernels such as Winograd).
@@ -153,13 +154,12 @@ package final class DNNLContext: @unchecked Sendable {
     /// primitive descriptor) on first use.
     ///
     /// oneDNN sizes a primitive's per-thread scratch by the OpenMP thread count in force when it is
-    /// created and must not execute it on more threads (Winograd's scratch overflowed, corrupting the
-    /// heap, when the tests changed `ComputeThreads.count` while other tests ran): each thread count
+    /// created and must not execute it on more threads (the tests change `ComputeThreads.count` while
+    /// other tests run; a suspect in the Winograd crashes, see `winogradTraining`): each thread count
     /// gets its own primitive, created and later executed with that count.
     func primitive(_ key: String, _ make: () throws -> dnnl_primitive_desc_t) throws -> CachedPrimitive {
         try withLock {
-            let key = "t\(threads)|" + key
-            if let p = primitives[key] { return p }
+            if let p = primitives[threads]?[key] { return p }
             apply(threads)
             let pd = try make()
             var prim: dnnl_primitive_t?
@@ -169,7 +169,7 @@ package final class DNNLContext: @unchecked Sendable {
                 throw NNError(.backend, "oneDNN could not create primitive \(key) (status \(st.rawValue))")
             }
             let p = CachedPrimitive(pd: pd, primitive: prim, key: key, threads: threads)
-            primitives[key] = p
+            primitives[threads, default: [:]][key] = p
             return p
         }
     }
@@ -177,10 +177,9 @@ package final class DNNLContext: @unchecked Sendable {
     func reorder(from src: dnnl_memory_desc_t, to dst: dnnl_memory_desc_t) throws -> CachedPrimitive {
         var s = src
         var d = dst
-        let descriptors = withUnsafeBytes(of: &s) { Array($0) } + withUnsafeBytes(of: &d) { Array($0) }
+        let key = withUnsafeBytes(of: &s) { Array($0) } + withUnsafeBytes(of: &d) { Array($0) }
         return try withLock {
-            let key = withUnsafeBytes(of: threads) { Array($0) } + descriptors
-            if let p = reorders[key] { return p }
+            if let p = reorders[threads]?[key] { return p }
             apply(threads)
             var pd: dnnl_primitive_desc_t?
             let st = dnnl_reorder_primitive_desc_create(&pd, &s, engine, &d, engine, nil)
@@ -193,7 +192,7 @@ package final class DNNLContext: @unchecked Sendable {
                 throw NNError(.backend, "oneDNN could not create a reorder primitive")
             }
             let p = CachedPrimitive(pd: pd, primitive: prim, key: "reorder", threads: threads)
-            reorders[key] = p
+            reorders[threads, default: [:]][key] = p
             return p
         }
     }
@@ -370,7 +369,7 @@ enum DNNL {
                 }
                 var constantKey: String? = nil
                 if let owner = a.constantOwner, !a.isOutput {
-                    let k = "\(ObjectIdentifier(owner).hashValue)|\(p.key)|\(a.id)"
+                    let k = "\(ObjectIdentifier(owner).hashValue)|\(p.threads)|\(p.key)|\(a.id)"
                     if let hit = context.constants[k], hit.owner === owner {
                         exec.append(dnnl_exec_arg_t(arg: a.id, memory: try memory(want, hit.buffer.pointer)))
                         continue

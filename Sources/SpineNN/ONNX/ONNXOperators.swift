@@ -201,7 +201,7 @@ enum ONNXOperators {
             let defaultAxis = opset >= 13 ? -1 : 1
             let axisAttr = a.int("axis", defaultAxis)
             let log = node.op == "LogSoftmax"
-            return { v, _ in
+            return { v, ctx in
                 let x = try float(v[0], "input")
                 let axis = try normalizeAxis(axisAttr, rank: x.rank, node.op)
                 var y: Tensor
@@ -209,7 +209,7 @@ enum ONNXOperators {
                     // An axis that is not contiguous in channels-last storage: oneDNN 2.6 runs its
                     // reference kernel there (3 ms for 6400 elements); a loop over the storage instead.
                     if opset >= 13 || axis == x.rank - 1 {
-                        y = stridedSoftmax(x, axis: axis)
+                        y = stridedSoftmax(x, axis: axis, into: ctx.buffer(0, x.shape))
                     } else {
                         y = try Tensor(
                             shape: x.shape, nchw: softmax(logical(x), shape: x.shape, axis: axis, opset: opset))
@@ -422,8 +422,8 @@ enum ONNXOperators {
     /// Softmax of `x` along one `axis` of its channels-last storage: the axis is copied outermost
     /// into a scratch array (`[axis, rest…]`), where every pass is a contiguous loop over positions
     /// that LLVM vectorizes (with `VectorMath.expNonPositive`), then copied back.
-    static func stridedSoftmax(_ x: Tensor, axis: Int) -> Tensor {
-        let y = Tensor(uninitialized: x.shape)
+    static func stridedSoftmax(_ x: Tensor, axis: Int, into out: Tensor? = nil) -> Tensor {
+        let y = out ?? Tensor(uninitialized: x.shape)
         let st = x.strides, n = x.shape[axis]
         var rest = x.shape, restStrides = st
         rest.remove(at: axis)

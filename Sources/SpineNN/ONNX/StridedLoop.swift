@@ -93,10 +93,14 @@ struct StridedLoop {
         dims: [Int], from src: UnsafePointer<Float>, _ srcStrides: [Int], to dst: UnsafeMutablePointer<Float>,
         _ dstStrides: [Int]
     ) {
-        let loop = StridedLoop(dims: dims, strides: [dstStrides, srcStrides])
-        let (m, n) = (loop.middle, loop.inner)
+        StridedLoop(dims: dims, strides: [dstStrides, srcStrides]).copy(from: src, to: dst)
+    }
+
+    /// `dst[i] = src[i]` over this loop's first two views (the destination's strides first).
+    func copy(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>) {
+        let (m, n) = (middle, inner)
         let (dm, sm, dn, sn) = (m.strides.0, m.strides.1, n.strides.0, n.strides.1)
-        loop.forEachBlock { d0, s0, _ in
+        forEachBlock { d0, s0, _ in
             for j in 0..<m.extent {
                 let d = dst + d0 + j * dm, s = src + s0 + j * sm
                 if dn == 1 && sn == 1 && n.extent >= 32 {

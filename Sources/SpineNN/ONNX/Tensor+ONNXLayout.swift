@@ -92,10 +92,10 @@ extension Tensor {
         dims: [Int], from src: UnsafeMutablePointer<Float>, _ srcStrides: [Int], to dst: UnsafeMutablePointer<Float>,
         _ dstStrides: [Int]
     ) throws {
-        let count = dims.reduce(1, *)
-        if count == 0 { return }
-        if count >= 1 << 16 {
-            let inner = StridedLoop(dims: dims, strides: [dstStrides, srcStrides]).inner
+        let loop = StridedLoop(dims: dims, strides: [dstStrides, srcStrides])
+        if loop.count == 0 { return }
+        if loop.count >= 1 << 16 {
+            let inner = loop.inner
             if inner.extent >= 16, inner.strides.0 == 1, inner.strides.1 == 1 {
                 do {
                     try DNNL.copy(
@@ -105,7 +105,7 @@ extension Tensor {
                 } catch {}  // oneDNN refuses some valid strided views (a conservative overlap check)
             }
         }
-        StridedLoop.copy(dims: dims, from: src, srcStrides, to: dst, dstStrides)
+        loop.copy(from: src, to: dst)
     }
 
     /// A copy of the strided view `dims`/`strides` starting `offset` elements into the storage.

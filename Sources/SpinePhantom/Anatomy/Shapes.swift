@@ -297,8 +297,8 @@ struct ForaminalNarrowing: Sendable {
     var pedicleBottomU: Double
     var pedicleMiddleU: Double
     var annulus: UInt16
-    var upperBone: UInt16
     var lowerBone: UInt16
+    /// The upper vertebra's posterior elements: the facet growth and the dropped ceiling of the foramen.
     var posterior: UInt16
 
     /// The extent in local (a, u), for binning.
@@ -319,7 +319,7 @@ struct ForaminalNarrowing: Sendable {
         // Floor and ceiling reach forward into the bodies (which take precedence), closing any gap between a pedicle
         // and its body's wall at their level.
         if floorRiseMM > 0, u <= -discHalfHeight + floorRiseMM { return lowerBone }
-        if ceilingDropMM > 0, u >= pedicleBottomU - ceilingDropMM, u <= pedicleBottomU + 1 { return upperBone }
+        if ceilingDropMM > 0, u >= pedicleBottomU - ceilingDropMM, u <= pedicleBottomU + 1 { return posterior }
         return nil
     }
 }

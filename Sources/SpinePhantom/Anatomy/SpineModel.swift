@@ -31,10 +31,11 @@ public struct SpineModel: Sendable {
     var vesselBifurcationZ = 0.0
     var veinConfluenceZ = 0.0
     var psoasTopZ = 0.0
-    /// Whether the column has a coronal curve (`parameters.scoliosis`); the straight column skips the coronal poses.
-    var scoliotic = false
     /// Body-frame z of the end vertebrae's centres, amplitude [mm, + left] of each coronal curve.
     var coronalCurves: [(zTop: Double, zBottom: Double, amplitude: Double)] = []
+    /// Whether the column has a coronal curve (`parameters.scoliosis`, each resolved: `validate` checks the end
+    /// vertebrae); the straight column skips the coronal poses.
+    var scoliotic: Bool { !coronalCurves.isEmpty }
     /// Body → world rotation (columns) and translation.
     let rotation: (SIMD3<Double>, SIMD3<Double>, SIMD3<Double>)
     let translation: SIMD3<Double>
@@ -352,7 +353,7 @@ public struct SpineModel: Sendable {
                 floorRiseMM: f * max(half - 2.5, 0), ceilingDropMM: f * max(pedicleBottom - (half + 1), 0),
                 centreX: centreX, halfWidth: pw / 2 + 4, marginA: margin, pillarFrontA: front, pillarBackA: back,
                 discHalfHeight: half, floorBaseU: -half - 3, pedicleBottomU: pedicleBottom,
-                pedicleMiddleU: pedicleMiddle, annulus: d.annulus, upperBone: v.posterior, lowerBone: lowerBone,
+                pedicleMiddleU: pedicleMiddle, annulus: d.annulus, lowerBone: lowerBone,
                 posterior: v.posterior)
             if side == .left { d.foraminalLeft = n } else { d.foraminalRight = n }
         }
@@ -364,7 +365,6 @@ public struct SpineModel: Sendable {
     /// a coronal wedge between them).
     mutating func placeCoronalCurves() {
         guard !parameters.scoliosis.isEmpty else { return }
-        scoliotic = true
         for c in parameters.scoliosis {
             guard let top = vertebrae.first(where: { $0.vertebra == c.upper }),
                 let bottom = vertebrae.first(where: { $0.vertebra == c.lower })

@@ -119,8 +119,7 @@ public struct PreviewImage: Sendable {
 
     /// Writes the picture as a PNG file.
     public func writePNG(to path: String) throws {
-        // FileIO.writeAtomically cannot overwrite an existing file on Linux yet: remove it first.
-        if FileManager.default.fileExists(atPath: path) { try? FileManager.default.removeItem(atPath: path) }
+        // Atomic: PNGWriter writes through FileIO.writeAtomically, which replaces an existing file by rename(2).
         try PNGWriter.write(width: width, height: height, channels: 1, samples: pixels, to: path)
     }
 }

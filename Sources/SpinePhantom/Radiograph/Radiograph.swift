@@ -185,13 +185,9 @@ public struct Radiograph: Sendable {
                 scatterWeight: scatterWeight)
     }
 
-    /// A 5×7 bitmap of "L" or "R", rows top to bottom.
+    /// A 5×7 bitmap of "L" or "R", rows top to bottom (the figures' font).
     static func glyph(_ letter: String) -> [[Bool]] {
-        let rows =
-            letter == "L"
-            ? ["X....", "X....", "X....", "X....", "X....", "X....", "XXXXX"]
-            : ["XXXX.", "X...X", "X...X", "XXXX.", "X.X..", "X..X.", "X...X"]
-        return rows.map { $0.map { $0 == "X" } }
+        PreviewCanvas.font[Character(letter)]!.map { $0.map { $0 == "#" } }
     }
 
     /// A broad, nearly Gaussian blur: block means over `blockMM`, three box passes of ±4 blocks, and

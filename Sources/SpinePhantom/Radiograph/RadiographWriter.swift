@@ -38,11 +38,13 @@ public enum RadiographWriter {
         }
         let identity = PhantomDICOM.StudyIdentity(seed: seed)
         var images: [RadiographTruth.ImageTruth] = []
-        var drawn = options.findings ?? RadiographFindings(drawnFor: model.parameters)
+        // The findings are decided once and drawn on every view.
+        let drawn = options.findings ?? RadiographFindings(drawnFor: model.parameters)
+        var options = options
+        options.findings = drawn
         for (n, view) in views.enumerated() {
             let radiograph = try Radiograph(model: model, view: view, options: options)
             var truth = radiograph.truth
-            drawn = radiograph.findings
             truth.dicomFile = "\(view.fileStem).dcm"
             truth.labelFile = "\(view.fileStem)_bodies.png"
             try writeDX(radiograph, to: folder + "/" + truth.dicomFile!, study: identity, seriesNumber: n + 1)

@@ -9,7 +9,6 @@ extension SpineModel {
         var widthMM: Double
     }
 
-    nonisolated(unsafe) static var column = (0.0, 0.0, 0.0)
     /// Sampling step of the foraminal truth on its plane [mm].
     static let foramenStepMM = 0.25
     /// Depth [mm] over which a column run must hold to count for the foraminal height.
@@ -92,7 +91,9 @@ extension SpineModel {
             if count > maxCount { return nil }
             let c = p % na, r = p / na
             if c == 0 || r == 0 || c == na - 1 || r == nu - 1 { return nil }
-            for (cc, rr) in [(c + 1, r), (c - 1, r), (c, r + 1), (c, r - 1)] {
+            // The four neighbours (c±1, r), (c, r±1), without an array per pixel.
+            for k in 0..<4 {
+                let cc = k == 0 ? c + 1 : k == 1 ? c - 1 : c, rr = k == 2 ? r + 1 : k == 3 ? r - 1 : r
                 let q = cc + na * rr
                 if !region[q] && at(cc, rr) <= 1 {
                     region[q] = true

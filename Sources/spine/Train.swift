@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SpineImaging
+import SpineNN
 import SpinePipeline
 
 /// `spine train`: train a segmentation model from a recipe; resumable.
@@ -39,8 +40,18 @@ struct Train: ParsableCommand {
     @Option(help: "Cross-validation fold: hold out the cases whose index modulo recipe.validationEvery is this (default 0).")
     var fold: Int?
 
+    @Option(
+        help: """
+            Arithmetic of the training step: fp32, or bf16 (mixed precision: bfloat16 convolutions, float32 master \
+            weights, gradients and optimizer; about twice as fast on CPUs with AVX-512 BF16).
+            """)
+    var precision = "fp32"
+
     func run() throws {
         try runReportingErrors {
+            guard let trainingPrecision = TrainingPrecision(rawValue: precision) else {
+                throw ImagingError(.invalidArgument, "--precision \(precision): expected fp32 or bf16")
+            }
             var r = try TrainingRecipe.resolve(recipe)
             if let steps {
                 guard steps >= 1 else { throw ImagingError(.invalidArgument, "--steps must be at least 1") }
@@ -55,6 +66,7 @@ struct Train: ParsableCommand {
             var trainer = Trainer(
                 recipe: r, data: URL(fileURLWithPath: data), output: URL(fileURLWithPath: out), threads: threads)
             trainer.stopAtStep = stopAfter
+            trainer.precision = trainingPrecision
             let card = try trainer.run { line in
                 FileHandle.standardError.write(Data("spine train: \(line)\n".utf8))
             }

@@ -3,6 +3,7 @@ import SpineAnalysis
 import SpineImaging
 import SpineNN
 import SpinePipeline
+import SpineTestSupport
 import Testing
 
 /// `spine train` as a library: a tiny recipe learns bright boxes on dark noise from image/label pairs, with
@@ -113,6 +114,38 @@ import Testing
         }
         #expect(throws: ImagingError.self) { try TrainingRecipe.resolve("no-such-recipe") }
         #expect(try TrainingRecipe.resolve("lumbar-sagittal-phantom").classNames.count == 12)
+    }
+}
+
+/// `spine train --precision`: bf16 mixed precision is reachable from the command line; an unknown
+/// precision is refused before anything is read or written.
+@Suite struct TrainCLIPrecisionTests {
+    @Test func bf16TrainsFromTheCommandLineAndAnUnknownPrecisionIsRefused() throws {
+        let dir = URL(fileURLWithPath: try ExternalProgram.tempFolder("spinekit-train-cli"))
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = dir.appendingPathComponent("data")
+        for n in 0..<3 {
+            try TrainerTests.writeCase(data, group: "A", name: "a\(n)", seed: UInt64(n))
+            try TrainerTests.writeCase(data, group: "B", name: "b\(n)", seed: UInt64(10 + n))
+        }
+        var recipe = TrainerTests.recipe
+        recipe.network = UNetConfiguration(classes: 3, levels: 2, baseFeatures: 8, maxFeatures: 16)
+        let recipeFile = dir.appendingPathComponent("recipe.json")
+        try JSONEncoder().encode(recipe).write(to: recipeFile)
+        let common = ["train", "--recipe", recipeFile.path, "--data", data.path, "--threads", "1", "--steps", "2"]
+
+        let refused = dir.appendingPathComponent("refused")
+        let bad = try ExternalProgram.spine(common + ["--out", refused.path, "--precision", "fp16"])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("--precision fp16"))
+        #expect(bad.stderr.split(separator: "\n").count == 1, "\(bad.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: refused.path))
+
+        let out = dir.appendingPathComponent("bf16")
+        let run = try ExternalProgram.spine(common + ["--out", out.path, "--precision", "bf16"])
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.stderr.contains("precision bf16"))
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("weights.safetensors").path))
     }
 }
 

@@ -73,6 +73,7 @@ public struct Trainer {
         var generator = SeededGenerator(seed: recipe.seed)
         let network = try UNet(recipe.network, using: &generator)
         network.trainingPrecision = precision
+        if precision != .fp32 { log("precision \(precision.rawValue) (mixed: float32 master weights and optimizer)") }
         let optimizer = AdamW(
             parameters: network.trainableParameters, learningRate: recipe.learningRate, weightDecay: recipe.weightDecay)
         let schedule = PolynomialSchedule(

@@ -70,9 +70,10 @@ public enum SpineAnalyzer {
     }
 
     /// `analyze`, plus the named instances on the label map's grid, numbered as VerSe and SPINEPS do: each
-    /// vertebral body its vertebra's number (L1 20 … L5 24, L6 25, T13 28), the sacrum 26, each disc 100 + the
-    /// number of the vertebra above (L4-L5 123). Only what the class map labels as bodies is a vertebra here
-    /// (posterior elements are one class, not split per vertebra); unnamed components are 0.
+    /// vertebra its number (L1 20 … L5 24, L6 25, T13 28), the sacrum 26, each disc 100 + the number of the
+    /// vertebra above (L4-L5 123). A vertebra is its body plus the posterior elements in its slab along the
+    /// spine (``Volume/assigningArches(in:bodies:)``); unnamed components, and posterior elements beyond the
+    /// first and last named body, are 0.
     public static func analyzeWithInstances(
         labelMap: AnyVolume, classMap: ClassMap, options: AnalysisOptions = AnalysisOptions()
     ) throws -> (report: AnalysisReport, instances: Volume<UInt8>) {
@@ -580,6 +581,11 @@ public enum SpineAnalyzer {
         }
         for id in sacrumIDs { verse[Int(id)] = UInt8(Vertebra.s1.verseLabel) }
         let named = Volume<UInt8>(geometry: g, voxels: ids.map { verse[Int($0)] })
-        return (report, named)
+        guard !posteriorIDs.isEmpty else { return (report, named) }
+        // Each arch joins its body (VerSe/SPINEPS whole-vertebra labels).
+        var isArch = [Bool](repeating: false, count: Int(next))
+        for id in posteriorIDs { isArch[Int(id)] = true }
+        let chain = namedBodies.map { (vertebra: $0.vertebra, centroidLPS: $0.centroidLPS) }
+        return (report, named.assigningArches(in: ids.map { isArch[Int($0)] }, bodies: chain))
     }
 }

@@ -15,8 +15,9 @@ extension StudyAnalysis {
 
     /// Writes every output into `folder` (which must exist; make it a temporary folder and rename it for an
     /// atomic result): `report.json`, `measurements.csv`, `report.html`, the label map as
-    /// `segmentation.nii.gz` (classes) and `instances.nii.gz` (named bodies, discs and sacrum, VerSe numbering),
-    /// or only `instances.nii.gz` when the input was an instance map, on the input's grid, and
+    /// `segmentation.nii.gz` (classes) and `instances.nii.gz` (named vertebrae with their arches, discs and the
+    /// sacrum, VerSe numbering), or only `instances.nii.gz` when the input was an instance map, on the input's
+    /// grid, and
     /// `segmentation.dcm` when the image was a DICOM series and the labels are SpineKit classes.
     /// - Returns: the names of the files written.
     @discardableResult

@@ -21,8 +21,33 @@ public struct PhantomParameters: Sendable, Hashable, Codable {
         /// and raising its floor, each in proportion (see `PhantomTruth.ForamenTruth` for the constructed sizes and
         /// the resulting foraminal height, area and grade). Lumbar levels only.
         public var foraminalNarrowing = PerSide(left: 0, right: 0)
+        /// Modic endplate marrow change beside this disc (nil = none); see `ModicChange`.
+        public var modic: ModicChange? = nil
 
         public init(level: DiscLevel) { self.level = level }
+    }
+
+    /// A Modic change: a band of vertebral marrow under the endplate(s) next to a degenerated disc with abnormal
+    /// signal (Modic MT et al., "Degenerative disk disease: assessment of changes in vertebral body marrow with MR
+    /// imaging", Radiology 1988;166(1):193–199): type 1 oedema and vascularised fibrous tissue, dark on T1 and
+    /// bright on T2 and STIR; type 2 fatty replacement, bright on T1 and T2 (dark on STIR).
+    public struct ModicChange: Sendable, Hashable, Codable {
+        /// Which endplates of the disc carry the band: the upper vertebra's inferior, the lower vertebra's superior,
+        /// or both. The sacrum's endplate is not modelled: at a disc above the sacrum only `upper` is drawn.
+        public enum Endplates: String, Sendable, Hashable, Codable, CaseIterable {
+            case upper, lower, both
+        }
+        /// Modic type, 1 or 2.
+        public var type: Int
+        public var endplates: Endplates
+        /// Depth of the band into the marrow, below the endplate's 0.9 mm cortex [mm] (2–15).
+        public var depthMM: Double
+
+        public init(type: Int, endplates: Endplates, depthMM: Double) {
+            self.type = type
+            self.endplates = endplates
+            self.depthMM = depthMM
+        }
     }
 
     /// The patient's left or right (LPS +x is left).
@@ -255,6 +280,17 @@ public struct PhantomParameters: Sendable, Hashable, Codable {
                 discs[n].foraminalNarrowing[rng.chance(0.5) ? .left : .right] = rng.uniform(0.25, 1)
             }
         }
+        // Modic changes (schema 3) beside a third of the lumbar discs that lost over 20 % of their height, type 2
+        // commoner than type 1 (Modic 1988; Jensen TS et al., Eur Spine J 2008;17(11):1407–1422). Own stream.
+        rng = PhantomRandom(seed: seed, stream: 0x5C4E_3A_0004)
+        for n in discs.indices where discs[n].level.upper.region == .lumbar && discs[n].heightLossFraction > 0.2 {
+            guard rng.chance(0.35) else { continue }
+            let type = rng.chance(0.35) ? 1 : 2
+            let e = rng.unit()
+            var endplates: ModicChange.Endplates = e < 0.5 ? .both : e < 0.75 ? .upper : .lower
+            if discs[n].level.lower == .s1 { endplates = .upper }
+            discs[n].modic = ModicChange(type: type, endplates: endplates, depthMM: rng.uniform(3, 10))
+        }
         // Scoliosis in 15 % of spines: one curve (T10–L5), or two adjacent curves of opposite convexity. Its own
         // stream, so the foramina's draws do not decide it.
         rng = PhantomRandom(seed: seed, stream: 0x5C4E_3A_0003)
@@ -313,6 +349,17 @@ public struct PhantomParameters: Sendable, Hashable, Codable {
             try PhantomError.check(p + ".facetNarrowingMM", d.facetNarrowingMM, 0, 10, unit: " mm")
             for side in Side.allCases {
                 try PhantomError.check(p + ".foraminalNarrowing.\(side.rawValue)", d.foraminalNarrowing[side], 0, 1)
+            }
+            if let m = d.modic {
+                guard m.type == 1 || m.type == 2 else {
+                    throw PhantomError(.outOfRange, parameter: p + ".modic.type", "Modic type \(m.type); expected 1 or 2")
+                }
+                try PhantomError.check(p + ".modic.depthMM", m.depthMM, 2, 15, unit: " mm")
+                if m.endplates != .upper, d.level.lower == .s1 {
+                    throw PhantomError(
+                        .noSuchLevel, parameter: p + ".modic.endplates",
+                        "the sacrum's endplate carries no Modic change in the model; use 'upper' at \(d.level)")
+                }
             }
             if d.foraminalNarrowing.left + d.foraminalNarrowing.right > 0, d.level.upper.region != .lumbar {
                 throw PhantomError(

@@ -94,6 +94,12 @@ struct VertebraShape: Sendable {
     var cortex: UInt16
     var posterior: UInt16
     var coronal = CoronalPose()
+    /// Modic bands under the superior and inferior endplates: depth below the 0.9 mm cortex [mm] (0 = none) and
+    /// their marrow materials.
+    var modicTopDepth = 0.0
+    var modicBottomDepth = 0.0
+    var modicTop: UInt16 = 0
+    var modicBottom: UInt16 = 0
     var zMin = 0.0
     var zMax = 0.0
     /// Culling bounds, set by `prepareSampling()`: |u| beyond which `body` is nil, and the local
@@ -146,6 +152,9 @@ struct VertebraShape: Sendable {
         if u > s.top || u < s.bottom { return nil }
         let rim = 1 - 1.1 / min(ra, rx)
         if r2 > rim * rim || u > s.top - 0.9 || u < s.bottom + 0.9 { return cortex }
+        // Modic bands (a depth of 0 can never pass: u ≤ s.top − 0.9 and u ≥ s.bottom + 0.9 here).
+        if u > s.top - 0.9 - modicTopDepth { return modicTop }
+        if u < s.bottom + 0.9 + modicBottomDepth { return modicBottom }
         return marrow
     }
 

@@ -220,6 +220,7 @@ extension SpineModel {
                 if let m = vertebrae[e].posteriorElements(a: l.a, u: l.u, x: x) { return m }
             }
         }
+        if z <= ribZMax, z >= ribZMin, let m = ribMaterial(x: x, y: y, z: z) { return m }
         if z < sacrumZMax, let m = sacrumMaterial(x: x, y: y, z: z) { return m }
         return softTissueNearColumn(x: x, y: y, z: z, ti: ti)
     }
@@ -251,6 +252,7 @@ extension SpineModel {
                 if let m = vertebrae[e].posteriorElements(a: l.a, u: c.u, x: c.x) { return m }
             }
         }
+        if z <= ribZMax, z >= ribZMin, let m = ribMaterial(x: x, y: y, z: z) { return m }
         if z < sacrumZMax, let m = sacrumMaterial(x: x, y: y, z: z) { return m }
         return softTissueNearColumn(x: x, y: y, z: z, ti: ti)
     }

@@ -33,6 +33,11 @@ public struct SpineModel: Sendable {
     var psoasTopZ = 0.0
     /// Body-frame z of the end vertebrae's centres, amplitude [mm, + left] of each coronal curve.
     var coronalCurves: [(zTop: Double, zBottom: Double, amplitude: Double)] = []
+    /// Proximal ribs of the thoracic vertebrae (left then right per vertebra, craniocaudally), and the body-frame
+    /// z band they occupy (empty band: none).
+    var ribs: [RibShape] = []
+    var ribZMin = Double.infinity
+    var ribZMax = -Double.infinity
     /// Whether the column has a coronal curve (`parameters.scoliosis`, each resolved: `validate` checks the end
     /// vertebrae); the straight column skips the coronal poses.
     var scoliotic: Bool { !coronalCurves.isEmpty }
@@ -218,6 +223,19 @@ public struct SpineModel: Sendable {
                     tanHalfWedge: tw, ra: ra, rx: rx, concavityTop: cTop, concavityBottom: cBot, dims: dims,
                     transitional: transitional, halfDiscAbove: 4, halfDiscBelow: hm / 2, marrow: m, cortex: m + 1,
                     posterior: m + 2))
+            if let modic = variation.modic {
+                // The band under v's inferior endplate and under the lower vertebra's superior one (not the sacrum's).
+                if modic.endplates != .lower {
+                    mats.append(Self.modicMaterial(modic.type, instance: UInt8(v.verseLabel)))
+                    builtV[builtV.count - 1].modicBottom = UInt16(mats.count - 1)
+                    builtV[builtV.count - 1].modicBottomDepth = modic.depthMM
+                }
+                if modic.endplates != .upper, builtV.count >= 2 {
+                    mats.append(Self.modicMaterial(modic.type, instance: UInt8(lower.verseLabel)))
+                    builtV[builtV.count - 2].modicTop = UInt16(mats.count - 1)
+                    builtV[builtV.count - 2].modicTopDepth = modic.depthMM
+                }
+            }
             if variation.foraminalNarrowing.left + variation.foraminalNarrowing.right > 0 {
                 // Osteophytes carry the posterior elements' label, so a vertebral body's label keeps its shape.
                 let lowerBone = builtV.count >= 2 ? builtV[builtV.count - 2].posterior : Self.sacrumMarrow
@@ -316,6 +334,16 @@ public struct SpineModel: Sendable {
         table = ColumnTable()
         placeCoronalCurves()
         buildTables()
+        placeRibs()
+    }
+
+    /// Vertebral marrow with a Modic change (Modic MT et al., Radiology 1988;166(1):193–199): type 1 oedema (fat
+    /// largely replaced by water with long T1 and T2: dark on T1, bright on T2 and STIR), type 2 fatty
+    /// replacement (fat fraction ≈ 0.9: bright on T1 and T2, dark on STIR).
+    static func modicMaterial(_ type: Int, instance: UInt8) -> Material {
+        type == 1
+            ? Material(.marrow, .vertebralBody, instance: instance, pdScale: 1.05, t1Scale: 1.6, t2Scale: 2.5, fatScale: 0.3)
+            : Material(.marrow, .vertebralBody, instance: instance, fatScale: 1.6)
     }
 
     /// Builds the foraminal narrowing at a disc below vertebra `v` (see `ForaminalNarrowing`), in proportion to

@@ -1,7 +1,8 @@
 /// Everything known about one phantom study, written as `truth.json`.
 ///
-/// Schema version 2 (version 1 plus `DiscTruth.foramina`, see `ForamenTruth`; `scoliosis` and
-/// `VertebraTruth.coronalTiltDeg`). Lengths in mm, areas in mm², angles in degrees, points and
+/// Schema version 3 (version 2 plus the ribs: `VertebraTruth.ribs`, see `RibTruth`, and
+/// `ribBearingVertebrae`; Modic changes: `DiscTruth.modic`, see `ModicTruth`); version 2 was version 1 plus `DiscTruth.foramina`, see `ForamenTruth`; `scoliosis` and
+/// `VertebraTruth.coronalTiltDeg`. Lengths in mm, areas in mm², angles in degrees, points and
 /// directions in world (patient) LPS mm like the images. Each height is the length, along
 /// `superiorAxisLPS` (tilted with a scoliotic vertebra's coronal tilt), of the run of voxels of that instance crossed by the line through
 /// `centreWorldLPS + offset · anteriorAxisLPS` (offsets in `heightOffsetsMM`: anterior, middle,
@@ -9,7 +10,7 @@
 /// in the plane through `canalPointLPS` normal to `canalNormalLPS` (classes 4 and 5 together).
 /// Vertebrae are written by radiological name ("L4", "S1" for the sacrum), disc levels as "L4-L5".
 public struct PhantomTruth: Sendable, Codable {
-    public static let currentSchemaVersion = 2
+    public static let currentSchemaVersion = 3
 
     public struct VertebraTruth: Sendable, Codable {
         public var name: Vertebra
@@ -33,6 +34,33 @@ public struct PhantomTruth: Sendable, Codable {
         /// (`superiorAxisLPS`) leans toward the patient's left (positive) or right (negative) out of the
         /// body's sagittal plane; 0 in a spine without scoliosis.
         public var coronalTiltDeg: Double
+        /// The proximal ribs articulating with this vertebra, left then right (schema 3): present for every
+        /// thoracic vertebra of the model (T10–T12, and T13 with thirteen thoracic vertebrae), nil for lumbar ones.
+        public var ribs: [RibTruth]? = nil
+    }
+
+    /// One proximal rib (schema 3): head, neck, tubercle and the first part of the shaft, as built.
+    ///
+    /// Its voxels carry the class posterior elements and the instance label of its vertebra, and it is a separate
+    /// bone: nothing of the column's bone or discs lies within `jointGapMM` of it (the costovertebral and
+    /// costotransverse joint spaces), so among the posterior-element voxels of that instance it is a connected
+    /// component of its own. Its shape is a sphere (the head, `headRadiusMM`) and tubes of `neckRadiusMM` and
+    /// `shaftRadiusMM` along head centre → tubercle → angle → shaft end.
+    public struct RibTruth: Sendable, Codable {
+        public var side: PhantomParameters.Side
+        public var headCentreLPS: [Double]
+        /// Distance of the head centre from the vertebra's midsagittal plane [mm].
+        public var headLateralOffsetMM: Double
+        public var tubercleLPS: [Double]
+        public var angleLPS: [Double]
+        public var shaftEndLPS: [Double]
+        /// Length along head centre → tubercle → angle → shaft end [mm].
+        public var lengthMM: Double
+        public var headRadiusMM: Double
+        public var neckRadiusMM: Double
+        public var shaftRadiusMM: Double
+        /// Smallest clearance from every other bone and disc [mm].
+        public var jointGapMM: Double
     }
 
     /// A coronal curve (schema 2), measured by Cobb's method (Cobb JR, Instr Course Lect 1948;5:261–275) on the
@@ -100,6 +128,20 @@ public struct PhantomTruth: Sendable, Codable {
         public var meyerdingGrade: Int
         /// The left and right intervertebral foramen (schema 2).
         public var foramina: [ForamenTruth]
+        /// Modic endplate change beside this disc (schema 3); nil when none.
+        public var modic: ModicTruth? = nil
+    }
+
+    /// A Modic change (schema 3; Modic MT et al., Radiology 1988;166(1):193–199): a band of marrow `depthMM` deep
+    /// under the 0.9 mm endplate cortex of each vertebra in `vertebrae` (the disc's upper and/or lower vertebra,
+    /// never the sacrum), over the whole endplate, measured along the vertebra's superior axis. Type 1: T1 dark,
+    /// T2 and STIR bright (oedema); type 2: T1 and T2 bright, STIR dark (fat). The class and instance labels are
+    /// those of the vertebral body.
+    public struct ModicTruth: Sendable, Codable {
+        public var type: Int
+        public var endplates: PhantomParameters.ModicChange.Endplates
+        public var depthMM: Double
+        public var vertebrae: [Vertebra]
     }
 
     /// One intervertebral foramen on the parasagittal plane through the upper vertebra's pedicle (schema 2).
@@ -181,6 +223,8 @@ public struct PhantomTruth: Sendable, Codable {
     public var parameters: PhantomParameters
     /// Coronal curve (schema 2); nil without scoliosis.
     public var scoliosis: ScoliosisTruth?
+    /// The vertebrae that bear ribs, craniocaudally (schema 3; T10, T11, T12 and T13 when present).
+    public var ribBearingVertebrae: [Vertebra]?
 
     public init(
         seed: UInt64, anomaly: EnumerationAnomaly, lumbarCount: Int, thoracicCount: Int, lordosisDeg: Double,
@@ -201,6 +245,7 @@ public struct PhantomTruth: Sendable, Codable {
         self.labelMaps = labelMaps
         self.parameters = parameters
         scoliosis = Self.scoliosis(vertebrae: vertebrae, curves: parameters.scoliosis)
+        ribBearingVertebrae = vertebrae.filter { !($0.ribs ?? []).isEmpty }.map(\.name)
     }
 
     /// Cobb angles from the vertebrae's coronal tilts: per requested curve the most tilted pair within its range,

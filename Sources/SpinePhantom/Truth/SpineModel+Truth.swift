@@ -57,7 +57,8 @@ extension SpineModel {
                     anteriorHeightMM: h[0], middleHeightMM: h[1], posteriorHeightMM: h[2],
                     endplateDepthMM: round3(2 * v.ra),
                     endplateWidthMM: round3(2 * v.rx), genantGrade: fracture?.genantGrade ?? 0, fracture: fracture,
-                    transitional: v.transitional, coronalTiltDeg: round3(v.coronal.tilt * 180 / .pi)))
+                    transitional: v.transitional, coronalTiltDeg: round3(v.coronal.tilt * 180 / .pi),
+                    ribs: ribsTruth(vertebra: vt.count)))
         }
         var dt: [PhantomTruth.DiscTruth] = []
         for (i, d) in discs.enumerated() {
@@ -109,8 +110,34 @@ extension SpineModel {
                     centralStenosis: area < 75 ? "absolute" : area < 100 ? "relative" : "none",
                     slipMM: round3(slip * lowerDepth), slipPercent: round3(slip * 100),
                     meyerdingGrade: PhantomParameters.Slip.meyerdingGrade(fraction: slip),
-                    foramina: foraminaTruth(disc: i)))
+                    foramina: foraminaTruth(disc: i),
+                    modic: variation.modic.map { m in
+                        PhantomTruth.ModicTruth(
+                            type: m.type, endplates: m.endplates, depthMM: m.depthMM,
+                            vertebrae: [
+                                m.endplates != .lower ? d.level.upper : nil,
+                                m.endplates != .upper && d.level.lower != .s1 ? d.level.lower : nil,
+                            ].compactMap { $0 })
+                    }))
         }
         return (vt, dt)
+    }
+
+    /// Truth of the ribs of vertebra i (nil when it bears none).
+    func ribsTruth(vertebra i: Int) -> [PhantomTruth.RibTruth]? {
+        let mine = ribs.filter { $0.vertebraIndex == i }
+        guard !mine.isEmpty else { return nil }
+        let v = vertebrae[i]
+        func world(_ p: SIMD3<Double>, _ side: PhantomParameters.Side) -> [Double] {
+            lps(worldLPS(body: bodyPoint(v.frame, v.coronal, a: p.x, u: p.y, x: p.z * side.sign))).map(round3)
+        }
+        return mine.map { r in
+            PhantomTruth.RibTruth(
+                side: r.side, headCentreLPS: world(r.head, r.side), headLateralOffsetMM: round3(r.head.z),
+                tubercleLPS: world(r.tubercle, r.side), angleLPS: world(r.angle, r.side),
+                shaftEndLPS: world(r.end, r.side), lengthMM: round3(r.lengthMM), headRadiusMM: round3(r.headRadius),
+                neckRadiusMM: round3(r.neckRadius), shaftRadiusMM: round3(r.shaftRadius),
+                jointGapMM: RibShape.jointGapMM)
+        }
     }
 }

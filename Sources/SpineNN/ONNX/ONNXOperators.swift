@@ -723,8 +723,18 @@ enum ONNXOperators {
                     weight: w, bias: b ?? Tensor(zeros: [w.shape[1]]), spatialRank: r)
             }
         }
+        let residualInPlace = node.residualInPlace
+        // The unfused convolution, made on first need (an addend that broadcasts).
+        let weight = constant(node.inputs[1])
+        let bias = node.inputs.count > 2 && !node.inputs[2].isEmpty ? node.inputs[2] : nil
+        let biasValue = bias.flatMap(constant)
+        var plainKernel: ONNXKernel? = nil
         return { v, ctx in
             guard let xv = v[0] else { throw NNError(.invalidArgument, "missing input X") }
+            let residual = residualInPlace != nil && v.count > 3 ? v[3] : nil
+            if residualInPlace != nil && residual == nil {
+                throw NNError(.invalidArgument, "missing input (the residual addend)")
+            }
             let xShape = xv.shape
             let (w, b): (Tensor, Tensor?)
             if let prepared {
@@ -773,6 +783,67 @@ enum ONNXOperators {
             let bf16 =
                 ctx.precision == .bf16 && prepared != nil && (!transposed || shuffle != nil)
                 && macs >= ctx.bf16MinimumMultiplyAdds
+            if let residual, residual.shape != shape || prepared == nil || shuffle != nil {
+                // An addend that broadcasts (or weights that are inputs): the convolution, then the Add.
+                if plainKernel == nil {
+                    var plain = node
+                    plain.inputs = Array(node.inputs.prefix(3))
+                    plain.residualInPlace = nil
+                    plain.activation = .none
+                    plainKernel = try convolution(plain) { $0 == plain.inputs[1] ? weight : $0 == bias ? biasValue : nil }
+                }
+                var inner = ctx
+                inner.buffer = { k, s in ctx.buffer(k + 5, s) }
+                inner.bf16Output = false
+                let out = try plainKernel!(Array(v.prefix(3)), inner)
+                let y = try float(out.first, "convolution output", inner, slot: 3)
+                let r = try float(residual, "addend", ctx, slot: 4)
+                let sum = try floatBinary("Add", y, r, ctx)
+                if case .relu(let slope) = activation {
+                    return [.float(try DNNL.eltwise(.relu(negativeSlope: slope), sum, into: sum))]
+                }
+                return [.float(sum)]
+            }
+            if let residual, let w = prepared?.0 {
+                // Conv + Add (+ activation): the addend is the destination's content, summed by the
+                // kernel (oneDNN's sum post-op) before the activation.
+                let type: ScalarType = bf16 ? .bfloat16 : .float32
+                let xFloat = bf16 ? nil : try float(xv, "X", ctx, slot: 2)
+                defer { withExtendedLifetime(xFloat) {} }
+                let x = try xFloat.map(MemoryView.init) ?? bfloat16View(xv, ctx, slot: 4)
+                let wantBF16 = bf16 && ctx.bf16Output
+                var target: (view: MemoryView, value: ONNXValue)? = nil
+                if residualInPlace == true {
+                    switch residual {
+                    case .bf16(let m) where wantBF16: target = (m, residual)
+                    case .float(let t) where !wantBF16: target = (MemoryView(t), residual)
+                    default: break
+                    }
+                    if let t = target, t.view.overlaps(x) { target = nil }
+                }
+                let y: MemoryView, out: ONNXValue
+                if let target {
+                    (y, out) = target
+                } else {
+                    if wantBF16 {
+                        y = ctx.view(0, shape, .bfloat16)
+                        out = .bf16(y)
+                    } else {
+                        let t = ctx.buffer(0, shape)
+                        (y, out) = (MemoryView(t), .float(t))
+                    }
+                    switch residual {
+                    case .bf16(let m): try DNNL.copy(m, into: y)
+                    default:
+                        let r = try float(residual, "addend")
+                        try withExtendedLifetime(r) { try DNNL.copy(MemoryView(r), into: y) }
+                    }
+                }
+                try DNNL.inferenceConvolution(
+                    x, weight: w, weightType: type, bias: prepared?.1, y, geometry: g, activation: activation,
+                    accumulate: true)
+                return [out]
+            }
             if bf16 || shuffle != nil {
                 let type: ScalarType = bf16 ? .bfloat16 : .float32
                 // The float32 input (converted from bfloat16 when it came so) outlives the views on it.

@@ -145,19 +145,27 @@ struct ONNXCommand: ParsableCommand {
                 let median = Percentile.median(times) ?? 0
                 print("output: \(output) \(y.shape)")
                 if profile {
-                    var byOp: [String: (ms: Double, n: Int)] = [:]
+                    var byOp: [String: (ms: Double, fastest: Double, n: Int)] = [:]
                     for p in session.profile {
-                        byOp[p.op, default: (0, 0)].ms += p.milliseconds / Double(p.runs); byOp[p.op]!.n += 1
+                        byOp[p.op, default: (0, 0, 0)].ms += p.milliseconds / Double(p.runs)
+                        byOp[p.op]!.fastest += p.fastest
+                        byOp[p.op]!.n += 1
                     }
-                    print("per run, by operator [ms]:")
+                    print("per run, by operator [ms] (mean, sum of each node's fastest run):")
                     for (op, v) in byOp.sorted(by: { $0.value.ms > $1.value.ms }) {
-                        print(String(format: "  %-28@ %8.3f  (%d nodes)", op as NSString, v.ms, v.n))
+                        print(String(format: "  %-28@ %8.3f %8.3f  (%d nodes)", op as NSString, v.ms, v.fastest, v.n))
                     }
-                    print("slowest nodes [ms per run]:")
+                    print("slowest nodes [ms per run] (mean, fastest):")
                     for p in session.profile.sorted(by: { $0.milliseconds > $1.milliseconds }).prefix(12) {
-                        print(String(format: "  %8.3f  %@", p.milliseconds / Double(p.runs), p.node as NSString))
+                        print(
+                            String(
+                                format: "  %8.3f %8.3f  %@", p.milliseconds / Double(p.runs), p.fastest,
+                                p.node as NSString))
                     }
+                    print(String(format: "nodes: %d, sum of fastest: %.3f ms", session.stepCount,
+                                 session.profile.reduce(0) { $0 + $1.fastest }))
                 }
+                print(String(format: "min_ms=%.3f", times.min() ?? 0))
                 print(String(format: "median_ms=%.3f", median))
             }
         }

@@ -41,6 +41,8 @@ struct ONNXImportTests {
     @Test func fusionAndFolding() throws {
         let resnet = try ONNXSession(ONNXModel(contentsOf: Self.folder.appendingPathComponent("resnet_tiny.onnx")))
         #expect(resnet.fusedActivationCount >= 7)
+        // Each of the six residual blocks: its Add (and the Relu after it) run inside a convolution.
+        #expect(resnet.fusedAddCount == 6)
         let detector = try ONNXSession(ONNXModel(contentsOf: Self.folder.appendingPathComponent("detector.onnx")))
         #expect(detector.fusedBatchNormCount == 1)
         #expect(detector.foldedNodeCount > 0)

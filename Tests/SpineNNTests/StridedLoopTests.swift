@@ -115,3 +115,36 @@ struct StridedLoopTests {
         #expect(VectorMath.expNonPositive(.nan).isNaN)
     }
 }
+
+/// InstanceNormalization's SIMD lanes (`Lanes`: channel `(16·v + l) mod C` in lane `l` of vector `v`)
+/// against a float64 loop in logical order, for channel counts with 1 to 5 vectors per block and
+/// position counts that leave a partial block.
+@Suite("Instance normalization lanes")
+struct InstanceNormLanesTests {
+    @Test(arguments: [(3, 37), (8, 301), (12, 45), (16, 1030), (24, 33), (40, 7), (17, 20)])
+    func matchesTheDefinition(_ c: Int, _ positions: Int) throws {
+        let x = randn([2, c, positions, 1], seed: UInt64(c * 1000 + positions), std: 3)
+        let scale = (0..<c).map { 0.5 + Float($0) / Float(c) }
+        let bias = (0..<c).map { Float($0) * 0.1 - 0.3 }
+        let slopes = (0..<c).map { Float($0 % 3) * 0.2 }
+        let y = Tensor(uninitialized: x.shape)
+        ONNXInstanceNorm.run(
+            MemoryView(x), scale: scale, bias: bias, epsilon: 1e-5, slopes: slopes, into: MemoryView(y))
+        let xs = x.nchwScalars, ys = y.nchwScalars
+        var worst: Double = 0
+        for b in 0..<2 {
+            for ch in 0..<c {
+                let row = (b * c + ch) * positions
+                let v = xs[row..<(row + positions)].map(Double.init)
+                let mean = v.reduce(0, +) / Double(positions)
+                let variance = v.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(positions)
+                for p in 0..<positions {
+                    var e = Double(scale[ch]) * (v[p] - mean) / (variance + 1e-5).squareRoot() + Double(bias[ch])
+                    if e < 0 { e *= Double(slopes[ch]) }
+                    worst = max(worst, abs(e - Double(ys[row + p])))
+                }
+            }
+        }
+        #expect(worst < 1e-5, "C = \(c), \(positions) positions: max |difference| \(worst)")
+    }
+}

@@ -30,6 +30,18 @@ final class ActivationArena {
 }
 
 extension MemoryView {
+    /// Bytes from `pointer` to just past the last element (any non-negative strides).
+    var byteExtent: Int {
+        guard !layout.dims.contains(0) else { return 0 }
+        let last = zip(layout.dims, layout.strides).reduce(0) { $0 + ($1.0 - 1) * $1.1 }
+        return (last + 1) * layout.scalarType.byteCount
+    }
+
+    /// Whether the memory ranges of two views intersect.
+    func overlaps(_ other: MemoryView) -> Bool {
+        pointer < other.pointer + other.byteExtent && other.pointer < pointer + byteExtent
+    }
+
     /// Channels `[start, start + count)` of this channels-last view (a strided view on the same memory).
     func channels(_ start: Int, _ count: Int) -> MemoryView {
         var dims = layout.dims

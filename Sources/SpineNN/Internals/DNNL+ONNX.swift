@@ -61,7 +61,7 @@ extension DNNL {
         if x.count == 0 { return y }
         let n = x.count
         let key = "onnx_eltwise|\(e)|\(n)"
-        let p = try context.primitive(key) {
+        let p = try context.primitive(key, serial: n <= serialElementLimit) {
             let (alg, a, b) = algorithm(e)
             var m = try md(.rowMajor([n]))
             var desc = dnnl_eltwise_desc_t()
@@ -78,7 +78,7 @@ extension DNNL {
         let y = out ?? Tensor(uninitialized: a.shape)
         if a.count == 0 { return y }
         let key = "onnx_binary|\(k)|\(a.shape)|\(b.shape)"
-        let p = try context.primitive(key) {
+        let p = try context.primitive(key, serial: a.count <= serialElementLimit) {
             var am = try md(layout(a))
             var bm = try md(layout(b))
             let alg: dnnl_alg_kind_t
@@ -106,7 +106,7 @@ extension DNNL {
             return y
         }
         let key = "onnx_reduce|\(k)|\(x.shape)|\(outputShape)"
-        let p = try context.primitive(key) {
+        let p = try context.primitive(key, serial: x.count <= serialElementLimit) {
             var xm = try md(layout(x))
             var ym = try md(DenseLayout(dims: outputShape, strides: Tensor.channelsLastStrides(outputShape)))
             let alg: dnnl_alg_kind_t
@@ -129,7 +129,7 @@ extension DNNL {
         let y = out ?? Tensor(uninitialized: x.shape)
         if x.count == 0 { return y }
         let key = "onnx_prelu|\(x.shape)|\(slope.shape)"
-        let p = try context.primitive(key) {
+        let p = try context.primitive(key, serial: x.count <= serialElementLimit) {
             var xm = try md(layout(x))
             var wm = try md(layout(slope))
             var desc = dnnl_prelu_desc_t()
@@ -146,7 +146,8 @@ extension DNNL {
         _ a: Tensor, _ aLayout: DenseLayout, _ b: Tensor, _ bLayout: DenseLayout, into y: Tensor, _ yLayout: DenseLayout
     ) throws {
         let key = "onnx_matmul|\(aLayout)|\(bLayout)|\(yLayout)"
-        let p = try context.primitive(key) {
+        let macs = yLayout.dims.reduce(1, *) * aLayout.dims[aLayout.dims.count - 1]
+        let p = try context.primitive(key, serial: macs < serialMultiplyAddLimit) {
             var am = try md(aLayout)
             var bm = try md(bLayout)
             var ym = try md(yLayout)
@@ -178,7 +179,7 @@ extension DNNL {
     ) throws {
         let key =
             "onnx_pool|\(k)|\(x.layout)|\(y.layout)|\(kernel)|\(stride)|\(dilation)|\(paddingLow)|\(paddingHigh)"
-        let p = try context.primitive(key) {
+        let p = try context.primitive(key, serial: x.layout.dims.reduce(1, *) <= serialElementLimit) {
             var xm = try md(x.layout)
             var ym = try md(y.layout)
             let alg: dnnl_alg_kind_t
@@ -208,7 +209,7 @@ extension DNNL {
     static func resample(_ x: Tensor, outputShape: [Int], linear: Bool, into out: Tensor? = nil) throws -> Tensor {
         let y = out ?? Tensor(uninitialized: outputShape)
         let key = "onnx_resample|\(linear)|\(x.shape)|\(outputShape)"
-        let p = try context.primitive(key) {
+        let p = try context.primitive(key, serial: outputShape.reduce(1, *) <= serialElementLimit) {
             var xm = try md(layout(x))
             var ym = try md(DenseLayout(dims: outputShape, strides: Tensor.channelsLastStrides(outputShape)))
             let factors = zip(x.shape.dropFirst(2), outputShape.dropFirst(2)).map { Float($1) / Float($0) }

@@ -157,8 +157,15 @@ package final class DNNLContext: @unchecked Sendable {
     /// created and must not execute it on more threads (the tests change `ComputeThreads.count` while
     /// other tests run; a suspect in the Winograd crashes, see `winogradTraining`): each thread count
     /// gets its own primitive, created and later executed with that count.
-    func primitive(_ key: String, _ make: () throws -> dnnl_primitive_desc_t) throws -> CachedPrimitive {
+    ///
+    /// With `serial` (work too small to share) the primitive is created and run on one thread: on
+    /// the shared cores, waking a sleeping OpenMP thread for a few microseconds of work costs more
+    /// than the work (ONNX Runtime likewise runs small operators on the calling thread).
+    func primitive(_ key: String, serial: Bool = false, _ make: () throws -> dnnl_primitive_desc_t) throws
+        -> CachedPrimitive
+    {
         try withLock {
+            let threads = serial ? 1 : threads
             if let p = primitives[threads]?[key] { return p }
             apply(threads)
             let pd = try make()
@@ -174,11 +181,14 @@ package final class DNNLContext: @unchecked Sendable {
         }
     }
 
-    func reorder(from src: dnnl_memory_desc_t, to dst: dnnl_memory_desc_t) throws -> CachedPrimitive {
+    func reorder(from src: dnnl_memory_desc_t, to dst: dnnl_memory_desc_t, serial: Bool = false) throws
+        -> CachedPrimitive
+    {
         var s = src
         var d = dst
         let key = withUnsafeBytes(of: &s) { Array($0) } + withUnsafeBytes(of: &d) { Array($0) }
         return try withLock {
+            let threads = serial ? 1 : threads
             if let p = reorders[threads]?[key] { return p }
             apply(threads)
             var pd: dnnl_primitive_desc_t?
@@ -200,6 +210,12 @@ package final class DNNLContext: @unchecked Sendable {
     /// Sets the calling thread's OpenMP thread count (OpenMP's count is per thread).
     func apply(_ threads: Int) {
         if omp_get_max_threads() != Int32(threads) { omp_set_num_threads(Int32(threads)) }
+    }
+
+    /// After a serial primitive, the calling thread's count goes back to the setting (what callers
+    /// and ``ComputeThreads/appliedOnCurrentThread`` expect).
+    func restoreThreads(after p: CachedPrimitive) {
+        if p.threads != threads { apply(threads) }
     }
 }
 
@@ -292,6 +308,11 @@ enum Arg {
 
 enum DNNL {
     static var context: DNNLContext { DNNLContext.shared }
+
+    /// Elementwise work (elements) at or below which an inference primitive runs on one thread.
+    static let serialElementLimit = 1 << 16
+    /// Convolution work (multiply-adds) below which an inference convolution runs on one thread.
+    static let serialMultiplyAddLimit = 1 << 21
 
     static func check(_ st: dnnl_status_t, _ what: @autoclosure () -> String) throws {
         if st != dnnl_success { throw NNError(.backend, "oneDNN: \(what()) failed (status \(st.rawValue))") }
@@ -393,6 +414,7 @@ enum DNNL {
             try check(dnnl_primitive_execute(p.primitive, context.stream, Int32(exec.count), exec), "execute \(p.key)")
             try check(dnnl_stream_wait(context.stream), "stream wait")
             for (r, from, to) in after { try run(r, [(Arg.from, from), (Arg.to, to)]) }
+            context.restoreThreads(after: p)
             withExtendedLifetime(temps) {}
         }
     }
@@ -402,6 +424,7 @@ enum DNNL {
         context.apply(p.threads)
         try check(dnnl_primitive_execute(p.primitive, context.stream, Int32(exec.count), exec), "reorder")
         try check(dnnl_stream_wait(context.stream), "stream wait")
+        context.restoreThreads(after: p)
     }
 
     /// Copies between two views of float memory with any strides (a oneDNN reorder).
@@ -411,7 +434,7 @@ enum DNNL {
     ) throws {
         let s = try md(src)
         let d = try md(dst)
-        let r = try context.reorder(from: s, to: d)
+        let r = try context.reorder(from: s, to: d, serial: src.dims.reduce(1, *) <= serialElementLimit)
         try context.withLock {
             var sm = s
             var dm = d
@@ -486,7 +509,8 @@ extension DNNL {
         let op = training ? "conv_fwd_train" : "conv_fwd_inf"
         let key = convKey(op, x, w, hasBias, y, g, act) + (lowPrecision ? "|bf16" : "")
         let inputType: ScalarType = lowPrecision ? .bfloat16 : .float32
-        return try context.primitive(key) {
+        let macs = y.reduce(1, *) * w.dims.dropFirst(g.groups > 1 ? 2 : 1).reduce(1, *)
+        return try context.primitive(key, serial: !training && macs < serialMultiplyAddLimit) {
             var xm = try md(DenseLayout(dims: x, strides: Tensor.channelsLastStrides(x), scalarType: inputType))
             var ym = try md(DenseLayout(dims: y, strides: Tensor.channelsLastStrides(y)))
             var wm = try anyMD(w.dims, inputType)
@@ -772,7 +796,8 @@ extension DNNL {
     ) throws -> CachedPrimitive {
         let key =
             "conv_inf_view|x\(x)|w\(w)|wt\(weightType)|b\(hasBias)|y\(y)|s\(g.stride)|pl\(g.paddingLow)|ph\(g.paddingHigh)|d\(g.dilation)|g\(g.groups)|t\(g.transposed)|\(act)|sum\(accumulate)"
-        return try context.primitive(key) {
+        let macs = y.dims.reduce(1, *) * w.dims.dropFirst(g.groups > 1 ? 2 : 1).reduce(1, *)
+        return try context.primitive(key, serial: macs < serialMultiplyAddLimit) {
             var xm = try md(x)
             var ym = try md(y)
             var wm = try anyMD(w.dims, weightType)
@@ -845,7 +870,7 @@ extension DNNL {
         throws
     {
         let key = "pool_inf_view|\(k)|\(x.layout)|\(y.layout)|\(kernel)|\(stride)"
-        let p = try context.primitive(key) {
+        let p = try context.primitive(key, serial: x.layout.dims.reduce(1, *) <= serialElementLimit) {
             var xm = try md(x.layout)
             var ym = try md(y.layout)
             var desc = dnnl_pooling_v2_desc_t()

@@ -84,19 +84,27 @@ enum ONNXInstanceNorm {
             }
             // Pass 3: y = x·a + shift, then the activation.
             let (ac, sc) = (a, shift)
-            if c % 16 == 0 {
-                let v16 = c / 16
-                let a16 = (0..<v16).map { v in SIMD16<Float>(ac[(v * 16)..<(v * 16 + 16)]) }
-                let s16 = (0..<v16).map { v in SIMD16<Float>(sc[(v * 16)..<(v * 16 + 16)]) }
-                let k16 = slope.map { k in (0..<v16).map { v in SIMD16<Float>(k[(v * 16)..<(v * 16 + 16)]) } }
+            if let lanes = Lanes(channels: c) {
+                let a16 = lanes.pattern(ac), s16 = lanes.pattern(sc), k16 = slope.map(lanes.pattern)
                 chunked { _, range in
                     let src = xp.base + base, dst = yp.base + base
-                    for p in range {
-                        let row = p * c
-                        for v in 0..<v16 {
-                            var y = X.load16(src + row + v * 16) * a16[v] + s16[v]
-                            if let k16 { y.replace(with: y * k16[v], where: y .< 0) }
-                            Y.store16(y, dst + row + v * 16)
+                    let blocks = range.count / lanes.positions
+                    a16.withUnsafeBufferPointer { a16 in
+                        s16.withUnsafeBufferPointer { s16 in
+                            for blk in 0..<blocks {
+                                let e = (range.lowerBound + blk * lanes.positions) * c
+                                for v in 0..<lanes.vectors {
+                                    var y = X.load16(src + e + v * 16) * a16[v] + s16[v]
+                                    if let k16 { y.replace(with: y * k16[v], where: y .< 0) }
+                                    Y.store16(y, dst + e + v * 16)
+                                }
+                            }
+                        }
+                    }
+                    for p in (range.lowerBound + blocks * lanes.positions)..<range.upperBound {
+                        for ch in 0..<c {
+                            let v = X.load(src[p * c + ch]) * ac[ch] + sc[ch]
+                            dst[p * c + ch] = Y.store(slope.map { v < 0 ? v * $0[ch] : v } ?? v)
                         }
                     }
                 }
@@ -134,28 +142,40 @@ enum ONNXInstanceNorm {
         into out: UnsafeMutablePointer<Double>
     ) {
         for ch in 0..<c { out[ch] = 0 }
-        if c % 16 == 0 {
-            let v16 = c / 16
-            var acc = [SIMD16<Float>](repeating: .zero, count: v16)
-            let m16 = center.map { m in (0..<v16).map { v in SIMD16<Float>(m[(v * 16)..<(v * 16 + 16)]) } }
-            var p = range.lowerBound
-            while p < range.upperBound {
-                let end = min(p + 1024, range.upperBound)
-                for v in 0..<v16 { acc[v] = .zero }
-                for q in p..<end {
-                    let row = x + q * c
-                    for v in 0..<v16 {
-                        let e = X.load16(row + v * 16)
-                        if let m16 {
-                            let d = e - m16[v]
-                            acc[v] += d * d
+        if let lanes = Lanes(channels: c) {
+            let v16 = lanes.vectors
+            let acc = UnsafeMutablePointer<SIMD16<Float>>.allocate(capacity: v16)
+            defer { acc.deallocate() }
+            let m16 = center.map(lanes.pattern) ?? []
+            let blocks = range.count / lanes.positions
+            // Float32 sums over about 1024 positions at a time, then float64.
+            let flush = max(1, 1024 / lanes.positions)
+            m16.withUnsafeBufferPointer { m16 in
+                var b = 0
+                while b < blocks {
+                    let end = min(b + flush, blocks)
+                    for v in 0..<v16 { acc[v] = .zero }
+                    for blk in b..<end {
+                        let row = x + (range.lowerBound + blk * lanes.positions) * c
+                        if center != nil {
+                            for v in 0..<v16 {
+                                let d = X.load16(row + v * 16) - m16[v]
+                                acc[v] += d * d
+                            }
                         } else {
-                            acc[v] += e
+                            for v in 0..<v16 { acc[v] += X.load16(row + v * 16) }
                         }
                     }
+                    for v in 0..<v16 { for l in 0..<16 { out[(v * 16 + l) % c] += Double(acc[v][l]) } }
+                    b = end
                 }
-                for v in 0..<v16 { for l in 0..<16 { out[v * 16 + l] += Double(acc[v][l]) } }
-                p = end
+            }
+            for p in (range.lowerBound + blocks * lanes.positions)..<range.upperBound {
+                for ch in 0..<c {
+                    let e = X.load(x[p * c + ch])
+                    let d = center.map { e - $0[ch] } ?? e
+                    out[ch] += Double(center == nil ? d : d * d)
+                }
             }
             return
         }
@@ -185,6 +205,32 @@ enum ONNXInstanceNorm {
                 p = end
             }
         }
+    }
+}
+
+/// Channels-last data seen as 16-lane vectors whose lane `l` of vector `v` in a block always holds
+/// channel `(16·v + l) mod C`: a block is `lcm(C, 16)` elements (`positions` whole positions), so
+/// any channel count whose block fits in a few vectors (C = 3, 8, 12, 16, 24, 32, …) streams
+/// through full-width SIMD instead of a loop of `C` scalars per position.
+struct Lanes {
+    /// Vectors per block.
+    let vectors: Int
+    /// Positions per block.
+    let positions: Int
+    let channels: Int
+
+    init?(channels c: Int) {
+        var (a, b) = (c, 16)
+        while b != 0 { (a, b) = (b, a % b) }
+        guard c > 0, c / a <= 64 else { return nil }
+        vectors = c / a
+        positions = 16 / a
+        channels = c
+    }
+
+    /// Per-channel values laid out lane by lane over one block.
+    func pattern(_ perChannel: [Float]) -> [SIMD16<Float>] {
+        (0..<vectors).map { v in SIMD16<Float>((0..<16).map { perChannel[(v * 16 + $0) % channels] }) }
     }
 }
 

@@ -17,6 +17,10 @@ struct ONNXNode {
     var fusedSlopes: [Float]? = nil
     /// The input rank a per-channel slope of shape `[C, 1, …]` broadcasts against as channels.
     var fusedSlopesInputRank: Int? = nil
+    /// A following `Add` fused into a Conv as oneDNN's sum post-op: the other addend is the Conv's
+    /// input 3 (`inputs[3]`); with `residualInPlace` the Conv writes its sum into that addend's
+    /// buffer (its last use, a session-owned buffer), else into its own after a copy of it.
+    var residualInPlace: Bool? = nil
     /// Names of the nodes fused into this one (for messages).
     var fused: [String] = []
 

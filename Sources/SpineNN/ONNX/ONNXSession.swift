@@ -41,6 +41,8 @@ public final class ONNXSession {
     public private(set) var fusedBatchNormCount = 0
     /// Relu/LeakyRelu nodes fused into the preceding convolution as a post-op.
     public private(set) var fusedActivationCount = 0
+    /// Add nodes fused into the preceding convolution as a sum post-op (residual connections).
+    public private(set) var fusedAddCount = 0
     /// Nodes executed per run.
     public var stepCount: Int { steps.count }
 
@@ -51,9 +53,11 @@ public final class ONNXSession {
 
     /// When true, each run adds every node's wall time to ``profile``.
     public var isProfiling = false
-    /// Accumulated wall time [ms] and run count per executed node (label), in graph order; filled
-    /// while ``isProfiling``.
-    public private(set) var profile: [(node: String, op: String, milliseconds: Double, runs: Int)] = []
+    /// Accumulated wall time [ms], run count and fastest run [ms] per executed node (label), in graph
+    /// order; filled while ``isProfiling``. The fastest run is the figure least disturbed by other
+    /// processes on a shared machine.
+    public private(set) var profile: [(node: String, op: String, milliseconds: Double, runs: Int, fastest: Double)] =
+        []
 
     /// Compiles `model`.
     /// - Parameter precision: `.bf16` runs convolutions in bfloat16 (float32 master weights
@@ -107,6 +111,26 @@ public final class ONNXSession {
             return t.shape.count
         }
         var removed = Set<Int>()
+        /// Whether Add `add` of Conv `conv`'s output and `other` can run as the Conv's sum post-op
+        /// (nil: no), and whether in place (true: `other` is produced earlier by a node that writes a
+        /// buffer of the session's own, is no graph output, and nothing reads it after the Conv).
+        func residualFusion(conv: Int, add: Int, other: String) -> Bool? {
+            guard !other.isEmpty, other != nodes[conv].outputs[0], initializers[other] == nil,
+                !nodes[conv].inputs.prefix(1).contains(other)
+            else { return nil }
+            let isInput = model.inputs.contains { $0.name == other }
+            guard
+                let producer = isInput
+                    ? -1 : nodes.indices.last(where: { !removed.contains($0) && nodes[$0].outputs.contains(other) }),
+                producer < conv
+            else { return nil }
+            let inPlace =
+                !isInput && !graphOutputs.contains(other)
+                && Self.residualOwners.contains(nodes[producer].op)
+                && nodes[producer].outputs.first == other
+                && consumers[other, default: []].allSatisfy { $0 == add || $0 < conv }
+            return inPlace
+        }
         // Fusion: InstanceNormalization → Relu/LeakyRelu/PRelu (one pass, ONNXInstanceNorm).
         for i in nodes.indices where nodes[i].op == "InstanceNormalization" && nodes[i].inputs.count == 3 {
             guard let j = soleConsumer(nodes[i].outputs[0]), nodes[j].inputs.first == nodes[i].outputs[0],
@@ -137,6 +161,21 @@ public final class ONNXSession {
                     removed.insert(j)
                     fusedBatchNormCount += 1
                 }
+            }
+            if nodes[i].op == "Conv", let j = soleConsumer(nodes[i].outputs[0]), nodes[j].op == "Add",
+                nodes[j].inputs.count == 2, let k = nodes[j].inputs.firstIndex(of: nodes[i].outputs[0]),
+                let inPlace = residualFusion(conv: i, add: j, other: nodes[j].inputs[1 - k])
+            {
+                let other = nodes[j].inputs[1 - k]
+                while nodes[i].inputs.count < 3 { nodes[i].inputs.append("") }
+                nodes[i].inputs.append(other)
+                nodes[i].residualInPlace = inPlace
+                nodes[i].outputs[0] = nodes[j].outputs[0]
+                nodes[i].fused.append(nodes[j].name)
+                consumers[nodes[i].outputs[0]] = consumers[nodes[j].outputs[0]]
+                consumers[other] = consumers[other, default: []].map { $0 == j ? i : $0 }
+                removed.insert(j)
+                fusedAddCount += 1
             }
             if let j = soleConsumer(nodes[i].outputs[0]), let slopes = activationSlopes(nodes[j]), slopes.count == 1 {
                 nodes[i].activation = .relu(negativeSlope: slopes[0])
@@ -229,6 +268,10 @@ public final class ONNXSession {
         }
     }
 
+    /// Operators whose output is a buffer the session owns (never an input's or a constant's
+    /// storage), which a following convolution may overwrite with a residual sum.
+    static let residualOwners: Set<String> = ["Conv", "MaxPool", "AveragePool", "Relu", "LeakyRelu"]
+
     /// Runs the graph on named float32 inputs (logical `N, C, …` shapes); returns every graph output.
     /// - Throws: ``NNError`` `.invalidArgument` for a missing input, `.shapeMismatch` for a rank or
     ///   fixed dimension that differs from the model's declaration or fails inside the graph (the
@@ -275,10 +318,14 @@ public final class ONNXSession {
             }
             if isProfiling {
                 if profile.count != steps.count {
-                    profile = steps.map { ($0.node.label, $0.node.op + ($0.node.fused.isEmpty ? "" : "+fused"), 0, 0) }
+                    profile = steps.map {
+                        ($0.node.label, $0.node.op + ($0.node.fused.isEmpty ? "" : "+fused"), 0, 0, .infinity)
+                    }
                 }
-                profile[i].milliseconds += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
+                let ms = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
+                profile[i].milliseconds += ms
                 profile[i].runs += 1
+                profile[i].fastest = min(profile[i].fastest, ms)
             }
             for (k, s) in step.outputs.enumerated() where s >= 0 && k < outs.count { values[s] = outs[k] }
         }

@@ -58,6 +58,32 @@ import Testing
         if anomaly == .thirteenThoracic { #expect(droppedForamina > 0) }
     }
 
+    /// The move that `spine evaluate --anomaly` made before `forcing(_:)` (discs, slip and fractures only) leaves
+    /// some seeds invalid: the check above would fail on it.
+    @Test func movingOnlyDiscsSlipAndFracturesLeavesSomeSeedsInvalid() {
+        var invalid = 0
+        for seed in UInt64(0)..<400 {
+            for anomaly in EnumerationAnomaly.allCases {
+                var p = PhantomParameters(seed: seed)
+                guard anomaly != p.anomaly else { continue }
+                let forced = p.forcing(anomaly)
+                p.anomaly = anomaly
+                p.discs = forced.discs.map { d in
+                    var d = d
+                    // The naive move keeps the foraminal narrowing that `forcing` drops.
+                    let before = PhantomParameters(seed: seed).forcing(nil).discs
+                    let fromBottom = forced.discs.count - forced.discs.firstIndex(of: d)!
+                    d.foraminalNarrowing = before[before.count - fromBottom].foraminalNarrowing
+                    return d
+                }
+                p.slip = forced.slip
+                p.fractures = forced.fractures
+                if (try? p.validate()) == nil { invalid += 1 }
+            }
+        }
+        #expect(invalid > 0)
+    }
+
     @Test func forcingNothingOrTheSameAnomalyChangesNothing() {
         let p = PhantomParameters(seed: 5)
         #expect(p.forcing(nil) == p)

@@ -52,6 +52,7 @@ extension SpineModel {
                 rib.zMax = zHi + 0.5
                 ribZMin = min(ribZMin, rib.zMin)
                 ribZMax = max(ribZMax, rib.zMax)
+                ribMinLateral = min(ribMinLateral, rib.boxMin.z)
                 ribs.append(rib)
             }
         }
@@ -104,6 +105,9 @@ extension SpineModel {
 
     /// The rib material at a body-frame point, or nil (only called inside the ribs' z band).
     @inline(__always) func ribMaterial(x: Double, y: Double, z: Double) -> UInt16? {
+        // In a straight spine the element frame's x is the body's, so a sample nearer the midline than every rib's
+        // box is in none of them.
+        if !scoliotic, abs(x) < ribMinLateral { return nil }
         for n in 0..<ribs.count where z >= ribs[n].zMin && z <= ribs[n].zMax {
             let e = ribs[n].vertebraIndex
             let l = vertebrae[e].frame.local(y, z)

@@ -38,6 +38,8 @@ public struct SpineModel: Sendable {
     var ribs: [RibShape] = []
     var ribZMin = Double.infinity
     var ribZMax = -Double.infinity
+    /// The least distance from the midline of any rib's box (straight spines: closer samples skip the ribs).
+    var ribMinLateral = Double.infinity
     /// Whether the column has a coronal curve (`parameters.scoliosis`, each resolved: `validate` checks the end
     /// vertebrae); the straight column skips the coronal poses.
     var scoliotic: Bool { !coronalCurves.isEmpty }

@@ -27,13 +27,13 @@ struct ModelEvaluationOptions: ParsableArguments {
         help:
             "Phantom: force every study's enumeration anomaly: none, sixLumbar, sacralizedL5 or thirteenThoracic (also six-lumbar, sacralized-l5, thirteen-thoracic); disc variations, slip and fractures keep their places counted from the sacrum. Default: each seed's own draw."
     )
-    var anomaly: String?
+    var anomaly: EnumerationAnomaly?
 
     @Option(
         help:
             "Phantom: analyse the model's segmentation (model) or the phantom's truth class label map (truth: labelling and measurement alone, no model)."
     )
-    var labels = "model"
+    var labels = PhantomLabelSource.model
 
     @Option(help: "Phantom, held-out: inference threads.")
     var threads: Int?
@@ -52,6 +52,22 @@ struct ModelEvaluationOptions: ParsableArguments {
             "Held-out: cross-validation over all folds: --model NAME scores models NAME-0 … NAME-(validationEvery−1), each on its fold, pooled over cases."
     )
     var crossValidation = false
+}
+
+/// What `spine evaluate --task phantom` analyses: the model's segmentation or the phantom's truth label map.
+enum PhantomLabelSource: String, ExpressibleByArgument, CaseIterable {
+    case model, truth
+}
+
+/// `--anomaly`: a raw value of `EnumerationAnomaly` ("sixLumbar") or its hyphenated form ("six-lumbar"), any case.
+extension EnumerationAnomaly: ExpressibleByArgument {
+    public init?(argument: String) {
+        let key = argument.replacingOccurrences(of: "-", with: "").lowercased()
+        guard let a = Self.allCases.first(where: { $0.rawValue.lowercased() == key }) else { return nil }
+        self = a
+    }
+
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
 }
 
 /// Scores an installed model on a training recipe's held-out validation cases.
@@ -218,11 +234,8 @@ struct PhantomEvaluation {
         guard ["T1", "T2", "STIR"].contains(options.contrast) else {
             throw ImagingError(.invalidArgument, "--contrast \(options.contrast): expected T1, T2 or STIR")
         }
-        guard ["model", "truth"].contains(options.labels) else {
-            throw ImagingError(.invalidArgument, "--labels \(options.labels): expected model or truth")
-        }
-        let forced = try options.anomaly.map(Self.parseAnomaly)
-        let onTruth = options.labels == "truth"
+        let forced = options.anomaly
+        let onTruth = options.labels == .truth
         let model = onTruth ? nil : try ModelRegistry.standard().requireModel(named: options.model)
         let segmenter = model.map { ModelSegmenter(model: $0, threads: options.threads) }
         let classMap = segmenter?.classMap ?? .spineKit
@@ -387,7 +400,7 @@ struct PhantomEvaluation {
 
     func output(_ studies: [StudyScore], model: String) -> EvaluationOutput {
         // On the truth label maps no axial model runs.
-        let axialUsed = options.labels == "truth" ? "none" : options.axialModel
+        let axialUsed = options.labels == .truth ? "none" : options.axialModel
         let names = StructureClass.allCases.map(\.name)
         var perClass: [String: Double] = [:]
         for n in names {
@@ -466,8 +479,8 @@ struct PhantomEvaluation {
                     model: model, contrast: options.contrast, seeds: options.seeds, meanDicePerClass: perClass,
                     meanDice: meanDice, studiesWithoutAnomaly: normal.count, studiesAllNamedCorrectly: named,
                     canalLevels: levels, canalCorrect: right, axialModel: axialUsed,
-                    canalAxialLevels: axialLevels, canalSagittalCorrect: sagittalRight, labels: options.labels,
-                    forcedAnomaly: options.anomaly, perAnomaly: perAnomaly, foraminal: foraminal, studies: studies)))
+                    canalAxialLevels: axialLevels, canalSagittalCorrect: sagittalRight, labels: options.labels.rawValue,
+                    forcedAnomaly: options.anomaly?.rawValue, perAnomaly: perAnomaly, foraminal: foraminal, studies: studies)))
             ?? Data()
         var csv = "seed,anomaly,mean_dice," + names.map { "dice_\($0)" }.joined(separator: ",")
         csv += ",all_named_correctly,all_named_as_truth,flagged,canal_levels,canal_correct\n"
@@ -507,9 +520,12 @@ struct PhantomEvaluation {
         case .none: findings.contains { anomalyFindingCodes.contains($0.code) }
         case .sixLumbar: findings.contains { $0.code == "enumeration-anomaly" && $0.level == "L6" }
         case .sacralizedL5:
+            // The transitional finding, or (on a map that names its vertebrae) the enumeration anomaly raised at a
+            // lumbar vertebra above L5 sitting on the sacrum.
             findings.contains {
                 $0.code == "possible-transitional-vertebra"
-                    || ($0.code == "enumeration-anomaly" && $0.message.contains("sacralised"))
+                    || ($0.code == "enumeration-anomaly"
+                        && $0.level.flatMap(Vertebra.init(name:)).map { $0.region == .lumbar && $0 < .l5 } == true)
             }
         case .thirteenThoracic: findings.contains { $0.code == "enumeration-anomaly" && $0.level == "T13" }
         }
@@ -527,17 +543,6 @@ struct PhantomEvaluation {
         let thoracic = truth.filter { $0.region == .thoracic }.sorted(by: >)
         for (n, v) in thoracic.enumerated() { out[v] = Vertebra.t12.offsetInStandardSequence(by: -n) }
         return out
-    }
-
-    /// Parses `--anomaly`: a raw value of `EnumerationAnomaly` or its hyphenated form.
-    static func parseAnomaly(_ s: String) throws -> EnumerationAnomaly {
-        let key = s.replacingOccurrences(of: "-", with: "").lowercased()
-        guard let a = EnumerationAnomaly.allCases.first(where: { $0.rawValue.lowercased() == key }) else {
-            throw ImagingError(
-                .invalidArgument,
-                "--anomaly \(s): expected \(EnumerationAnomaly.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        return a
     }
 
     /// The seed's parameters, with the anomaly forced when given: disc variations, the slip and fractures move to the

@@ -151,6 +151,8 @@ struct PhantomEvaluation {
         /// measured mean margin height against the largest lumbar disc's above (the rudimentary-disc ratio).
         var lumbosacralHeightLoss: Double
         var lumbosacralMarginRatio: Double?
+        /// Transverse-process height near the tip per measured lumbar vertebra, the taller side [mm].
+        var transverseProcessHeightsMM: [String: Double]
         var canalLevels: Int
         var canalCorrect: Int
         var canalMismatches: [String]
@@ -386,6 +388,11 @@ struct PhantomEvaluation {
                     lumbosacralHeightLoss: truth.parameters.discs.first { $0.level.lower == .s1 }?.heightLossFraction
                         ?? 0,
                     lumbosacralMarginRatio: Self.lumbosacralMarginRatio(report.discs),
+                    transverseProcessHeightsMM: Dictionary(
+                        report.vertebrae.compactMap { v in
+                            v.transverseProcesses?.map(\.heightMM).max().map { (v.label, ($0 * 10).rounded() / 10) }
+                        }
+                    ) { a, _ in a },
                     canalLevels: levels,
                     canalCorrect: canalRight,
                     canalMismatches: mismatches, canalAxialLevels: axialLevels, canalSagittalCorrect: sagittalRight,

@@ -53,17 +53,28 @@ public enum TransverseProcess {
         for side in BodySide.allCases {
             let pts = local.filter { $0.x * side.sign > 0 }
             guard let reach = pts.map({ abs($0.x) }).max() else { continue }
-            let start = max(bodyHalfWidthMM + clearanceBeyondBodyMM, reach - tipZoneMM)
-            guard reach >= bodyHalfWidthMM + clearanceBeyondBodyMM else { continue }
-            var extent: [Int: (lo: Double, hi: Double)] = [:]
+            // The body's measured half width can fall short of its wall by up to one slice: start one slice further.
+            let clear = bodyHalfWidthMM + clearanceBeyondBodyMM + lateralStep
+            let start = max(clear, reach - tipZoneMM)
+            guard reach >= clear else { continue }
+            var columns: [Int: [Double]] = [:]
             for p in pts where abs(p.x) >= start - 1e-6 {
-                let bin = Int((abs(p.x) / lateralStep).rounded())
-                let e = extent[bin] ?? (p.z, p.z)
-                extent[bin] = (min(e.lo, p.z), max(e.hi, p.z))
+                columns[Int((abs(p.x) / lateralStep).rounded()), default: []].append(p.z)
             }
-            // Voxel extent along superior: add one in-plane step (the voxels' own size).
+            // Voxel extent along superior: one in-plane step more than the centres' span. Within a lateral column
+            // the process is the longest run without a gap, so an articular process of the next vertebra in the
+            // same column does not add to it.
             let inPlane = (0..<3).map { abs(g.direction.column($0).dot(frame.superior)) * g.spacing[$0] }.max() ?? 1
-            guard let height = extent.values.map({ $0.hi - $0.lo + inPlane }).max() else { continue }
+            let runs = columns.values.map { zs -> Double in
+                let sorted = zs.sorted()
+                var best = 0.0, runStart = sorted[0]
+                for (a, b) in zip(sorted, sorted.dropFirst()) where b - a > 1.6 * inPlane {
+                    best = max(best, a - runStart)
+                    runStart = b
+                }
+                return max(best, sorted.last! - runStart) + inPlane
+            }
+            guard let height = runs.max() else { continue }
             let beyond = frame.originLPS + side.sign * (reach + lateralStep) * frame.left
             let inside = g.voxelIJK(worldLPS: beyond).map { ijk in
                 (0..<3).allSatisfy { ijk[$0] >= -0.5 && ijk[$0] <= Double(g.size[$0]) - 0.5 }

@@ -182,11 +182,11 @@ extension SIMD2 where Scalar == Double {
 
 /// The transverse processes of the vertebra over the sacrum (Castellvi) with the lumbosacral disc.
 @Suite struct TransverseProcessTests {
-    static func lumbar(l5ProcessMM: Double, l5DiscMM: Double) -> Volume<UInt8> {
+    static func lumbar(l5ProcessMM: Double, l5DiscMM: Double, halfWidthMM: Double = 38) -> Volume<UInt8> {
         var levels = Array(repeating: ColumnPhantom.Level(), count: 5)
         levels[4].transverseHeightMM = l5ProcessMM
         levels[4].discHeightMM = l5DiscMM
-        return ColumnPhantom.map(levels)
+        return ColumnPhantom.map(levels, halfWidthMM: halfWidthMM)
     }
 
     @Test func processesAreMeasuredNearTheirTips() throws {
@@ -216,5 +216,15 @@ extension SIMD2 where Scalar == Double {
         let enlarged = try SpineAnalyzer.analyze(
             labelMap: AnyVolume(Self.lumbar(l5ProcessMM: 20, l5DiscMM: 3)), classMap: .spineKit)
         #expect(enlarged.findings.contains { $0.code == "possible-transitional-vertebra" && $0.level == "L5-S1" })
+    }
+
+    @Test func processRunningOffTheImageDoesNotClearARudimentaryDisc() throws {
+        // The grid stops 31 mm from the midline: only a sliver of each process is in view, cut by the edge.
+        let r = try SpineAnalyzer.analyze(
+            labelMap: AnyVolume(Self.lumbar(l5ProcessMM: 8, l5DiscMM: 3, halfWidthMM: 31)), classMap: .spineKit)
+        let l5 = r.vertebrae.first { $0.label == "L5" }?.transverseProcesses ?? []
+        #expect(!l5.isEmpty && l5.allSatisfy { $0.cutByImageEdge })
+        #expect(r.findings.contains { $0.code == "possible-transitional-vertebra" && $0.level == "L5-S1" })
+        #expect(!r.findings.contains { $0.code == "collapsed-lumbosacral-disc" })
     }
 }

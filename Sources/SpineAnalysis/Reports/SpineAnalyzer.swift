@@ -43,7 +43,7 @@ public enum SpineAnalyzer {
         } ?? false
         let upperName = m.flatMap { DiscLevel(name: $0.disc.level)?.upper.name } ?? tp?.vertebra.name ?? "L5"
         let tpText = tp.map { " \($0.description)" } ?? ""
-        switch (rudimentary, tp?.isEnlarged) {
+        switch (rudimentary, tp.map { $0.isEnlarged ? true : $0.isNormal ? false : nil } ?? nil) {
         case (true, false?):
             let m = m!
             return Finding(
@@ -72,6 +72,9 @@ public enum SpineAnalyzer {
         var heightMM: Double
         /// The tallest of the two vertebrae above [mm], when measured.
         var referenceMM: Double?
+        /// Whether a process of the vertebra was measured whole (not cut by the image edge): only then can a small
+        /// height say "normal" (a process cut by the edge may show only a sliver of its tip).
+        var complete: Bool
 
         /// Castellvi type I (≥ 19 mm), or at least 1.5 times the processes above (the same measurement on the same
         /// image, so a size ratio survives where the tip zone cuts the process short).
@@ -79,12 +82,16 @@ public enum SpineAnalyzer {
             heightMM >= TransverseProcess.castellviTypeIHeightMM || referenceMM.map { heightMM >= 1.5 * $0 } == true
         }
 
+        /// Measured whole and not enlarged.
+        var isNormal: Bool { complete && !isEnlarged }
+
         var description: String {
             let h = String(format: "%.1f", heightMM)
             let ref = referenceMM.map { String(format: " against %.1f mm above", $0) } ?? ""
-            return isEnlarged
-                ? "its transverse process is enlarged (\(h) mm craniocaudal near the tip\(ref))"
-                : "its transverse processes are of normal size (\(h) mm craniocaudal near the tip\(ref))"
+            if isEnlarged { return "its transverse process is enlarged (\(h) mm craniocaudal near the tip\(ref))" }
+            return complete
+                ? "its transverse processes are of normal size (\(h) mm craniocaudal near the tip\(ref))"
+                : "its transverse processes run off the image (\(h) mm seen\(ref))"
         }
     }
 
@@ -627,6 +634,7 @@ public enum SpineAnalyzer {
             let posteriorPoints = voxelsByID.pointsLPS(posteriorIDs, geometry: g)
             let column = namedBodies.sorted { $0.vertebra < $1.vertebra }
             var heights: [Vertebra: Double] = [:]
+            var complete: [Vertebra: Bool] = [:]
             for (k, b) in column.enumerated().suffix(3) where b.vertebra.region == .lumbar {
                 let frame = SpineFrame(originLPS: b.centroidLPS, superior: superior(at: b.centroidLPS))
                 let pts = (bodyPoints[b.id] ?? []).map(frame.local).filter { abs($0.z) < 5 }
@@ -641,11 +649,13 @@ public enum SpineAnalyzer {
                     report.vertebrae[n].transverseProcesses = m
                 }
                 if let h = m.map(\.heightMM).max() { heights[b.vertebra] = h }
+                complete[b.vertebra] = m.contains { !$0.cutByImageEdge }
             }
             if let lowest = column.last, lowest.vertebra.region == .lumbar, let h = heights[lowest.vertebra] {
                 tpCue = TransverseProcessCue(
                     vertebra: lowest.vertebra, heightMM: h,
-                    referenceMM: heights.filter { $0.key != lowest.vertebra }.values.max())
+                    referenceMM: heights.filter { $0.key != lowest.vertebra }.values.max(),
+                    complete: complete[lowest.vertebra] ?? false)
             }
         }
         if let f = transitionalVertebraFinding(discReports, transverseProcesses: tpCue) { report.findings.append(f) }

@@ -44,7 +44,9 @@ struct ModelEvaluationOptions: ParsableArguments {
     @Option(help: "Held-out: the recipe's training data folder.")
     var data: String?
 
-    @Option(help: "Held-out: score fold K of the recipe's cross-validation (cases whose index modulo validationEvery is K).")
+    @Option(
+        help: "Held-out: score fold K of the recipe's cross-validation (cases whose index modulo validationEvery is K)."
+    )
     var fold: Int?
 
     @Flag(
@@ -93,7 +95,8 @@ struct HeldOutEvaluation {
             let model = try registry.requireModel(
                 named: options.crossValidation ? "\(options.model!)-\(fold)" : options.model)
             let dice = try Trainer.scoreHeldOut(model: model, recipe: recipe, data: URL(fileURLWithPath: data))
-            table += "model \(model.name) on fold \(fold) of recipe \(recipe.name) (\((data as NSString).lastPathComponent)):\n"
+            table +=
+                "model \(model.name) on fold \(fold) of recipe \(recipe.name) (\((data as NSString).lastPathComponent)):\n"
             for d in dice { table += "  \(d.name): Dice \(String(format: "%.4f", d.dice)) on \(d.cases) case(s)\n" }
             perFold.append(Fold(fold: fold, model: model.name, dice: dice))
         }
@@ -118,7 +121,8 @@ struct HeldOutEvaluation {
         let doc = Doc(
             model: perFold.count == 1 ? perFold[0].model : nil, recipe: recipe.name, folds: perFold, dice: pooled)
         let json = (try? encoder.encode(doc)) ?? Data()
-        let csv = "class,dice,cases\n" + pooled.map { "\($0.name),\($0.dice),\($0.cases)" }.joined(separator: "\n") + "\n"
+        let csv =
+            "class,dice,cases\n" + pooled.map { "\($0.name),\($0.dice),\($0.cases)" }.joined(separator: "\n") + "\n"
         return EvaluationOutput(table: table, json: json, csv: csv)
     }
 }
@@ -487,7 +491,8 @@ struct PhantomEvaluation {
                     meanDice: meanDice, studiesWithoutAnomaly: normal.count, studiesAllNamedCorrectly: named,
                     canalLevels: levels, canalCorrect: right, axialModel: axialUsed,
                     canalAxialLevels: axialLevels, canalSagittalCorrect: sagittalRight, labels: options.labels.rawValue,
-                    forcedAnomaly: options.anomaly?.rawValue, perAnomaly: perAnomaly, foraminal: foraminal, studies: studies)))
+                    forcedAnomaly: options.anomaly?.rawValue, perAnomaly: perAnomaly, foraminal: foraminal,
+                    studies: studies)))
             ?? Data()
         var csv = "seed,anomaly,mean_dice," + names.map { "dice_\($0)" }.joined(separator: ",")
         csv += ",all_named_correctly,all_named_as_truth,flagged,canal_levels,canal_correct\n"

@@ -150,7 +150,9 @@ public struct RibCount: Sendable, Hashable {
     /// The count from ribs over bodies ordered cranial → caudal (the sacrum below the last), or nil when no rib is
     /// seen, or when a body between the lowest rib-bearing one and the sacrum lies where the field of view would not
     /// show its ribs (it could bear one out of view).
-    public init?(orderedBodies: [LabellingCandidate], ribs: [RibDetection.Rib], ribsInView: (LabellingCandidate) -> Bool) {
+    public init?(
+        orderedBodies: [LabellingCandidate], ribs: [RibDetection.Rib], ribsInView: (LabellingCandidate) -> Bool
+    ) {
         let bearing = Set(ribs.map(\.bodyID))
         guard let lowest = orderedBodies.lastIndex(where: { bearing.contains($0.id) }) else { return nil }
         let below = orderedBodies[(lowest + 1)...]

@@ -76,9 +76,10 @@ public enum TransverseProcess {
             }
             guard let height = runs.max() else { continue }
             let beyond = frame.originLPS + side.sign * (reach + lateralStep) * frame.left
-            let inside = g.voxelIJK(worldLPS: beyond).map { ijk in
-                (0..<3).allSatisfy { ijk[$0] >= -0.5 && ijk[$0] <= Double(g.size[$0]) - 0.5 }
-            } ?? false
+            let inside =
+                g.voxelIJK(worldLPS: beyond).map { ijk in
+                    (0..<3).allSatisfy { ijk[$0] >= -0.5 && ijk[$0] <= Double(g.size[$0]) - 0.5 }
+                } ?? false
             out.append(
                 TransverseProcessMeasurement(
                     side: side, heightMM: height, lateralReachMM: reach, cutByImageEdge: !inside))

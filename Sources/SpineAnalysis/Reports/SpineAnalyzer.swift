@@ -38,9 +38,10 @@ public enum SpineAnalyzer {
         rudimentaryRatio: Double = 0.6
     ) -> Finding? {
         let m = lumbosacralMargins(discs)
-        let rudimentary = m.map { m in
-            m.discsAbove >= 2 && (m.largestAboveMM ?? 0) > 0 && m.heightMM < rudimentaryRatio * m.largestAboveMM!
-        } ?? false
+        let rudimentary =
+            m.map { m in
+                m.discsAbove >= 2 && (m.largestAboveMM ?? 0) > 0 && m.heightMM < rudimentaryRatio * m.largestAboveMM!
+            } ?? false
         let upperName = m.flatMap { DiscLevel(name: $0.disc.level)?.upper.name } ?? tp?.vertebra.name ?? "L5"
         let tpText = tp.map { " \($0.description)" } ?? ""
         switch (rudimentary, tp.map { $0.isEnlarged ? true : $0.isNormal ? false : nil } ?? nil) {

@@ -52,6 +52,24 @@ public enum Vertebra: String, Sendable, Hashable, CaseIterable, Comparable, Cust
         return Self.standardSequence[i - 1]
     }
 
+    /// The vertebra directly caudal in some column this one can belong to: the standard sequence, or a column with
+    /// an enumeration variant (T12 → T13 → L1, L5 → L6 → S1). T12, L5 and the variants have two.
+    public var caudalNeighbours: [Vertebra] {
+        switch self {
+        case .t12: [.l1, .t13]
+        case .t13: [.l1]
+        case .l5: [.s1, .l6]
+        case .l6: [.s1]
+        default: nextCaudal.map { [$0] } ?? []
+        }
+    }
+
+    /// Whether `other` directly follows or precedes this vertebra in some column (see `caudalNeighbours`):
+    /// L5 and L6, L6 and S1, T12 and T13, T13 and L1 are adjacent as well as the standard neighbours.
+    public func isAdjacent(to other: Vertebra) -> Bool {
+        caudalNeighbours.contains(other) || other.caudalNeighbours.contains(self)
+    }
+
     /// The standard-sequence vertebra `offset` steps caudal (negative: cranial), or nil past either end.
     public func offsetInStandardSequence(by offset: Int) -> Vertebra? {
         guard let i = Self.standardSequence.firstIndex(of: self) else { return nil }

@@ -27,13 +27,13 @@ struct ModelEvaluationOptions: ParsableArguments {
         help:
             "Phantom: force every study's enumeration anomaly: none, sixLumbar, sacralizedL5 or thirteenThoracic (also six-lumbar, sacralized-l5, thirteen-thoracic); disc variations, slip and fractures keep their places counted from the sacrum. Default: each seed's own draw."
     )
-    var anomaly: String?
+    var anomaly: EnumerationAnomaly?
 
     @Option(
         help:
             "Phantom: analyse the model's segmentation (model) or the phantom's truth class label map (truth: labelling and measurement alone, no model)."
     )
-    var labels = "model"
+    var labels = PhantomLabelSource.model
 
     @Option(help: "Phantom, held-out: inference threads.")
     var threads: Int?
@@ -44,7 +44,9 @@ struct ModelEvaluationOptions: ParsableArguments {
     @Option(help: "Held-out: the recipe's training data folder.")
     var data: String?
 
-    @Option(help: "Held-out: score fold K of the recipe's cross-validation (cases whose index modulo validationEvery is K).")
+    @Option(
+        help: "Held-out: score fold K of the recipe's cross-validation (cases whose index modulo validationEvery is K)."
+    )
     var fold: Int?
 
     @Flag(
@@ -52,6 +54,22 @@ struct ModelEvaluationOptions: ParsableArguments {
             "Held-out: cross-validation over all folds: --model NAME scores models NAME-0 … NAME-(validationEvery−1), each on its fold, pooled over cases."
     )
     var crossValidation = false
+}
+
+/// What `spine evaluate --task phantom` analyses: the model's segmentation or the phantom's truth label map.
+enum PhantomLabelSource: String, ExpressibleByArgument, CaseIterable {
+    case model, truth
+}
+
+/// `--anomaly`: a raw value of `EnumerationAnomaly` ("sixLumbar") or its hyphenated form ("six-lumbar"), any case.
+extension EnumerationAnomaly: ExpressibleByArgument {
+    public init?(argument: String) {
+        let key = argument.replacingOccurrences(of: "-", with: "").lowercased()
+        guard let a = Self.allCases.first(where: { $0.rawValue.lowercased() == key }) else { return nil }
+        self = a
+    }
+
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
 }
 
 /// Scores an installed model on a training recipe's held-out validation cases.
@@ -77,7 +95,8 @@ struct HeldOutEvaluation {
             let model = try registry.requireModel(
                 named: options.crossValidation ? "\(options.model!)-\(fold)" : options.model)
             let dice = try Trainer.scoreHeldOut(model: model, recipe: recipe, data: URL(fileURLWithPath: data))
-            table += "model \(model.name) on fold \(fold) of recipe \(recipe.name) (\((data as NSString).lastPathComponent)):\n"
+            table +=
+                "model \(model.name) on fold \(fold) of recipe \(recipe.name) (\((data as NSString).lastPathComponent)):\n"
             for d in dice { table += "  \(d.name): Dice \(String(format: "%.4f", d.dice)) on \(d.cases) case(s)\n" }
             perFold.append(Fold(fold: fold, model: model.name, dice: dice))
         }
@@ -102,7 +121,8 @@ struct HeldOutEvaluation {
         let doc = Doc(
             model: perFold.count == 1 ? perFold[0].model : nil, recipe: recipe.name, folds: perFold, dice: pooled)
         let json = (try? encoder.encode(doc)) ?? Data()
-        let csv = "class,dice,cases\n" + pooled.map { "\($0.name),\($0.dice),\($0.cases)" }.joined(separator: "\n") + "\n"
+        let csv =
+            "class,dice,cases\n" + pooled.map { "\($0.name),\($0.dice),\($0.cases)" }.joined(separator: "\n") + "\n"
         return EvaluationOutput(table: table, json: json, csv: csv)
     }
 }
@@ -135,6 +155,8 @@ struct PhantomEvaluation {
         /// measured mean margin height against the largest lumbar disc's above (the rudimentary-disc ratio).
         var lumbosacralHeightLoss: Double
         var lumbosacralMarginRatio: Double?
+        /// Transverse-process height near the tip per measured lumbar vertebra, the taller side [mm].
+        var transverseProcessHeightsMM: [String: Double]
         var canalLevels: Int
         var canalCorrect: Int
         var canalMismatches: [String]
@@ -218,11 +240,8 @@ struct PhantomEvaluation {
         guard ["T1", "T2", "STIR"].contains(options.contrast) else {
             throw ImagingError(.invalidArgument, "--contrast \(options.contrast): expected T1, T2 or STIR")
         }
-        guard ["model", "truth"].contains(options.labels) else {
-            throw ImagingError(.invalidArgument, "--labels \(options.labels): expected model or truth")
-        }
-        let forced = try options.anomaly.map(Self.parseAnomaly)
-        let onTruth = options.labels == "truth"
+        let forced = options.anomaly
+        let onTruth = options.labels == .truth
         let model = onTruth ? nil : try ModelRegistry.standard().requireModel(named: options.model)
         let segmenter = model.map { ModelSegmenter(model: $0, threads: options.threads) }
         let classMap = segmenter?.classMap ?? .spineKit
@@ -373,6 +392,11 @@ struct PhantomEvaluation {
                     lumbosacralHeightLoss: truth.parameters.discs.first { $0.level.lower == .s1 }?.heightLossFraction
                         ?? 0,
                     lumbosacralMarginRatio: Self.lumbosacralMarginRatio(report.discs),
+                    transverseProcessHeightsMM: Dictionary(
+                        report.vertebrae.compactMap { v in
+                            v.transverseProcesses?.map(\.heightMM).max().map { (v.label, ($0 * 10).rounded() / 10) }
+                        }
+                    ) { a, _ in a },
                     canalLevels: levels,
                     canalCorrect: canalRight,
                     canalMismatches: mismatches, canalAxialLevels: axialLevels, canalSagittalCorrect: sagittalRight,
@@ -387,7 +411,7 @@ struct PhantomEvaluation {
 
     func output(_ studies: [StudyScore], model: String) -> EvaluationOutput {
         // On the truth label maps no axial model runs.
-        let axialUsed = options.labels == "truth" ? "none" : options.axialModel
+        let axialUsed = options.labels == .truth ? "none" : options.axialModel
         let names = StructureClass.allCases.map(\.name)
         var perClass: [String: Double] = [:]
         for n in names {
@@ -466,8 +490,9 @@ struct PhantomEvaluation {
                     model: model, contrast: options.contrast, seeds: options.seeds, meanDicePerClass: perClass,
                     meanDice: meanDice, studiesWithoutAnomaly: normal.count, studiesAllNamedCorrectly: named,
                     canalLevels: levels, canalCorrect: right, axialModel: axialUsed,
-                    canalAxialLevels: axialLevels, canalSagittalCorrect: sagittalRight, labels: options.labels,
-                    forcedAnomaly: options.anomaly, perAnomaly: perAnomaly, foraminal: foraminal, studies: studies)))
+                    canalAxialLevels: axialLevels, canalSagittalCorrect: sagittalRight, labels: options.labels.rawValue,
+                    forcedAnomaly: options.anomaly?.rawValue, perAnomaly: perAnomaly, foraminal: foraminal,
+                    studies: studies)))
             ?? Data()
         var csv = "seed,anomaly,mean_dice," + names.map { "dice_\($0)" }.joined(separator: ",")
         csv += ",all_named_correctly,all_named_as_truth,flagged,canal_levels,canal_correct\n"
@@ -507,9 +532,12 @@ struct PhantomEvaluation {
         case .none: findings.contains { anomalyFindingCodes.contains($0.code) }
         case .sixLumbar: findings.contains { $0.code == "enumeration-anomaly" && $0.level == "L6" }
         case .sacralizedL5:
+            // The transitional finding, or (on a map that names its vertebrae) the enumeration anomaly raised at a
+            // lumbar vertebra above L5 sitting on the sacrum.
             findings.contains {
                 $0.code == "possible-transitional-vertebra"
-                    || ($0.code == "enumeration-anomaly" && $0.message.contains("sacralised"))
+                    || ($0.code == "enumeration-anomaly"
+                        && $0.level.flatMap(Vertebra.init(name:)).map { $0.region == .lumbar && $0 < .l5 } == true)
             }
         case .thirteenThoracic: findings.contains { $0.code == "enumeration-anomaly" && $0.level == "T13" }
         }
@@ -527,17 +555,6 @@ struct PhantomEvaluation {
         let thoracic = truth.filter { $0.region == .thoracic }.sorted(by: >)
         for (n, v) in thoracic.enumerated() { out[v] = Vertebra.t12.offsetInStandardSequence(by: -n) }
         return out
-    }
-
-    /// Parses `--anomaly`: a raw value of `EnumerationAnomaly` or its hyphenated form.
-    static func parseAnomaly(_ s: String) throws -> EnumerationAnomaly {
-        let key = s.replacingOccurrences(of: "-", with: "").lowercased()
-        guard let a = EnumerationAnomaly.allCases.first(where: { $0.rawValue.lowercased() == key }) else {
-            throw ImagingError(
-                .invalidArgument,
-                "--anomaly \(s): expected \(EnumerationAnomaly.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        return a
     }
 
     /// The seed's parameters, with the anomaly forced when given: disc variations, the slip and fractures move to the

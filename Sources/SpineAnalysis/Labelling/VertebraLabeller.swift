@@ -63,9 +63,13 @@ public enum VertebraLabeller {
     /// - Parameter lumbarTypeCount: lumbar-type bodies directly above the sacrum as the image shows them
     ///   (`ThoracolumbarJunction.lumbarTypeCount`); 6 names the lowest L6 and reports it, anything else keeps the
     ///   count from L5.
+    /// - Parameter ribCount: what the ribs show (`RibDetection`), which outranks the disc wedges: six non-rib-bearing
+    ///   bodies over the sacrum name an L6; five, with six lumbar-type bodies by the wedges, make the lowest
+    ///   rib-bearing body a T13 (the extra vertebra is thoracic); four report a rib on the body counted as L1. Every
+    ///   anomaly is a finding; nothing is renumbered silently.
     public static func labelBodies(
         _ bodies: [LabellingCandidate], curve: SpineCurve?, sacrumCentroidLPS: SIMD3<Double>?, anchor: LabellingAnchor,
-        lumbarTypeCount: Int? = nil
+        lumbarTypeCount: Int? = nil, ribCount: RibCount? = nil
     ) -> ([LabelledVertebra], [Finding]) {
         var findings: [Finding] = []
         guard !bodies.isEmpty else { return ([], findings) }
@@ -101,10 +105,33 @@ public enum VertebraLabeller {
             }
         } else {
             let anchorName: Vertebra, anchorCue: String, anchorConfidence: Double
+            // The lowest rib-bearing body's index, when the ribs make it a T13.
+            var t13Index: Int? = nil
+            let ribs = ribCount.flatMap { (4...6).contains($0.nonRibBearingAboveSacrum) ? $0 : nil }
+            if let r = ribCount, ribs == nil {
+                findings.append(
+                    Finding(
+                        "rib-count-unusual", .info,
+                        "\(r.nonRibBearingAboveSacrum) bodies without ribs above the sacrum: not used for the count"))
+            }
+            let ribIndex = ribs.flatMap { r in order.firstIndex { $0.id == r.lowestRibBearingID } }
             if let s = sacrumCentroidLPS, let curve {
                 let sS = curve.closestParameter(toLPS: s)
                 let lowest = curve.closestParameter(toLPS: order.last!.centroidLPS)
-                if sS > lowest, lumbarTypeCount == 6 {
+                if sS > lowest, let r = ribs, r.nonRibBearingAboveSacrum == 6 {
+                    anchorName = .l6
+                    anchorCue =
+                        "sacrum, with six bodies without ribs above it (the lowest rib-bearing one is the last thoracic): the body next to it is L6"
+                    anchorConfidence = 0.8
+                } else if sS > lowest, lumbarTypeCount == 6, let r = ribs, r.nonRibBearingAboveSacrum == 5,
+                    let i = ribIndex
+                {
+                    anchorName = .l5
+                    anchorCue =
+                        "sacrum (body next to it is L5); six lumbar-type (lordotic-disc) bodies, the sixth bearing ribs"
+                    anchorConfidence = 0.8
+                    t13Index = i
+                } else if sS > lowest, lumbarTypeCount == 6, ribs == nil {
                     anchorName = .l6
                     anchorCue =
                         "sacrum, with six lumbar-type (lordotic-disc) bodies above it: the body next to it is L6"
@@ -138,14 +165,33 @@ public enum VertebraLabeller {
             let last = order.count - 1
             var thoracicCounted = false
             for n in order.indices {
+                if let t = t13Index, n <= t {
+                    // Counted from the T13 the ribs show: T13, T12, T11, … cranially.
+                    let v = n == t ? Vertebra.t13 : Vertebra.t12.offsetInStandardSequence(by: n - t + 1)
+                    names[n] = v
+                    confidence[n] = 0.6
+                    cue[n] =
+                        n == t
+                        ? "lowest rib-bearing body, sixth lumbar-type body above the sacrum: T13"
+                        : "counted from T13 (lowest rib-bearing body)"
+                    continue
+                }
                 if let v = counted(from: anchorName, by: n - last) {
                     names[n] = v
                     confidence[n] = max(0.1, anchorConfidence - 0.01 * Double(last - n))
                     cue[n] = n == last ? anchorCue : "counted from \(anchorName.name) (\(anchorCue))"
                     if v.region == .thoracic && anchorName.region != .thoracic {
                         confidence[n] = min(confidence[n], countedThoracicConfidence)
+                        if n == ribIndex { cue[n] += "; lowest rib-bearing body" }
                         cue[n] += "; assumes twelve thoracic vertebrae"
                         thoracicCounted = true
+                    }
+                    if v == .l1, n == ribIndex, let r = ribs, r.nonRibBearingAboveSacrum == 4 {
+                        findings.append(
+                            Finding(
+                                "rib-bearing-l1", .warning,
+                                "the body counted as L1 from the sacrum bears a rib (\(r.sides.map(\.rawValue).sorted().joined(separator: ", "))): a lumbar rib, or thirteen thoracic vertebrae over four free lumbar ones; names counted from the sacrum kept: confirm the count from C2",
+                                level: v.name))
                     }
                 }
             }
@@ -227,10 +273,7 @@ public enum VertebraLabeller {
                 if let u = upper, let l = lower, u.vertebra < l.vertebra {
                     level = DiscLevel(upper: u.vertebra, lower: l.vertebra)
                     conf = min(u.confidence, l.confidence)
-                    if u.vertebra.nextCaudal != l.vertebra && !(u.vertebra == .l6 && l.vertebra == .s1)
-                        && !(u.vertebra == .t13 && l.vertebra == .l1) && !(u.vertebra == .l5 && l.vertebra == .l6)
-                        && !(u.vertebra == .t12 && l.vertebra == .t13)
-                    {
+                    if !u.vertebra.isAdjacent(to: l.vertebra) {
                         findings.append(
                             Finding(
                                 "disc-between-non-adjacent", .warning,

@@ -50,6 +50,9 @@ public struct AnalysisReport: Sendable, Codable {
         /// Tilt of the body's endplates on the coronal plane [degrees], positive when its left side is lower
         /// (LPS: the endplate line rotated from +x toward −z); nil when the map's lateral extent cannot show it.
         public var coronalTiltDeg: Double?
+        /// Transverse processes measured near their tips (lumbar vertebrae above the sacrum, where the field of view
+        /// reaches them; see `TransverseProcess`).
+        public var transverseProcesses: [TransverseProcessMeasurement]?
     }
 
     public struct CanalReport: Sendable, Codable {

@@ -28,17 +28,72 @@ public enum SpineAnalyzer {
     /// degenerate disc looks the same in a label map, so the finding names both. The levels are not renamed:
     /// they count from the sacrum, and only a count from C2 (or the iliolumbar ligament, the ribs) can tell
     /// a sacralised L5 (four free lumbar vertebrae) from a normal L5 over a degenerate disc.
-    static func transitionalVertebraFinding(_ discs: [AnalysisReport.DiscReport], rudimentaryRatio: Double = 0.6)
-        -> Finding?
-    {
-        guard let m = lumbosacralMargins(discs), m.discsAbove >= 2, let largest = m.largestAboveMM, largest > 0,
-            m.heightMM < rudimentaryRatio * largest
-        else { return nil }
-        let (lowest, h) = (m.disc, m.heightMM)
-        return Finding(
-            "possible-transitional-vertebra", .warning,
-            "\(lowest.level) disc is rudimentary (\(String(format: "%.1f", h)) mm at its margins, \(Int((100 * h / largest).rounded())) % of the largest lumbar disc above): a lumbosacral transitional vertebra (sacralised \(DiscLevel(name: lowest.level)?.upper.name ?? "L5")) or a collapsed disc; levels are counted from the sacrum and were not renumbered: confirm the count from C2",
-            level: lowest.level)
+    ///
+    /// The transverse processes of the vertebra over the sacrum, where the field of view shows them, settle what the
+    /// disc alone cannot: enlarged ones (`TransverseProcessCue.isEnlarged`: Castellvi type I, ≥ 19 mm, or half again
+    /// as tall as those of the two vertebrae above) make the vertebra transitional even over a disc of normal height;
+    /// normal-sized ones over a rudimentary disc make it a collapsed disc (an info finding, not an anomaly).
+    static func transitionalVertebraFinding(
+        _ discs: [AnalysisReport.DiscReport], transverseProcesses tp: TransverseProcessCue? = nil,
+        rudimentaryRatio: Double = 0.6
+    ) -> Finding? {
+        let m = lumbosacralMargins(discs)
+        let rudimentary =
+            m.map { m in
+                m.discsAbove >= 2 && (m.largestAboveMM ?? 0) > 0 && m.heightMM < rudimentaryRatio * m.largestAboveMM!
+            } ?? false
+        let upperName = m.flatMap { DiscLevel(name: $0.disc.level)?.upper.name } ?? tp?.vertebra.name ?? "L5"
+        let tpText = tp.map { " \($0.description)" } ?? ""
+        switch (rudimentary, tp.map { $0.isEnlarged ? true : $0.isNormal ? false : nil } ?? nil) {
+        case (true, false?):
+            let m = m!
+            return Finding(
+                "collapsed-lumbosacral-disc", .info,
+                "\(m.disc.level) disc is rudimentary (\(String(format: "%.1f", m.heightMM)) mm at its margins) but\(tpText): a collapsed disc rather than a transitional vertebra",
+                level: m.disc.level)
+        case (true, _):
+            let m = m!
+            return Finding(
+                "possible-transitional-vertebra", .warning,
+                "\(m.disc.level) disc is rudimentary (\(String(format: "%.1f", m.heightMM)) mm at its margins, \(Int((100 * m.heightMM / m.largestAboveMM!).rounded())) % of the largest lumbar disc above)\(tp == nil ? "" : " and\(tpText)"): a lumbosacral transitional vertebra (sacralised \(upperName)) or a collapsed disc; levels are counted from the sacrum and were not renumbered: confirm the count from C2",
+                level: m.disc.level)
+        case (false, true?):
+            return Finding(
+                "possible-transitional-vertebra", .warning,
+                "\(tp!.vertebra.name):\(tpText): a lumbosacral transitional vertebra (Castellvi type I or more, sacralised \(upperName)); levels are counted from the sacrum and were not renumbered: confirm the count from C2",
+                level: m?.disc.level ?? tp!.vertebra.name)
+        default: return nil
+        }
+    }
+
+    /// The transverse processes of the vertebra over the sacrum against those of the two vertebrae above.
+    struct TransverseProcessCue: CustomStringConvertible {
+        var vertebra: Vertebra
+        /// The taller side's height near the tip [mm].
+        var heightMM: Double
+        /// The tallest of the two vertebrae above [mm], when measured.
+        var referenceMM: Double?
+        /// Whether a process of the vertebra was measured whole (not cut by the image edge): only then can a small
+        /// height say "normal" (a process cut by the edge may show only a sliver of its tip).
+        var complete: Bool
+
+        /// Castellvi type I (≥ 19 mm), or at least 1.5 times the processes above (the same measurement on the same
+        /// image, so a size ratio survives where the tip zone cuts the process short).
+        var isEnlarged: Bool {
+            heightMM >= TransverseProcess.castellviTypeIHeightMM || referenceMM.map { heightMM >= 1.5 * $0 } == true
+        }
+
+        /// Measured whole and not enlarged.
+        var isNormal: Bool { complete && !isEnlarged }
+
+        var description: String {
+            let h = String(format: "%.1f", heightMM)
+            let ref = referenceMM.map { String(format: " against %.1f mm above", $0) } ?? ""
+            if isEnlarged { return "its transverse process is enlarged (\(h) mm craniocaudal near the tip\(ref))" }
+            return complete
+                ? "its transverse processes are of normal size (\(h) mm craniocaudal near the tip\(ref))"
+                : "its transverse processes run off the image (\(h) mm seen\(ref))"
+        }
     }
 
     /// The disc above the sacrum with its mean margin height (mean of the anterior and posterior heights) [mm], and
@@ -296,6 +351,8 @@ public enum SpineAnalyzer {
                 sampler: sampler, members: [b.id], frame: frame, pointsLPS: pts)
         }
         var lumbarTypeCount: Int? = nil
+        var ribCount: RibCount? = nil
+        var ribsSeen: [RibDetection.Rib] = []
         if sacrumCentroid != nil, bodies.allSatisfy({ $0.knownVertebra == nil }) {
             let ordered = VertebraLabeller.sortCranialToCaudal(bodies, curve: curve)
             let angles = zip(ordered, ordered.dropFirst()).map { u, l -> Double? in
@@ -305,10 +362,34 @@ public enum SpineAnalyzer {
                 return Alignment.cobbAngleDeg(cranialNormalLPS: a, caudalNormalLPS: b)
             }
             lumbarTypeCount = ThoracolumbarJunction.lumbarTypeCount(discAnglesDeg: angles)
+            // Ribs: posterior-element components apart from every vertebra's own, beside a body.
+            if !posteriorIDs.isEmpty, let curve {
+                let posterior = Volume<UInt8>(geometry: g, voxels: ids.map { posteriorIDs.contains($0) ? 1 : 0 })
+                let ribs = RibDetection.ribs(
+                    posterior: posterior, instances: instances, bodies: bodies, sacrumIDs: sacrumIDs, curve: curve)
+                ribCount = RibCount(orderedBodies: ordered, ribs: ribs) {
+                    RibDetection.fieldOfViewReachesRibs(bodyCentroidLPS: $0.centroidLPS, curve: curve, geometry: g)
+                }
+                ribsSeen = ribs
+            }
         }
         let (namedBodies, bodyFindings) = VertebraLabeller.labelBodies(
             bodies, curve: curve, sacrumCentroidLPS: sacrumCentroid, anchor: options.anchor,
-            lumbarTypeCount: lumbarTypeCount)
+            lumbarTypeCount: lumbarTypeCount, ribCount: ribCount)
+        if !ribsSeen.isEmpty {
+            let name = Dictionary(namedBodies.map { ($0.id, $0.vertebra) }) { a, _ in a }
+            let bySide = Dictionary(grouping: ribsSeen, by: \.bodyID).sorted {
+                (name[$0.key] ?? .s1) < (name[$1.key] ?? .s1)
+            }
+            let list = bySide.map { id, r in
+                "\(name[id]?.name ?? "?") (\(Set(r.map(\.side.rawValue)).sorted().joined(separator: ", ")))"
+            }
+            report.findings.append(
+                Finding(
+                    "ribs-seen", .info,
+                    "ribs beside \(list.joined(separator: ", "))\(ribCount.map { ": \($0.nonRibBearingAboveSacrum) bodies without ribs above the sacrum" } ?? ": the field of view does not show whether the bodies below bear ribs")"
+                ))
+        }
         report.findings += bodyFindings
         let (namedDiscs, discFindings) = VertebraLabeller.labelDiscs(
             discs, bodies: namedBodies, curve: curve, sacrumCentroidLPS: sacrumCentroid, anchor: options.anchor)
@@ -549,7 +630,37 @@ public enum SpineAnalyzer {
             discReports[n].discHeightClass = cls.rawValue
         }
         report.discs = discReports
-        if let f = transitionalVertebraFinding(discReports) { report.findings.append(f) }
+        // Transverse processes of the vertebra over the sacrum and the two above it.
+        var tpCue: TransverseProcessCue? = nil
+        if sacrumCentroid != nil, !posteriorIDs.isEmpty, let curve {
+            let posteriorPoints = voxelsByID.pointsLPS(posteriorIDs, geometry: g)
+            let column = namedBodies.sorted { $0.vertebra < $1.vertebra }
+            var heights: [Vertebra: Double] = [:]
+            var complete: [Vertebra: Bool] = [:]
+            for (k, b) in column.enumerated().suffix(3) where b.vertebra.region == .lumbar {
+                let frame = SpineFrame(originLPS: b.centroidLPS, superior: superior(at: b.centroidLPS))
+                let pts = (bodyPoints[b.id] ?? []).map(frame.local).filter { abs($0.z) < 5 }
+                guard let halfWidth = pts.map({ abs($0.x) }).max() else { continue }
+                let gaps = [k > 0 ? column[k - 1] : nil, k + 1 < column.count ? column[k + 1] : nil]
+                    .compactMap { $0.map { abs(frame.local($0.centroidLPS).z) } }
+                let half = (gaps.min() ?? 36) / 2
+                let m = TransverseProcess.measure(
+                    posteriorPointsLPS: posteriorPoints, frame: frame, bodyHalfWidthMM: halfWidth,
+                    superiorRangeMM: -half...half, geometry: g)
+                if let n = report.vertebrae.firstIndex(where: { $0.label == b.vertebra.name }), !m.isEmpty {
+                    report.vertebrae[n].transverseProcesses = m
+                }
+                if let h = m.map(\.heightMM).max() { heights[b.vertebra] = h }
+                complete[b.vertebra] = m.contains { !$0.cutByImageEdge }
+            }
+            if let lowest = column.last, lowest.vertebra.region == .lumbar, let h = heights[lowest.vertebra] {
+                tpCue = TransverseProcessCue(
+                    vertebra: lowest.vertebra, heightMM: h,
+                    referenceMM: heights.filter { $0.key != lowest.vertebra }.values.max(),
+                    complete: complete[lowest.vertebra] ?? false)
+            }
+        }
+        if let f = transitionalVertebraFinding(discReports, transverseProcesses: tpCue) { report.findings.append(f) }
 
         // 6. Lordosis.
         if let l1 = outlines[.l1]?.cranialNormalLPS {

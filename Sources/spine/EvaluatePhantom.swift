@@ -557,43 +557,10 @@ struct PhantomEvaluation {
         return out
     }
 
-    /// The seed's parameters, with the anomaly forced when given: disc variations, the slip and fractures move to the
-    /// level at the same place counted from the sacrum (L5-S1 stays the lowest disc), and are dropped where the new
-    /// spine has no such place.
+    /// The seed's parameters, with the anomaly forced when given (``PhantomParameters/forcing(_:)``: every
+    /// level-keyed variation keeps its place counted from the sacrum, or is dropped where the new spine has none).
     static func parameters(seed: UInt64, anomaly: EnumerationAnomaly?) throws -> PhantomParameters {
-        var p = PhantomParameters(seed: seed)
-        guard let anomaly, anomaly != p.anomaly else { return p }
-        let oldLevels = PhantomParameters.discLevels(for: p.anomaly)
-        let newLevels = PhantomParameters.discLevels(for: anomaly)
-        let oldVertebrae = PhantomParameters.vertebrae(for: p.anomaly)
-        let newVertebrae = PhantomParameters.vertebrae(for: anomaly)
-        func level(_ l: DiscLevel) -> DiscLevel? {
-            guard let i = oldLevels.firstIndex(of: l) else { return nil }
-            let j = newLevels.count - (oldLevels.count - i)
-            return j >= 0 ? newLevels[j] : nil
-        }
-        func vertebra(_ v: Vertebra) -> Vertebra? {
-            guard let i = oldVertebrae.firstIndex(of: v) else { return nil }
-            let j = newVertebrae.count - (oldVertebrae.count - i)
-            return j >= 0 ? newVertebrae[j] : nil
-        }
-        p.discs = p.discs.compactMap { d in
-            level(d.level).map {
-                var d = d
-                d.level = $0
-                return d
-            }
-        }
-        p.slip = p.slip.flatMap { s in level(s.level).map { PhantomParameters.Slip(level: $0, fraction: s.fraction) } }
-        p.fractures = p.fractures.compactMap { f in
-            vertebra(f.vertebra).flatMap {
-                guard $0 != .s1 else { return nil }
-                var f = f
-                f.vertebra = $0
-                return f
-            }
-        }
-        p.anomaly = anomaly
+        let p = PhantomParameters(seed: seed).forcing(anomaly)
         try p.validate()
         return p
     }

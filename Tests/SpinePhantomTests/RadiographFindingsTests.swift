@@ -267,3 +267,69 @@ import Testing
         #expect(out.output.contains("(0028,0004) CS [\(photometric)"), "\(out.output)")
     }
 }
+
+/// Osteophytes and instrumentation follow each vertebra's coronal pose: on a scoliotic spine they are drawn (and
+/// boxed) beside the bodies of the curve, not on the straight midline (where they were drawn before: about 8 pixels
+/// off at the apex).
+@Suite struct ScolioticFindingsTests {
+    /// A 35° left-convex curve from T12 to L4 (apex near L2, shifted about 15 mm).
+    static func curved() -> PhantomParameters {
+        var p = PhantomTestSupport.healthy(seed: 22)
+        p.scoliosis = [.init(upper: .t12, lower: .l4, cobbDeg: 35, convexSide: .left)]
+        return p
+    }
+
+    /// Centroid column of the pixels that got brighter by `threshold`, less the mean of the centroid columns of the
+    /// projected bodies `bodies` [pixels], and how many pixels changed.
+    static func offsetFromBodies(
+        _ with: Radiograph, _ without: Radiograph, bodies: [Vertebra], threshold: Int
+    ) -> (offset: Double, count: Int) {
+        var changed = 0.0, count = 0
+        var bodyX = [Double](repeating: 0, count: bodies.count), bodyN = bodyX
+        let labels = bodies.map { UInt8($0.verseLabel) }
+        for j in 0..<with.rows {
+            for i in 0..<with.columns {
+                let q = j * with.columns + i
+                if let b = labels.firstIndex(of: with.bodyLabels[q]) {
+                    bodyX[b] += Double(i)
+                    bodyN[b] += 1
+                }
+                if Int(with.pixels[q]) - Int(without.pixels[q]) > threshold {
+                    changed += Double(i)
+                    count += 1
+                }
+            }
+        }
+        let centre = zip(bodyX, bodyN).map { $0 / max($1, 1) }.reduce(0, +) / Double(bodies.count)
+        return (changed / Double(max(count, 1)) - centre, count)
+    }
+
+    /// An L2 superior spur (near the apex, where the body is shifted but hardly tilted) flanks L2 symmetrically.
+    @Test func osteophytesSitOnTheirShiftedBodies() throws {
+        let p = Self.curved()
+        let spurs = RadiographFindings(osteophytes: [.init(vertebra: .l2, superior: true, lengthMM: 7)])
+        let with = try RadiographFindingsTests.render(p, .anteroposterior, findings: spurs)
+        let without = try RadiographFindingsTests.render(p, .anteroposterior, findings: .init())
+        let boxes = RadiographFindingsTests.boxes(with.truth, .osteophytes).map(\.box)
+        #expect(boxes.count == 1)
+        let c = RadiographFindingsTests.changes(with, without, boxes: boxes)
+        #expect(c.changed >= 8 && Double(c.inside) >= 0.9 * Double(c.changed), "\(c.inside) of \(c.changed)")
+        let o = Self.offsetFromBodies(with, without, bodies: [.l2], threshold: 150)
+        #expect(o.count >= 8)
+        #expect(abs(o.offset) < 2, "spur pixels \(o.offset) px off L2's centre (\(o.count) pixels)")
+    }
+
+    /// Screws and rods across L2–L3 lie about the middle of the two shifted bodies.
+    @Test func screwsAndRodsSitOnTheirShiftedBodies() throws {
+        let p = Self.curved()
+        let level = DiscLevel(upper: .l2, lower: .l3)
+        let fused = try RadiographFindingsTests.render(p, .anteroposterior, findings: .init(fixation: .init(level: level)))
+        let bare = try RadiographFindingsTests.render(p, .anteroposterior, findings: .init())
+        let box = try #require(RadiographFindingsTests.boxes(fused.truth, .surgicalImplant).first?.box)
+        let c = RadiographFindingsTests.changes(fused, bare, boxes: [box], threshold: 300)
+        #expect(c.changed >= 30 && Double(c.inside) >= 0.95 * Double(c.changed), "\(c.inside) of \(c.changed)")
+        let o = Self.offsetFromBodies(fused, bare, bodies: [.l2, .l3], threshold: 300)
+        #expect(o.count >= 30)
+        #expect(abs(o.offset) < 2, "metal \(o.offset) px off its bodies' centres (\(o.count) pixels)")
+    }
+}

@@ -156,13 +156,50 @@ struct RadiographFindingShapes: Sendable {
         }
     }
 
+    /// A focal bone lesion: a sphere in the body frame.
+    struct Lesion: Sendable {
+        var lesion: RadiographFindings.BoneLesion
+        var centre: SIMD3<Double>
+        var mu: Double
+        var bounds: Bounds
+
+        init(_ l: RadiographFindings.BoneLesion, on v: VertebraShape, model: SpineModel) {
+            lesion = l
+            centre = model.bodyPoint(v.frame, v.coronal, a: l.anteriorMM, u: l.superiorMM, x: l.leftMM)
+            mu = XRayAttenuation.muPerMM(l.kind == .sclerotic ? .corticalBone : .csf)
+            bounds = Bounds()
+            bounds.add(centre, pad: l.radiusMM)
+        }
+
+        @inline(__always) func contains(_ p: SIMD3<Double>) -> Bool {
+            let d = p - centre
+            return (d * d).sum() <= lesion.radiusMM * lesion.radiusMM
+        }
+
+        /// Body-frame points on its surface every 15° of latitude and longitude, for boxes.
+        var outline: [SIMD3<Double>] {
+            var points: [SIMD3<Double>] = []
+            for i in 0...12 {
+                let polar = Double(i) * Double.pi / 12
+                for k in 0..<24 {
+                    let azimuth = Double(k) * Double.pi / 12
+                    points.append(
+                        centre + lesion.radiusMM
+                            * SIMD3(sin(polar) * cos(azimuth), sin(polar) * sin(azimuth), cos(polar)))
+                }
+            }
+            return points
+        }
+    }
+
     var spurs: [Spur] = []
     /// Screw shanks, screw heads and rods.
     var metal: [Capsule] = []
     var fixationLevel: DiscLevel?
+    var lesions: [Lesion] = []
     var bounds = Bounds()
 
-    var isEmpty: Bool { spurs.isEmpty && metal.isEmpty }
+    var isEmpty: Bool { spurs.isEmpty && metal.isEmpty && lesions.isEmpty }
 
     init(model: SpineModel, findings: RadiographFindings) {
         for o in findings.osteophytes {
@@ -228,8 +265,14 @@ struct RadiographFindingShapes: Sendable {
                 }
             }
         }
+        for l in findings.boneLesions {
+            if let v = model.vertebrae.first(where: { $0.vertebra == l.vertebra }) {
+                lesions.append(Lesion(l, on: v, model: model))
+            }
+        }
         for s in spurs { bounds.add(s.bounds) }
         for c in metal { bounds.add(c.bounds) }
+        for l in lesions { bounds.add(l.bounds) }
     }
 
     /// Attenuation of a finding at a body-frame point [1/mm], or nil where there is none.
@@ -239,6 +282,7 @@ struct RadiographFindingShapes: Sendable {
         for s in spurs where s.bounds.contains(p) && s.contains(p) {
             return XRayAttenuation.muPerMM(.corticalBone)
         }
+        for l in lesions where l.bounds.contains(p) && l.contains(p) { return l.mu }
         return nil
     }
 

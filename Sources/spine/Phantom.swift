@@ -13,7 +13,7 @@ struct Phantom: ParsableCommand {
 /// Library parameter names and the command-line options that set them, for error messages.
 let phantomOptionNames = [
     "detectorPixelMM": "--pixel-mm", "sagittalSliceCount": "--slices", "sagittalSliceThicknessMM": "--slice-mm",
-    "lumbarCount": "--lumbar-count",
+    "lumbarCount": "--lumbar-count", "motionGhostingProbability": "--ghosting",
 ]
 
 /// Runs a phantom command body, mapping phantom errors to exit code 2 (bad parameters) or 6 (write failed).
@@ -65,11 +65,18 @@ struct PhantomMRI: ParsableCommand {
     @Option(help: "Sagittal slice thickness [mm] (replaces the drawn protocol's 3–4.5 mm).") var sliceMM: Double?
     @Option(help: "Lumbar vertebrae every study must have (5, or 6 with an L6); seeds drawn otherwise are refused.")
     var lumbarCount: Int?
+    @Option(
+        help: """
+            Probability (0–1) that a study shows respiratory motion ghosting of the abdominal wall along the \
+            anteroposterior phase-encoding axis, its strength drawn from the seed (default 0: none).
+            """)
+    var ghosting = 0.0
 
     func run() throws {
         try runPhantom {
             let parameters = try phantomParameters(seed: seed, count: count, lumbarCount: lumbarCount)
             var options = MRStudyOptions()
+            options.motionGhostingProbability = ghosting
             options.axialStacks = axial
             options.writeDICOM = !noDicom
             options.sagittalSliceCount = slices

@@ -4,12 +4,16 @@ import SpineImaging
 @testable import SpinePhantom
 
 enum PhantomTestSupport {
-    /// A healthy spine (no slip, no narrowing, no fracture), so that only the findings under test give boxes.
+    /// A healthy spine (no slip, no disc or foraminal narrowing, no fracture), so that only the findings under test
+    /// give boxes.
     static func healthy(seed: UInt64 = 22) -> PhantomParameters {
         var p = PhantomParameters(seed: seed)
         p.slip = nil
         p.discs = p.discs.map {
-            var d = $0; d.heightLossFraction = 0; return d
+            var d = $0
+            d.heightLossFraction = 0
+            d.foraminalNarrowing = .init(left: 0, right: 0)
+            return d
         }
         p.fractures = []
         return p

@@ -23,8 +23,58 @@ public struct MRImagingOptions: Sendable, Hashable, Codable {
     public var coilFalloffMM: Double = 130
     /// Seed of the noise stream.
     public var noiseSeed: UInt64 = 0
+    /// Respiratory motion ghosting of the anterior abdominal wall; nil (the default) renders none.
+    public var ghosting: MotionGhosting?
 
     public init() {}
+}
+
+/// Periodic-motion ghosting: replicas of the moving anatomy along the phase-encoding direction.
+///
+/// The moving anatomy is what breathes: subcutaneous fat and muscle more than `MotionGhosting.movingMarginMM` in
+/// front of the vertebral bodies' anterior surfaces (the anterior abdominal wall). Model: each phase-encoding line
+/// ky of the moving part's k-space carries the phase error β·sin(2π·ky·s/N) of a periodic motion that repeats
+/// every N/s lines (N lines along the phase-encoding axis, s = `spacingFraction`·N rounded). By the Jacobi–Anger
+/// expansion e^(iβ sin φ) = Σₙ Jₙ(β)·e^(inφ), its image is the sum of copies of the moving part shifted by n·s
+/// pixels along the phase-encoding axis (wrapping around the field of view, as a discrete Fourier transform does),
+/// weighted by the Bessel functions Jₙ(β) (J₋ₙ = (−1)ⁿJₙ; n = −3…3 here, |J₄(1.2)| < 0.003); the static anatomy is
+/// unchanged. The image is that complex sum's magnitude, taken before coil weighting and noise (Wood ML,
+/// Henkelman RM, "MR image artifacts from periodic motion", Med Phys 1985;12(2):143–151). Ghosts therefore
+/// appear only along the phase-encoding axis; label maps are unaffected.
+public struct MotionGhosting: Sendable, Hashable, Codable {
+    /// In-plane phase-encoding axis, as DICOM InPlanePhaseEncodingDirection: `row` along the image rows (the i
+    /// axis), `column` along the columns (the j axis).
+    public enum Axis: String, Sendable, Hashable, Codable {
+        case row = "ROW"
+        case column = "COL"
+    }
+
+    /// Moving tissue lies this far [mm] or more in front of the vertebral bodies' anterior surface.
+    public static let movingMarginMM = 30.0
+
+    public var phaseEncoding: Axis
+    /// Peak phase error β of the moving part [radians], 0–2.
+    public var phaseErrorRad: Double
+    /// Ghost spacing as a fraction of the field of view along the phase-encoding axis, 0.05–0.5.
+    public var spacingFraction: Double
+
+    public init(phaseEncoding: Axis, phaseErrorRad: Double, spacingFraction: Double) {
+        self.phaseEncoding = phaseEncoding
+        self.phaseErrorRad = phaseErrorRad
+        self.spacingFraction = spacingFraction
+    }
+
+    /// Throws `PhantomError` for a setting outside its range.
+    public func validate() throws {
+        try PhantomError.check("ghosting.phaseErrorRad", phaseErrorRad, 0, 2, unit: " rad")
+        try PhantomError.check("ghosting.spacingFraction", spacingFraction, 0.05, 0.5, unit: "")
+    }
+
+    /// Ghosting drawn for a study (its own random stream, so no other draw of the seed changes): β 0.4–1.2 rad,
+    /// spacing 15–40 % of the field of view.
+    static func drawn(_ rng: inout PhantomRandom) -> (phaseErrorRad: Double, spacingFraction: Double) {
+        (rng.uniform(0.4, 1.2), rng.uniform(0.15, 0.4))
+    }
 }
 
 /// Samples a `SpineModel` on an image grid: materials at sub-voxel points, MR signal per material,
@@ -54,6 +104,7 @@ public enum MRRenderer {
         guard options.supersampling.count == 3, options.supersampling.allSatisfy({ (1...8).contains($0) }) else {
             throw PhantomError(.outOfRange, parameter: "supersampling", "needs three factors between 1 and 8")
         }
+        try options.ghosting?.validate()
         let centre = centreMaterials(model, geometry)
         let nm = model.materials.count
         let ns = sequences.count
@@ -115,6 +166,9 @@ public enum MRRenderer {
                 }
             }
         }
+        if let ghosting = options.ghosting, ghosting.phaseErrorRad > 0 {
+            addGhosts(ghosting, to: &signal, sequences: ns, model: model, geometry: geometry, centre: centre)
+        }
         // Coil sensitivity, noise, quantisation: one noise stream per slice, whatever the thread.
         var stored = [UInt16](repeating: 0, count: count * ns)
         let sigma = options.snr > 0 ? 1 / options.snr : 0
@@ -148,6 +202,71 @@ public enum MRRenderer {
         }
         let labels = labelVolumes(model, geometry, centre)
         return RenderedSeries(images: images, classLabels: labels.classes, instanceLabels: labels.instances)
+    }
+
+    /// Whether the voxel whose centre has material `m` at body-frame `p` moves with breathing (`MotionGhosting`).
+    @inline(__always) static func moves(_ model: SpineModel, material m: Int, at p: SIMD3<Double>) -> Bool {
+        let tissue = model.materials[m].tissue
+        guard tissue == .subcutaneousFat || tissue == .muscle else { return false }
+        let ti = model.table.index(p.z)
+        return p.y < model.table.bodyY[ti] - model.table.bodyHalfDepth[ti] - MotionGhosting.movingMarginMM
+    }
+
+    /// Replaces the noise-free `signal` (voxel-major, `sequences` values per voxel) by the magnitude of the static
+    /// part plus the Bessel-weighted shifted copies of the moving part (`MotionGhosting`). Each slice is independent.
+    static func addGhosts(
+        _ g: MotionGhosting, to signal: inout [Float], sequences ns: Int, model: SpineModel, geometry: ImageGeometry,
+        centre: [UInt16]
+    ) {
+        let size = geometry.size
+        let steps = bodySteps(model, geometry)
+        let along = g.phaseEncoding == .row
+        let n = along ? size.x : size.y
+        let spacing = max(1, Int((g.spacingFraction * Double(n)).rounded()))
+        let orders = Array(-3...3)
+        let weights = orders.map { k -> Double in
+            let j = jn(Int32(abs(k)), g.phaseErrorRad)
+            return k < 0 && abs(k) % 2 == 1 ? -j : j
+        }
+        let plane = size.x * size.y
+        let original = signal
+        original.withUnsafeBufferPointer { src in
+            signal.withUnsafeMutableBufferPointer { dst in
+                let srcP = SendableBuffer(src), out = SendableMutableBuffer(dst)
+                parallelRows(size.z) { k in
+                    var moving = [Double](repeating: 0, count: plane * ns)
+                    var any = false
+                    for j in 0..<size.y {
+                        for i in 0..<size.x {
+                            let v = i + size.x * j
+                            let p = steps.origin + steps.di * Double(i) + steps.dj * Double(j) + steps.dk * Double(k)
+                            if moves(model, material: Int(centre[v + plane * k]), at: p) {
+                                any = true
+                                for q in 0..<ns { moving[v * ns + q] = Double(srcP[(v + plane * k) * ns + q]) }
+                            }
+                        }
+                    }
+                    guard any else { return }
+                    for j in 0..<size.y {
+                        for i in 0..<size.x {
+                            let v = i + size.x * j
+                            let c = along ? i : j
+                            for q in 0..<ns {
+                                var sum = Double(srcP[(v + plane * k) * ns + q]) - moving[v * ns + q]
+                                for (o, w) in zip(orders, weights) {
+                                    // The copy shifted by o·spacing: its value here is the moving part's at c − o·s.
+                                    var from = (c - o * spacing) % n
+                                    if from < 0 { from += n }
+                                    let u = along ? from + size.x * j : i + size.x * from
+                                    sum += w * moving[u * ns + q]
+                                }
+                                out[(v + plane * k) * ns + q] = Float(abs(sum))
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Receive-coil sensitivity of a posterior spine array: falls off anteriorly from the back.

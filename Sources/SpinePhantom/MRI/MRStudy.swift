@@ -14,8 +14,13 @@ public struct MRStudyOptions: Sendable {
     /// stack's centre; ignored with `sagittalGeometry`.
     public var sagittalSliceCount: Int?
     public var sagittalSliceThicknessMM: Double?
-    /// Replaces the random imaging options (noise, coil, supersampling).
+    /// Replaces the random imaging options (noise, coil, supersampling, ghosting).
     public var imaging: MRImagingOptions?
+    /// Probability (0–1) that a study shows respiratory motion ghosting (`MotionGhosting`), drawn with its strength
+    /// and spacing from the seed's own ghosting stream (no other draw changes); 0, the default, renders none. The
+    /// phase-encoding axis is anteroposterior (sagittal rows, axial columns), so the ghosts cross the spine, as
+    /// without an anterior saturation band. Ignored when `imaging` is given (set its `ghosting` instead).
+    public var motionGhostingProbability = 0.0
 
     public init() {}
 }
@@ -28,6 +33,8 @@ public struct MRSeries: Sendable {
     public var rendered: RenderedSeries
     public var discLevel: DiscLevel?
     public var snr: Double
+    /// Motion ghosting rendered into this series' images (nil: none).
+    public var ghosting: MotionGhosting?
 }
 
 /// A synthetic lumbar MRI study in memory: the anatomy, its rendered series and its truth.
@@ -64,6 +71,13 @@ public struct MRStudy: Sendable {
         imaging.snr = rng.uniform(18, 40)
         imaging.coilFalloffMM = rng.uniform(100, 180)
         imaging.noiseSeed = parameters.seed ^ 0x5EED_0F_4015E
+        try PhantomError.check("motionGhostingProbability", options.motionGhostingProbability, 0, 1)
+        var ghosts = PhantomRandom(seed: parameters.seed, stream: 0x6_0577)
+        if options.motionGhostingProbability > 0, ghosts.unit() < options.motionGhostingProbability {
+            let g = MotionGhosting.drawn(&ghosts)
+            imaging.ghosting = MotionGhosting(
+                phaseEncoding: .row, phaseErrorRad: g.phaseErrorRad, spacingFraction: g.spacingFraction)
+        }
         if let given = options.imaging { imaging = given }
         if let n = options.sagittalSliceCount, n < 1 || n > 2048 {
             throw PhantomError(.outOfRange, parameter: "sagittalSliceCount", "\(n) slices; need 1–2048")
@@ -81,13 +95,15 @@ public struct MRStudy: Sendable {
             name: "SAG", plane: "sagittal", sequences: sequences,
             rendered: try MRRenderer.render(model, on: sagGeometry, sequences: sequences, options: imaging),
             discLevel: nil,
-            snr: imaging.snr)
+            snr: imaging.snr, ghosting: imaging.ghosting)
         var axials: [MRSeries] = []
         if options.axialStacks {
             for (i, level) in model.discLevels.enumerated() where level.upper >= .l1 {
                 let g = MRProtocol.axial(model, disc: i, &rng)
                 var o = imaging
                 o.noiseSeed &+= UInt64(i + 1)
+                // Axial columns run anteroposterior (sagittal rows do).
+                if options.imaging == nil { o.ghosting?.phaseEncoding = .column }
                 let t2 = sequences.filter { $0.name == "T2" }
                 axials.append(
                     MRSeries(
@@ -95,7 +111,7 @@ public struct MRStudy: Sendable {
                         sequences: t2.isEmpty ? [sequences[0]] : t2,
                         rendered: try MRRenderer.render(
                             model, on: g, sequences: t2.isEmpty ? [sequences[0]] : t2, options: o),
-                        discLevel: level, snr: imaging.snr))
+                        discLevel: level, snr: imaging.snr, ghosting: o.ghosting))
             }
         }
         self.axials = axials

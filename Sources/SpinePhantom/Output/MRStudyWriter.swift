@@ -64,7 +64,7 @@ public enum MRStudyWriter {
                             let v = g.direction.column(c); return [v.x, v.y, v.z]
                         },
                         dicomFolder: dicomFolder, niftiFile: nifti, discLevel: series.discLevel?.description,
-                        snr: series.snr))
+                        snr: series.snr, motionGhosting: series.ghosting))
                 seriesNumber += 1
             }
             let cls = "nifti/\(series.name)_labels_class.nii.gz", ins = "nifti/\(series.name)_labels_instance.nii.gz"

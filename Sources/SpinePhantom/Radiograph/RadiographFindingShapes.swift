@@ -61,6 +61,8 @@ struct RadiographFindingShapes: Sendable {
     struct Spur: Sendable {
         var osteophyte: RadiographFindings.Osteophyte
         var frame: SagittalFrame
+        /// The vertebra's coronal pose (identity on a straight spine): the spur is shifted and tilted with its body.
+        var coronal: CoronalPose
         var ra: Double
         var rx: Double
         var height: Double
@@ -72,18 +74,27 @@ struct RadiographFindingShapes: Sendable {
         init(_ o: RadiographFindings.Osteophyte, on v: VertebraShape) {
             osteophyte = o
             frame = v.frame
+            coronal = v.coronal
             ra = v.ra
             rx = v.rx
             height = v.height
             tanHalfWedge = v.tanHalfWedge
             bounds = Bounds()
             let reach = o.lengthMM + 1
+            // The element-frame box's eight corners: the pose is affine, so their bounds hold the posed box.
             for a in [-ra * 0.3, ra + reach] {
                 for u in [-height / 2 - ra * abs(tanHalfWedge) - reach, height / 2 + ra * abs(tanHalfWedge) + reach] {
-                    let b = frame.body(a: a, u: u)
-                    for x in [-rx - reach, rx + reach] { bounds.add(SIMD3(x, b.y, b.z)) }
+                    for x in [-rx - reach, rx + reach] { bounds.add(bodyPoint(a: a, u: u, x: x)) }
                 }
             }
+        }
+
+        /// Body-frame point of element coordinates (a anterior, u along the tilted superior axis, x along the
+        /// tilted lateral axis), as `SpineModel.bodyPoint`; exact identity of (x, u) on a straight spine.
+        @inline(__always) func bodyPoint(a: Double, u: Double, x: Double) -> SIMD3<Double> {
+            let c = coronal.body(x: x, u: u)
+            let b = frame.body(a: a, u: c.u)
+            return SIMD3(c.x, b.y, b.z)
         }
 
         /// Reach beyond the rim at rim angle θ (0 = anterior midline, ±π/2 = the sides) [mm].
@@ -104,8 +115,10 @@ struct RadiographFindingShapes: Sendable {
         }
 
         @inline(__always) func contains(_ p: SIMD3<Double>) -> Bool {
-            let l = frame.local(p.y, p.z)
-            let na = l.a / ra, nx = p.x / rx
+            let s = frame.local(p.y, p.z)
+            let c = coronal.local(x: p.x, u: s.u)
+            let l = (a: s.a, u: c.u)
+            let na = l.a / ra, nx = c.x / rx
             let rho = (na * na + nx * nx).squareRoot()
             if rho < 1 { return false }
             let theta = atan2(nx, na)
@@ -134,11 +147,46 @@ struct RadiographFindingShapes: Sendable {
                     let f = profile(t, reach: r)
                     for w in [f.centre - f.half, f.centre + f.half] {
                         let u = osteophyte.superior ? rimU(a) + w : rimU(a) - w
-                        let b = frame.body(a: a, u: u)
-                        points.append(SIMD3(x, b.y, b.z))
+                        points.append(bodyPoint(a: a, u: u, x: x))
                     }
                 }
                 deg += 5
+            }
+            return points
+        }
+    }
+
+    /// A focal bone lesion: a sphere in the body frame.
+    struct Lesion: Sendable {
+        var lesion: RadiographFindings.BoneLesion
+        var centre: SIMD3<Double>
+        var mu: Double
+        var bounds: Bounds
+
+        init(_ l: RadiographFindings.BoneLesion, on v: VertebraShape, model: SpineModel) {
+            lesion = l
+            centre = model.bodyPoint(v.frame, v.coronal, a: l.anteriorMM, u: l.superiorMM, x: l.leftMM)
+            mu = XRayAttenuation.muPerMM(l.kind == .sclerotic ? .corticalBone : .csf)
+            bounds = Bounds()
+            bounds.add(centre, pad: l.radiusMM)
+        }
+
+        @inline(__always) func contains(_ p: SIMD3<Double>) -> Bool {
+            let d = p - centre
+            return (d * d).sum() <= lesion.radiusMM * lesion.radiusMM
+        }
+
+        /// Body-frame points on its surface every 15° of latitude and longitude, for boxes.
+        var outline: [SIMD3<Double>] {
+            var points: [SIMD3<Double>] = []
+            for i in 0...12 {
+                let polar = Double(i) * Double.pi / 12
+                for k in 0..<24 {
+                    let azimuth = Double(k) * Double.pi / 12
+                    points.append(
+                        centre + lesion.radiusMM
+                            * SIMD3(sin(polar) * cos(azimuth), sin(polar) * sin(azimuth), cos(polar)))
+                }
             }
             return points
         }
@@ -148,9 +196,10 @@ struct RadiographFindingShapes: Sendable {
     /// Screw shanks, screw heads and rods.
     var metal: [Capsule] = []
     var fixationLevel: DiscLevel?
+    var lesions: [Lesion] = []
     var bounds = Bounds()
 
-    var isEmpty: Bool { spurs.isEmpty && metal.isEmpty }
+    var isEmpty: Bool { spurs.isEmpty && metal.isEmpty && lesions.isEmpty }
 
     init(model: SpineModel, findings: RadiographFindings) {
         for o in findings.osteophytes {
@@ -163,8 +212,11 @@ struct RadiographFindingShapes: Sendable {
             for name in [f.level.upper, f.level.lower] {
                 let frame: SagittalFrame, ra: Double, height: Double, canalWidth: Double, canalDepth: Double,
                     pedicleWidth: Double, pedicleHeight: Double
+                // The vertebra's coronal pose (S1 has none: the sacrum is not shifted by a curve).
+                var coronal = CoronalPose()
                 if let v = model.vertebrae.first(where: { $0.vertebra == name }) {
                     frame = v.frame
+                    coronal = v.coronal
                     ra = v.ra
                     height = v.height
                     canalWidth = v.dims.canalWidthMM
@@ -194,8 +246,7 @@ struct RadiographFindingShapes: Sendable {
                     let t = (0.45 * ra - entry.a) / (through.a - entry.a)
                     let tip = (a: 0.45 * ra, x: entry.x + (through.x - entry.x) * t)
                     func world(_ a: Double, _ x: Double) -> SIMD3<Double> {
-                        let b = frame.body(a: a, u: pedU)
-                        return SIMD3(x, b.y, b.z)
+                        model.bodyPoint(frame, coronal, a: a, u: pedU, x: x)
                     }
                     let e = world(entry.a, entry.x)
                     metal.append(Capsule(e, world(tip.a, tip.x), radius: 3.25))
@@ -214,8 +265,14 @@ struct RadiographFindingShapes: Sendable {
                 }
             }
         }
+        for l in findings.boneLesions {
+            if let v = model.vertebrae.first(where: { $0.vertebra == l.vertebra }) {
+                lesions.append(Lesion(l, on: v, model: model))
+            }
+        }
         for s in spurs { bounds.add(s.bounds) }
         for c in metal { bounds.add(c.bounds) }
+        for l in lesions { bounds.add(l.bounds) }
     }
 
     /// Attenuation of a finding at a body-frame point [1/mm], or nil where there is none.
@@ -225,6 +282,7 @@ struct RadiographFindingShapes: Sendable {
         for s in spurs where s.bounds.contains(p) && s.contains(p) {
             return XRayAttenuation.muPerMM(.corticalBone)
         }
+        for l in lesions where l.bounds.contains(p) && l.contains(p) { return l.mu }
         return nil
     }
 

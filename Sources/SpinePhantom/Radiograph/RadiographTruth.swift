@@ -1,12 +1,15 @@
 /// The known answer of a set of synthetic radiographs (`xray-truth.json`), versioned.
 ///
 /// Schema 2 added `findings` (osteophytes and instrumentation) and their Osteophytes and Surgical implant boxes.
+/// Schema 3 boxes all seven classes: Foraminal stenosis on lateral views (a level whose left or right foraminal
+/// truth is Lee grade 2 or worse, `RadiographTruthBuilder.foraminalStenosisGrade`) and Other lesions (focal sclerotic
+/// or lytic bone lesions, `findings.boneLesions`); and adds `apCorners`, four endplate corners per body on AP views.
 ///
 /// Pixel coordinates are `[x, y]` = `[column, row]`, 0-based, with integer values at pixel centres
 /// (row 0 at the top of the image). Boxes are `[xMin, yMin, xMax, yMax]` in the same frame, as in the
 /// VinDr-SpineXR annotations (Nguyen HT et al., "VinDr-SpineXR", MICCAI 2021).
 public struct RadiographTruth: Sendable, Codable {
-    public static let currentSchemaVersion = 2
+    public static let currentSchemaVersion = 3
 
     /// The seven lesion classes of VinDr-SpineXR, spelled as in its annotation files.
     public enum LesionClass: String, Sendable, Codable, CaseIterable {
@@ -30,6 +33,19 @@ public struct RadiographTruth: Sendable, Codable {
         public var all: [[Double]] { [anteriorSuperior, posteriorSuperior, posteriorInferior, anteriorInferior] }
     }
 
+    /// The projected endplate corners of a vertebral body on an AP view (schema 3) [pixels], as VertXNet marks
+    /// them: the lateral ends of the superior and inferior endplate rims, on the patient's right (the viewer's
+    /// left) and left, through the body's coronal shift and tilt.
+    public struct CoronalCorners: Sendable, Codable {
+        public var rightSuperior: [Double]
+        public var leftSuperior: [Double]
+        public var leftInferior: [Double]
+        public var rightInferior: [Double]
+
+        /// Clockwise on the image from the top left.
+        public var all: [[Double]] { [rightSuperior, leftSuperior, leftInferior, rightInferior] }
+    }
+
     public struct BodyTruth: Sendable, Codable {
         public var name: Vertebra
         /// Value of this body in the label image (VerSe numbering).
@@ -38,6 +54,8 @@ public struct RadiographTruth: Sendable, Codable {
         public var centre: [Double]
         /// Corner landmarks (lateral views only; nil on AP views).
         public var corners: Corners?
+        /// Endplate corner landmarks (AP views only, schema 3; nil on lateral views).
+        public var apCorners: CoronalCorners?
     }
 
     public struct Box: Sendable, Codable {
@@ -86,9 +104,10 @@ public struct RadiographTruth: Sendable, Codable {
         public var vertebrae: [BodyTruth]
         /// "normal" or "abnormal" (any lesion box).
         public var label: String
-        /// Boxes for each of the seven VinDr-SpineXR classes, in the classes' order (empty where none). Drawn today:
-        /// osteophytes, surgical implant, spondylolisthesis (lateral views), disc space narrowing and vertebral
-        /// collapse; foraminal stenosis and other lesions are never drawn, so their lists stay empty.
+        /// Boxes for each of the seven VinDr-SpineXR classes, in the classes' order (empty where none):
+        /// osteophytes, surgical implant, spondylolisthesis (lateral views), foraminal stenosis (lateral views: the
+        /// foramina of a level graded 2–3 on either side), disc space narrowing, vertebral collapse and other lesions
+        /// (each focal bone lesion of `findings.boneLesions`, the whole sphere).
         public var lesions: [LesionBoxes]
     }
 
@@ -98,6 +117,7 @@ public struct RadiographTruth: Sendable, Codable {
     public var effectiveEnergyKeV = XRayAttenuation.effectiveEnergyKeV
     public var images: [ImageTruth]
     public var parameters: PhantomParameters
-    /// Osteophytes and instrumentation drawn in the radiographs only (not in `SpineModel` nor its MRI).
+    /// Osteophytes, instrumentation and focal bone lesions drawn in the radiographs only (not in `SpineModel` nor
+    /// its MRI).
     public var findings: RadiographFindings
 }

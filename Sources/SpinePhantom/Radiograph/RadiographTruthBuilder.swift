@@ -28,6 +28,15 @@ struct RadiographTruthBuilder {
         return local.map { a, u in model.worldLPS(body: model.bodyPoint(v.frame, v.coronal, a: a, u: u, x: x)) }
     }
 
+    /// Endplate corners of a body on an AP view in world LPS: right-superior, left-superior, left-inferior,
+    /// right-inferior. The lateral ends of the endplate rims at the body's widest (its half width `rx`, at the
+    /// centre's depth, where `endplateRadius2` reaches it), through the body's coronal pose.
+    func apBodyCorners(_ v: VertebraShape) -> [SIMD3<Double>] {
+        [(-v.rx, v.height / 2), (v.rx, v.height / 2), (v.rx, -v.height / 2), (-v.rx, -v.height / 2)].map { x, u in
+            model.worldLPS(body: model.bodyPoint(v.frame, v.coronal, a: 0, u: u, x: x))
+        }
+    }
+
     /// `corners(x)` at the midline and at both sides `halfWidth` away: boxes from these span the body's full width
     /// on AP views (and its far side's larger magnification on lateral views).
     func across(_ halfWidth: Double, _ corners: (Double) -> [SIMD3<Double>]) -> [SIMD3<Double>] {
@@ -67,6 +76,7 @@ struct RadiographTruthBuilder {
         for v in model.vertebrae {
             let corners = bodyCorners(v).map { g.project($0).map { ($0 * 100).rounded() / 100 } }
             guard corners.allSatisfy(inField) else { continue }
+            let ap = apBodyCorners(v).map { g.project($0).map { ($0 * 100).rounded() / 100 } }
             let centre = g.project(model.worldLPS(body: model.bodyPoint(v.frame, v.coronal, a: 0, u: 0, x: 0))).map {
                 ($0 * 100).rounded() / 100
             }
@@ -76,7 +86,10 @@ struct RadiographTruthBuilder {
                     corners: g.view == .lateral
                         ? .init(
                             anteriorSuperior: corners[0], posteriorSuperior: corners[1],
-                            posteriorInferior: corners[2], anteriorInferior: corners[3]) : nil))
+                            posteriorInferior: corners[2], anteriorInferior: corners[3]) : nil,
+                    apCorners: g.view == .anteroposterior && ap.allSatisfy(inField)
+                        ? .init(rightSuperior: ap[0], leftSuperior: ap[1], leftInferior: ap[2], rightInferior: ap[3])
+                        : nil))
         }
         var boxes: [RadiographTruth.LesionClass: [RadiographTruth.Box]] = [:]
         let p = model.parameters
@@ -122,6 +135,17 @@ struct RadiographTruthBuilder {
             let b = box(findings.metalOutline.map(model.worldLPS(body:)), padMM: 2)
         {
             boxes[.surgicalImplant, default: []].append(.init(box: b, level: level.name))
+        }
+        // Other lesions: the whole sphere.
+        for l in findings.lesions {
+            if let b = box(l.outline.map(model.worldLPS(body:)), padMM: 1) {
+                boxes[.otherLesions, default: []].append(.init(box: b, level: l.lesion.vertebra.name))
+            }
+        }
+        if geometry.view == .lateral {
+            for (level, b) in foraminalStenosisBoxes() {
+                boxes[.foraminalStenosis, default: []].append(.init(box: b, level: level.name))
+            }
         }
         let lesions = RadiographTruth.LesionClass.allCases.map {
             RadiographTruth.LesionBoxes(lesionClass: $0, boxes: boxes[$0] ?? [])

@@ -202,6 +202,8 @@ public struct PhantomTruth: Sendable, Codable {
         public var niftiFile: String?
         public var discLevel: String?
         public var snr: Double?
+        /// Respiratory motion ghosting rendered into the series (`MotionGhosting`); absent when none.
+        public var motionGhosting: MotionGhosting?
     }
 
     public var schemaVersion = Self.currentSchemaVersion

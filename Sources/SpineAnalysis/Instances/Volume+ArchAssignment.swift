@@ -10,8 +10,8 @@ extension Volume where Scalar == UInt8 {
     /// joining their centroids, through its midpoint moved caudally by ``archShiftFraction`` of their
     /// distance: a lumbar arch hangs below its body (the inferior articular and spinous processes reach past the
     /// disc; pedicles leave the upper half of the body). Beyond the first and last body, a slab reaches half a
-    /// spacing (shifted alike). Why slabs and not growth along the bone from each pedicle: on sagittal stacks 3–4.5 mm thick the
-    /// superior and inferior articular processes of a facet joint share voxels, so the arches form one
+    /// spacing (shifted alike). Why slabs and not growth along the bone from each pedicle: on sagittal stacks
+    /// 3–4.5 mm thick the superior and inferior articular processes of a facet joint share voxels, so the arches form one
     /// component and a geodesic partition hands each inferior process to the vertebra below (measured on
     /// phantom label maps, seeds 9001 and 9003: 68 % of lumbar arch voxels right by geodesic growth, 92 % by
     /// these slabs — the rest sit where the processes of a facet joint overlap).
@@ -31,19 +31,19 @@ extension Volume where Scalar == UInt8 {
             .map { (label: UInt8($0.vertebra.verseLabel), centroidLPS: $0.centroidLPS) }
         guard chain.count >= 2 else { return self }
         // Boundary q between chain[q] and chain[q + 1]: unit axis toward cranial, and the plane's offset.
+        let shift = Self.archShiftFraction
         var axes: [SIMD3<Double>] = [], offsets: [Double] = [], spacings: [Double] = []
         for q in 0..<(chain.count - 1) {
             let step = chain[q].centroidLPS - chain[q + 1].centroidLPS
             let length = (step * step).sum().squareRoot()
             guard length > 0 else { return self }
             let u = step / length
-            let mid = (chain[q].centroidLPS + chain[q + 1].centroidLPS) / 2 - u * (Self.archShiftFraction * length)
+            let mid = (chain[q].centroidLPS + chain[q + 1].centroidLPS) / 2 - u * (shift * length)
             axes.append(u)
             offsets.append((mid * u).sum())
             spacings.append(length)
         }
         let last = axes.count - 1
-        let shift = Self.archShiftFraction
         let top = (chain[0].centroidLPS * axes[0]).sum() + spacings[0] * (0.5 - shift)
         let bottom = (chain[chain.count - 1].centroidLPS * axes[last]).sum() - spacings[last] * (0.5 + shift)
         var out = self

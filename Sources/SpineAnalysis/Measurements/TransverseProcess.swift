@@ -43,12 +43,13 @@ public enum TransverseProcess {
         posteriorPointsLPS: [SIMD3<Double>], frame: SpineFrame, bodyHalfWidthMM: Double,
         superiorRangeMM: ClosedRange<Double>, geometry g: ImageGeometry
     ) -> [TransverseProcessMeasurement] {
-        let local = posteriorPointsLPS.lazy.map(frame.local).filter {
-            superiorRangeMM.contains($0.z) && $0.y < 0
-        }
+        // Once, eagerly: each side filters it again.
+        let local = Array(
+            posteriorPointsLPS.lazy.map(frame.local).filter { superiorRangeMM.contains($0.z) && $0.y < 0 })
         // Lateral bin width: the spacing along the frame's left axis (the slice spacing of a sagittal stack).
         let axisSpacing = (0..<3).map { abs(g.direction.column($0).dot(frame.left)) * g.spacing[$0] }
         let lateralStep = max(0.5, axisSpacing.max() ?? 1)
+        let inPlane = (0..<3).map { abs(g.direction.column($0).dot(frame.superior)) * g.spacing[$0] }.max() ?? 1
         var out: [TransverseProcessMeasurement] = []
         for side in BodySide.allCases {
             let pts = local.filter { $0.x * side.sign > 0 }
@@ -64,7 +65,6 @@ public enum TransverseProcess {
             // Voxel extent along superior: one in-plane step more than the centres' span. Within a lateral column
             // the process is the longest run without a gap, so an articular process of the next vertebra in the
             // same column does not add to it.
-            let inPlane = (0..<3).map { abs(g.direction.column($0).dot(frame.superior)) * g.spacing[$0] }.max() ?? 1
             let runs = columns.values.map { zs -> Double in
                 let sorted = zs.sorted()
                 var best = 0.0, runStart = sorted[0]

@@ -788,8 +788,9 @@ enum ONNXOperators {
             let bf16 =
                 ctx.precision == .bf16 && prepared != nil && (!transposed || shuffle != nil)
                 && macs >= ctx.bf16MinimumMultiplyAdds
-            if let residual, residual.shape != shape || prepared == nil || shuffle != nil {
-                // An addend that broadcasts (or weights that are inputs): the convolution, then the Add.
+            // (Residuals are fused only into Conv nodes with constant weights: `prepared` is set, `shuffle` nil.)
+            if let residual, residual.shape != shape {
+                // An addend that broadcasts: the convolution, then the Add.
                 if plainKernel == nil {
                     var plain = node
                     plain.inputs = Array(node.inputs.prefix(3))
@@ -809,7 +810,7 @@ enum ONNXOperators {
                 }
                 return [.float(sum)]
             }
-            if let residual, let w = prepared?.0 {
+            if let residual {
                 // Conv + Add (+ activation): the addend is the destination's content, summed by the
                 // kernel (oneDNN's sum post-op) before the activation.
                 let type: ScalarType = bf16 ? .bfloat16 : .float32

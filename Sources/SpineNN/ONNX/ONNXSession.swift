@@ -202,7 +202,10 @@ public final class ONNXSession {
         }
         let runtimeInputs = Set(model.inputs.map(\.name))
         var isConstant = Set(initializers.keys)
-        for (i, node) in nodes.enumerated() where !removed.contains(i) {
+        for (i, original) in nodes.enumerated() where !removed.contains(i) {
+            var node = original
+            // A residual addend folded into a constant at load must not be overwritten by the sum at every run.
+            if node.residualInPlace == true, isConstant.contains(node.inputs[3]) { node.residualInPlace = false }
             var ins: [Int?] = []
             for name in node.inputs {
                 if name.isEmpty {

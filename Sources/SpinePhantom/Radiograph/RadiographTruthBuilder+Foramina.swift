@@ -47,66 +47,17 @@ extension RadiographTruthBuilder {
     }
 
     /// The (a, u) extent [mm, the disc's frame] of the foramen at disc `i` on the plane x = `offset`: the open
-    /// region that `SpineModel.foramen` measures (same search window, seed and 4-connected fill), sampled every
-    /// `step`; nil when it is not closed.
+    /// region that `SpineModel.foramen` measures (`SpineModel.foramenRegion`), sampled every `step`; nil when it is
+    /// not closed.
     func foramenExtent(disc i: Int, offset: Double, step: Double = 0.5) -> (
         a: ClosedRange<Double>, u: ClosedRange<Double>
     )? {
-        let d = model.discs[i], f = d.frame
-        let upper = model.vertebrae[i].frame
-        let reach = max(d.coronal.local(x: model.vertebrae[i].coronal.centreX, u: f.local(upper.cy, upper.cz).u).u, 8)
-        let wallA = -d.ra * 1.02 * 1.06 - abs(d.slipMM) / 2
-        let halfU = 1.6 * reach
-        let aLo = wallA - 35, aHi = wallA + 25
-        let nu = Int((2 * halfU / step).rounded(.up)) + 1, na = Int(((aHi - aLo) / step).rounded(.up)) + 1
-        var kind = [UInt8](repeating: 255, count: nu * na)
-        func at(_ c: Int, _ r: Int) -> UInt8 {
-            let n = c + na * r
-            if kind[n] == 255 {
-                let p = model.bodyPoint(f, d.coronal, a: aLo + Double(c) * step, u: -halfU + Double(r) * step, x: offset)
-                kind[n] = model.foraminalKind(x: p.x, y: p.y, z: p.z)
-            }
-            return kind[n]
-        }
-        let r0 = Int((halfU / step).rounded())
-        var seed: Int? = nil
-        search: for du in [0, 0.25, -0.25, 0.5, -0.5, 1, -1, 2, -2] {
-            let r = r0 + Int((du / step).rounded())
-            var solid = false
-            for c in stride(from: na - 1, through: 0, by: -1) {
-                let k = at(c, r)
-                if k == 3 {
-                    solid = true
-                } else if solid && k <= 1 {
-                    seed = c + na * r
-                    break search
-                }
-            }
-        }
-        guard let seed else { return nil }
-        var region = [Bool](repeating: false, count: nu * na)
-        region[seed] = true
-        var stack = [seed]
-        var cMin = na, cMax = 0, rMin = nu, rMax = 0
-        while let p = stack.popLast() {
-            let c = p % na, r = p / na
-            if c == 0 || r == 0 || c == na - 1 || r == nu - 1 { return nil }
-            cMin = min(cMin, c)
-            cMax = max(cMax, c)
-            rMin = min(rMin, r)
-            rMax = max(rMax, r)
-            for (cc, rr) in [(c + 1, r), (c - 1, r), (c, r + 1), (c, r - 1)] {
-                let q = cc + na * rr
-                if !region[q] && at(cc, rr) <= 1 {
-                    region[q] = true
-                    stack.append(q)
-                }
-            }
-        }
+        guard let g = model.foramenRegion(disc: i, offset: offset, step: step) else { return nil }
         // Sample centres ± half a step: the region's cells.
+        let c = g.columns, r = g.rows
         return (
-            (aLo + (Double(cMin) - 0.5) * step)...(aLo + (Double(cMax) + 0.5) * step),
-            (-halfU + (Double(rMin) - 0.5) * step)...(-halfU + (Double(rMax) + 0.5) * step)
+            (g.aLo + (Double(c.lowerBound) - 0.5) * step)...(g.aLo + (Double(c.upperBound) + 0.5) * step),
+            (-g.halfU + (Double(r.lowerBound) - 0.5) * step)...(-g.halfU + (Double(r.upperBound) + 0.5) * step)
         )
     }
 }

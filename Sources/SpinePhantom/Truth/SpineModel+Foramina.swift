@@ -49,58 +49,9 @@ extension SpineModel {
     ///
     /// Samples are evaluated lazily (only the region and its border), O(area / step²).
     func foramen(disc i: Int, offset: Double, step: Double = SpineModel.foramenStepMM) -> ForamenOnPlane? {
-        let d = discs[i], f = d.frame
-        let upper = vertebrae[i].frame
-        let reach = max(d.coronal.local(x: vertebrae[i].coronal.centreX, u: f.local(upper.cy, upper.cz).u).u, 8)
-        let wallA = -d.ra * 1.02 * 1.06 - abs(d.slipMM) / 2
-        let halfU = 1.6 * reach
-        let aLo = wallA - 35, aHi = wallA + 25
-        let nu = Int((2 * halfU / step).rounded(.up)) + 1, na = Int(((aHi - aLo) / step).rounded(.up)) + 1
-        var kind = [UInt8](repeating: 255, count: nu * na)
-        func at(_ c: Int, _ r: Int) -> UInt8 {
-            let n = c + na * r
-            if kind[n] == 255 {
-                let p = bodyPoint(f, d.coronal, a: aLo + Double(c) * step, u: -halfU + Double(r) * step, x: offset)
-                kind[n] = foraminalKind(x: p.x, y: p.y, z: p.z)
-            }
-            return kind[n]
-        }
-        let r0 = Int((halfU / step).rounded())
-        var seed: Int? = nil
-        search: for du in [0, 0.25, -0.25, 0.5, -0.5, 1, -1, 2, -2] {
-            let r = r0 + Int((du / step).rounded())
-            var solid = false
-            for c in stride(from: na - 1, through: 0, by: -1) {
-                let k = at(c, r)
-                if k == 3 {
-                    solid = true
-                } else if solid && k <= 1 {
-                    seed = c + na * r
-                    break search
-                }
-            }
-        }
-        guard let seed else { return nil }
-        var region = [Bool](repeating: false, count: nu * na)
-        region[seed] = true
-        var stack = [seed]
-        var count = 0
         let maxCount = Int(Self.foramenMaxAreaMM2 / (step * step))
-        while let p = stack.popLast() {
-            count += 1
-            if count > maxCount { return nil }
-            let c = p % na, r = p / na
-            if c == 0 || r == 0 || c == na - 1 || r == nu - 1 { return nil }
-            // The four neighbours (c±1, r), (c, r±1), without an array per pixel.
-            for k in 0..<4 {
-                let cc = k == 0 ? c + 1 : k == 1 ? c - 1 : c, rr = k == 2 ? r + 1 : k == 3 ? r - 1 : r
-                let q = cc + na * rr
-                if !region[q] && at(cc, rr) <= 1 {
-                    region[q] = true
-                    stack.append(q)
-                }
-            }
-        }
+        guard let g = foramenRegion(disc: i, offset: offset, step: step, maxCount: maxCount) else { return nil }
+        let (region, kind, na, nu, count) = (g.region, g.kind, g.na, g.nu, g.count)
         // Every neighbour of the region has been evaluated, so `kind` is known wherever it is read below.
         var columnHeight = [Int](repeating: 0, count: na)
         for c in 0..<na {
@@ -138,6 +89,83 @@ extension SpineModel {
         return ForamenOnPlane(
             heightMM: Double(height) * step, peakHeightMM: Double(peak) * step, areaMM2: Double(count) * step * step,
             widthMM: Double(width) * step)
+    }
+
+    /// The open region of the foramen at disc `i` on the plane x = `offset` (body frame), on a grid of `step` in the
+    /// disc's frame: the search window, seed and 4-connected fill that ``foramen(disc:offset:step:)`` measures and
+    /// the radiograph's foraminal-stenosis boxes cover. Nil when the region reaches the window's edge (not closed)
+    /// or holds more than `maxCount` samples.
+    struct ForamenRegion {
+        /// Region flags and the sample kinds (`foraminalKind`, 255 where not evaluated; known on the region and
+        /// its border), column c (a) fastest.
+        var region: [Bool], kind: [UInt8]
+        var na: Int, nu: Int, count: Int
+        /// The grid: a = aLo + c·step, u = −halfU + r·step [mm, the disc's frame].
+        var aLo: Double, halfU: Double, step: Double
+        /// Column and row bounds of the region.
+        var columns: ClosedRange<Int>, rows: ClosedRange<Int>
+    }
+
+    func foramenRegion(disc i: Int, offset: Double, step: Double, maxCount: Int? = nil) -> ForamenRegion? {
+        let d = discs[i], f = d.frame
+        let upper = vertebrae[i].frame
+        let reach = max(d.coronal.local(x: vertebrae[i].coronal.centreX, u: f.local(upper.cy, upper.cz).u).u, 8)
+        let wallA = -d.ra * 1.02 * 1.06 - abs(d.slipMM) / 2
+        let halfU = 1.6 * reach
+        let aLo = wallA - 35, aHi = wallA + 25
+        let nu = Int((2 * halfU / step).rounded(.up)) + 1, na = Int(((aHi - aLo) / step).rounded(.up)) + 1
+        var kind = [UInt8](repeating: 255, count: nu * na)
+        func at(_ c: Int, _ r: Int) -> UInt8 {
+            let n = c + na * r
+            if kind[n] == 255 {
+                let p = bodyPoint(f, d.coronal, a: aLo + Double(c) * step, u: -halfU + Double(r) * step, x: offset)
+                kind[n] = foraminalKind(x: p.x, y: p.y, z: p.z)
+            }
+            return kind[n]
+        }
+        let r0 = Int((halfU / step).rounded())
+        var seed: Int? = nil
+        search: for du in [0, 0.25, -0.25, 0.5, -0.5, 1, -1, 2, -2] {
+            let r = r0 + Int((du / step).rounded())
+            var solid = false
+            for c in stride(from: na - 1, through: 0, by: -1) {
+                let k = at(c, r)
+                if k == 3 {
+                    solid = true
+                } else if solid && k <= 1 {
+                    seed = c + na * r
+                    break search
+                }
+            }
+        }
+        guard let seed else { return nil }
+        var region = [Bool](repeating: false, count: nu * na)
+        region[seed] = true
+        var stack = [seed]
+        var count = 0
+        var cMin = na, cMax = 0, rMin = nu, rMax = 0
+        while let p = stack.popLast() {
+            count += 1
+            if let maxCount, count > maxCount { return nil }
+            let c = p % na, r = p / na
+            if c == 0 || r == 0 || c == na - 1 || r == nu - 1 { return nil }
+            cMin = min(cMin, c)
+            cMax = max(cMax, c)
+            rMin = min(rMin, r)
+            rMax = max(rMax, r)
+            // The four neighbours (c±1, r), (c, r±1), without an array per pixel.
+            for k in 0..<4 {
+                let cc = k == 0 ? c + 1 : k == 1 ? c - 1 : c, rr = k == 2 ? r + 1 : k == 3 ? r - 1 : r
+                let q = cc + na * rr
+                if !region[q] && at(cc, rr) <= 1 {
+                    region[q] = true
+                    stack.append(q)
+                }
+            }
+        }
+        return ForamenRegion(
+            region: region, kind: kind, na: na, nu: nu, count: count, aLo: aLo, halfU: halfU, step: step,
+            columns: cMin...cMax, rows: rMin...rMax)
     }
 
     /// Truth of the left and right foramen at disc `i`.

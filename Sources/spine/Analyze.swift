@@ -65,6 +65,7 @@ struct Analyze: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
+            try requireParentFolder(of: out)
             guard let p = StudyAnalysis.Precision(rawValue: precision) else {
                 throw ImagingError(.invalidArgument, "--precision \(precision): expected fp32 or bf16")
             }

@@ -93,6 +93,7 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
+            if let out { try requireParentFolder(of: out) }
             let result: EvaluationOutput
             switch task {
             case .segmentation: result = try segmentation()

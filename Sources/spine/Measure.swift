@@ -34,6 +34,7 @@ struct Measure: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
+            try requireParentFolder(of: out)
             let classMap = try ClassMap.resolve(classes)
             let (labels, _) = try ImageReader.readVolume(path: labelMap)
             if let image {

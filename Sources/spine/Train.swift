@@ -49,6 +49,7 @@ struct Train: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
+            try requireParentFolder(of: out)
             guard let trainingPrecision = TrainingPrecision(rawValue: precision) else {
                 throw ImagingError(.invalidArgument, "--precision \(precision): expected fp32 or bf16")
             }
@@ -103,6 +104,7 @@ struct Segment: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
+            try requireParentFolder(of: out)
             guard let p = StudyAnalysis.Precision(rawValue: precision) else {
                 throw ImagingError(.invalidArgument, "--precision \(precision): expected fp32 or bf16")
             }

@@ -105,6 +105,25 @@ import Testing
         #expect(r.stderr.hasPrefix("spine: error: no model named lumbar-sagittal-real-0 is installed"), "\(r.stderr)")
     }
 
+    /// A mistyped `--out` fails before the work: no table printed, exit 6 (write failed), one line naming the path.
+    @Test func aMissingOutputParentFailsBeforeTheWork() throws {
+        let dir = try Self.tempFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = dir + "/missing/metrics"
+        let evaluate = try Self.run(["evaluate", "--task", "phantom", "--labels", "truth", "--seeds", "1", "--out", out])
+        #expect(evaluate.status == 6)
+        #expect(evaluate.stdout.isEmpty, "no phantom was evaluated: \(evaluate.stdout)")
+        #expect(evaluate.stderr.split(separator: "\n").count == 1)
+        #expect(evaluate.stderr.contains("parent folder does not exist"), "\(evaluate.stderr)")
+        try NIfTI.write(AnyVolume(ReportFixture.labels), to: dir + "/labels.nii.gz")
+        for command in ["analyze", "measure"] {
+            let r = try Self.run([command, dir + "/labels.nii.gz", "--out", out])
+            #expect(r.status == 6, "\(command): \(r.stderr)")
+            #expect(r.stderr.contains("parent folder does not exist"), "\(command): \(r.stderr)")
+        }
+        #expect(Self.files(dir) == ["labels.nii.gz"])
+    }
+
     @Test func anImageWithNoModelInstalledIsUnsupported() throws {
         let dir = try Self.tempFolder()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -1,15 +1,22 @@
 import Foundation
 import SpineImaging
 
+/// Throws unless the folder that will hold the output `path` (a file or a folder) exists: commands call it before their work,
+/// so that a mistyped `--out` fails in a second, not after an hour of inference.
+public func requireParentFolder(of path: String) throws {
+    let parent = URL(fileURLWithPath: path).deletingLastPathComponent()
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: parent.path, isDirectory: &isDir), isDir.boolValue else {
+        throw ImagingError(.writeFailed, "parent folder does not exist", file: path)
+    }
+}
+
 /// Fills a temporary sibling folder, then swaps it in for `path`; on failure nothing is left behind.
 public func writeFolderAtomically(_ path: String, _ fill: (URL) throws -> Void) throws {
     let fm = FileManager.default
     let target = URL(fileURLWithPath: path)
     let parent = target.deletingLastPathComponent()
-    var isDir: ObjCBool = false
-    guard fm.fileExists(atPath: parent.path, isDirectory: &isDir), isDir.boolValue else {
-        throw ImagingError(.writeFailed, "parent folder does not exist", file: path)
-    }
+    try requireParentFolder(of: path)
     let tmp = parent.appendingPathComponent(".\(target.lastPathComponent).\(UUID().uuidString).partial")
     do {
         try fm.createDirectory(at: tmp, withIntermediateDirectories: false)

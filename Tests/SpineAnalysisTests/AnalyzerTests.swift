@@ -72,7 +72,7 @@ enum SyntheticSpine {
         let csv = report.csv()
         #expect(csv.contains("disc,L4-L5,slip_distance,"))
         let back = try JSONDecoder().decode(AnalysisReport.self, from: try report.json())
-        #expect(back.schemaVersion == 2 && back.vertebrae.count == 5)
+        #expect(back.schemaVersion == 3 && back.vertebrae.count == 5)
     }
 
     @Test func stenosisIsGraded() throws {

@@ -27,7 +27,10 @@ import Testing
         let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/out/report.json"))
         let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(json["schemaVersion"] as? Int == AnalysisReport.schemaVersion)
-        #expect(AnalysisReport.schemaVersion == 2)
+        #expect(AnalysisReport.schemaVersion == 3)
+        let grading = try #require(json["grading"] as? [String: [String: Double]], "the thresholds graded with")
+        #expect(grading["centralCanal"]?["relativeAreaMM2"] == 100 && grading["centralCanal"]?["absoluteAreaMM2"] == 75)
+        #expect(grading["foraminal"]?["severeHeightMM"] == 8)
         let vertebrae = try #require(json["vertebrae"] as? [[String: Any]])
         #expect(vertebrae.compactMap { $0["label"] as? String } == ["L1", "L2", "L3", "L4", "L5"])
         for v in vertebrae {

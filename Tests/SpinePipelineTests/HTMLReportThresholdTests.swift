@@ -5,7 +5,7 @@ import Testing
 
 @testable import SpinePipeline
 
-/// The HTML legend quotes the foraminal thresholds the analysis graded with, not fixed numbers.
+/// The HTML legend quotes the thresholds the analysis graded with (`AnalysisReport.grading`), not fixed numbers.
 @Suite struct HTMLReportThresholdTests {
     @Test func foraminalLegendQuotesTheGradingThresholds() throws {
         var report = try ReportFixture.report()
@@ -23,8 +23,15 @@ import Testing
         t.mildHeightMM = 16.5
         t.moderateAreaMM2 = 60
         t.mildFatFraction = 0.25
-        r.foraminalThresholds = t
+        var canal = CentralCanalGrade.Thresholds()
+        canal.relativeAreaMM2 = 110
+        canal.absoluteAPDiameterMM = 9.5
+        r.report.grading = .init(centralCanal: canal, foraminal: t)
         let custom = try r.render()
+        #expect(defaults.contains("dural sac area &lt; 100 mm² relative, &lt; 75 mm² absolute"))
+        #expect(defaults.contains("AP diameter &lt; 12 / &lt; 10 mm"))
+        #expect(custom.contains("dural sac area &lt; 110 mm² relative, &lt; 75 mm² absolute"))
+        #expect(custom.contains("AP diameter &lt; 12 / &lt; 9.5 mm"))
         #expect(custom.contains("1 below 16.5 mm (Hasegawa 1995) or 80 mm², 2 below 12 mm or 60 mm², 3 below 8 mm"))
         #expect(custom.contains("fat share below 25 % grade 1, below 5 % grade 2"))
     }

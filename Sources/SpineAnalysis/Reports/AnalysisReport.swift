@@ -11,7 +11,8 @@ public struct AnalysisReport: Sendable, Codable {
     /// - 1: vertebrae, discs (heights, disc height index, canal, slip), alignment (lordosis), findings.
     /// - 2: adds `discs[].foraminal` (left/right foraminal height, area, width, fat share, Lee-proxy grade),
     ///   `vertebrae[].coronalTiltDeg` and `alignment.coronalCobb` (coronal Cobb angle with its end vertebrae).
-    public static let schemaVersion = 2
+    /// - 3: adds `grading`, the thresholds the central canal and foramina were graded with.
+    public static let schemaVersion = 3
 
     public var schemaVersion: Int = AnalysisReport.schemaVersion
     public var generator: String = "SpineKit SpineAnalysis"
@@ -22,6 +23,21 @@ public struct AnalysisReport: Sendable, Codable {
     public var discs: [DiscReport] = []
     public var alignment: AlignmentReport = AlignmentReport()
     public var findings: [Finding] = []
+    /// The thresholds the grades were read with (nil in reports older than schema 3).
+    public var grading: GradingThresholds?
+
+    /// The grading thresholds of one analysis, recorded so that a report can be read without the options that made it.
+    public struct GradingThresholds: Sendable, Codable, Hashable {
+        public var centralCanal: CentralCanalGrade.Thresholds
+        public var foraminal: ForaminalGrade.Thresholds
+
+        public init(
+            centralCanal: CentralCanalGrade.Thresholds = .init(), foraminal: ForaminalGrade.Thresholds = .init()
+        ) {
+            self.centralCanal = centralCanal
+            self.foraminal = foraminal
+        }
+    }
 
     public struct InputSummary: Sendable, Codable {
         public var sizeVoxels: [Int]

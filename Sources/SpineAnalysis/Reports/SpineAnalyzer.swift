@@ -162,6 +162,7 @@ public enum SpineAnalyzer {
             input: .init(
                 sizeVoxels: [g.size.x, g.size.y, g.size.z], spacingMM: [g.spacing.x, g.spacing.y, g.spacing.z],
                 axisCodes: g.axisCodes.description, labelValues: stats.keys.sorted()))
+        report.grading = .init(centralCanal: options.canalThresholds, foraminal: options.foraminalThresholds)
         let unknown = stats.keys.filter { classMap.meaning(of: $0) == nil }.sorted()
         if !unknown.isEmpty {
             report.findings.append(

@@ -29,8 +29,6 @@ public struct HTMLReport: Sendable {
     /// Foraminal stenosis grade per level name ("L4-L5" → "left 1, right 2"), shown where the analysis did not
     /// measure the level's foramina (`DiscReport.foraminal`).
     public var foraminalGrades: [String: String] = [:]
-    /// The thresholds the foramina were graded with (`AnalysisOptions.foraminalThresholds`), quoted in the legend.
-    public var foraminalThresholds = ForaminalGrade.Thresholds()
     /// Draw one axial overlay per disc level (resampled from the image; coarse across thick sagittal slices).
     public var includeAxialOverlays = true
     /// Axial stacks measured for the canal, by level name: each level's overlay is drawn from its stack (parallel
@@ -191,11 +189,14 @@ public struct HTMLReport: Sendable {
             s += "</tr>\n"
         }
         s += "</tbody></table>\n"
+        // The thresholds the report was graded with (defaults for reports older than schema 3).
+        let grading = report.grading ?? .init()
+        let canal = grading.centralCanal
+        func mm(_ x: Double) -> String { String(format: "%g", x) }
         s +=
-            "<p class=\"legend\">DHI: disc height index, (anterior + posterior height) / disc depth (Farfan 1972); disc height class relative to the mean index of the other levels (≥ 75 % normal, 50–75 % mild, 25–50 % moderate, &lt; 25 % severe). Central canal: dural sac area &lt; 100 mm² relative, &lt; 75 mm² absolute stenosis (Schönström 1985, Hamanishi 1994), AP diameter &lt; 12 / &lt; 10 mm (Verbiest 1954). Slip: Meyerding 1932 (I 5–25 %, II 25–50 %, III 50–75 %, IV 75–100 %, V &gt; 100 %). Foraminal grade (Lee 2010): "
+            "<p class=\"legend\">DHI: disc height index, (anterior + posterior height) / disc depth (Farfan 1972); disc height class relative to the mean index of the other levels (≥ 75 % normal, 50–75 % mild, 25–50 % moderate, &lt; 25 % severe). Central canal: dural sac area &lt; \(mm(canal.relativeAreaMM2)) mm² relative, &lt; \(mm(canal.absoluteAreaMM2)) mm² absolute stenosis (Schönström 1985, Hamanishi 1994), AP diameter &lt; \(mm(canal.relativeAPDiameterMM)) / &lt; \(mm(canal.absoluteAPDiameterMM)) mm (Verbiest 1954). Slip: Meyerding 1932 (I 5–25 %, II 25–50 %, III 50–75 %, IV 75–100 %, V &gt; 100 %). Foraminal grade (Lee 2010): "
         if report.discs.contains(where: { $0.foraminal != nil }) {
-            let t = foraminalThresholds
-            func mm(_ x: Double) -> String { String(format: "%g", x) }
+            let t = grading.foraminal
             s +=
                 "a proxy from the foramen on the parasagittal plane through the pedicle, per side: grade (height [mm], area [mm²]); 1 below \(mm(t.mildHeightMM)) mm (Hasegawa 1995) or \(mm(t.mildAreaMM2)) mm², 2 below \(mm(t.moderateHeightMM)) mm or \(mm(t.moderateAreaMM2)) mm², 3 below \(mm(t.severeHeightMM)) mm or \(mm(t.severeAreaMM2)) mm², raised by perineural fat loss when fat is labelled (fat share below \(mm(100 * t.mildFatFraction)) % grade 1, below \(mm(100 * t.moderateFatFraction)) % grade 2).</p>"
         } else {

@@ -18,6 +18,8 @@ enum ColumnPhantom {
         var transverseHeightMM = 8.0
         /// Mid height of the disc below [mm].
         var discHeightMM = 9.0
+        /// Height of the body [mm] (C2 with its dens: about twice the 30 mm depth).
+        var bodyHeightMM = 24.0
     }
 
     /// Bodies cranial → caudal over a sacrum; `halfWidthMM` is the grid's half extent to the left and right.
@@ -38,7 +40,7 @@ enum ColumnPhantom {
             quads.append((3, [a, p, p2, a2]))
             let post2 = (p2 - a2) / (p2 - a2).length()
             let up2 = P2(-post2.y, post2.x)
-            let (a3, p3) = (a2 + 24 * up2, p2 + 24 * up2)
+            let (a3, p3) = (a2 + level.bodyHeightMM * up2, p2 + level.bodyHeightMM * up2)
             quads.append((1, [a2, p2, p3, a3]))
             frames.append(((a2 + p3) / 2, up2, post2, level))
             (a, p) = (a3, p3)

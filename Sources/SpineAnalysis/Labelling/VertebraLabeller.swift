@@ -68,9 +68,11 @@ public enum VertebraLabeller {
     ///   non-rib-bearing bodies over the sacrum confirm the wedges' L6; five, with six lumbar-type bodies by the
     ///   wedges, make the lowest rib-bearing body a T13 (the extra vertebra is thoracic); four report a rib on the
     ///   body counted as L1. Every anomaly is a finding; nothing is renumbered silently.
+    /// - Parameter axisID: the most cranial body when it is C2 (``ColumnCount/looksLikeAxis(middleHeightMM:depthMM:minimumRatio:)``):
+    ///   with the sacrum also labelled, the bodies are counted from C2 (``ColumnCount``), which settles T13 and L6.
     public static func labelBodies(
         _ bodies: [LabellingCandidate], curve: SpineCurve?, sacrumCentroidLPS: SIMD3<Double>?, anchor: LabellingAnchor,
-        lumbarTypeCount: Int? = nil, ribCount: RibCount? = nil
+        lumbarTypeCount: Int? = nil, ribCount: RibCount? = nil, axisID: Int32? = nil
     ) -> ([LabelledVertebra], [Finding]) {
         var findings: [Finding] = []
         guard !bodies.isEmpty else { return ([], findings) }
@@ -104,6 +106,11 @@ public enum VertebraLabeller {
                     names[n] = v; confidence[n] = 0.9; cue[n] = "counted from \(names[a]!.name) (class map)"
                 }
             }
+        } else if let column = countedFromAxis(
+            order, axisID: axisID, sacrumCentroidLPS: sacrumCentroidLPS, lumbarTypeCount: lumbarTypeCount,
+            ribCount: ribCount, findings: &findings)
+        {
+            (names, confidence, cue) = column
         } else {
             let anchorName: Vertebra, anchorCue: String, anchorConfidence: Double
             // The lowest rib-bearing body's index, when the ribs make it a T13.
@@ -247,6 +254,68 @@ public enum VertebraLabeller {
                 Finding("duplicate-vertebra", .warning, "\(list.count) bodies named \(v.name)", level: v.name))
         }
         return (out, findings)
+    }
+
+    /// Names for bodies ordered cranial → caudal counted from C2 down to the sacrum, or nil (and the caller counts from
+    /// the sacrum) when the most cranial body is not the axis, the sacrum is not labelled, or the count is not that of a
+    /// human column (reported).
+    static func countedFromAxis(
+        _ order: [LabellingCandidate], axisID: Int32?, sacrumCentroidLPS: SIMD3<Double>?, lumbarTypeCount: Int?,
+        ribCount: RibCount?, findings: inout [Finding]
+    ) -> ([Vertebra?], [Double], [String])? {
+        guard let axisID, sacrumCentroidLPS != nil, order.first?.id == axisID else { return nil }
+        let lowestRib = ribCount.flatMap { r in order.firstIndex { $0.id == r.lowestRibBearingID } }
+        guard
+            let count = ColumnCount(
+                presacralBodies: order.count, lowestRibBearing: lowestRib, lumbarTypeCount: lumbarTypeCount)
+        else {
+            findings.append(
+                Finding(
+                    "presacral-count-unusual", .warning,
+                    "\(order.count) bodies from C2 to the sacrum (usually \(ColumnCount.usualPresacralBodies)) do not split into 7 cervical, 11–13 thoracic and 4–6 lumbar vertebrae: levels counted from the sacrum instead"
+                ))
+            return nil
+        }
+        let confidence: Double =
+            switch (count.cue, count.cuesAgree) {
+            case (_, true?): 0.95
+            case (_, false?): 0.6
+            case ("assumed five lumbar", _): 0.8
+            default: 0.9
+            }
+        let how =
+            "counted from C2 (\(count.presacralBodies) presacral bodies: 7 cervical, \(count.thoracic) thoracic, \(count.lumbar) lumbar by \(count.cue))"
+        findings.append(
+            Finding(
+                "counted-from-c2", .info,
+                "levels \(how)\(count.cuesAgree == true ? "; ribs and disc wedges agree" : "")"))
+        if count.cuesAgree == false {
+            findings.append(
+                Finding(
+                    "count-cues-disagree", .warning,
+                    "the lowest rib-bearing body and the disc wedges place the thoracolumbar junction differently: thoracic and lumbar names follow the ribs; verify them"
+                ))
+        }
+        if count.presacralBodies != ColumnCount.usualPresacralBodies, count.cue == "assumed five lumbar" {
+            findings.append(
+                Finding(
+                    "presacral-count-unusual", .warning,
+                    "\(count.presacralBodies) presacral bodies from C2 (usually \(ColumnCount.usualPresacralBodies)) and neither ribs nor disc wedges to tell whether the thoracic or the lumbar spine holds the difference: five lumbar assumed"
+                ))
+        }
+        if count.lumbar == 4 {
+            findings.append(
+                Finding(
+                    "enumeration-anomaly", .warning,
+                    "four lumbar vertebrae counted from C2 over the sacrum: a sacralised L5 fused into the sacrum (the disc below L4 is named L4-S1)",
+                    level: "L4"))
+        }
+        if count.thoracic == 11 {
+            findings.append(
+                Finding(
+                    "enumeration-anomaly", .warning, "eleven thoracic vertebrae counted from C2", level: "T11"))
+        }
+        return (count.names, Array(repeating: confidence, count: order.count), Array(repeating: how, count: order.count))
     }
 
     /// Names discs by their neighbouring named bodies along the curve; with no bodies, counts from the anchor.

@@ -353,6 +353,7 @@ public enum SpineAnalyzer {
         }
         var lumbarTypeCount: Int? = nil
         var ribCount: RibCount? = nil
+        var axisID: Int32? = nil
         var ribsSeen: [RibDetection.Rib] = []
         if sacrumCentroid != nil, bodies.allSatisfy({ $0.knownVertebra == nil }) {
             let ordered = VertebraLabeller.sortCranialToCaudal(bodies, curve: curve)
@@ -363,6 +364,12 @@ public enum SpineAnalyzer {
                 return Alignment.cobbAngleDeg(cranialNormalLPS: a, caudalNormalLPS: b)
             }
             lumbarTypeCount = ThoracolumbarJunction.lumbarTypeCount(discAnglesDeg: angles)
+            // A whole-spine view: the most cranial body is C2 when it carries the dens.
+            if let top = ordered.first, let m = measured[top.id]?.0,
+                ColumnCount.looksLikeAxis(middleHeightMM: m.middleHeightMM, depthMM: m.depthMM)
+            {
+                axisID = top.id
+            }
             // Ribs: posterior-element components apart from every vertebra's own, beside a body.
             if !posteriorIDs.isEmpty, let curve {
                 let posterior = Volume<UInt8>(geometry: g, voxels: ids.map { posteriorIDs.contains($0) ? 1 : 0 })
@@ -376,7 +383,7 @@ public enum SpineAnalyzer {
         }
         let (namedBodies, bodyFindings) = VertebraLabeller.labelBodies(
             bodies, curve: curve, sacrumCentroidLPS: sacrumCentroid, anchor: options.anchor,
-            lumbarTypeCount: lumbarTypeCount, ribCount: ribCount)
+            lumbarTypeCount: lumbarTypeCount, ribCount: ribCount, axisID: axisID)
         if !ribsSeen.isEmpty {
             let name = Dictionary(namedBodies.map { ($0.id, $0.vertebra) }) { a, _ in a }
             let bySide = Dictionary(grouping: ribsSeen, by: \.bodyID).sorted {

@@ -351,6 +351,14 @@ public enum SpineAnalyzer {
             measured[b.id] = VertebralBodyMeasurement.measure(
                 sampler: sampler, members: [b.id], frame: frame, pointsLPS: pts)
         }
+        // Ids are dense (1..<next): which voxels are posterior elements, from a table rather than a Set per voxel;
+        // used by the rib search and by the whole-vertebra instances.
+        let isPosterior: [Bool] = {
+            guard !posteriorIDs.isEmpty else { return [] }
+            var table = [Bool](repeating: false, count: Int(next))
+            for id in posteriorIDs { table[Int(id)] = true }
+            return ids.map { table[Int($0)] }
+        }()
         var lumbarTypeCount: Int? = nil
         var ribCount: RibCount? = nil
         var axisID: Int32? = nil
@@ -372,7 +380,7 @@ public enum SpineAnalyzer {
             }
             // Ribs: posterior-element components apart from every vertebra's own, beside a body.
             if !posteriorIDs.isEmpty, let curve {
-                let posterior = Volume<UInt8>(geometry: g, voxels: ids.map { posteriorIDs.contains($0) ? 1 : 0 })
+                let posterior = Volume<UInt8>(geometry: g, voxels: isPosterior.map { $0 ? 1 : 0 })
                 let ribs = RibDetection.ribs(
                     posterior: posterior, instances: instances, bodies: bodies, sacrumIDs: sacrumIDs, curve: curve)
                 ribCount = RibCount(orderedBodies: ordered, ribs: ribs) {
@@ -702,9 +710,7 @@ public enum SpineAnalyzer {
         let named = Volume<UInt8>(geometry: g, voxels: ids.map { verse[Int($0)] })
         guard !posteriorIDs.isEmpty else { return (report, named) }
         // Each arch joins its body (VerSe/SPINEPS whole-vertebra labels).
-        var isArch = [Bool](repeating: false, count: Int(next))
-        for id in posteriorIDs { isArch[Int(id)] = true }
         let chain = namedBodies.map { (vertebra: $0.vertebra, centroidLPS: $0.centroidLPS) }
-        return (report, named.assigningArches(in: ids.map { isArch[Int($0)] }, bodies: chain))
+        return (report, named.assigningArches(in: isPosterior, bodies: chain))
     }
 }

@@ -61,7 +61,9 @@ extension DNNL {
         if x.count == 0 { return y }
         let n = x.count
         let key = "onnx_eltwise|\(e)|\(n)"
-        let p = try context.primitive(key, serial: n <= serialElementLimit) {
+        let p = try context.primitive(
+            key, fast: PrimitiveKey(op: "onnx_eltwise", dims: [[n]], tag: e), serial: isSerial(elements: n)
+        ) {
             let (alg, a, b) = algorithm(e)
             var m = try md(.rowMajor([n]))
             var desc = dnnl_eltwise_desc_t()
@@ -78,7 +80,10 @@ extension DNNL {
         let y = out ?? Tensor(uninitialized: a.shape)
         if a.count == 0 { return y }
         let key = "onnx_binary|\(k)|\(a.shape)|\(b.shape)"
-        let p = try context.primitive(key, serial: a.count <= serialElementLimit) {
+        let p = try context.primitive(
+            key, fast: PrimitiveKey(op: "onnx_binary", dims: [a.shape, b.shape], tag: k),
+            serial: isSerial(elements: a.count)
+        ) {
             var am = try md(layout(a))
             var bm = try md(layout(b))
             let alg: dnnl_alg_kind_t
@@ -106,7 +111,7 @@ extension DNNL {
             return y
         }
         let key = "onnx_reduce|\(k)|\(x.shape)|\(outputShape)"
-        let p = try context.primitive(key, serial: x.count <= serialElementLimit) {
+        let p = try context.primitive(key, serial: isSerial(elements: x.count)) {
             var xm = try md(layout(x))
             var ym = try md(DenseLayout(dims: outputShape, strides: Tensor.channelsLastStrides(outputShape)))
             let alg: dnnl_alg_kind_t
@@ -129,7 +134,9 @@ extension DNNL {
         let y = out ?? Tensor(uninitialized: x.shape)
         if x.count == 0 { return y }
         let key = "onnx_prelu|\(x.shape)|\(slope.shape)"
-        let p = try context.primitive(key, serial: x.count <= serialElementLimit) {
+        let p = try context.primitive(
+            key, fast: PrimitiveKey(op: "onnx_prelu", dims: [x.shape, slope.shape]), serial: isSerial(elements: x.count)
+        ) {
             var xm = try md(layout(x))
             var wm = try md(layout(slope))
             var desc = dnnl_prelu_desc_t()
@@ -147,7 +154,10 @@ extension DNNL {
     ) throws {
         let key = "onnx_matmul|\(aLayout)|\(bLayout)|\(yLayout)"
         let macs = yLayout.dims.reduce(1, *) * aLayout.dims[aLayout.dims.count - 1]
-        let p = try context.primitive(key, serial: macs < serialMultiplyAddLimit) {
+        let p = try context.primitive(
+            key, fast: PrimitiveKey(op: "onnx_matmul", layouts: [aLayout, bLayout, yLayout]),
+            serial: isSerial(multiplyAdds: macs)
+        ) {
             var am = try md(aLayout)
             var bm = try md(bLayout)
             var ym = try md(yLayout)
@@ -179,7 +189,10 @@ extension DNNL {
     ) throws {
         let key =
             "onnx_pool|\(k)|\(x.layout)|\(y.layout)|\(kernel)|\(stride)|\(dilation)|\(paddingLow)|\(paddingHigh)"
-        let p = try context.primitive(key, serial: x.layout.dims.reduce(1, *) <= serialElementLimit) {
+        let fast = PrimitiveKey(
+            op: "onnx_pool", layouts: [x.layout, y.layout], dims: [kernel, stride, dilation, paddingLow, paddingHigh],
+            tag: k)
+        let p = try context.primitive(key, fast: fast, serial: isSerial(elements: x.layout.dims.reduce(1, *))) {
             var xm = try md(x.layout)
             var ym = try md(y.layout)
             let alg: dnnl_alg_kind_t
@@ -209,7 +222,10 @@ extension DNNL {
     static func resample(_ x: Tensor, outputShape: [Int], linear: Bool, into out: Tensor? = nil) throws -> Tensor {
         let y = out ?? Tensor(uninitialized: outputShape)
         let key = "onnx_resample|\(linear)|\(x.shape)|\(outputShape)"
-        let p = try context.primitive(key, serial: outputShape.reduce(1, *) <= serialElementLimit) {
+        let p = try context.primitive(
+            key, fast: PrimitiveKey(op: "onnx_resample", dims: [x.shape, outputShape], tag: linear),
+            serial: isSerial(elements: outputShape.reduce(1, *))
+        ) {
             var xm = try md(layout(x))
             var ym = try md(DenseLayout(dims: outputShape, strides: Tensor.channelsLastStrides(outputShape)))
             let factors = zip(x.shape.dropFirst(2), outputShape.dropFirst(2)).map { Float($1) / Float($0) }

@@ -668,9 +668,8 @@ extension DNNL {
             op: op, layouts: [w], dims: [x, y], geometry: g, tag: [AnyHashable(act), hasBias, lowPrecision])
         let inputType: ScalarType = lowPrecision ? .bfloat16 : .float32
         let macs = y.reduce(1, *) * w.dims.dropFirst(g.groups > 1 ? 2 : 1).reduce(1, *)
-        let name = convKey(op, x, w, hasBias, y, g, act) + (lowPrecision ? "|bf16" : "")
         return try context.primitive(
-            name, fast: key,
+            convKey(op, x, w, hasBias, y, g, act) + (lowPrecision ? "|bf16" : ""), fast: key,
             serial: !training && isSerial(multiplyAdds: macs)
         ) {
             var xm = try md(DenseLayout(dims: x, strides: Tensor.channelsLastStrides(x), scalarType: inputType))
@@ -706,7 +705,7 @@ extension DNNL {
                 dnnl_post_ops_destroy(po)
             }
             defer { if let attr { dnnl_primitive_attr_destroy(attr) } }
-            return try createPD(&desc, attr: attr, name)
+            return try createPD(&desc, attr: attr, convKey(op, x, w, hasBias, y, g, act))
         }
     }
 
@@ -956,13 +955,13 @@ extension DNNL {
         x: DenseLayout, w: DenseLayout, weightType: ScalarType, hasBias: Bool, y: DenseLayout, g: ConvolutionGeometry,
         act: FusedActivation, accumulate: Bool = false
     ) throws -> CachedPrimitive {
-        let key =
-            "conv_inf_view|x\(x)|w\(w)|wt\(weightType)|b\(hasBias)|y\(y)|s\(g.stride)|pl\(g.paddingLow)|ph\(g.paddingHigh)|d\(g.dilation)|g\(g.groups)|t\(g.transposed)|\(act)|sum\(accumulate)"
+        let key = {
+            "conv_inf_view|x\(x)|w\(w)|wt\(weightType)|b\(hasBias)|y\(y)|s\(g.stride)|pl\(g.paddingLow)|ph\(g.paddingHigh)|d\(g.dilation)|g\(g.groups)|t\(g.transposed)|\(act)|sum\(accumulate)" }
         let fast = PrimitiveKey(
             op: "conv_inf_view", layouts: [x, w, y], geometry: g,
             tag: [AnyHashable(weightType), hasBias, AnyHashable(act), accumulate])
         let macs = y.dims.reduce(1, *) * w.dims.dropFirst(g.groups > 1 ? 2 : 1).reduce(1, *)
-        return try context.primitive(key, fast: fast, serial: isSerial(multiplyAdds: macs)) {
+        return try context.primitive(key(), fast: fast, serial: isSerial(multiplyAdds: macs)) {
             var xm = try md(x)
             var ym = try md(y)
             var wm = try anyMD(w.dims, weightType)
@@ -987,7 +986,7 @@ extension DNNL {
             }
             let attr = try postOps(act, accumulate: accumulate)
             defer { if let attr { dnnl_primitive_attr_destroy(attr) } }
-            return try createPD(&desc, attr: attr, key)
+            return try createPD(&desc, attr: attr, key())
         }
     }
 

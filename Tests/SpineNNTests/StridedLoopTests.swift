@@ -162,7 +162,8 @@ struct InstanceNormThreadedTests {
         let (c, positions) = (16, 8219)
         // A channel mean far from zero (as after a convolution) makes one-pass variance formulas fail.
         var x = randn([2, c, positions, 1], seed: 77, std: 2)
-        x = try Tensor(shape: x.shape, nchw: x.nchwScalars.enumerated().map { $0.element + Float($0.offset / positions % c) * 3 })
+        x = try Tensor(
+            shape: x.shape, nchw: x.nchwScalars.enumerated().map { $0.element + Float($0.offset / positions % c) * 3 })
         let scale = (0..<c).map { 0.5 + Float($0) / Float(c) }
         let bias = (0..<c).map { Float($0) * 0.1 - 0.3 }
         let slopes = (0..<c).map { Float($0 % 3) * 0.2 }
@@ -218,7 +219,8 @@ struct StridedLoopLargeTests {
             }
         }
         var wrong = 0
-        for i in StridedLoopTests.allIndices(dims) where dst[StridedLoopTests.offset(i, dstStrides)] != src[StridedLoopTests.offset(i, srcStrides)] {
+        for i in StridedLoopTests.allIndices(dims)
+        where dst[StridedLoopTests.offset(i, dstStrides)] != src[StridedLoopTests.offset(i, srcStrides)] {
             wrong += 1
         }
         #expect(n > 1 << 16)

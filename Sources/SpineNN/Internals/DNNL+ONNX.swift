@@ -135,7 +135,8 @@ extension DNNL {
         if x.count == 0 { return y }
         let key = { "onnx_prelu|\(x.shape)|\(slope.shape)" }
         let p = try context.primitive(
-            key(), fast: PrimitiveKey(op: "onnx_prelu", dims: [x.shape, slope.shape]), serial: isSerial(elements: x.count)
+            key(), fast: PrimitiveKey(op: "onnx_prelu", dims: [x.shape, slope.shape]),
+            serial: isSerial(elements: x.count)
         ) {
             var xm = try md(layout(x))
             var wm = try md(layout(slope))
@@ -188,7 +189,8 @@ extension DNNL {
         paddingLow: [Int], paddingHigh: [Int]
     ) throws {
         let key = {
-            "onnx_pool|\(k)|\(x.layout)|\(y.layout)|\(kernel)|\(stride)|\(dilation)|\(paddingLow)|\(paddingHigh)" }
+            "onnx_pool|\(k)|\(x.layout)|\(y.layout)|\(kernel)|\(stride)|\(dilation)|\(paddingLow)|\(paddingHigh)"
+        }
         let fast = PrimitiveKey(
             op: "onnx_pool", layouts: [x.layout, y.layout], dims: [kernel, stride, dilation, paddingLow, paddingHigh],
             tag: k)

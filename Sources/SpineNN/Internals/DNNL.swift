@@ -491,7 +491,8 @@ enum DNNL {
                 }
                 context.apply(p.threads)
                 try check(
-                    dnnl_primitive_execute(p.primitive, context.stream, Int32(b.exec.count), b.exec), "execute \(p.key)")
+                    dnnl_primitive_execute(p.primitive, context.stream, Int32(b.exec.count), b.exec),
+                    "execute \(p.key)")
                 try check(dnnl_stream_wait(context.stream), "stream wait")
                 context.restoreThreads(after: p)
                 return
@@ -956,7 +957,8 @@ extension DNNL {
         act: FusedActivation, accumulate: Bool = false
     ) throws -> CachedPrimitive {
         let key = {
-            "conv_inf_view|x\(x)|w\(w)|wt\(weightType)|b\(hasBias)|y\(y)|s\(g.stride)|pl\(g.paddingLow)|ph\(g.paddingHigh)|d\(g.dilation)|g\(g.groups)|t\(g.transposed)|\(act)|sum\(accumulate)" }
+            "conv_inf_view|x\(x)|w\(w)|wt\(weightType)|b\(hasBias)|y\(y)|s\(g.stride)|pl\(g.paddingLow)|ph\(g.paddingHigh)|d\(g.dilation)|g\(g.groups)|t\(g.transposed)|\(act)|sum\(accumulate)"
+        }
         let fast = PrimitiveKey(
             op: "conv_inf_view", layouts: [x, w, y], geometry: g,
             tag: [AnyHashable(weightType), hasBias, AnyHashable(act), accumulate])

@@ -13,7 +13,8 @@ segmentation nets, the share of voxels whose arg-max class agrees. ONNX Runtime:
 = THREADS, sequential execution, all graph optimizations (its default).
 
 usage: Benchmarks/onnx/bench.py [THREADS] [REPEAT] [ROUNDS]   (after swift build -c release
-       --scratch-path .build-release --product spine; MODELS=a,b limits the models)
+       --scratch-path .build-release --product spine; MODELS=a,b limits the models; SPINE_BIN=path
+       runs another spine binary)
 """
 import os, subprocess, sys, time
 import numpy as np
@@ -30,7 +31,8 @@ import make_onnx_fixtures as fx  # noqa: E402
 THREADS = int(sys.argv[1]) if len(sys.argv) > 1 else 2
 REPEAT = int(sys.argv[2]) if len(sys.argv) > 2 else 10
 ROUNDS = int(sys.argv[3]) if len(sys.argv) > 3 else 3
-SPINE = os.path.join(ROOT, ".build-release", "release", "spine")
+# SPINE_BIN=path runs another `spine` build (an older copy, for before/after comparisons in the same minute).
+SPINE = os.environ.get("SPINE_BIN") or os.path.join(ROOT, ".build-release", "release", "spine")
 WORK = os.path.join(ROOT, ".build-release", "bench-onnx")
 
 

@@ -45,6 +45,8 @@ struct ONNXImportTests {
         #expect(resnet.fusedAddCount == 6)
         let detector = try ONNXSession(ONNXModel(contentsOf: Self.folder.appendingPathComponent("detector.onnx")))
         #expect(detector.fusedBatchNormCount == 1)
+        // c1's LeakyRelu, c3's Relu, lat's LeakyRelu and c2's SiLU (Sigmoid + Mul, one swish post-op).
+        #expect(detector.fusedActivationCount == 4)
         #expect(detector.foldedNodeCount > 0)
     }
 

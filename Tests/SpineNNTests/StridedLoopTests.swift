@@ -148,3 +148,82 @@ struct InstanceNormLanesTests {
         #expect(worst < 1e-5, "C = \(c), \(positions) positions: max |difference| \(worst)")
     }
 }
+
+/// InstanceNormalization above the one-thread limit (2¹⁶ elements per sample), where the sums are
+/// split over threads and combined, for every float32/bfloat16 pairing of input and output.
+@Suite("Instance normalization, threaded and bfloat16")
+struct InstanceNormThreadedTests {
+    enum Kind: String, CaseIterable, Sendable { case f32f32, bf16f32, f32bf16, bf16bf16 }
+
+    @Test(arguments: Kind.allCases, [2, 3])
+    func matchesTheDefinitionOnSplitSums(_ kind: Kind, _ threads: Int) throws {
+        // 2 samples × 16 channels × 8 219 positions = 131 504 elements per sample: 2 chunks at
+        // least; an odd position count leaves uneven chunks and a partial lane block.
+        let (c, positions) = (16, 8219)
+        // A channel mean far from zero (as after a convolution) makes one-pass variance formulas fail.
+        var x = randn([2, c, positions, 1], seed: 77, std: 2)
+        x = try Tensor(
+            shape: x.shape, nchw: x.nchwScalars.enumerated().map { $0.element + Float($0.offset / positions % c) * 3 })
+        let scale = (0..<c).map { 0.5 + Float($0) / Float(c) }
+        let bias = (0..<c).map { Float($0) * 0.1 - 0.3 }
+        let slopes = (0..<c).map { Float($0 % 3) * 0.2 }
+        let inBF16 = kind == .bf16f32 || kind == .bf16bf16, outBF16 = kind == .f32bf16 || kind == .bf16bf16
+        let xb = RawBuffer(byteCount: x.count * 2), yb = RawBuffer(byteCount: x.count * 2)
+        func bf16View(_ b: RawBuffer) -> MemoryView {
+            MemoryView(
+                layout: DenseLayout(dims: x.shape, strides: x.strides, scalarType: .bfloat16), pointer: b.pointer)
+        }
+        let xv = inBF16 ? bf16View(xb) : MemoryView(x)
+        if inBF16 { xv.storeBFloat16(x) }
+        // The reference reads what the kernel reads (the bfloat16-rounded input).
+        let xs = inBF16 ? xv.float32Tensor().nchwScalars : x.nchwScalars
+        let yf = Tensor(uninitialized: x.shape)
+        let yv = outBF16 ? bf16View(yb) : MemoryView(yf)
+        ONNXInstanceNorm.run(
+            xv, scale: scale, bias: bias, epsilon: 1e-5, slopes: slopes, into: yv, threads: threads)
+        let ys = (outBF16 ? yv.float32Tensor() : yf).nchwScalars
+        var worst: Double = 0
+        for b in 0..<2 {
+            for ch in 0..<c {
+                let row = (b * c + ch) * positions
+                let v = xs[row..<(row + positions)].map(Double.init)
+                let mean = v.reduce(0, +) / Double(positions)
+                let variance = v.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(positions)
+                for p in 0..<positions {
+                    var e = Double(scale[ch]) * (v[p] - mean) / (variance + 1e-5).squareRoot() + Double(bias[ch])
+                    if e < 0 { e *= Double(slopes[ch]) }
+                    // A bfloat16 output is rounded to 8 significant bits (relative 2⁻⁹).
+                    let tolerance = outBF16 ? abs(e) / 256 + 1e-5 : 1e-4
+                    worst = max(worst, abs(e - Double(ys[row + p])) / tolerance)
+                }
+            }
+        }
+        #expect(worst <= 1, "\(kind), \(threads) threads: worst |difference| / tolerance \(worst)")
+    }
+}
+
+/// Copies with more than 2¹⁶ elements (the earlier cases stay below).
+@Suite("Strided loops, large")
+struct StridedLoopLargeTests {
+    @Test(arguments: [[1, 2, 96, 96, 8], [1, 40, 70, 33]])
+    func largeCopyMovesEveryElement(_ dims: [Int]) {
+        let perm = Array(dims.indices.reversed())
+        let srcStrides = perm.map { Tensor.channelsLastStrides(perm.map { dims[$0] })[$0] }
+        let dstStrides = Tensor.rowMajorStrides(dims)
+        let n = dims.reduce(1, *)
+        let src = StridedLoopTests.values(n)
+        var dst = [Float](repeating: .nan, count: n)
+        src.withUnsafeBufferPointer { s in
+            dst.withUnsafeMutableBufferPointer { d in
+                StridedLoop.copy(dims: dims, from: s.baseAddress!, srcStrides, to: d.baseAddress!, dstStrides)
+            }
+        }
+        var wrong = 0
+        for i in StridedLoopTests.allIndices(dims)
+        where dst[StridedLoopTests.offset(i, dstStrides)] != src[StridedLoopTests.offset(i, srcStrides)] {
+            wrong += 1
+        }
+        #expect(n > 1 << 16)
+        #expect(wrong == 0, "\(dims): \(wrong) of \(n) elements wrong")
+    }
+}

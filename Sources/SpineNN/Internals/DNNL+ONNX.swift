@@ -60,13 +60,15 @@ extension DNNL {
         precondition(y.count == x.count)
         if x.count == 0 { return y }
         let n = x.count
-        let key = "onnx_eltwise|\(e)|\(n)"
-        let p = try context.primitive(key, serial: n <= serialElementLimit) {
+        let key = { "onnx_eltwise|\(e)|\(n)" }
+        let p = try context.primitive(
+            key(), fast: PrimitiveKey(op: "onnx_eltwise", dims: [[n]], tag: e), serial: isSerial(elements: n)
+        ) {
             let (alg, a, b) = algorithm(e)
             var m = try md(.rowMajor([n]))
             var desc = dnnl_eltwise_desc_t()
             try check(dnnl_eltwise_forward_desc_init(&desc, dnnl_forward_inference, alg, &m, a, b), "eltwise \(e)")
-            return try createPD(&desc, key)
+            return try createPD(&desc, key())
         }
         try execute(p, [.input(Arg.src, x, as: .rowMajor([n])), .output(Arg.dst, y, as: .rowMajor([n]))])
         return y
@@ -77,8 +79,11 @@ extension DNNL {
         precondition(a.rank == b.rank)
         let y = out ?? Tensor(uninitialized: a.shape)
         if a.count == 0 { return y }
-        let key = "onnx_binary|\(k)|\(a.shape)|\(b.shape)"
-        let p = try context.primitive(key, serial: a.count <= serialElementLimit) {
+        let key = { "onnx_binary|\(k)|\(a.shape)|\(b.shape)" }
+        let p = try context.primitive(
+            key(), fast: PrimitiveKey(op: "onnx_binary", dims: [a.shape, b.shape], tag: k),
+            serial: isSerial(elements: a.count)
+        ) {
             var am = try md(layout(a))
             var bm = try md(layout(b))
             let alg: dnnl_alg_kind_t
@@ -92,7 +97,7 @@ extension DNNL {
             }
             var desc = dnnl_binary_desc_t()
             try check(dnnl_binary_desc_init(&desc, alg, &am, &bm, &am), "binary \(k)")
-            return try createPD(&desc, key)
+            return try createPD(&desc, key())
         }
         try execute(p, [.input(Arg.src, a), .input(Arg.src1, b), .output(Arg.dst, y)])
         return y
@@ -106,7 +111,7 @@ extension DNNL {
             return y
         }
         let key = "onnx_reduce|\(k)|\(x.shape)|\(outputShape)"
-        let p = try context.primitive(key, serial: x.count <= serialElementLimit) {
+        let p = try context.primitive(key, serial: isSerial(elements: x.count)) {
             var xm = try md(layout(x))
             var ym = try md(DenseLayout(dims: outputShape, strides: Tensor.channelsLastStrides(outputShape)))
             let alg: dnnl_alg_kind_t
@@ -128,13 +133,16 @@ extension DNNL {
     static func prelu(_ x: Tensor, slope: Tensor, into out: Tensor? = nil) throws -> Tensor {
         let y = out ?? Tensor(uninitialized: x.shape)
         if x.count == 0 { return y }
-        let key = "onnx_prelu|\(x.shape)|\(slope.shape)"
-        let p = try context.primitive(key, serial: x.count <= serialElementLimit) {
+        let key = { "onnx_prelu|\(x.shape)|\(slope.shape)" }
+        let p = try context.primitive(
+            key(), fast: PrimitiveKey(op: "onnx_prelu", dims: [x.shape, slope.shape]),
+            serial: isSerial(elements: x.count)
+        ) {
             var xm = try md(layout(x))
             var wm = try md(layout(slope))
             var desc = dnnl_prelu_desc_t()
             try check(dnnl_prelu_forward_desc_init(&desc, dnnl_forward_inference, &xm, &wm), "prelu")
-            return try createPD(&desc, key)
+            return try createPD(&desc, key())
         }
         try execute(p, [.input(Arg.src, x), .input(Arg.weights, slope), .output(Arg.dst, y)])
         return y
@@ -145,15 +153,18 @@ extension DNNL {
     static func matmul(
         _ a: Tensor, _ aLayout: DenseLayout, _ b: Tensor, _ bLayout: DenseLayout, into y: Tensor, _ yLayout: DenseLayout
     ) throws {
-        let key = "onnx_matmul|\(aLayout)|\(bLayout)|\(yLayout)"
+        let key = { "onnx_matmul|\(aLayout)|\(bLayout)|\(yLayout)" }
         let macs = yLayout.dims.reduce(1, *) * aLayout.dims[aLayout.dims.count - 1]
-        let p = try context.primitive(key, serial: macs < serialMultiplyAddLimit) {
+        let p = try context.primitive(
+            key(), fast: PrimitiveKey(op: "onnx_matmul", layouts: [aLayout, bLayout, yLayout]),
+            serial: isSerial(multiplyAdds: macs)
+        ) {
             var am = try md(aLayout)
             var bm = try md(bLayout)
             var ym = try md(yLayout)
             var desc = dnnl_matmul_desc_t()
             try check(dnnl_matmul_desc_init(&desc, &am, &bm, nil, &ym), "matmul")
-            return try createPD(&desc, key)
+            return try createPD(&desc, key())
         }
         try execute(
             p, [.input(Arg.src, a, as: aLayout), .input(Arg.weights, b, as: bLayout), .output(Arg.dst, y, as: yLayout)])
@@ -177,9 +188,13 @@ extension DNNL {
         _ k: ONNXPooling, _ x: MemoryView, _ y: MemoryView, kernel: [Int], stride: [Int], dilation: [Int],
         paddingLow: [Int], paddingHigh: [Int]
     ) throws {
-        let key =
+        let key = {
             "onnx_pool|\(k)|\(x.layout)|\(y.layout)|\(kernel)|\(stride)|\(dilation)|\(paddingLow)|\(paddingHigh)"
-        let p = try context.primitive(key, serial: x.layout.dims.reduce(1, *) <= serialElementLimit) {
+        }
+        let fast = PrimitiveKey(
+            op: "onnx_pool", layouts: [x.layout, y.layout], dims: [kernel, stride, dilation, paddingLow, paddingHigh],
+            tag: k)
+        let p = try context.primitive(key(), fast: fast, serial: isSerial(elements: x.layout.dims.reduce(1, *))) {
             var xm = try md(x.layout)
             var ym = try md(y.layout)
             let alg: dnnl_alg_kind_t
@@ -195,7 +210,7 @@ extension DNNL {
                     dims64(dilation.map { $0 - 1 }),
                     dims64(paddingLow), dims64(paddingHigh)),
                 "pooling \(k)")
-            return try createPD(&desc, key)
+            return try createPD(&desc, key())
         }
         try execute(
             p,
@@ -208,8 +223,11 @@ extension DNNL {
     /// Resampling (nearest or linear with half-pixel centres) to `outputShape`.
     static func resample(_ x: Tensor, outputShape: [Int], linear: Bool, into out: Tensor? = nil) throws -> Tensor {
         let y = out ?? Tensor(uninitialized: outputShape)
-        let key = "onnx_resample|\(linear)|\(x.shape)|\(outputShape)"
-        let p = try context.primitive(key, serial: outputShape.reduce(1, *) <= serialElementLimit) {
+        let key = { "onnx_resample|\(linear)|\(x.shape)|\(outputShape)" }
+        let p = try context.primitive(
+            key(), fast: PrimitiveKey(op: "onnx_resample", dims: [x.shape, outputShape], tag: linear),
+            serial: isSerial(elements: outputShape.reduce(1, *))
+        ) {
             var xm = try md(layout(x))
             var ym = try md(DenseLayout(dims: outputShape, strides: Tensor.channelsLastStrides(outputShape)))
             let factors = zip(x.shape.dropFirst(2), outputShape.dropFirst(2)).map { Float($1) / Float($0) }
@@ -219,7 +237,7 @@ extension DNNL {
                     &desc, dnnl_forward_inference, linear ? dnnl_resampling_linear : dnnl_resampling_nearest, factors,
                     &xm, &ym),
                 "resampling")
-            return try createPD(&desc, key)
+            return try createPD(&desc, key())
         }
         try execute(p, [.input(Arg.src, x), .output(Arg.dst, y)])
         return y

@@ -50,6 +50,17 @@ package struct DenseLayout: Hashable, Sendable, CustomStringConvertible {
 package enum FusedActivation: Hashable, Sendable {
     case none
     case relu(negativeSlope: Float)
+    /// `x·sigmoid(x)` (SiLU; ONNX graphs spell it Sigmoid + Mul).
+    case swish
+
+    /// oneDNN's eltwise post-op (algorithm, alpha), nil for none.
+    var eltwise: (dnnl_alg_kind_t, Float)? {
+        switch self {
+        case .none: nil
+        case .relu(let slope): (dnnl_eltwise_relu, slope)
+        case .swish: (dnnl_eltwise_swish, 1)
+        }
+    }
 }
 
 /// Elementwise algorithms SpineNN uses.
@@ -100,17 +111,32 @@ package final class DNNLContext: @unchecked Sendable {
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     /// Primitives and reorders per OpenMP thread count (see `primitive(_:_:)`), then by key.
     private var primitives: [Int: [String: CachedPrimitive]] = [:]
+    /// The same primitives by a structured key (see `primitive(_:fast:serial:_:)`).
+    private var fastPrimitives: [Int: [AnyHashable: CachedPrimitive]] = [:]
     private var reorders: [Int: [[UInt8]: CachedPrimitive]] = [:]
     /// Reordered constant inputs: (storage, primitive key, argument) → buffer; the storage is kept alive.
     var constants: [String: (owner: TensorStorage, buffer: RawBuffer)] = [:]
 
     /// Drops reordered constant weights (after a model is released).
-    package func clearConstants() { withLock { constants.removeAll() } }
+    package func clearConstants() {
+        withLock {
+            constants.removeAll()
+            dropBindings()
+        }
+    }
 
     /// Drops the reordered copies of the given weights (an inference network being released).
     package func releaseConstants(of owners: [TensorStorage]) {
         let ids = Set(owners.map(ObjectIdentifier.init))
-        withLock { constants = constants.filter { !ids.contains(ObjectIdentifier($0.value.owner)) } }
+        withLock {
+            constants = constants.filter { !ids.contains(ObjectIdentifier($0.value.owner)) }
+            dropBindings()
+        }
+    }
+
+    /// Forgets every primitive's prepared arguments (they may hold reordered constants).
+    private func dropBindings() {
+        for byKey in primitives.values { for p in byKey.values { p.binding = nil } }
     }
 
     private init() {
@@ -181,6 +207,22 @@ package final class DNNLContext: @unchecked Sendable {
         }
     }
 
+    /// `primitive(_:serial:_:)` looked up by a structured `fast` key (hashed in well under a
+    /// microsecond) instead of the descriptive string, which is built only on a miss: formatting a
+    /// convolution's key cost several microseconds per call, paid on every node of every run.
+    func primitive(
+        _ key: @autoclosure () -> String, fast: AnyHashable, serial: Bool = false,
+        _ make: () throws -> dnnl_primitive_desc_t
+    ) throws -> CachedPrimitive {
+        try withLock {
+            let t = serial ? 1 : threads
+            if let p = fastPrimitives[t]?[fast] { return p }
+            let p = try primitive(key(), serial: serial, make)
+            fastPrimitives[t, default: [:]][fast] = p
+            return p
+        }
+    }
+
     func reorder(from src: dnnl_memory_desc_t, to dst: dnnl_memory_desc_t, serial: Bool = false) throws
         -> CachedPrimitive
     {
@@ -203,6 +245,17 @@ package final class DNNLContext: @unchecked Sendable {
             }
             let p = CachedPrimitive(pd: pd, primitive: prim, key: "reorder", threads: threads)
             reorders[threads, default: [:]][key] = p
+            return p
+        }
+    }
+
+    /// A reorder looked up by a structured key (`make` creates or finds it by its descriptors on a miss).
+    func reorder(fast: PrimitiveKey, serial: Bool, _ make: () throws -> CachedPrimitive) throws -> CachedPrimitive {
+        try withLock {
+            let t = serial ? 1 : threads
+            if let p = fastPrimitives[t]?[fast] { return p }
+            let p = try make()
+            fastPrimitives[t, default: [:]][fast] = p
             return p
         }
     }
@@ -231,6 +284,11 @@ final class CachedPrimitive: @unchecked Sendable {
         self.key = key
         self.threads = threads
     }
+    /// The memory objects of the last call whose arguments all had the layouts the primitive
+    /// wants (or were cached constants): a later call with the same layouts only points them at its
+    /// buffers (see `DNNL.execute`). Guarded by the context's lock.
+    var binding: ArgumentBinding?
+
     deinit {
         dnnl_primitive_destroy(primitive)
         dnnl_primitive_desc_destroy(pd)
@@ -250,6 +308,63 @@ final class CachedPrimitive: @unchecked Sendable {
         }
         return String(cString: p)
     }
+}
+
+/// A primitive's execution arguments prepared once: one memory object per argument, re-pointed at
+/// each call's buffers. Valid for calls whose arguments have the same ids, layouts, directions and
+/// constant owners (`matches`).
+final class ArgumentBinding {
+    struct Signature: Equatable {
+        var id: Int32
+        var layout: DenseLayout?
+        var isOutput: Bool
+        var constantOwner: ObjectIdentifier?
+    }
+    let signature: [Signature]
+    /// Per argument: its index in `exec`, or nil when the primitive takes no such argument.
+    let slots: [Int?]
+    /// Per argument: whether its memory points at a cached reordered constant (never re-pointed).
+    let fixed: [Bool]
+    var exec: [dnnl_exec_arg_t]
+    /// Keeps the constants' owners (so no other storage reuses their identity) and reordered copies alive.
+    let retained: [AnyObject]
+
+    init(signature: [Signature], slots: [Int?], fixed: [Bool], exec: [dnnl_exec_arg_t], retained: [AnyObject]) {
+        self.signature = signature
+        self.slots = slots
+        self.fixed = fixed
+        self.exec = exec
+        self.retained = retained
+    }
+
+    static func signature(_ args: [KernelArgument]) -> [Signature] {
+        args.map {
+            Signature(
+                id: $0.id, layout: $0.layout, isOutput: $0.isOutput,
+                constantOwner: $0.constantOwner.map(ObjectIdentifier.init))
+        }
+    }
+
+    func matches(_ args: [KernelArgument]) -> Bool {
+        guard args.count == signature.count else { return false }
+        for (a, s) in zip(args, signature) {
+            guard a.id == s.id, a.isOutput == s.isOutput, a.layout == s.layout,
+                a.constantOwner.map(ObjectIdentifier.init) == s.constantOwner
+            else { return false }
+        }
+        return true
+    }
+
+    deinit { for e in exec { dnnl_memory_destroy(e.memory) } }
+}
+
+/// A structured primitive key (the descriptive string key is built only on a cache miss).
+struct PrimitiveKey: Hashable {
+    var op: String
+    var layouts: [DenseLayout] = []
+    var dims: [[Int]] = []
+    var geometry: ConvolutionGeometry? = nil
+    var tag: AnyHashable? = nil
 }
 
 /// One execution argument: an oneDNN argument id, the user's layout and pointer.
@@ -314,6 +429,11 @@ enum DNNL {
     /// Convolution work (multiply-adds) below which an inference convolution runs on one thread.
     static let serialMultiplyAddLimit = 1 << 21
 
+    /// Whether elementwise work of `elements` runs on one thread (see `serialElementLimit`).
+    static func isSerial(elements: Int) -> Bool { elements <= serialElementLimit }
+    /// Whether a convolution or matrix product of `multiplyAdds` runs on one thread.
+    static func isSerial(multiplyAdds: Int) -> Bool { multiplyAdds < serialMultiplyAddLimit }
+
     static func check(_ st: dnnl_status_t, _ what: @autoclosure () -> String) throws {
         if st != dnnl_success { throw NNError(.backend, "oneDNN: \(what()) failed (status \(st.rawValue))") }
     }
@@ -363,6 +483,25 @@ enum DNNL {
     /// Runs a primitive, reordering any argument whose layout differs from the one it wants.
     static func execute(_ p: CachedPrimitive, _ args: [KernelArgument]) throws {
         try context.withLock {
+            if let b = p.binding, b.matches(args) {
+                for (i, a) in args.enumerated() where !b.fixed[i] {
+                    if let k = b.slots[i] {
+                        try check(dnnl_memory_set_data_handle(b.exec[k].memory, a.pointer), "memory data handle")
+                    }
+                }
+                context.apply(p.threads)
+                try check(
+                    dnnl_primitive_execute(p.primitive, context.stream, Int32(b.exec.count), b.exec),
+                    "execute \(p.key)")
+                try check(dnnl_stream_wait(context.stream), "stream wait")
+                context.restoreThreads(after: p)
+                return
+            }
+            // Prepared arguments for the next call, while every argument goes to the kernel as is.
+            var bindable = true
+            var slots: [Int?] = []
+            var fixed: [Bool] = []
+            var retained: [AnyObject] = []
             var memories: [dnnl_memory_t] = []
             var temps: [RawBuffer] = []
             var exec: [dnnl_exec_arg_t] = []
@@ -378,7 +517,13 @@ enum DNNL {
             for a in args {
                 // Some arguments (BN's diff scale/shift in 2.6) answer no descriptor to the
                 // exec-arg query; pass those as the caller describes them.
-                guard var want = p.argumentDesc(a.id) ?? a.layout.flatMap({ try? md($0) }) else { continue }
+                guard var want = p.argumentDesc(a.id) ?? a.layout.flatMap({ try? md($0) }) else {
+                    slots.append(nil)
+                    fixed.append(false)
+                    continue
+                }
+                slots.append(exec.count)
+                fixed.append(false)
                 guard let l = a.layout else {
                     exec.append(dnnl_exec_arg_t(arg: a.id, memory: try memory(want, a.pointer)))
                     continue
@@ -393,13 +538,21 @@ enum DNNL {
                     let k = "\(ObjectIdentifier(owner).hashValue)|\(p.threads)|\(p.key)|\(a.id)"
                     if let hit = context.constants[k], hit.owner === owner {
                         exec.append(dnnl_exec_arg_t(arg: a.id, memory: try memory(want, hit.buffer.pointer)))
+                        fixed[fixed.count - 1] = true
+                        retained += [owner, hit.buffer]
                         continue
                     }
                     constantKey = k
                 }
                 let tmp = RawBuffer(byteCount: dnnl_memory_desc_get_size(&want))
                 temps.append(tmp)
-                if let constantKey, let owner = a.constantOwner { context.constants[constantKey] = (owner, tmp) }
+                if let constantKey, let owner = a.constantOwner {
+                    context.constants[constantKey] = (owner, tmp)
+                    fixed[fixed.count - 1] = true
+                    retained += [owner, tmp]
+                } else {
+                    bindable = false
+                }
                 let userMem = try memory(user, a.pointer)
                 let tmpMem = try memory(want, tmp.pointer)
                 if a.isOutput {
@@ -416,6 +569,13 @@ enum DNNL {
             for (r, from, to) in after { try run(r, [(Arg.from, from), (Arg.to, to)]) }
             context.restoreThreads(after: p)
             withExtendedLifetime(temps) {}
+            if bindable {
+                // The binding keeps these memory objects (the deferred cleanup must not destroy them).
+                p.binding = ArgumentBinding(
+                    signature: ArgumentBinding.signature(args), slots: slots, fixed: fixed, exec: exec,
+                    retained: retained)
+                memories.removeAll()
+            }
         }
     }
 
@@ -432,21 +592,19 @@ enum DNNL {
         from src: DenseLayout, _ srcPointer: UnsafeRawPointer, to dst: DenseLayout,
         _ dstPointer: UnsafeMutableRawPointer
     ) throws {
-        let s = try md(src)
-        let d = try md(dst)
-        let r = try context.reorder(from: s, to: d, serial: src.dims.reduce(1, *) <= serialElementLimit)
-        try context.withLock {
-            var sm = s
-            var dm = d
-            var a: dnnl_memory_t?
-            var b: dnnl_memory_t?
-            try check(
-                dnnl_memory_create(&a, &sm, context.engine, UnsafeMutableRawPointer(mutating: srcPointer)), "memory")
-            defer { dnnl_memory_destroy(a) }
-            try check(dnnl_memory_create(&b, &dm, context.engine, dstPointer), "memory")
-            defer { dnnl_memory_destroy(b) }
-            try run(r, [(Arg.from, a!), (Arg.to, b!)])
+        let serial = isSerial(elements: src.dims.reduce(1, *))
+        let key = PrimitiveKey(op: "copy", layouts: [src, dst])
+        let r = try context.reorder(fast: key, serial: serial) {
+            try context.reorder(from: md(src), to: md(dst), serial: serial)
         }
+        // Through `execute`, whose prepared arguments make a repeated copy two handle updates.
+        try execute(
+            r,
+            [
+                KernelArgument(
+                    id: Arg.from, layout: src, pointer: UnsafeMutableRawPointer(mutating: srcPointer), isOutput: false),
+                KernelArgument(id: Arg.to, layout: dst, pointer: dstPointer, isOutput: true),
+            ])
     }
 }
 
@@ -507,10 +665,14 @@ extension DNNL {
         lowPrecision: Bool = false
     ) throws -> CachedPrimitive {
         let op = training ? "conv_fwd_train" : "conv_fwd_inf"
-        let key = convKey(op, x, w, hasBias, y, g, act) + (lowPrecision ? "|bf16" : "")
+        let key = PrimitiveKey(
+            op: op, layouts: [w], dims: [x, y], geometry: g, tag: [AnyHashable(act), hasBias, lowPrecision])
         let inputType: ScalarType = lowPrecision ? .bfloat16 : .float32
         let macs = y.reduce(1, *) * w.dims.dropFirst(g.groups > 1 ? 2 : 1).reduce(1, *)
-        return try context.primitive(key, serial: !training && macs < serialMultiplyAddLimit) {
+        return try context.primitive(
+            convKey(op, x, w, hasBias, y, g, act) + (lowPrecision ? "|bf16" : ""), fast: key,
+            serial: !training && isSerial(multiplyAdds: macs)
+        ) {
             var xm = try md(DenseLayout(dims: x, strides: Tensor.channelsLastStrides(x), scalarType: inputType))
             var ym = try md(DenseLayout(dims: y, strides: Tensor.channelsLastStrides(y)))
             var wm = try anyMD(w.dims, inputType)
@@ -535,16 +697,16 @@ extension DNNL {
                 }
             }
             var attr: dnnl_primitive_attr_t?
-            if case .relu(let slope) = act {
+            if let (alg, alpha) = act.eltwise {
                 try check(dnnl_primitive_attr_create(&attr), "attr")
                 var po: dnnl_post_ops_t?
                 try check(dnnl_post_ops_create(&po), "post ops")
-                try check(dnnl_post_ops_append_eltwise(po, 1, dnnl_eltwise_relu, slope, 0), "relu post-op")
+                try check(dnnl_post_ops_append_eltwise(po, 1, alg, alpha, 0), "\(act) post-op")
                 try check(dnnl_primitive_attr_set_post_ops(attr, po), "set post-ops")
                 dnnl_post_ops_destroy(po)
             }
             defer { if let attr { dnnl_primitive_attr_destroy(attr) } }
-            return try createPD(&desc, attr: attr, key)
+            return try createPD(&desc, attr: attr, convKey(op, x, w, hasBias, y, g, act))
         }
     }
 
@@ -783,8 +945,8 @@ extension DNNL {
         try check(dnnl_post_ops_create(&po), "post ops")
         defer { dnnl_post_ops_destroy(po) }
         if accumulate { try check(dnnl_post_ops_append_sum(po, 1), "sum post-op") }
-        if case .relu(let slope) = act {
-            try check(dnnl_post_ops_append_eltwise(po, 1, dnnl_eltwise_relu, slope, 0), "relu post-op")
+        if let (alg, alpha) = act.eltwise {
+            try check(dnnl_post_ops_append_eltwise(po, 1, alg, alpha, 0), "\(act) post-op")
         }
         try check(dnnl_primitive_attr_set_post_ops(attr, po), "set post-ops")
         return attr
@@ -794,10 +956,14 @@ extension DNNL {
         x: DenseLayout, w: DenseLayout, weightType: ScalarType, hasBias: Bool, y: DenseLayout, g: ConvolutionGeometry,
         act: FusedActivation, accumulate: Bool = false
     ) throws -> CachedPrimitive {
-        let key =
+        let key = {
             "conv_inf_view|x\(x)|w\(w)|wt\(weightType)|b\(hasBias)|y\(y)|s\(g.stride)|pl\(g.paddingLow)|ph\(g.paddingHigh)|d\(g.dilation)|g\(g.groups)|t\(g.transposed)|\(act)|sum\(accumulate)"
+        }
+        let fast = PrimitiveKey(
+            op: "conv_inf_view", layouts: [x, w, y], geometry: g,
+            tag: [AnyHashable(weightType), hasBias, AnyHashable(act), accumulate])
         let macs = y.dims.reduce(1, *) * w.dims.dropFirst(g.groups > 1 ? 2 : 1).reduce(1, *)
-        return try context.primitive(key, serial: macs < serialMultiplyAddLimit) {
+        return try context.primitive(key(), fast: fast, serial: isSerial(multiplyAdds: macs)) {
             var xm = try md(x)
             var ym = try md(y)
             var wm = try anyMD(w.dims, weightType)
@@ -822,7 +988,7 @@ extension DNNL {
             }
             let attr = try postOps(act, accumulate: accumulate)
             defer { if let attr { dnnl_primitive_attr_destroy(attr) } }
-            return try createPD(&desc, attr: attr, key)
+            return try createPD(&desc, attr: attr, key())
         }
     }
 
@@ -870,7 +1036,7 @@ extension DNNL {
         throws
     {
         let key = "pool_inf_view|\(k)|\(x.layout)|\(y.layout)|\(kernel)|\(stride)"
-        let p = try context.primitive(key, serial: x.layout.dims.reduce(1, *) <= serialElementLimit) {
+        let p = try context.primitive(key, serial: isSerial(elements: x.layout.dims.reduce(1, *))) {
             var xm = try md(x.layout)
             var ym = try md(y.layout)
             var desc = dnnl_pooling_v2_desc_t()

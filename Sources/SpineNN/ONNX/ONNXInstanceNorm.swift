@@ -13,31 +13,34 @@ enum ONNXInstanceNorm {
     /// `y = act(scale·(x − μ)/√(σ² + ε) + bias)` per sample and channel; `slopes` (count 1 or `C`)
     /// is the negative-side slope (0 for Relu, nil for none). `x` and `y` are dense channels-last
     /// views of the same dims, float32 or bfloat16 (a bf16 session keeps them bfloat16).
+    /// - Parameter threads: the most threads to split over (default ``ComputeThreads/count``); a
+    ///   sample of fewer than 2¹⁷ elements runs on one, each thread gets at least 2¹⁶.
     static func run(
-        _ x: MemoryView, scale: [Float], bias: [Float], epsilon: Float, slopes: [Float]?, into y: MemoryView
+        _ x: MemoryView, scale: [Float], bias: [Float], epsilon: Float, slopes: [Float]?, into y: MemoryView,
+        threads: Int = ComputeThreads.count
     ) {
         switch (x.layout.scalarType, y.layout.scalarType) {
         case (.float32, .float32):
-            run(F32.self, F32.self, x, scale: scale, bias: bias, epsilon: epsilon, slopes: slopes, into: y)
+            run(F32.self, F32.self, x, scale, bias, epsilon, slopes, y, threads)
         case (.bfloat16, .float32):
-            run(BF16.self, F32.self, x, scale: scale, bias: bias, epsilon: epsilon, slopes: slopes, into: y)
+            run(BF16.self, F32.self, x, scale, bias, epsilon, slopes, y, threads)
         case (.float32, .bfloat16):
-            run(F32.self, BF16.self, x, scale: scale, bias: bias, epsilon: epsilon, slopes: slopes, into: y)
+            run(F32.self, BF16.self, x, scale, bias, epsilon, slopes, y, threads)
         case (.bfloat16, .bfloat16):
-            run(BF16.self, BF16.self, x, scale: scale, bias: bias, epsilon: epsilon, slopes: slopes, into: y)
+            run(BF16.self, BF16.self, x, scale, bias, epsilon, slopes, y, threads)
         }
     }
 
     private static func run<X: StoredScalar, Y: StoredScalar>(
-        _: X.Type, _: Y.Type, _ x: MemoryView, scale: [Float], bias: [Float], epsilon: Float, slopes: [Float]?,
-        into y: MemoryView
+        _: X.Type, _: Y.Type, _ x: MemoryView, _ scale: [Float], _ bias: [Float], _ epsilon: Float,
+        _ slopes: [Float]?, _ y: MemoryView, _ maximumThreads: Int
     ) {
         let dims = x.layout.dims
         precondition(dims == y.layout.dims && dims.count >= 3)
         let n = dims[0], c = dims[1]
         let s = dims.reduce(1, *) / max(n * c, 1)
         guard s > 0, c > 0 else { return }
-        let threads = max(1, min(ComputeThreads.count, s * c / (1 << 16)))
+        let threads = max(1, min(maximumThreads, s * c / (1 << 16)))
         let xp = SendableBuffer(x.pointer.assumingMemoryBound(to: X.Storage.self))
         let yp = SendableBuffer(y.pointer.assumingMemoryBound(to: Y.Storage.self))
         let partial = UnsafeMutablePointer<Double>.allocate(capacity: threads * c)

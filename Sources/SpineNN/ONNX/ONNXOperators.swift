@@ -805,10 +805,11 @@ enum ONNXOperators {
                 let y = try float(out.first, "convolution output", inner, slot: 3)
                 let r = try float(residual, "addend", ctx, slot: 4)
                 let sum = try floatBinary("Add", y, r, ctx)
-                if case .relu(let slope) = activation {
-                    return [.float(try DNNL.eltwise(.relu(negativeSlope: slope), sum, into: sum))]
+                switch activation {
+                case .none: return [.float(sum)]
+                case .relu(let slope): return [.float(try DNNL.eltwise(.relu(negativeSlope: slope), sum, into: sum))]
+                case .swish: return [.float(try DNNL.eltwise(.swish(a: 1), sum, into: sum))]
                 }
-                return [.float(sum)]
             }
             if let residual {
                 // Conv + Add (+ activation): the addend is the destination's content, summed by the

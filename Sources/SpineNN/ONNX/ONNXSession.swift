@@ -2,8 +2,8 @@ import Foundation
 
 /// An ``ONNXModel`` compiled to run on SpineNN: nodes whose inputs are all constant are
 /// evaluated once at load (shape arithmetic on constants, weight preprocessing), a
-/// BatchNormalization that follows a Conv is folded into its weights, and a Relu/LeakyRelu that
-/// follows it becomes a oneDNN post-op. Convolution weights are reordered once into the layout
+/// BatchNormalization that follows a Conv is folded into its weights, and a Relu/LeakyRelu (or a
+/// SiLU spelled Sigmoid + Mul) that follows it becomes a oneDNN post-op. Convolution weights are reordered once into the layout
 /// oneDNN's kernels want; primitives are cached per shape, and every intermediate buffer is
 /// allocated on the first run for an input shape and reused afterwards.
 ///
@@ -39,7 +39,8 @@ public final class ONNXSession {
     public private(set) var foldedNodeCount = 0
     /// BatchNormalization nodes folded into the preceding convolution's weights.
     public private(set) var fusedBatchNormCount = 0
-    /// Relu/LeakyRelu nodes fused into the preceding convolution as a post-op.
+    /// Relu/LeakyRelu nodes (and Sigmoid + Mul pairs that make a SiLU, counted once) fused into the
+    /// preceding convolution as a post-op.
     public private(set) var fusedActivationCount = 0
     /// Add nodes fused into the preceding convolution as a sum post-op (residual connections).
     public private(set) var fusedAddCount = 0
@@ -111,6 +112,18 @@ public final class ONNXSession {
             return t.shape.count
         }
         var removed = Set<Int>()
+        /// The Sigmoid and Mul nodes that make `x·sigmoid(x)` of `value` when they are its only
+        /// consumers (and the Sigmoid's only consumer is the Mul).
+        func siluConsumers(_ value: String) -> (sigmoid: Int, mul: Int)? {
+            guard !graphOutputs.contains(value), let c = consumers[value], c.count == 2,
+                let j = c.first(where: { nodes[$0].op == "Sigmoid" }), let k = c.first(where: { $0 != j }),
+                nodes[j].inputs == [value], nodes[k].op == "Mul", nodes[k].inputs.count == 2,
+                !removed.contains(j), !removed.contains(k),
+                nodes[j].outputs.count == 1, soleConsumer(nodes[j].outputs[0]) == k,
+                Set(nodes[k].inputs) == [value, nodes[j].outputs[0]]
+            else { return nil }
+            return (j, k)
+        }
         /// Whether Add `add` of Conv `conv`'s output and `other` can run as the Conv's sum post-op
         /// (nil: no), and whether in place (true: `other` is produced earlier by a node that writes a
         /// buffer of the session's own, is no graph output, and nothing reads it after the Conv).
@@ -177,7 +190,17 @@ public final class ONNXSession {
                 removed.insert(j)
                 fusedAddCount += 1
             }
-            if let j = soleConsumer(nodes[i].outputs[0]), let slopes = activationSlopes(nodes[j]), slopes.count == 1 {
+            // Conv → Sigmoid and Mul(conv, sigmoid) (SiLU as exported by PyTorch) → the swish post-op.
+            if let (j, k) = siluConsumers(nodes[i].outputs[0]) {
+                nodes[i].activation = .swish
+                nodes[i].outputs[0] = nodes[k].outputs[0]
+                nodes[i].fused += [nodes[j].name, nodes[k].name]
+                consumers[nodes[i].outputs[0]] = consumers[nodes[k].outputs[0]]
+                removed.formUnion([j, k])
+                fusedActivationCount += 1
+            } else if let j = soleConsumer(nodes[i].outputs[0]), let slopes = activationSlopes(nodes[j]),
+                slopes.count == 1
+            {
                 nodes[i].activation = .relu(negativeSlope: slopes[0])
                 nodes[i].outputs[0] = nodes[j].outputs[0]
                 nodes[i].fused.append(nodes[j].name)

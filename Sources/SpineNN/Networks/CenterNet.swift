@@ -40,13 +40,13 @@ public struct Detection: Hashable, Sendable {
 /// nearest ×2 upsampling, sums) to the first stage's resolution, and three heads — a per-class
 /// centre heatmap, the box size and the sub-cell centre offset. Train with
 /// ``CenterNetTargets`` and ``CenterNet/loss(_:targets:sizeWeight:offsetWeight:)``; decode with
-/// ``CenterNet/detect(_:maxDetections:threshold:)``.
+/// ``CenterNet/detect(_:maxDetections:threshold:precision:)``.
 public final class CenterNet: Layer {
     public let configuration: CenterNetConfiguration
     public let backbone: ResNet
     let laterals: [Convolution]
     let heads: [(hidden: Convolution, output: Convolution)]
-    /// The fused session ``detect(_:maxDetections:threshold:)`` runs in evaluation mode.
+    /// The fused session ``detect(_:maxDetections:threshold:precision:)`` runs in evaluation mode.
     let sessionCache = ExportedSessionCache()
 
     /// Output channels of the heads, in order.

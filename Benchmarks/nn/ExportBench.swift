@@ -1,9 +1,9 @@
 // `SpineNNBench export`: the native autograd evaluation of a ResNet-18 classifier and a CenterNet
 // detector against the same networks exported to ONNX and run by ONNXSession (batch norm folded,
 // ReLU and residual sums fused, blocked layouts, cached primitives, reused buffers), same weights,
-// same input, same thread count. Prints both medians, the ratio and the max |difference|; with
-// --write DIR also writes <net>.onnx, <net>-input.npy and <net>-native.npy for
-// Benchmarks/onnx/export_check.py (ONNX Runtime cross-check).
+// same input, same thread count (and the bf16 session). Prints the medians, the ratios and the max
+// |difference|; with --write DIR also writes <net>.onnx, <net>-input.npy and
+// <net>-native-<output>.npy for Benchmarks/onnx/export_check.py (ONNX Runtime cross-check).
 import Foundation
 import SpineNN
 
@@ -56,25 +56,28 @@ func exportBench(_ arguments: [String]) throws {
         net.setTraining(false)
         var session: ONNXSession!
         let build = try seconds { session = try net.inferenceSession(precision: .fp32) }
-        let fused: () throws -> [Tensor] = {
-            let out = try session.run(["input": x])
+        let bf16 = try net.inferenceSession(precision: .bf16)
+        func fused(_ s: ONNXSession) throws -> [Tensor] {
+            let out = try s.run(["input": x])
             return names.map { out[$0]! }
         }
-        let a = try native(), b = try fused()
-        let diff = maxDiff(a, b)
-        // Interleaved: native, session, native, session… so that load bursts hit both alike.
-        var tn: [Double] = [], ts: [Double] = []
+        let a = try native(), b = try fused(session), c = try fused(bf16)
+        let scale = a.map { $0.nchwScalars.map(abs).max() ?? 0 }.max() ?? 1
+        let (diff, diff16) = (maxDiff(a, b), maxDiff(a, c))
+        // Interleaved: native, session, bf16 session, native… so that load bursts hit all alike.
+        var tn: [Double] = [], ts: [Double] = [], tb: [Double] = []
         for _ in 0..<repeats {
             tn.append(try seconds { _ = try native() })
-            ts.append(try seconds { _ = try fused() })
+            ts.append(try seconds { _ = try fused(session) })
+            tb.append(try seconds { _ = try fused(bf16) })
         }
-        let (mn, ms) = (median(tn) * 1e3, median(ts) * 1e3)
+        let (mn, ms, mb) = (median(tn) * 1e3, median(ts) * 1e3, median(tb) * 1e3)
         print(
             String(
                 format:
-                    "%@ shape=%@ threads=%d native_autograd_eval_median_ms=%.2f exported_session_median_ms=%.2f speedup=%.2fx session_build_ms=%.0f fused_bn=%d fused_add=%d fused_act=%d max_abs_diff=%.3g",
-                label, "\(x.shape)", threads, mn, ms, mn / ms, build * 1e3, session.fusedBatchNormCount,
-                session.fusedAddCount, session.fusedActivationCount, diff))
+                    "%@ shape=%@ threads=%d native_autograd_eval_median_ms=%.2f exported_session_median_ms=%.2f speedup=%.2fx bf16_session_median_ms=%.2f bf16_speedup=%.2fx session_build_ms=%.0f fused_bn=%d fused_add=%d fused_act=%d max_abs_diff=%.3g max_abs_output=%.3g bf16_max_abs_diff=%.3g",
+                label, "\(x.shape)", threads, mn, ms, mn / ms, mb, mn / mb, build * 1e3, session.fusedBatchNormCount,
+                session.fusedAddCount, session.fusedActivationCount, diff, scale, diff16))
         if let writeDir {
             let dir = URL(fileURLWithPath: writeDir)
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

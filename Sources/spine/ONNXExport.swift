@@ -42,7 +42,8 @@ extension ONNXCommand {
                         "\(model) is an ONNX model folder already; its graph is \(ModelBackend.onnxFile) there")
                 case nil:
                     throw NNError(
-                        .fileNotFound, "\(model) is not a model folder (no \(Checkpoint.planFile) + \(Checkpoint.weightsFile))")
+                        .fileNotFound,
+                        "\(model) is not a model folder (no \(Checkpoint.planFile) + \(Checkpoint.weightsFile))")
                 }
                 let plan = try Checkpoint.loadPlan(from: folder)
                 // The checkpoint overwrites every weight; the seed only fills them first.

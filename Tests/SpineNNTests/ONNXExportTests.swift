@@ -49,7 +49,10 @@ struct ONNXExportTests {
     }
 
     static let resNetConfigurations: [(String, ResNetConfiguration, [Int])] = [
-        ("2-D CIFAR-style", .small(classes: 5, inputChannels: 2, blocksPerStage: [2, 1, 1], baseFeatures: 8), [2, 2, 20, 24]),
+        (
+            "2-D CIFAR-style", .small(classes: 5, inputChannels: 2, blocksPerStage: [2, 1, 1], baseFeatures: 8),
+            [2, 2, 20, 24]
+        ),
         (
             "2-D torchvision-style stem",
             ResNetConfiguration(classes: 4, blocksPerStage: [1, 1], baseFeatures: 8), [1, 3, 40, 36]
@@ -111,7 +114,9 @@ struct ONNXExportTests {
         let (o, i, kh, kw) = (original.shape[0], original.shape[1], original.shape[2], original.shape[3])
         let v = original.nchwScalars
         var t = v
-        for a in 0..<(o * i) { for y in 0..<kh { for z in 0..<kw { t[(a * kh + z) * kw + y] = v[(a * kh + y) * kw + z] } } }
+        for a in 0..<(o * i) {
+            for y in 0..<kh { for z in 0..<kw { t[(a * kh + z) * kw + y] = v[(a * kh + y) * kw + z] } }
+        }
         try w.assign(try Tensor(shape: original.shape, nchw: t))
         let transposed = Self.maxAbsDifference(native, try net.inferenceSession()(x))
         #expect(transposed > 1e-2, "a transposed kernel changes the output by \(transposed) only")
@@ -121,7 +126,9 @@ struct ONNXExportTests {
         let (mean, variance) = (bn.runningMean.value, bn.runningVariance.value)
         try bn.runningMean.assign(variance)
         try bn.runningVariance.assign(try mean.reshaped(mean.shape))
-        bn.runningVariance.update { v in v.withUnsafeMutableBufferPointer { for k in 0..<$0.count { $0[k] = abs($0[k]) + 0.1 } } }
+        bn.runningVariance.update { v in
+            v.withUnsafeMutableBufferPointer { for k in 0..<$0.count { $0[k] = abs($0[k]) + 0.1 } }
+        }
         let swapped = Self.maxAbsDifference(native, try net.inferenceSession()(x))
         #expect(swapped > 1e-2, "swapped statistics change the output by \(swapped) only")
     }
@@ -190,7 +197,8 @@ struct ONNXExportTests {
             let net = try UNet(config, using: &g)
             try Self.randomizeStatistics(net, seed: 50 + UInt64(k))
             net.setTraining(false)
-            let x = Self.input([2, config.inputChannels] + (config.spatialDimensions == 2 ? [16, 12] : [4, 8, 8]), seed: 5)
+            let x = Self.input(
+                [2, config.inputChannels] + (config.spatialDimensions == 2 ? [16, 12] : [4, 8, 8]), seed: 5)
             let native = try GradientMode.withoutGradients { try net.outputs(Variable(x)) }
             let session = try net.inferenceSession()
             let model = session.model
@@ -201,7 +209,9 @@ struct ONNXExportTests {
                 #expect(diff <= 1e-4, "U-Net \(k) \(info.name): max |diff| \(diff)")
             }
             if config.normalization == .batch {
-                #expect(session.fusedBatchNormCount == net.namedParameters().filter { $0.name.hasSuffix("running_mean") }.count)
+                #expect(
+                    session.fusedBatchNormCount
+                        == net.namedParameters().filter { $0.name.hasSuffix("running_mean") }.count)
             }
         }
     }

@@ -20,7 +20,8 @@ import Testing
             to: folder)
         let x = Tensor.randomNormal([2, 1, 16, 24], using: &g)
         let (input, native, file) = (
-            dir.appendingPathComponent("x.npy"), dir.appendingPathComponent("y.npy"), dir.appendingPathComponent("m.onnx")
+            dir.appendingPathComponent("x.npy"), dir.appendingPathComponent("y.npy"),
+            dir.appendingPathComponent("m.onnx")
         )
         try NPY.write(NPYArray(x), to: input)
         let r = try AnalyzeCLITests.run([

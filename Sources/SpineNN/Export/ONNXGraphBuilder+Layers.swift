@@ -67,7 +67,9 @@ extension ONNXGraphBuilder {
     mutating func maxPool(_ x: String, _ name: String, kernel: [Int], stride: [Int], padding: [Int]) -> String {
         node(
             "MaxPool", [x], path: Self.path(name, "MaxPool"),
-            attributes: [Self.ints("kernel_shape", kernel), Self.ints("strides", stride), Self.ints("pads", padding + padding)])
+            attributes: [
+                Self.ints("kernel_shape", kernel), Self.ints("strides", stride), Self.ints("pads", padding + padding),
+            ])
     }
 
     /// Nearest-neighbour upsampling by integer factors (`upsample(_:factor:)`: output index `i` reads `i / f`).

@@ -21,9 +21,13 @@ struct ONNXGraphBuilder {
     /// Declares a float32 graph input `[batch, channels, spatial…]` with symbolic batch and spatial sizes.
     mutating func input(_ name: String, channels: Int, spatialDimensions r: Int) -> String {
         let spatial = r == 2 ? ["height", "width"] : ["depth", "height", "width"]
-        graph.input.append(Self.valueInfo(name, dims: [.dimParam("batch"), .dimValue(Int64(channels))] + spatial.map {
-            .dimParam($0)
-        }))
+        graph.input.append(
+            Self.valueInfo(
+                name,
+                dims: [.dimParam("batch"), .dimValue(Int64(channels))]
+                    + spatial.map {
+                        .dimParam($0)
+                    }))
         valueNames.insert(name)
         return name
     }

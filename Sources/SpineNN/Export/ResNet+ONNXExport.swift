@@ -16,7 +16,8 @@ extension ResNet: ONNXExportable {
         b.node(
             "Gemm", inputs, path: "/fc/Gemm",
             attributes: [
-                ONNXGraphBuilder.float("alpha", 1), ONNXGraphBuilder.float("beta", 1), ONNXGraphBuilder.int("transB", 1),
+                ONNXGraphBuilder.float("alpha", 1), ONNXGraphBuilder.float("beta", 1),
+                ONNXGraphBuilder.int("transB", 1),
             ], output: "logits")
         b.output("logits", rank: 2)
         return try b.serializedModel()

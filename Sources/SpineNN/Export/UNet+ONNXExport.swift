@@ -13,7 +13,8 @@ extension UNet: ONNXExportable {
         for (level, stage) in encoder.enumerated() {
             if level > 0 {
                 let two = [Int](repeating: 2, count: r)
-                h = b.maxPool(h, "encoder.\(level).pool", kernel: two, stride: two, padding: [Int](repeating: 0, count: r))
+                h = b.maxPool(
+                    h, "encoder.\(level).pool", kernel: two, stride: two, padding: [Int](repeating: 0, count: r))
             }
             for (i, block) in stage.enumerated() {
                 let name = "encoder.\(level).\(i)"
@@ -36,7 +37,9 @@ extension UNet: ONNXExportable {
             h = b.node(
                 "Concat", [skips[level], up], path: ONNXGraphBuilder.path("decoder.\(level)", "Concat"),
                 attributes: [ONNXGraphBuilder.int("axis", 1)])
-            for (i, block) in decoder[level].enumerated() { h = block.export(into: &b, input: h, "decoder.\(level).\(i)") }
+            for (i, block) in decoder[level].enumerated() {
+                h = block.export(into: &b, input: h, "decoder.\(level).\(i)")
+            }
             if level < heads.count { outputs.append((level, h)) }
         }
         if c.levels == 1 { outputs.append((0, h)) }

@@ -16,7 +16,10 @@ extension ONNXCommand {
                 writes the native network's output for X, to compare with another runtime.
                 """)
 
-        @Option(help: "Native model folder (plan.json + weights.safetensors), as written by spine train.")
+        @Option(
+            help:
+                "Native model folder (plan.json + weights.safetensors), as written by spine train, or the name of an installed model (spine models)."
+        )
         var model: String
         @Option(help: "The .onnx file to write.")
         var out: String
@@ -33,7 +36,13 @@ extension ONNXCommand {
 
         func run() throws {
             try runReportingNNErrors {
-                let folder = URL(fileURLWithPath: model)
+                var folder = URL(fileURLWithPath: model)
+                var isDirectory: ObjCBool = false
+                if !FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory) || !isDirectory.boolValue,
+                    let installed = ModelRegistry.standard().model(named: model)
+                {
+                    folder = installed.folder
+                }
                 switch ModelBackend.of(folder) {
                 case .native?: break
                 case .onnx?:

@@ -12,6 +12,7 @@ func exportBench(_ arguments: [String]) throws {
     var repeats = 10
     var writeDir: String?
     var only: String?
+    var profile = false
     var args = arguments.makeIterator()
     while let a = args.next() {
         switch a {
@@ -19,8 +20,9 @@ func exportBench(_ arguments: [String]) throws {
         case "--repeats": repeats = Int(args.next() ?? "") ?? repeats
         case "--write": writeDir = args.next()
         case "--only": only = args.next()
+        case "--profile": profile = true
         default:
-            print("usage: SpineNNBench export [--threads N] [--repeats N] [--only resnet18|centernet] [--write DIR]")
+            print("usage: SpineNNBench export [--threads N] [--repeats N] [--only resnet18|centernet] [--write DIR] [--profile]")
             exit(2)
         }
     }
@@ -72,6 +74,16 @@ func exportBench(_ arguments: [String]) throws {
             tb.append(try seconds { _ = try fused(bf16) })
         }
         let (mn, ms, mb) = (median(tn) * 1e3, median(ts) * 1e3, median(tb) * 1e3)
+        if profile {
+            session.isProfiling = true
+            for _ in 0..<repeats { _ = try fused(session) }
+            var byOp: [String: Double] = [:]
+            for p in session.profile { byOp[p.op, default: 0] += p.fastest }
+            print(
+                "\(label) fp32 session, fastest run per node summed by operator [ms]: "
+                    + byOp.sorted { $0.value > $1.value }.map { String(format: "%@ %.2f", $0.key, $0.value) }
+                    .joined(separator: ", "))
+        }
         print(
             String(
                 format:

@@ -22,7 +22,9 @@ func exportBench(_ arguments: [String]) throws {
         case "--only": only = args.next()
         case "--profile": profile = true
         default:
-            print("usage: SpineNNBench export [--threads N] [--repeats N] [--only resnet18|centernet] [--write DIR] [--profile]")
+            print(
+                "usage: SpineNNBench export [--threads N] [--repeats N] [--only resnet18|centernet] [--write DIR]"
+                    + " [--profile]")
             exit(2)
         }
     }

@@ -113,7 +113,7 @@ public final class ResNet: Layer {
     let stemNorm: BatchNorm
     let stages: [[ResidualBlock]]
     let classifier: Linear
-    /// The fused session ``predict(_:)`` runs in evaluation mode (Export/ResNet+ONNXExport.swift).
+    /// The fused session ``predict(_:precision:)`` runs in evaluation mode (Export/ONNXExportable.swift).
     let sessionCache = ExportedSessionCache()
 
     public init<G: RandomNumberGenerator>(_ config: ResNetConfiguration, using g: inout G) throws {

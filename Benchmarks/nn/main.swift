@@ -3,10 +3,16 @@
 // 12 classes) through InferenceUNet, and one training step (forward, backward, AdamW; float32 or
 // mixed bf16 with --train-precision).
 // With --export DIR it writes plan, weights, input and output there for Benchmarks/nn/peers.py.
+// `SpineNNBench export …` compares native autograd evaluation with the exported ONNX session (ExportBench.swift).
 // Build: swift build -c release --scratch-path .build-release --product SpineNNBench
 import Foundation
 import SpineNN
 
+if CommandLine.arguments.dropFirst().first == "export" {
+    // Native autograd evaluation vs the exported ONNX session (ExportBench.swift).
+    try exportBench(Array(CommandLine.arguments.dropFirst(2)))
+    exit(0)
+}
 var threads = ProcessInfo.processInfo.activeProcessorCount
 var batch = 1
 var size = 256

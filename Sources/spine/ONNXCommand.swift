@@ -9,7 +9,7 @@ struct ONNXCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "onnx",
         abstract: "Inspect and run ONNX models (opsets 11–20) on SpineNN.",
-        subcommands: [Inspect.self, Run.self, Import.self]
+        subcommands: [Inspect.self, Run.self, Import.self, Export.self]
     )
 
     struct Import: ParsableCommand {

@@ -40,12 +40,14 @@ public struct Detection: Hashable, Sendable {
 /// nearest ×2 upsampling, sums) to the first stage's resolution, and three heads — a per-class
 /// centre heatmap, the box size and the sub-cell centre offset. Train with
 /// ``CenterNetTargets`` and ``CenterNet/loss(_:targets:sizeWeight:offsetWeight:)``; decode with
-/// ``CenterNet/detect(_:maxDetections:threshold:)``.
+/// ``CenterNet/detect(_:maxDetections:threshold:precision:)``.
 public final class CenterNet: Layer {
     public let configuration: CenterNetConfiguration
     public let backbone: ResNet
     let laterals: [Convolution]
     let heads: [(hidden: Convolution, output: Convolution)]
+    /// The fused session ``detect(_:maxDetections:threshold:precision:)`` runs in evaluation mode.
+    let sessionCache = ExportedSessionCache()
 
     /// Output channels of the heads, in order.
     public enum Head: Int, CaseIterable, Sendable { case heatmap, size, offset }
@@ -78,11 +80,7 @@ public final class CenterNet: Layer {
     /// Heatmap logits `[N, classes, h, w]`, sizes `[N, 2, h, w]` (width, height in output cells) and
     /// offsets `[N, 2, h, w]` (x, y in cells), with `h, w` the input size over ``CenterNetConfiguration/outputStride``.
     public func callAsFunction(_ x: Variable) throws -> (heatmap: Variable, size: Variable, offset: Variable) {
-        let m = configuration.sizeMultiple
-        guard x.shape.count == 4, x.shape.dropFirst(2).allSatisfy({ $0 % m == 0 && $0 > 0 }) else {
-            throw NNError.shape(
-                "CenterNet", expected: "input [N, C, H, W] with H and W multiples of \(m)", got: "\(x.shape)")
-        }
+        try checkInput(x.shape)
         let features = try backbone.stageOutputs(x)
         var h = try laterals[features.count - 1](features[features.count - 1])
         for s in stride(from: features.count - 2, through: 0, by: -1) {
@@ -90,6 +88,15 @@ public final class CenterNet: Layer {
         }
         let outs = try heads.map { try $0.output(relu($0.hidden(h))) }
         return (outs[0], outs[1], outs[2])
+    }
+
+    func checkInput(_ shape: [Int]) throws {
+        let m = configuration.sizeMultiple
+        guard shape.count == 4, shape.dropFirst(2).allSatisfy({ $0 % m == 0 && $0 > 0 }) else {
+            throw NNError.shape(
+                "CenterNet", expected: "input [N, C, H, W] with H and W multiples of \(m)", got: "\(shape)")
+        }
+        try backbone.checkInput(shape)
     }
 
     /// The training objective: heatmap focal loss + `sizeWeight` × size L1 + `offsetWeight` ×
@@ -106,11 +113,26 @@ public final class CenterNet: Layer {
 
     /// Detections per image, best first: heatmap peaks (a cell at least as high as its 8
     /// neighbours, CenterNet's 3×3 max-pool suppression) above `threshold`, at most `maxDetections`.
-    public func detect(_ images: Tensor, maxDetections: Int = 100, threshold: Float = 0.3) throws -> [[Detection]] {
-        let out = try GradientMode.withoutGradients { try self(Variable(images)) }
+    /// In evaluation mode the heads run on the exported, fused ``ONNXSession`` (rebuilt when a weight
+    /// changes); in training mode on the autograd graph.
+    public func detect(
+        _ images: Tensor, maxDetections: Int = 100, threshold: Float = 0.3, precision: InferencePrecision = .fp32
+    ) throws -> [[Detection]] {
+        let heatmap: Tensor, size: Tensor, offset: Tensor
+        if backbone.stemNorm.isTraining {
+            let out = try GradientMode.withoutGradients { try self(Variable(images)) }
+            (heatmap, size, offset) = (out.heatmap.value, out.size.value, out.offset.value)
+        } else {
+            try checkInput(images.shape)
+            let out = try sessionCache.session(for: self, precision: precision).run(["input": images])
+            guard let h = out["heatmap"], let s = out["size"], let o = out["offset"] else {
+                throw NNError(.invalidArgument, "CenterNet: the exported session lacks a head output")
+            }
+            (heatmap, size, offset) = (h, s, o)
+        }
         return Self.decode(
-            heatmap: out.heatmap.value, size: out.size.value, offset: out.offset.value,
-            stride: configuration.outputStride, maxDetections: maxDetections, threshold: threshold)
+            heatmap: heatmap, size: size, offset: offset, stride: configuration.outputStride,
+            maxDetections: maxDetections, threshold: threshold)
     }
 
     /// Boxes from head outputs (logits), in input pixels.

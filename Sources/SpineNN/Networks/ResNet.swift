@@ -113,6 +113,8 @@ public final class ResNet: Layer {
     let stemNorm: BatchNorm
     let stages: [[ResidualBlock]]
     let classifier: Linear
+    /// The fused session ``predict(_:precision:)`` runs in evaluation mode (Export/ONNXExportable.swift).
+    let sessionCache = ExportedSessionCache()
 
     public init<G: RandomNumberGenerator>(_ config: ResNetConfiguration, using g: inout G) throws {
         let r = config.spatialDimensions
@@ -147,18 +149,8 @@ public final class ResNet: Layer {
 
     /// The output of every stage, highest resolution first (strides ``ResNetConfiguration/stride(at:)``).
     public func stageOutputs(_ x: Variable) throws -> [Variable] {
+        try checkInput(x.shape)
         let c = configuration
-        guard x.shape.count == c.spatialDimensions + 2, x.shape[1] == c.inputChannels else {
-            throw NNError.shape(
-                "ResNet", expected: "input [N, \(c.inputChannels), \(c.spatialDimensions == 2 ? "H, W" : "D, H, W")]",
-                got: "\(x.shape)")
-        }
-        let deepest = c.stride(at: c.blocksPerStage.count - 1)
-        guard x.shape.dropFirst(2).allSatisfy({ $0 >= deepest }) else {
-            throw NNError.shape(
-                "ResNet", expected: "spatial size at least \(deepest) (the total stride)",
-                got: "\(Array(x.shape.dropFirst(2)))")
-        }
         var h = try relu(stemNorm(stem(x)))
         if c.stemPool { h = try maxPool(h, kernel: [3], stride: [2], padding: [1]) }
         var outputs: [Variable] = []
@@ -169,9 +161,35 @@ public final class ResNet: Layer {
         return outputs
     }
 
+    func checkInput(_ shape: [Int]) throws {
+        let c = configuration
+        guard shape.count == c.spatialDimensions + 2, shape[1] == c.inputChannels else {
+            throw NNError.shape(
+                "ResNet", expected: "input [N, \(c.inputChannels), \(c.spatialDimensions == 2 ? "H, W" : "D, H, W")]",
+                got: "\(shape)")
+        }
+        let deepest = c.stride(at: c.blocksPerStage.count - 1)
+        guard shape.dropFirst(2).allSatisfy({ $0 >= deepest }) else {
+            throw NNError.shape(
+                "ResNet", expected: "spatial size at least \(deepest) (the total stride)",
+                got: "\(Array(shape.dropFirst(2)))")
+        }
+    }
+
     /// Class logits `[N, classes]`: the last stage, global average pooling, a linear layer.
     public func callAsFunction(_ x: Variable) throws -> Variable {
         try classifier(globalAveragePool(stageOutputs(x).last!))
+    }
+
+    /// Class logits `[N, classes]` without gradients. In evaluation mode (``setTraining(_:)`` false)
+    /// they come from the exported, fused ``ONNXSession`` (``inferenceSession(precision:)``, rebuilt
+    /// when a weight changes); in training mode from the autograd graph.
+    public func predict(_ images: Tensor, precision: InferencePrecision = .fp32) throws -> Tensor {
+        guard stemNorm.isTraining else {
+            try checkInput(images.shape)
+            return try sessionCache.session(for: self, precision: precision)(images)
+        }
+        return try GradientMode.withoutGradients { try self(Variable(images)).value }
     }
 
     public func namedParameters() -> [(name: String, parameter: Parameter)] {

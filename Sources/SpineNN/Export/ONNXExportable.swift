@@ -1,0 +1,70 @@
+import Foundation
+import SwiftProtobuf
+
+/// A native network that can be written as an ONNX graph (opset 17) and run by ``ONNXSession``,
+/// which folds its batch norms into the convolutions, fuses ReLUs and residual sums as oneDNN
+/// post-ops, keeps blocked layouts end to end, caches primitives, reuses activation memory and
+/// runs bf16 on request: SpineNN's inference mode for every network that has an exporter.
+///
+/// The graph is the evaluation-mode network (batch norm with its running statistics) whatever the
+/// layers' training flag; initializers carry the parameters under their ``Layer/namedParameters()``
+/// names (torchvision's `state_dict` keys), so the file reads like one `torch.onnx.export` writes.
+/// The input is `input` `[batch, C, …]` with symbolic batch and spatial sizes.
+public protocol ONNXExportable: Layer {
+    /// The evaluation-mode network as a serialized ONNX `ModelProto` (opset 17, float32).
+    func onnxModelData() throws -> Data
+}
+
+extension ONNXExportable {
+    /// The exported graph, parsed as ONNX Runtime would read the file.
+    public func onnxModel() throws -> ONNXModel { try ONNXModel(data: onnxModelData()) }
+
+    /// A compiled session of the exported graph: the fused inference path of this network.
+    ///
+    /// The session holds its own copy of the weights; build a new one after the weights change.
+    public func inferenceSession(precision: InferencePrecision = .fp32) throws -> ONNXSession {
+        try ONNXSession(onnxModel(), precision: precision)
+    }
+
+    /// Writes the exported graph to a `.onnx` file (atomically).
+    public func writeONNX(to url: URL) throws {
+        let data = try onnxModelData()
+        do { try data.write(to: url, options: .atomic) } catch {
+            throw NNError(.fileNotFound, "ONNX export: cannot write \(url.path) (\(error.localizedDescription))")
+        }
+    }
+}
+
+extension ONNXGraphBuilder {
+    /// The serialized model, with the error a serialization failure (never expected) maps to.
+    func serializedModel() throws -> Data {
+        do { return try model().serializedData() } catch {
+            throw NNError(.invalidArgument, "ONNX export: cannot serialize the graph (\(error))")
+        }
+    }
+}
+
+/// The ``ONNXSession`` a network's evaluation-mode prediction runs on, rebuilt when a parameter
+/// changes: it keeps the parameter tensors it was exported from, and since tensors copy on write
+/// (an optimizer step or a checkpoint load gives a parameter new storage), a storage that differs
+/// from the one kept means the weights moved on.
+final class ExportedSessionCache {
+    private var session: ONNXSession?
+    private var precision: InferencePrecision?
+    private var exportedFrom: [Tensor] = []
+
+    func session(for network: some ONNXExportable, precision: InferencePrecision) throws -> ONNXSession {
+        let current = network.namedParameters().map(\.parameter.value)
+        if let session, self.precision == precision, current.count == exportedFrom.count,
+            zip(current, exportedFrom).allSatisfy({ $0.storage === $1.storage && $0.shape == $1.shape })
+        {
+            return session
+        }
+        let fresh = try network.inferenceSession(precision: precision)
+        (session, self.precision, exportedFrom) = (fresh, precision, current)
+        return fresh
+    }
+
+    /// Drops the session (and the weights it keeps alive).
+    func reset() { (session, precision, exportedFrom) = (nil, nil, []) }
+}

@@ -34,6 +34,10 @@ struct CanalCurve: Sendable {
     var disc: [Int] = []
     /// Dense index of each control point.
     var controlIndex: [Int] = []
+    /// Disc herniations (`DiscHerniationShape`), and per dense sample the index into them of the one whose
+    /// arc-length range holds it, or −1 (empty: no herniation anywhere).
+    var herniations: [DiscHerniationShape] = []
+    var herniationAt: [Int] = []
     /// Arc length where the sac ends (its caudal tip) and where the conus medullaris ends.
     var sacEndS = Double.infinity
     var conusTipS = 0.0
@@ -138,6 +142,21 @@ struct CanalCurve: Sendable {
             sacPost[i] += thick * g
             sacHalfWidth[i] -= facet * g / 2
         }
+    }
+
+    /// Adds a herniation and marks the dense samples its arc-length range covers.
+    mutating func add(_ h: DiscHerniationShape) {
+        if herniationAt.isEmpty { herniationAt = Array(repeating: -1, count: s.count) }
+        // A 1 mm margin: a point's nearest sample may lie just outside the range its own arc length is in.
+        for i in s.indices where s[i] >= h.sRange.lowerBound - 1 && s[i] <= h.sRange.upperBound + 1 {
+            herniationAt[i] = herniations.count
+        }
+        herniations.append(h)
+    }
+
+    /// Arc length at a dense index and fraction toward the next sample (as `closest` returns them).
+    @inline(__always) func arcLength(index i: Int, t: Double) -> Double {
+        i + 1 < s.count ? s[i] + (s[i + 1] - s[i]) * t : s[i]
     }
 
     /// Closest centreline point of a body-frame (y, z): dense index, fraction toward the next sample,

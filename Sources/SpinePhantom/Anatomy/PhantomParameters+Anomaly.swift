@@ -7,7 +7,7 @@ extension PhantomParameters {
     /// - disc variations, the slip and the fractures move to the level or vertebra at the same place (a fracture
     ///   never lands on the sacrum);
     /// - foraminal narrowing is dropped on a disc whose upper vertebra becomes thoracic (the model builds it at
-    ///   lumbar levels only); the disc's other variations stay;
+    ///   lumbar levels only), and so is a herniation; the disc's other variations stay;
     /// - each scoliotic curve's end vertebrae move the same way; an upper end that would fall above T10 is held at
     ///   T10, and a curve left spanning fewer than two levels is dropped (curves stay craniocaudal and
     ///   non-overlapping, since the move is monotonic);
@@ -32,7 +32,10 @@ extension PhantomParameters {
             guard let l = level(d.level) else { return nil }
             var d = d
             d.level = l
-            if l.upper.region != .lumbar { d.foraminalNarrowing = PerSide(left: 0, right: 0) }
+            if l.upper.region != .lumbar {
+                d.foraminalNarrowing = PerSide(left: 0, right: 0)
+                d.herniation = nil
+            }
             return d
         }
         p.slip = slip.flatMap { s in level(s.level).map { Slip(level: $0, fraction: s.fraction) } }

@@ -23,8 +23,43 @@ public struct PhantomParameters: Sendable, Hashable, Codable {
         public var foraminalNarrowing = PerSide(left: 0, right: 0)
         /// Modic endplate marrow change beside this disc (nil = none); see `ModicChange`.
         public var modic: ModicChange? = nil
+        /// A focal herniation of disc material beyond the ring apophyses (nil = none); see `Herniation`.
+        public var herniation: Herniation? = nil
 
         public init(level: DiscLevel) { self.level = level }
+    }
+
+    /// A disc herniation: focal displacement of disc material beyond the limits of the disc space (the ring
+    /// apophyses), named as in Fardon DF et al., "Lumbar disc nomenclature: version 2.0", Spine J 2014;14(11):
+    /// 2525–2545. A protrusion's base (its width where it leaves the disc) is wider than the material beyond the
+    /// disc space in every plane; an extrusion's dome is wider than its base in at least one plane and may migrate
+    /// cranially or caudally. The shapes the model builds are described at `DiscHerniationShape`.
+    public struct Herniation: Sendable, Hashable, Codable {
+        public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
+            case protrusion, extrusion
+        }
+        /// Where the material lies in the axial plane (Fardon 2014's zones): in the midline, beside it (the
+        /// lateral recess, toward `side`), or in the intervertebral foramen on `side`.
+        public enum Zone: String, Sendable, Hashable, Codable, CaseIterable {
+            case central, paracentral, foraminal
+        }
+        public var type: Kind
+        public var zone: Zone
+        /// The patient's side of a paracentral or foraminal herniation; nil for a central one.
+        public var side: Side?
+        /// How far the material reaches beyond the disc margin [mm] (2–8 drawn; 1–10 accepted).
+        public var sizeMM: Double
+        /// Craniocaudal displacement of an extrusion's dome from the disc [mm]: positive cranial, negative caudal
+        /// (0 for a protrusion; −6…6 accepted).
+        public var migrationMM: Double
+
+        public init(type: Kind, zone: Zone, side: Side?, sizeMM: Double, migrationMM: Double = 0) {
+            self.type = type
+            self.zone = zone
+            self.side = side
+            self.sizeMM = sizeMM
+            self.migrationMM = migrationMM
+        }
     }
 
     /// A Modic change: a band of vertebral marrow under the endplate(s) next to a degenerated disc with abnormal
@@ -291,6 +326,7 @@ public struct PhantomParameters: Sendable, Hashable, Codable {
             if discs[n].level.lower == .s1 { endplates = .upper }
             discs[n].modic = ModicChange(type: type, endplates: endplates, depthMM: rng.uniform(3, 10))
         }
+        drawHerniations(seed: seed)
         // Scoliosis in 15 % of spines: one curve (T10–L5), or two adjacent curves of opposite convexity. Its own
         // stream, so the foramina's draws do not decide it.
         rng = PhantomRandom(seed: seed, stream: 0x5C4E_3A_0003)
@@ -316,6 +352,35 @@ public struct PhantomParameters: Sendable, Hashable, Codable {
                         upper: mobile[middle], lower: mobile[mobile.count - 1], cobbDeg: rng.uniform(10, 30),
                         convexSide: other))
             }
+        }
+    }
+
+    /// Draws disc herniations (truth schema 4) from their own random stream, so every other value a seed draws is
+    /// unchanged. Herniations are commonest at L4-L5 and L5-S1 and on degenerated discs (Fardon 2014; Jensen MC et
+    /// al., N Engl J Med 1994;331(2):69–73: protrusions in about a quarter of asymptomatic adults, extrusions rare):
+    /// per lumbar level a chance of 4 % (14 % at the two lowest levels) plus 40 % of the height lost plus 5 % with a
+    /// bulge; 75 % protrusions (2–6 mm), 25 % extrusions (4–8 mm, half of them migrating 1–4 mm); zones central
+    /// 30 %, paracentral 50 %, foraminal 20 %.
+    mutating func drawHerniations(seed: UInt64) {
+        var rng = PhantomRandom(seed: seed, stream: 0x5C4E_3A_0005)
+        let lumbar = discs.indices.filter { discs[$0].level.upper.region == .lumbar }
+        for (rank, n) in lumbar.enumerated() {
+            let d = discs[n]
+            let low = rank >= lumbar.count - 2
+            let p = (low ? 0.14 : 0.04) + 0.4 * d.heightLossFraction + (d.bulgeMM > 0 ? 0.05 : 0)
+            // Every level draws the same count of numbers, so one level's outcome never shifts another's.
+            let hit = rng.unit() < p
+            let extrusion = rng.unit() < 0.25
+            let z = rng.unit()
+            let side: Side = rng.unit() < 0.5 ? .left : .right
+            let size = rng.unit()
+            let migrates = rng.unit() < 0.5
+            let migration = rng.uniform(1, 4) * (rng.unit() < 0.5 ? 1 : -1)
+            guard hit else { continue }
+            let zone: Herniation.Zone = z < 0.3 ? .central : z < 0.8 ? .paracentral : .foraminal
+            discs[n].herniation = Herniation(
+                type: extrusion ? .extrusion : .protrusion, zone: zone, side: zone == .central ? nil : side,
+                sizeMM: extrusion ? 4 + 4 * size : 2 + 4 * size, migrationMM: extrusion && migrates ? migration : 0)
         }
     }
 
@@ -359,6 +424,25 @@ public struct PhantomParameters: Sendable, Hashable, Codable {
                     throw PhantomError(
                         .noSuchLevel, parameter: p + ".modic.endplates",
                         "the sacrum's endplate carries no Modic change in the model; use 'upper' at \(d.level)")
+                }
+            }
+            if let h = d.herniation {
+                guard d.level.upper.region == .lumbar else {
+                    throw PhantomError(
+                        .noSuchLevel, parameter: p + ".herniation",
+                        "disc herniations are modelled at lumbar levels only, not at \(d.level)")
+                }
+                try PhantomError.check(p + ".herniation.sizeMM", h.sizeMM, 1, 10, unit: " mm")
+                try PhantomError.check(p + ".herniation.migrationMM", h.migrationMM, -6, 6, unit: " mm")
+                if (h.zone == .central) != (h.side == nil) {
+                    throw PhantomError(
+                        .contradiction, parameter: p + ".herniation.side",
+                        "a central herniation has no side; a paracentral or foraminal one needs one")
+                }
+                if h.type == .protrusion, h.migrationMM != 0 {
+                    throw PhantomError(
+                        .contradiction, parameter: p + ".herniation.migrationMM",
+                        "only an extrusion migrates (Fardon 2014); set migrationMM to 0 or type to extrusion")
                 }
             }
             if d.foraminalNarrowing.left + d.foraminalNarrowing.right > 0, d.level.upper.region != .lumbar {

@@ -3,6 +3,7 @@ import Foundation
 extension SpineModel {
     /// Fills the column lookup tables and the per-z element bins (called once by `init`).
     mutating func buildTables() {
+        placeHerniations()
         for i in vertebrae.indices { vertebrae[i].prepareSampling() }
         for i in discs.indices { discs[i].prepareSampling() }
         // Column control points (body centres, disc centres, sacral segments) sorted by z.
@@ -222,6 +223,7 @@ extension SpineModel {
         }
         if z <= ribZMax, z >= ribZMin, let m = ribMaterial(x: x, y: y, z: z) { return m }
         if z < sacrumZMax, let m = sacrumMaterial(x: x, y: y, z: z) { return m }
+        if !canal.herniations.isEmpty, let m = herniationOutsideCanal(x: cx, y: y, z: z) { return m }
         return softTissueNearColumn(x: x, y: y, z: z, ti: ti)
     }
 
@@ -254,6 +256,9 @@ extension SpineModel {
         }
         if z <= ribZMax, z >= ribZMin, let m = ribMaterial(x: x, y: y, z: z) { return m }
         if z < sacrumZMax, let m = sacrumMaterial(x: x, y: y, z: z) { return m }
+        if !canal.herniations.isEmpty, let m = herniationOutsideCanal(x: x - table.lateralShift[ti], y: y, z: z) {
+            return m
+        }
         return softTissueNearColumn(x: x, y: y, z: z, ti: ti)
     }
 
@@ -311,7 +316,7 @@ extension SpineModel {
         return (0.8 - 0.035 * d) * cos(phi)
     }
 
-    /// Thecal sac, CSF, cord, roots, epidural fat, ligamentum flavum and disc bulge inside the canal.
+    /// Thecal sac, CSF, cord, roots, epidural fat, ligamentum flavum, disc bulge and herniation inside the canal.
     @inline(__always) func canalContent(x: Double, y: Double, z: Double) -> UInt16? {
         let c = canal.closest(y: y, z: z)
         let last = canal.y.count - 1
@@ -321,6 +326,12 @@ extension SpineModel {
         let ac = canal.ac[k], bc = canal.bc[k]
         let qn = (n / ac) * (n / ac), qx = (x / bc) * (x / bc)
         if qn * qn + qx * qx > 1 { return nil }
+        if !canal.herniationAt.isEmpty, canal.herniationAt[k] >= 0,
+            let m = canal.herniations[canal.herniationAt[k]].material(
+                s: canal.arcLength(index: c.index, t: c.t), n: n, x: x)
+        {
+            return m
+        }
         let s = canal.s[k]
         if s < canal.sacEndS {
             let taper = min(1, ((canal.sacEndS - s) / 8).squareRoot())

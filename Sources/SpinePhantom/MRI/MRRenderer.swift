@@ -42,26 +42,42 @@ public struct MRImagingOptions: Sendable, Hashable, Codable {
 /// Henkelman RM, "MR image artifacts from periodic motion", Med Phys 1985;12(2):143–151). Ghosts therefore
 /// appear only along the phase-encoding axis; label maps are unaffected.
 public struct MotionGhosting: Sendable, Hashable, Codable {
-    /// In-plane phase-encoding axis, as DICOM InPlanePhaseEncodingDirection: `row` along the image rows (the i
-    /// axis), `column` along the columns (the j axis).
+    /// In-plane phase-encoding axis, as DICOM InPlanePhaseEncodingDirection (0018,1312): `row` along the image
+    /// rows (the i axis), `column` along the columns (the j axis).
     public enum Axis: String, Sendable, Hashable, Codable {
         case row = "ROW"
         case column = "COL"
+
+        /// The in-plane axis of `geometry` closest to the patient's anteroposterior axis (LPS y): where lumbar
+        /// protocols encode phase on sagittal and axial images alike, so that breathing ghosts run front to back
+        /// rather than across the spine from the side. Ties go to `row`.
+        public static func anteroposterior(in geometry: ImageGeometry) -> Axis {
+            abs(geometry.direction.column(0).y) >= abs(geometry.direction.column(1).y) ? .row : .column
+        }
     }
 
     /// Moving tissue lies this far [mm] or more in front of the vertebral bodies' anterior surface.
     public static let movingMarginMM = 30.0
 
-    public var phaseEncoding: Axis
+    /// The phase-encoding axis; nil (the default) lets the renderer take the image axis closest to
+    /// anteroposterior on each grid (`Axis.anteroposterior(in:)`), so one setting suits sagittal and axial stacks.
+    public var phaseEncoding: Axis?
     /// Peak phase error β of the moving part [radians], 0–2.
     public var phaseErrorRad: Double
     /// Ghost spacing as a fraction of the field of view along the phase-encoding axis, 0.05–0.5.
     public var spacingFraction: Double
 
-    public init(phaseEncoding: Axis, phaseErrorRad: Double, spacingFraction: Double) {
+    public init(phaseEncoding: Axis? = nil, phaseErrorRad: Double, spacingFraction: Double) {
         self.phaseEncoding = phaseEncoding
         self.phaseErrorRad = phaseErrorRad
         self.spacingFraction = spacingFraction
+    }
+
+    /// This ghosting with its phase-encoding axis resolved on `geometry` (an axis already set is kept).
+    public func resolved(on geometry: ImageGeometry) -> MotionGhosting {
+        var g = self
+        if g.phaseEncoding == nil { g.phaseEncoding = Axis.anteroposterior(in: geometry) }
+        return g
     }
 
     /// Throws `PhantomError` for a setting outside its range.
@@ -167,7 +183,7 @@ public enum MRRenderer {
             }
         }
         if let ghosting = options.ghosting, ghosting.phaseErrorRad > 0 {
-            addGhosts(ghosting, to: &signal, sequences: ns, model: model, geometry: geometry, centre: centre)
+            addGhosts(ghosting.resolved(on: geometry), to: &signal, sequences: ns, model: model, geometry: geometry, centre: centre)
         }
         // Coil sensitivity, noise, quantisation: one noise stream per slice, whatever the thread.
         var stored = [UInt16](repeating: 0, count: count * ns)
@@ -220,7 +236,7 @@ public enum MRRenderer {
     ) {
         let size = geometry.size
         let steps = bodySteps(model, geometry)
-        let along = g.phaseEncoding == .row
+        let along = (g.phaseEncoding ?? MotionGhosting.Axis.anteroposterior(in: geometry)) == .row
         let n = along ? size.x : size.y
         let spacing = max(1, Int((g.spacingFraction * Double(n)).rounded()))
         let orders = Array(-3...3)

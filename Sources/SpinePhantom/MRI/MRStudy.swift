@@ -19,7 +19,8 @@ public struct MRStudyOptions: Sendable {
     /// Probability (0–1) that a study shows respiratory motion ghosting (`MotionGhosting`), drawn with its strength
     /// and spacing from the seed's own ghosting stream (no other draw changes); 0, the default, renders none. The
     /// phase-encoding axis is anteroposterior (sagittal rows, axial columns), so the ghosts cross the spine, as
-    /// without an anterior saturation band. Ignored when `imaging` is given (set its `ghosting` instead).
+    /// without an anterior saturation band. Ignored when `imaging` is given (set its `ghosting` instead; leave its
+    /// `phaseEncoding` nil for the same anatomical choice on every stack).
     public var motionGhostingProbability = 0.0
 
     public init() {}
@@ -75,8 +76,7 @@ public struct MRStudy: Sendable {
         var ghosts = PhantomRandom(seed: parameters.seed, stream: 0x6_0577)
         if options.motionGhostingProbability > 0, ghosts.unit() < options.motionGhostingProbability {
             let g = MotionGhosting.drawn(&ghosts)
-            imaging.ghosting = MotionGhosting(
-                phaseEncoding: .row, phaseErrorRad: g.phaseErrorRad, spacingFraction: g.spacingFraction)
+            imaging.ghosting = MotionGhosting(phaseErrorRad: g.phaseErrorRad, spacingFraction: g.spacingFraction)
         }
         if let given = options.imaging { imaging = given }
         if let n = options.sagittalSliceCount, n < 1 || n > 2048 {
@@ -95,15 +95,15 @@ public struct MRStudy: Sendable {
             name: "SAG", plane: "sagittal", sequences: sequences,
             rendered: try MRRenderer.render(model, on: sagGeometry, sequences: sequences, options: imaging),
             discLevel: nil,
-            snr: imaging.snr, ghosting: imaging.ghosting)
+            snr: imaging.snr, ghosting: imaging.ghosting?.resolved(on: sagGeometry))
         var axials: [MRSeries] = []
         if options.axialStacks {
             for (i, level) in model.discLevels.enumerated() where level.upper >= .l1 {
                 let g = MRProtocol.axial(model, disc: i, &rng)
                 var o = imaging
                 o.noiseSeed &+= UInt64(i + 1)
-                // Axial columns run anteroposterior (sagittal rows do).
-                if options.imaging == nil { o.ghosting?.phaseEncoding = .column }
+                // An unset phase-encoding axis is the grid's anteroposterior one (axial columns, sagittal rows).
+                o.ghosting = o.ghosting?.resolved(on: g)
                 let t2 = sequences.filter { $0.name == "T2" }
                 axials.append(
                     MRSeries(

@@ -44,10 +44,11 @@ public enum MRStudyWriter {
                     let dir = folder + "/dicom/" + name
                     try mkdir(dir)
                     let number = seriesNumber, description = "\(series.plane) \(seq.name) lumbar (synthetic)"
+                    let phase = series.ghosting?.phaseEncoding
                     jobs.append {
                         try PhantomDICOM.writeMR(
                             image, to: dir, study: identity, seriesNumber: number, description: description,
-                            sequence: seq)
+                            sequence: seq, phaseEncoding: phase)
                     }
                     dicomFolder = "dicom/" + name
                 }

@@ -48,11 +48,16 @@ public enum PhantomDICOM {
     }
 
     /// Writes one series (a file per slice k, `IM00001.dcm`…) into an existing folder; returns the paths.
+    ///
+    /// - Parameter phaseEncoding: written as InPlanePhaseEncodingDirection (0018,1312) on every image: the axis
+    ///   along which any motion ghosts of the series run; nil: the grid's axis closest to anteroposterior
+    ///   (`MotionGhosting.Axis.anteroposterior(in:)`), the renderer's choice for an unset axis.
     @discardableResult
     public static func writeMR(
         _ volume: Volume<UInt16>, to folder: String, study: StudyIdentity, seriesNumber: Int, description: String,
-        sequence: MRSequence?
+        sequence: MRSequence?, phaseEncoding: MotionGhosting.Axis? = nil
     ) throws -> [String] {
+        let phaseAxis = phaseEncoding ?? MotionGhosting.Axis.anteroposterior(in: volume.geometry)
         let g = volume.geometry
         let plane = g.size.x * g.size.y
         let seriesUID = uid(seed: study.seed, 3, UInt64(seriesNumber))
@@ -94,6 +99,7 @@ public enum PhantomDICOM {
                 if s.kind == .inversionRecovery { ds.set(DICOMTag(0x0018, 0x0082), decimals: [s.inversionTimeMS]) }
             }
             ds.set(DICOMTag(0x0018, 0x0091), .IS, "1")  // Echo Train Length (conventional spin echo)
+            ds.set(DICOMTag(0x0018, 0x1312), .CS, phaseAxis.rawValue)  // In-plane Phase Encoding Direction
             ds.set(DICOMTag(0x0018, 0x0087), decimals: [1.5])  // Magnetic Field Strength
             ds.set(DICOMTag(0x0018, 0x5100), .CS, "HFS")  // Patient Position
             ds.set(.studyInstanceUID, .UI, study.studyInstanceUID)

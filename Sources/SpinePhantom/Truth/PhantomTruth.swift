@@ -1,6 +1,8 @@
 /// Everything known about one phantom study, written as `truth.json`.
 ///
-/// Schema version 3 (version 2 plus the ribs: `VertebraTruth.ribs`, see `RibTruth`, and
+/// Schema version 4 (version 3 plus disc herniations, `DiscTruth.herniation`, see `HerniationTruth`, and the
+/// dural sac's area, AP diameter and width measured on the sampled anatomy rather than taken from its ellipse;
+/// files of versions 1–3 decode, the new fields absent). Schema version 3 (version 2 plus the ribs: `VertebraTruth.ribs`, see `RibTruth`, and
 /// `ribBearingVertebrae`; Modic changes: `DiscTruth.modic`, see `ModicTruth`); version 2 was version 1 plus `DiscTruth.foramina`, see `ForamenTruth`; `scoliosis` and
 /// `VertebraTruth.coronalTiltDeg`. Lengths in mm, areas in mm², angles in degrees, points and
 /// directions in world (patient) LPS mm like the images. Each height is the length, along
@@ -10,7 +12,7 @@
 /// in the plane through `canalPointLPS` normal to `canalNormalLPS` (classes 4 and 5 together).
 /// Vertebrae are written by radiological name ("L4", "S1" for the sacrum), disc levels as "L4-L5".
 public struct PhantomTruth: Sendable, Codable {
-    public static let currentSchemaVersion = 3
+    public static let currentSchemaVersion = 4
 
     public struct VertebraTruth: Sendable, Codable {
         public var name: Vertebra
@@ -107,7 +109,13 @@ public struct PhantomTruth: Sendable, Codable {
         public var bulgeMM: Double
         public var flavumThickeningMM: Double
         public var facetNarrowingMM: Double
-        /// Dural sac cross-section at the level, normal to the canal centreline.
+        /// Dural sac cross-section at the level, on the plane through `canalPointLPS` normal to `canalNormalLPS`
+        /// (schema 4: measured, not assumed): the area of what the class map labels spinal canal or cauda equina
+        /// there (the CSF, conus and roots inside the sac), integrated on lines along `canalAnteriorLPS` 0.05 mm
+        /// apart with each run end found to 10⁻⁴ mm, so bulges, flavum thickening and herniations are reflected
+        /// as built; the AP diameter is the sac's length on the line through `canalPointLPS` along
+        /// `canalAnteriorLPS`, the width its length on the transverse line through `duralSacCentreLPS`. Without a
+        /// herniation the sac is an ellipse and these equal π·AP·width/4, AP and width within 0.5 % (tested).
         public var duralSacAreaMM2: Double
         public var duralSacAPDiameterMM: Double
         public var duralSacWidthMM: Double
@@ -130,6 +138,36 @@ public struct PhantomTruth: Sendable, Codable {
         public var foramina: [ForamenTruth]
         /// Modic endplate change beside this disc (schema 3); nil when none.
         public var modic: ModicTruth? = nil
+        /// Disc herniation at this level (schema 4); nil when none.
+        public var herniation: HerniationTruth? = nil
+    }
+
+    /// A disc herniation (schema 4), named as in Fardon DF et al., "Lumbar disc nomenclature: version 2.0", Spine J
+    /// 2014;14(11):2525–2545: disc material displaced beyond the disc margin over less than 25 % of its
+    /// circumference. A protrusion's base is wider than any cut through the material beyond it; an extrusion's
+    /// dome is wider than its base and may migrate. Its voxels carry the disc class and the disc's instance label
+    /// (annulus signal; an extrusion's dome nucleus signal). Inside the canal it takes the place of epidural fat and
+    /// of the dural sac: the sac's cross-section is indented (the measured `duralSacAreaMM2` drops by
+    /// `duralSacIndentationMM2` at the level), and a foraminal herniation lies in the foramen on `side`, whose
+    /// measured height and area (`ForamenTruth`) it reduces.
+    public struct HerniationTruth: Sendable, Codable {
+        public var type: PhantomParameters.Herniation.Kind
+        public var zone: PhantomParameters.Herniation.Zone
+        /// The patient's side (nil for a central herniation).
+        public var side: PhantomParameters.Side?
+        /// Reach beyond the disc margin [mm].
+        public var sizeMM: Double
+        /// Craniocaudal displacement of the dome from the disc [mm], positive cranial, negative caudal.
+        public var migrationMM: Double
+        /// Width of the material where it leaves the disc and its widest width beyond [mm], in the axial plane.
+        public var baseWidthMM: Double
+        public var domeWidthMM: Double
+        /// Lateral offset of its centre from the canal's midline [mm], positive to the patient's left.
+        public var lateralOffsetMM: Double
+        /// The sac's ellipse area at the level less its measured area [mm²]: what the herniation takes from the sac
+        /// on the measurement plane (0 when it does not reach the sac there; includes any other narrowing only
+        /// in that the ellipse already does).
+        public var duralSacIndentationMM2: Double
     }
 
     /// A Modic change (schema 3; Modic MT et al., Radiology 1988;166(1):193–199): a band of marrow `depthMM` deep

@@ -71,7 +71,8 @@ extension SpineModel {
             }
             let variation = parameters.disc(d.level)
             let k = discCanalIndex(i)
-            let area = canal.sacAreaMM2(at: k)
+            let section = duralSacSection(atCanalIndex: k)
+            let area = section.areaMM2
             let slip = parameters.slip?.level == d.level ? parameters.slip!.fraction : 0
             let lowerDepth = i + 1 < vertebrae.count ? 2 * vertebrae[i + 1].ra : 2 * sacrum[0].ra
             let tangent = SIMD3(0, canal.nz[k], -canal.ny[k])  // caudal tangent; the plane normal
@@ -96,8 +97,8 @@ extension SpineModel {
                     heightLossFraction: variation.heightLossFraction,
                     t2Darkening: variation.t2Darkening, pfirrmannGrade: pfirrmann, bulgeMM: variation.bulgeMM,
                     flavumThickeningMM: variation.flavumThickeningMM, facetNarrowingMM: variation.facetNarrowingMM,
-                    duralSacAreaMM2: round3(area), duralSacAPDiameterMM: round3(canal.sacAnt[k] - canal.sacPost[k]),
-                    duralSacWidthMM: round3(2 * canal.sacHalfWidth[k]), canalAPDiameterMM: round3(2 * canal.ac[k]),
+                    duralSacAreaMM2: round3(area), duralSacAPDiameterMM: round3(section.apDiameterMM),
+                    duralSacWidthMM: round3(section.widthMM), canalAPDiameterMM: round3(2 * canal.ac[k]),
                     canalPointLPS: lps(worldLPS(body: SIMD3(canalX(k), canal.y[k], canal.z[k]))).map(round3),
                     duralSacCentreLPS: lps(
                         worldLPS(
@@ -118,9 +119,22 @@ extension SpineModel {
                                 m.endplates != .lower ? d.level.upper : nil,
                                 m.endplates != .upper && d.level.lower != .s1 ? d.level.lower : nil,
                             ].compactMap { $0 })
-                    }))
+                    },
+                    herniation: herniationTruth(disc: i, measuredAreaMM2: area)))
         }
         return (vt, dt)
+    }
+
+    /// Truth of the herniation at disc i (nil when none).
+    func herniationTruth(disc i: Int, measuredAreaMM2: Double) -> PhantomTruth.HerniationTruth? {
+        guard let h = parameters.disc(discs[i].level).herniation,
+            let shape = canal.herniations.first(where: { $0.disc == i })
+        else { return nil }
+        return PhantomTruth.HerniationTruth(
+            type: h.type, zone: h.zone, side: h.side, sizeMM: h.sizeMM, migrationMM: h.migrationMM,
+            baseWidthMM: round3(shape.baseWidthMM), domeWidthMM: round3(shape.domeWidthMM),
+            lateralOffsetMM: round3(shape.xCentre),
+            duralSacIndentationMM2: round3(max(0, canal.sacAreaMM2(at: discCanalIndex(i)) - measuredAreaMM2)))
     }
 
     /// Truth of the ribs of vertebra i (nil when it bears none).

@@ -222,6 +222,8 @@ extension SpineModel {
         }
         if z <= ribZMax, z >= ribZMin, let m = ribMaterial(x: x, y: y, z: z) { return m }
         if z < sacrumZMax, let m = sacrumMaterial(x: x, y: y, z: z) { return m }
+        // Atlas, dens, coccyx (SpineModel+Column.swift).
+        if z >= craniocervicalZMin || z <= coccyxZMax, let m = columnExtraMaterial(x: x, y: y, z: z) { return m }
         return softTissueNearColumn(x: x, y: y, z: z, ti: ti)
     }
 
@@ -254,6 +256,8 @@ extension SpineModel {
         }
         if z <= ribZMax, z >= ribZMin, let m = ribMaterial(x: x, y: y, z: z) { return m }
         if z < sacrumZMax, let m = sacrumMaterial(x: x, y: y, z: z) { return m }
+        // Atlas, dens, coccyx (SpineModel+Column.swift).
+        if z >= craniocervicalZMin || z <= coccyxZMax, let m = columnExtraMaterial(x: x, y: y, z: z) { return m }
         return softTissueNearColumn(x: x, y: y, z: z, ti: ti)
     }
 

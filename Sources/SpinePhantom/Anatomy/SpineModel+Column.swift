@@ -12,6 +12,10 @@ struct UpperCurves: Sendable {
     var cervicalLordosisDeg: Double
     /// Number of coccygeal segments, 3…5.
     var coccygealSegments: Int
+    /// Height loss fraction of the degenerated cervical discs, by the vertebra above (C4–C5, C5–C6, C6–C7: the
+    /// levels where cervical spondylosis is commonest): one level with probability 0.35, a second with 0.15, each
+    /// losing 30–60 % of its height. Absent: healthy.
+    var cervicalHeightLoss: [Vertebra: Double] = [:]
     /// Body wedge (positive: lordotic, taller anteriorly) of each upper vertebra, and of the disc below it [rad].
     var bodyWedge: [Vertebra: Double] = [:]
     var discWedge: [Vertebra: Double] = [:]
@@ -25,6 +29,12 @@ struct UpperCurves: Sendable {
         kyphosisDeg = rng.normal(mean: 36, sd: 7, clampedTo: 20, 50)
         cervicalLordosisDeg = rng.normal(mean: 22, sd: 8, clampedTo: 5, 40)
         coccygealSegments = 3 + Int(rng.uniform(0, 2.999))
+        var degenerate = PhantomRandom(seed: seed, stream: 0xC0_1A_0002)
+        var levels: [Vertebra] = [.c4, .c5, .c6]
+        for probability in [0.35, 0.15] where degenerate.chance(probability) {
+            let v = levels.remove(at: min(Int(degenerate.uniform(0, Double(levels.count))), levels.count - 1))
+            cervicalHeightLoss[v] = degenerate.uniform(0.3, 0.6)
+        }
         let rad = Double.pi / 180
         let lowerThoracic = names.filter { $0.region == .thoracic && $0 >= .t10 }
         var fixed = 2.5 * Double(lowerThoracic.count)
@@ -59,9 +69,13 @@ extension SpineModel {
             let top = c2.height / 2
             let densRa = Morphometry.densDepthMM / 2 * sc, densRx = Morphometry.densWidthMM / 2 * sc
             let baseA = 0.15 * c2.ra
+            // The dens's own copies of C2's body materials (same class and instance), so a radiograph's projected
+            // body masks can leave it out.
+            mats.append(mats[Int(c2.marrow)])
+            mats.append(mats[Int(c2.cortex)])
             dens = DensShape(
                 baseA: baseA, baseU: top, length: Morphometry.densHeightMM * sc, ra: densRa, rx: densRx,
-                marrow: c2.marrow, cortex: c2.cortex)
+                marrow: UInt16(mats.count - 2), cortex: UInt16(mats.count - 1))
             mats.append(Material(.posteriorBone, .posteriorElements, instance: UInt8(Vertebra.c1.verseLabel)))
             let archHalf = 3.5 * sc
             let front = baseA + densRa + 1.5 * sc + 2 * archHalf
@@ -127,6 +141,13 @@ extension SpineModel {
             }
         }
         return nil
+    }
+
+    /// Height loss fraction of a disc as built: the parameters' for T10 and below, the drawn cervical degeneration
+    /// (`UpperCurves.cervicalHeightLoss`) above.
+    public func discHeightLossFraction(_ level: DiscLevel) -> Double {
+        if level.upper < .t10 { return upperCurves.cervicalHeightLoss[level.upper] ?? 0 }
+        return parameters.disc(level).heightLossFraction
     }
 
     /// Sagittal Cobb angle as constructed [degrees] from `upper`'s superior (`upperTop`) or inferior endplate to

@@ -54,6 +54,7 @@ public struct SpineModel: Sendable {
     public private(set) var cervicalLordosisDeg = 0.0
     /// The atlas and C2's dens (C2's index in `vertebrae`), and the coccyx with its materials; the body-frame z
     /// above which the first two and below which the last can lie (`columnExtraMaterial`).
+    var upperCurves: UpperCurves
     var atlas: AtlasShape?
     var dens: DensShape?
     var c2Index = 0
@@ -109,6 +110,7 @@ public struct SpineModel: Sendable {
         let names = Morphometry.upperColumn + PhantomParameters.vertebrae(for: p.anomaly)
         let mobile = Array(names.dropLast())
         let curves = UpperCurves(seed: p.seed, names: mobile)
+        upperCurves = curves
         let lumbar = mobile.filter { $0.region == .lumbar }
         let shareTotal = lumbar.reduce(0) { $0 + Morphometry.discLordosisShare($1) + Morphometry.bodyLordosisShare($1) }
         let lordosis = p.lordosisDeg * .pi / 180
@@ -185,7 +187,8 @@ public struct SpineModel: Sendable {
             }
             // Disc below v.
             let level = DiscLevel(upper: v, lower: lower)
-            let variation = p.disc(level)
+            var variation = p.disc(level)
+            if let loss = curves.cervicalHeightLoss[v] { variation.heightLossFraction = loss }
             // Published mid-disc heights are centre heights, which include both endplate concavities.
             var hm = max(
                 Morphometry.discHeightBelow(v) * scale * (1 - variation.heightLossFraction) - cBot - lowerConcavity,

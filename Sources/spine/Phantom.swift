@@ -123,9 +123,10 @@ final class BackgroundStudyWrite: @unchecked Sendable {
 struct PhantomXRay: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "xray",
-        abstract: "Write synthetic lumbar radiographs: DICOM DX, projected body labels, xray-truth.json.",
+        abstract: "Write synthetic spine radiographs: DICOM DX, projected body labels, xray-truth.json.",
         discussion: """
-            Study n (0-based) uses seed S+n and is written to DIR/xray-<seed>/: lateral.dcm (and ap.dcm with --ap),
+            Study n (0-based) uses seed S+n and is written to DIR/xray-<seed>/: lateral.dcm (and ap.dcm with --ap,
+            cervical-lateral.dcm with --cervical: C1–T1 collimated to the neck, 150 cm, C2–C7 annotated),
             <view>_bodies.png (VerSe labels of the projected vertebral bodies) and xray-truth.json (corner landmarks,
             normal/abnormal, VinDr-SpineXR lesion boxes in pixels).
             """)
@@ -135,6 +136,8 @@ struct PhantomXRay: ParsableCommand {
     @Option(help: "Output folder (created).") var out = "phantoms"
     @Option(help: "Detector pixel pitch [mm] (0.14–0.2 for a full-resolution panel).") var pixelMM = 0.3
     @Flag(help: "Also write an anteroposterior view.") var ap = false
+    @Flag(help: "Also write a lateral cervical view (C1–T1; C2–C7 body masks and corners in the truth).")
+    var cervical = false
     @Option(help: "Lumbar vertebrae every study must have (5, or 6 with an L6); seeds drawn otherwise are refused.")
     var lumbarCount: Int?
 
@@ -144,7 +147,8 @@ struct PhantomXRay: ParsableCommand {
             var options = RadiographOptions()
             options.detectorPixelMM = pixelMM
             try options.validate()
-            let views: [RadiographView] = ap ? [.lateral, .anteroposterior] : [.lateral]
+            let views: [RadiographView] =
+                [.lateral] + (ap ? [.anteroposterior] : []) + (cervical ? [.cervicalLateral] : [])
             for p in parameters {
                 let folder = (out as NSString).appendingPathComponent("xray-\(p.seed)")
                 print(try RadiographWriter.write(parameters: p, to: folder, views: views, options: options))

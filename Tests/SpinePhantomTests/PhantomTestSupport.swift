@@ -30,8 +30,10 @@ enum PhantomTestSupport {
         let t = tiltDeg * .pi / 180
         let row = MRProtocol.rotate(SIMD3(0, 1, 0), SIMD3(t, 0.005, 0.005))
         let col = MRProtocol.rotate(SIMD3(0, 0, -1), SIMD3(t, 0.005, 0.005))
-        let zs = model.vertebrae.map(\.frame.cz) + model.sacrum.map(\.frame.cz)
-        let ys = model.vertebrae.map(\.frame.cy)
+        // T10 to the sacrum: the lumbar field of view (the column above T10 would stretch the grid to the neck).
+        let lower = model.vertebrae.filter { $0.vertebra >= .t10 }
+        let zs = lower.map(\.frame.cz) + model.sacrum.map(\.frame.cz)
+        let ys = lower.map(\.frame.cy)
         let zc = (zs.max()! + zs.min()!) / 2, yc = (ys.max()! + ys.min()!) / 2
         let heightMM = zs.max()! - zs.min()! + 60
         return MRProtocol.grid(

@@ -38,7 +38,9 @@ import Testing
     /// Coronal tilt [degrees] of each vertebral body, from the voxels of its instance in the class map's
     /// vertebral-body class: the body's shortest principal axis (its height) leaning toward the patient's left.
     static func measuredTilts(_ model: SpineModel) -> [Vertebra: Double] {
-        let zs = model.vertebrae.map(\.frame.cz), ys = model.vertebrae.map(\.frame.cy)
+        // T10 down: the curves' field (the straight column above T10 would only stretch the grid).
+        let lower = model.vertebrae.filter { $0.vertebra >= .t10 }
+        let zs = lower.map(\.frame.cz), ys = lower.map(\.frame.cy)
         let g = MRProtocol.grid(
             model, centreBody: SIMD3(0, (ys.max()! + ys.min()!) / 2, (zs.max()! + zs.min()!) / 2),
             rowBody: SIMD3(1, 0, 0), colBody: SIMD3(0, 0, -1),

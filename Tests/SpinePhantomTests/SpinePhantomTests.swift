@@ -16,7 +16,8 @@ import Testing
         let labels = MRRenderer.labels(model, on: grid).instances
         // "Within a voxel": the voxel's in-plane diagonal.
         let tolerance = 0.7 * 2.0.squareRoot()
-        for v in truth.vertebrae {
+        // The grid holds T10 to the sacrum (VerSe 17 and up; discs 117 and up): the column above is not in it.
+        for v in truth.vertebrae where v.instanceLabel >= 17 {
             let c = PhantomTestSupport.vec(v.centreWorldLPS), up = PhantomTestSupport.vec(v.superiorAxisLPS)
             let ant = PhantomTestSupport.vec(v.anteriorAxisLPS)
             let expected = [v.anteriorHeightMM, v.middleHeightMM, v.posteriorHeightMM]
@@ -28,7 +29,7 @@ import Testing
             }
             #expect(v.middleHeightMM > 10 && v.middleHeightMM < 35, "\(v.name) middle height \(v.middleHeightMM) mm")
         }
-        for d in truth.discs {
+        for d in truth.discs where d.instanceLabel >= 117 {
             let c = PhantomTestSupport.vec(d.centreWorldLPS), up = PhantomTestSupport.vec(d.superiorAxisLPS)
             let ant = PhantomTestSupport.vec(d.anteriorAxisLPS)
             let expected = [d.anteriorHeightMM, d.middleHeightMM, d.posteriorHeightMM]
@@ -94,7 +95,12 @@ import Testing
             let present = Set(labels.instances.voxels)
             let expected = Set(PhantomParameters.vertebrae(for: anomaly).map { UInt8($0.verseLabel) })
                 .union(PhantomParameters.discLevels(for: anomaly).map { UInt8($0.verseLabel) }).union([0])
-            #expect(present == expected, "\(anomaly): \(present.sorted()) vs \(expected.sorted())")
+            // T10 to the sacrum and the coccyx (27) are all there; what else the grid's top reaches is T9 or above
+            // (VerSe 1–16, discs 101–116).
+            #expect(expected.union([27]).isSubset(of: present), "\(anomaly): \(present.sorted()) vs \(expected.sorted())")
+            #expect(
+                present.subtracting(expected).subtracting([27]).allSatisfy { $0 <= 16 || (101...116).contains($0) },
+                "\(anomaly): \(present.sorted())")
             let classes = Set(labels.classes.voxels)
             #expect(
                 classes.isSuperset(of: Set((0...9).map(UInt8.init)).union([11])),

@@ -32,9 +32,10 @@ public struct VertebralDimensions: Sendable, Hashable, Codable {
 /// Dural sac cross-sectional area ≈ 150–200 mm² in asymptomatic adults, < 100 mm² relative and
 /// < 75 mm² absolute stenosis: Schönström N et al., Spine 1985;10(9):806–811.
 public enum Morphometry {
-    /// Dimensions of a vertebra (T13 is given T12's, L6 L5's); T10–S1 only.
+    /// Dimensions of a vertebra (T13 is given T12's, L6 L5's); C2–S1 (C2–T9: `upperVertebra`).
     public static func vertebra(_ v: Vertebra) -> VertebralDimensions {
-        switch v {
+        if v < .t10, v != .c1 { return upperVertebra(v) }
+        return switch v {
         case .t10: d(22.5, 29.5, 36.0, 15.5, 18.0, 7.5, 15.5, 70, 32, 1.2)
         case .t11: d(23.5, 31.0, 38.5, 16.5, 19.5, 8.5, 16.5, 62, 32, 1.3)
         case .t12, .t13: d(24.5, 32.5, 41.0, 17.5, 21.5, 8.5, 15.5, 60, 31, 1.4)
@@ -44,13 +45,15 @@ public enum Morphometry {
         case .l4: d(26.5, 35.5, 48.0, 17.5, 24.0, 12.9, 14.0, 85, 27, 1.8)
         case .l5, .l6: d(26.0, 35.0, 50.0, 18.5, 26.5, 17.0, 14.0, 95, 24, 1.8)
         case .s1: d(28.0, 36.0, 50.0, 16.0, 28.0, 0, 0, 110, 0, 1.2)
-        default: preconditionFailure("the phantom models T10–S1, not \(v)")
+        default: preconditionFailure("the phantom models C2–S1 as vertebral bodies, not \(v)")
         }
     }
 
-    /// Mid-disc height [mm] of the disc below a vertebra (Amonoo-Kuofi 1991; thoracic ≈ 5–7 mm).
+    /// Mid-disc height [mm] of the disc below a vertebra (Amonoo-Kuofi 1991; thoracic ≈ 5–7 mm; C2–T9:
+    /// `upperDiscHeightBelow`).
     public static func discHeightBelow(_ v: Vertebra) -> Double {
-        switch v {
+        if v < .t10, v != .c1 { return upperDiscHeightBelow(v) }
+        return switch v {
         case .t10: 5.5
         case .t11: 6.0
         case .t12, .t13: 7.0
@@ -60,7 +63,7 @@ public enum Morphometry {
         case .l4: 11.5
         case .l5, .l6: 11.0
         case .s1: 0
-        default: preconditionFailure("the phantom models T10–S1, not \(v)")
+        default: preconditionFailure("the phantom models discs below C2–S1, not \(v)")
         }
     }
 
@@ -94,7 +97,7 @@ public enum Morphometry {
     static let sacDepthMM = 13.5
     static let sacWidthMM = 16.5
 
-    private static func d(
+    static func d(
         _ h: Double, _ depth: Double, _ width: Double, _ cd: Double, _ cw: Double, _ pw: Double, _ ph: Double,
         _ tp: Double, _ sp: Double, _ conc: Double
     ) -> VertebralDimensions {

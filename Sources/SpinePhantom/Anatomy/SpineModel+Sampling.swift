@@ -224,6 +224,8 @@ extension SpineModel {
         if z <= ribZMax, z >= ribZMin, let m = ribMaterial(x: x, y: y, z: z) { return m }
         if z < sacrumZMax, let m = sacrumMaterial(x: x, y: y, z: z) { return m }
         if !canal.herniations.isEmpty, let m = herniationOutsideCanal(x: cx, y: y, z: z) { return m }
+        // Atlas, dens, coccyx (SpineModel+Column.swift).
+        if z >= craniocervicalZMin || z <= coccyxZMax, let m = columnExtraMaterial(x: x, y: y, z: z) { return m }
         return softTissueNearColumn(x: x, y: y, z: z, ti: ti)
     }
 
@@ -259,6 +261,8 @@ extension SpineModel {
         if !canal.herniations.isEmpty, let m = herniationOutsideCanal(x: x - table.lateralShift[ti], y: y, z: z) {
             return m
         }
+        // Atlas, dens, coccyx (SpineModel+Column.swift).
+        if z >= craniocervicalZMin || z <= coccyxZMax, let m = columnExtraMaterial(x: x, y: y, z: z) { return m }
         return softTissueNearColumn(x: x, y: y, z: z, ti: ti)
     }
 

@@ -11,7 +11,7 @@ import Foundation
 public struct SpineModel: Sendable {
     public let parameters: PhantomParameters
     /// Material table; `material(…)` returns indices into it. Index 0 is air (background).
-    public let materials: [Material]
+    public internal(set) var materials: [Material]
     var vertebrae: [VertebraShape] = []
     var discs: [DiscShape] = []
     var sacrum: [SacralSegment] = []
@@ -48,6 +48,21 @@ public struct SpineModel: Sendable {
     let translation: SIMD3<Double>
     /// L1–S1 Cobb angle of the constructed spine [degrees].
     public let lordosisDeg: Double
+    /// Thoracic kyphosis (T1 superior to the last thoracic inferior endplate) and cervical lordosis (C2 inferior
+    /// to C7 inferior endplate) as constructed [degrees], both positive.
+    public private(set) var kyphosisDeg = 0.0
+    public private(set) var cervicalLordosisDeg = 0.0
+    /// The atlas and C2's dens (C2's index in `vertebrae`), and the coccyx with its materials; the body-frame z
+    /// above which the first two and below which the last can lie (`columnExtraMaterial`).
+    var upperCurves: UpperCurves
+    var atlas: AtlasShape?
+    var dens: DensShape?
+    var c2Index = 0
+    var coccyx: [CoccygealSegment] = []
+    var coccyxMarrow: UInt16 = 0
+    var coccyxCortex: UInt16 = 0
+    var craniocervicalZMin = Double.infinity
+    var coccyxZMax = -Double.infinity
     /// Sacral slope as constructed [degrees].
     public var sacralSlopeDeg: Double { parameters.sacralSlopeDeg }
 
@@ -92,8 +107,10 @@ public struct SpineModel: Sendable {
             Material(.air, .otherSoftTissue),
             Material(.subcutaneousFat, .otherSoftTissue),
         ]
-        let names = PhantomParameters.vertebrae(for: p.anomaly)
+        let names = Morphometry.upperColumn + PhantomParameters.vertebrae(for: p.anomaly)
         let mobile = Array(names.dropLast())
+        let curves = UpperCurves(seed: p.seed, names: mobile)
+        upperCurves = curves
         let lumbar = mobile.filter { $0.region == .lumbar }
         let shareTotal = lumbar.reduce(0) { $0 + Morphometry.discLordosisShare($1) + Morphometry.bodyLordosisShare($1) }
         let lordosis = p.lordosisDeg * .pi / 180
@@ -143,7 +160,8 @@ public struct SpineModel: Sendable {
             if transitional { dims.transverseSpanMM = 112 * scale }
             let ra = dims.bodyDepthMM / 2, rx = dims.bodyWidthMM / 2
             // Body wedge: lordotic share for lumbar levels, slightly kyphotic in the thoracic spine.
-            var bodyWedge = v.region == .lumbar ? lordosis * Morphometry.bodyLordosisShare(v) / shareTotal : -2.5 * rad
+            var bodyWedge =
+                curves.bodyWedge[v] ?? (v.region == .lumbar ? lordosis * Morphometry.bodyLordosisShare(v) / shareTotal : -2.5 * rad)
             var h = dims.bodyHeightMM
             var tw = tan(bodyWedge / 2)
             var cTop = dims.endplateConcavityMM, cBot = dims.endplateConcavityMM
@@ -169,7 +187,8 @@ public struct SpineModel: Sendable {
             }
             // Disc below v.
             let level = DiscLevel(upper: v, lower: lower)
-            let variation = p.disc(level)
+            var variation = p.disc(level)
+            if let loss = curves.cervicalHeightLoss[v] { variation.heightLossFraction = loss }
             // Published mid-disc heights are centre heights, which include both endplate concavities.
             var hm = max(
                 Morphometry.discHeightBelow(v) * scale * (1 - variation.heightLossFraction) - cBot - lowerConcavity,
@@ -177,8 +196,9 @@ public struct SpineModel: Sendable {
             if transitional { hm = 3 * scale }
             let dra = (ra + lowerDepth / 2) / 2, drx = (rx + lowerWidth / 2) / 2
             var discWedge =
-                v.region == .lumbar
-                ? lordosis * Morphometry.discLordosisShare(v) / shareTotal : (v == .t10 ? -3 : -1.5) * rad
+                curves.discWedge[v]
+                ?? (v.region == .lumbar
+                    ? lordosis * Morphometry.discLordosisShare(v) / shareTotal : (v == .t10 ? -3 : -1.5) * rad)
             if transitional { discWedge *= 0.3 }
             // Keep at least 1.5 mm of posterior disc height (a very lordotic, collapsed disc cannot wedge more).
             let maxTan = (hm - 1.5 * scale) / (2 * dra)
@@ -258,11 +278,15 @@ public struct SpineModel: Sendable {
         discs = builtD.reversed()
         for i in 1..<vertebrae.count { vertebrae[i].halfDiscAbove = discs[i - 1].height / 2 }
         lordosisDeg = (theta0 - l1TopTheta) / rad
-        materials = mats
+        let lastThoracic = vertebrae.last(where: { $0.vertebra.region == .thoracic })?.vertebra ?? .t12
+        kyphosisDeg = -Self.cobbDeg(vertebrae, upper: .t1, lower: lastThoracic, upperTop: true)
+        cervicalLordosisDeg = Self.cobbDeg(vertebrae, upper: .c2, lower: .c7, upperTop: false)
 
         // Canal centreline: behind each body, disc and the upper sacrum.
         var controls: [CanalCurve.Control] = []
         var rng = PhantomRandom(seed: p.seed, stream: 0xCA7A1)
+        // The levels above T10 draw from their own stream, so T10 and below draw as they did before them.
+        var upperRng = PhantomRandom(seed: p.seed, stream: 0xCA7A2)
         func addControl(_ f: SagittalFrame, ra: Double, depth: Double, width: Double, sacScale: Double) {
             let a = -(ra + depth / 2)
             let b = f.body(a: a, u: 0)
@@ -280,7 +304,9 @@ public struct SpineModel: Sendable {
         }
         var discControl: [Int] = []
         for (i, v) in vertebrae.enumerated() {
-            let sacScale = rng.normal(mean: 1, sd: 0.05, clampedTo: 0.9, 1.1)
+            let sacScale =
+                v.vertebra < .t10
+                ? upperRng.normal(mean: 1, sd: 0.05, clampedTo: 0.9, 1.1) : rng.normal(mean: 1, sd: 0.05, clampedTo: 0.9, 1.1)
             addControl(v.frame, ra: v.ra, depth: v.dims.canalDepthMM, width: v.dims.canalWidthMM, sacScale: sacScale)
             let d = discs[i]
             let below = i + 1 < vertebrae.count ? vertebrae[i + 1].dims : Morphometry.vertebra(.s1)
@@ -333,7 +359,9 @@ public struct SpineModel: Sendable {
         rotation = mm(rz, mm(ry, rx))
         translation = SIMD3(p.pose.translationMM[0], p.pose.translationMM[1], p.pose.translationMM[2])
 
+        materials = mats
         table = ColumnTable()
+        placeCraniocervicalJunction(coccyxTop: top, coccyxTheta: thetaTop, curves: curves)
         placeCoronalCurves()
         buildTables()
         placeRibs()

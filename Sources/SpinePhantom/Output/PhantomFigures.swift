@@ -107,7 +107,7 @@ public enum PhantomFigures {
         // Detector pixel (x, y) → canvas pixel.
         func at(_ p: [Double]) -> (Double, Double) { ((p[0] + 0.5) / b - 0.5, (p[1] + 0.5) / b - 0.5) }
         let t = r.truth
-        c.text(r.view == .lateral ? "LATERAL" : "AP", x: 4, y: 4, scale: 2, title)
+        c.text(r.view == .anteroposterior ? "AP" : r.view == .lateral ? "LATERAL" : "C-SPINE", x: 4, y: 4, scale: 2, title)
         guard overlay else { return c }
         var labels = [UInt8](repeating: 0, count: c.width * c.height)
         let k = max(1, binning)

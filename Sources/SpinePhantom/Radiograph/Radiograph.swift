@@ -7,6 +7,13 @@ public enum RadiographView: String, Sendable, Hashable, Codable, CaseIterable {
     case lateral
     /// Anteroposterior, supine: beam from anterior to posterior; the patient's right at the viewer's left.
     case anteroposterior
+    /// Left lateral of the cervical spine (C1–T1), collimated to the neck: beam from right to left, 150 cm
+    /// source-to-image distance, a detector field of at most 240 × 300 mm; the head (skull, mandible) and the
+    /// neck's soft tissue and airway are simple attenuating shapes (`NeckShapes`).
+    case cervicalLateral = "cervical-lateral"
+
+    /// Whether the beam runs laterally (lumbar or cervical lateral views).
+    public var isLateral: Bool { self != .anteroposterior }
 }
 
 /// Acquisition settings of a synthetic radiograph.
@@ -73,11 +80,19 @@ public struct Radiograph: Sendable {
         try options.validate()
         self.view = view
         let p = model.parameters
-        let findings = options.findings ?? RadiographFindings(drawnFor: p)
+        let findings =
+            options.findings
+            ?? (view == .cervicalLateral ? RadiographFindings(cervicalDrawnFor: model) : RadiographFindings(drawnFor: p))
         try findings.validate(for: model)
         self.findings = findings
         let shapes = RadiographFindingShapes(model: model, findings: findings)
-        var rng = PhantomRandom(seed: p.seed, stream: view == .lateral ? 0x8A_7E1 : 0x8A_A91)
+        let stream: UInt64 =
+            switch view {
+            case .lateral: 0x8A_7E1
+            case .anteroposterior: 0x8A_A91
+            case .cervicalLateral: 0x8A_C71
+            }
+        var rng = PhantomRandom(seed: p.seed, stream: stream)
         let geo = RadiographGeometry(model: model, view: view, options: options, rng: &rng)
         let rows = geo.rows, columns = geo.columns
         self.rows = rows
@@ -158,10 +173,10 @@ public struct Radiograph: Sendable {
             }
         }
         // Lead side marker, near the top corner of the open field (on the patient's right for AP views).
-        let letter = view == .lateral ? "L" : "R"
+        let letter = view.isLateral ? "L" : "R"
         let cell = max(1, Int((12.0 / 7 / geo.pixelMM).rounded()))
         let inset = Int((8 / geo.pixelMM).rounded())
-        let mx = view == .lateral ? Int(field[2]) - inset - 5 * cell : Int(field[0]) + inset
+        let mx = view.isLateral ? Int(field[2]) - inset - 5 * cell : Int(field[0]) + inset
         let my = Int(field[1]) + inset
         let glyph = Self.glyph(letter)
         for (r, line) in glyph.enumerated() {
@@ -239,6 +254,12 @@ public struct Radiograph: Sendable {
 }
 
 extension RadiographView {
-    /// File name stem of this view's outputs ("lateral", "ap").
-    public var fileStem: String { self == .lateral ? "lateral" : "ap" }
+    /// File name stem of this view's outputs ("lateral", "ap", "cervical-lateral").
+    public var fileStem: String {
+        switch self {
+        case .lateral: "lateral"
+        case .anteroposterior: "ap"
+        case .cervicalLateral: "cervical-lateral"
+        }
+    }
 }

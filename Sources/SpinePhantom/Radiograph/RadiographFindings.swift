@@ -108,6 +108,28 @@ public struct RadiographFindings: Sendable, Hashable, Codable {
         boneLesions = Self.drawnBoneLesions(p)
     }
 
+    /// Draws the findings of a phantom's cervical view (a stream of its own): each endplate next to a cervical disc
+    /// that lost at least 20 % of its height (`SpineModel.discHeightLossFraction`, drawn by the model) carries a
+    /// 2–4.5 mm spur with probability 0.7 (cervical spondylosis: anterior osteophytes beside narrowed discs, most
+    /// often C5–C6 and C6–C7); no fixation and no bone lesion.
+    public init(cervicalDrawnFor model: SpineModel) {
+        var rng = PhantomRandom(seed: model.parameters.seed, stream: 0x05_7E10)
+        var spurs: [Osteophyte] = []
+        let names = model.vertebraNames
+        for (i, v) in names.enumerated() where v.region == .cervical && i + 1 < names.count {
+            let level = DiscLevel(upper: v, lower: names[i + 1])
+            guard model.discHeightLossFraction(level) >= Self.degeneratedHeightLoss else { continue }
+            for (vertebra, superior) in [(level.upper, false), (level.lower, true)] {
+                let drawn = rng.chance(0.7)
+                let length = rng.uniform(2, 4.5) * model.parameters.bodyScale
+                if drawn { spurs.append(.init(vertebra: vertebra, superior: superior, lengthMM: length)) }
+            }
+        }
+        osteophytes = spurs
+        fixation = nil
+        boneLesions = []
+    }
+
     /// A focal lesion with probability `boneLesionProbability` (its own stream, so the spurs and fixation above keep
     /// their draws): in an unfractured lumbar body, sclerotic (60 %) or lytic, radius 4–6 mm, its centre within
     /// 3 mm anteroposteriorly, 1.5 mm craniocaudally and 6 mm laterally of the body's centre (all times

@@ -3,7 +3,8 @@ import Foundation
 /// Point-source projection geometry of one radiograph, in patient LPS [mm].
 ///
 /// The central ray passes through the isocentre (the L3 body, shifted posteriorly on lateral views to
-/// include the posterior elements) perpendicular to the detector. Magnification at the isocentre is
+/// include the posterior elements; on the cervical view the C4 body, shifted 10 mm posteriorly and raised a
+/// quarter of the way to the atlas) perpendicular to the detector. Magnification at the isocentre is
 /// `sourceImageDistanceMM / sourceIsocentreDistanceMM`.
 struct RadiographGeometry: Sendable {
     var view: RadiographView
@@ -27,11 +28,16 @@ struct RadiographGeometry: Sendable {
     init(model: SpineModel, view: RadiographView, options: RadiographOptions, rng: inout PhantomRandom) {
         self.view = view
         pixelMM = options.detectorPixelMM
-        columns = max(1, Int((options.detectorWidthMM / pixelMM).rounded()))
-        rows = max(1, Int((options.detectorHeightMM / pixelMM).rounded()))
-        sourceImageDistanceMM = options.sourceImageDistanceMM
+        let cervical = view == .cervicalLateral
+        // The cervical view is collimated to the neck and taken at 150 cm (the shoulder keeps the neck off the
+        // detector): its field is at most 240 × 300 mm.
+        let widthMM = cervical ? min(options.detectorWidthMM, 240) : options.detectorWidthMM
+        let heightMM = cervical ? min(options.detectorHeightMM, 300) : options.detectorHeightMM
+        columns = max(1, Int((widthMM / pixelMM).rounded()))
+        rows = max(1, Int((heightMM / pixelMM).rounded()))
+        sourceImageDistanceMM = cervical ? max(options.sourceImageDistanceMM, 1500) : options.sourceImageDistanceMM
         let v = model.vertebrae
-        let centreIndex = v.firstIndex { $0.vertebra == .l3 } ?? v.count / 2
+        let centreIndex = v.firstIndex { $0.vertebra == (cervical ? .c4 : .l3) } ?? v.count / 2
         let f = v[centreIndex].frame
         let h = model.parameters.habitus
         let ti = model.table.index(f.cz)
@@ -43,6 +49,15 @@ struct RadiographGeometry: Sendable {
             rowDirection = SIMD3(0, 1, 0)
             isoBody.y += 20
             oid = h.trunkWidthMM / 2 + options.tableGapMM
+        case .cervicalLateral:
+            beam = SIMD3(1, 0, 0)
+            rowDirection = SIMD3(0, 1, 0)
+            isoBody.y += 10
+            if let a = model.atlas {
+                let top = v[model.c2Index].frame.body(a: 0, u: a.centreU)
+                isoBody.z += (top.z - f.cz) / 4
+            }
+            oid = h.trunkWidthMM / 2 + options.tableGapMM
         case .anteroposterior:
             beam = SIMD3(0, 1, 0)
             rowDirection = SIMD3(1, 0, 0)
@@ -51,8 +66,8 @@ struct RadiographGeometry: Sendable {
         }
         columnDirection = SIMD3(0, 0, -1)
         // Centring is never perfect: ±8 mm in the detector plane, ±3 mm craniocaudally more.
-        isoBody.z += rng.uniform(-11, 11)
-        if view == .lateral { isoBody.y += rng.uniform(-8, 8) } else { isoBody.x += rng.uniform(-8, 8) }
+        isoBody.z += rng.uniform(-11, 11) * (cervical ? 0.5 : 1)
+        if view.isLateral { isoBody.y += rng.uniform(-8, 8) } else { isoBody.x += rng.uniform(-8, 8) }
         let iso = model.worldLPS(body: isoBody)
         sourceIsocentreDistanceMM = sourceImageDistanceMM - oid
         source = iso - beam * sourceIsocentreDistanceMM
@@ -89,19 +104,23 @@ struct RadiographTracer: Sendable {
         let mu = model.materials.map { XRayAttenuation.muPerMM($0.tissue) }
         let vertebraIndex: [Int: Int] = Dictionary(
             uniqueKeysWithValues: model.vertebrae.enumerated().map { (Int($0.element.vertebra.verseLabel), $0.offset) })
-        let bodySlot = model.materials.map { m -> Int in
-            m.structureClass == .vertebralBody ? vertebraIndex[Int(m.instance)] ?? -1 : -1
+        // The dens is C2's bone but not its body: projected body masks leave it out (VertXNet-style annotations).
+        let densMaterials: Set<Int> = model.dens.map { [Int($0.marrow), Int($0.cortex)] } ?? []
+        let bodySlot = model.materials.enumerated().map { n, m -> Int in
+            m.structureClass == .vertebralBody && !densMaterials.contains(n) ? vertebraIndex[Int(m.instance)] ?? -1 : -1
         }
         let verse = model.vertebrae.map { UInt8($0.vertebra.verseLabel) }
         // Slabs along the body axis nearest the beam: the spine (fine) inside the trunk (coarse).
         let t = model.table
         let h = model.parameters.habitus
-        let axis = g.view == .lateral ? 0 : 1
+        let axis = g.view.isLateral ? 0 : 1
+        let neck = g.view == .cervicalLateral ? NeckShapes(model: model) : nil
         let spine: (Double, Double), trunk: (Double, Double)
         if axis == 0 {
-            let half = 75 * model.parameters.bodyScale
+            // The cervical view's fine slab holds the skull (72 mm half width).
+            let half = (neck == nil ? 75 : 80) * model.parameters.bodyScale
             spine = (-half, half)
-            trunk = (-h.trunkWidthMM / 2 - 5, h.trunkWidthMM / 2 + 5)
+            trunk = (-max(h.trunkWidthMM / 2 + 5, half + 5), max(h.trunkWidthMM / 2 + 5, half + 5))
         } else {
             let front = zip(t.bodyY, t.bodyHalfDepth).map { $0 - $1 }.min() ?? -50
             let back = t.laminaY.max() ?? 50
@@ -113,7 +132,8 @@ struct RadiographTracer: Sendable {
         let step = options.stepMM, coarseStep = options.coarseStepMM
 
         let marcher = RayMarcher(
-            model: model, mu: mu, bodySlot: bodySlot, sourceBody: sourceBody, axis: axis, findings: findings)
+            model: model, mu: mu, bodySlot: bodySlot, sourceBody: sourceBody, axis: axis, findings: findings,
+            neck: neck)
         // Coarse grid: the trunk outside the spine slab.
         let k = max(1, Int((options.coarseGridMM / g.pixelMM).rounded()))
         let cc = (g.columns - 1) / k + 2, cr = (g.rows - 1) / k + 2
@@ -179,10 +199,13 @@ struct RayMarcher: Sendable {
     let axis: Int
     /// Osteophytes and metal, whose attenuation replaces the material's where they lie.
     let findings: RadiographFindingShapes
+    /// The head and neck of the cervical view (nil: the model's trunk as it is).
+    var neck: NeckShapes? = nil
 
     /// Whether the ray to `target` crosses the middle of `slab` within 25 mm in front of the vertebral
     /// bodies and 55 mm behind the laminae (lateral views), or within 80 mm of the midline (AP views).
     func nearColumn(to target: SIMD3<Double>, slab: (Double, Double)) -> Bool {
+        if neck != nil { return true }  // the cervical view: skull and mandible need the fine step too
         let d = target - sourceBody
         let t = ((slab.0 + slab.1) / 2 - sourceBody[axis]) / d[axis]
         let p = sourceBody + d * t
@@ -216,6 +239,7 @@ struct RayMarcher: Sendable {
         // Locals, so that debug builds do not copy the model (and retain its tables) at every sample.
         let model = self.model, mu = self.mu, bodySlot = self.bodySlot
         let findings = self.findings, hasFindings = !findings.isEmpty
+        let neck = self.neck, materials = model.materials
         var sum = 0.0
         for (t0, t1) in pieces where t1 > t0 {
             let count = max(1, Int(((t1 - t0) * length / step).rounded(.up)))
@@ -223,7 +247,13 @@ struct RayMarcher: Sendable {
             for s in 0..<count {
                 let p = sourceBody + d * (t0 + (Double(s) + 0.5) * dt)
                 let m = Int(model.material(bodyX: p.x, y: p.y, z: p.z))
-                if hasFindings, let extra = findings.mu(at: p) { sum += extra * ds } else { sum += mu[m] * ds }
+                if hasFindings, let extra = findings.mu(at: p) {
+                    sum += extra * ds
+                } else if let neck {
+                    sum += neck.mu(at: p, material: materials[m], modelMu: mu[m]) * ds
+                } else {
+                    sum += mu[m] * ds
+                }
                 if inner == nil, bodySlot[m] >= 0 { bodyLength[bodySlot[m]] += ds }
             }
         }

@@ -73,7 +73,9 @@ struct RadiographTruthBuilder {
         func r(_ v: Double) -> Double { (v * 1000).rounded() / 1000 }
         func arr(_ v: SIMD3<Double>) -> [Double] { [r(v.x), r(v.y), r(v.z)] }
         var bodies: [RadiographTruth.BodyTruth] = []
-        for v in model.vertebrae {
+        // The cervical view annotates C2–C7 (C2's body without the dens), the lumbar views every body in the field.
+        let annotated = model.vertebrae.filter { g.view != .cervicalLateral || ($0.vertebra >= .c2 && $0.vertebra <= .c7) }
+        for v in annotated {
             let corners = bodyCorners(v).map { g.project($0).map { ($0 * 100).rounded() / 100 } }
             guard corners.allSatisfy(inField) else { continue }
             let ap = apBodyCorners(v).map { g.project($0).map { ($0 * 100).rounded() / 100 } }
@@ -83,7 +85,7 @@ struct RadiographTruthBuilder {
             bodies.append(
                 .init(
                     name: v.vertebra, label: UInt8(v.vertebra.verseLabel), centre: centre,
-                    corners: g.view == .lateral
+                    corners: g.view.isLateral
                         ? .init(
                             anteriorSuperior: corners[0], posteriorSuperior: corners[1],
                             posteriorInferior: corners[2], anteriorInferior: corners[3]) : nil,
@@ -112,12 +114,12 @@ struct RadiographTruthBuilder {
             let level = DiscLevel(upper: v.vertebra, lower: i + 1 < vertebrae.count ? vertebrae[i + 1].vertebra : .s1)
             let inferior = across(v.rx) { Array(bodyCorners(v, x: $0)[2..<4]) }
             // An anterior slip shows on lateral views only.
-            if geometry.view == .lateral, let s = p.slip, s.level == level, s.fraction > 0,
+            if geometry.view.isLateral, let s = p.slip, s.level == level, s.fraction > 0,
                 let b = box(across(v.rx) { bodyCorners(v, x: $0) } + lowerSuperior(i), padMM: 3)
             {
                 boxes[.spondylolisthesis, default: []].append(.init(box: b, level: level.name))
             }
-            if p.disc(level).heightLossFraction >= Self.narrowingThreshold,
+            if model.discHeightLossFraction(level) >= Self.narrowingThreshold,
                 let b = box(inferior + lowerSuperior(i), padMM: 3)
             {
                 boxes[.discSpaceNarrowing, default: []].append(.init(box: b, level: level.name))

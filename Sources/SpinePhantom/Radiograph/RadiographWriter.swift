@@ -93,19 +93,25 @@ public enum RadiographWriter {
         ds.set(.manufacturer, .LO, "SpineKit SpinePhantom (synthetic)")
         ds.set(DICOMTag(0x0008, 0x0090), .PN, "")  // Referring Physician's Name
         ds.set(DICOMTag(0x0008, 0x1030), .LO, "Synthetic lumbar spine radiographs")  // Study Description
-        let viewName = radiograph.view == .lateral ? "left lateral" : "AP"
-        ds.set(.seriesDescription, .LO, "Lumbar spine \(viewName) (synthetic)")
+        let viewName =
+            switch radiograph.view {
+            case .lateral: "left lateral"
+            case .anteroposterior: "AP"
+            case .cervicalLateral: "left lateral cervical"
+            }
+        let cervical = radiograph.view == .cervicalLateral
+        ds.set(.seriesDescription, .LO, "\(cervical ? "Cervical" : "Lumbar") spine \(viewName) (synthetic)")
         ds.set(.patientName, .PN, study.patientName)
         ds.set(.patientID, .LO, study.patientID)
         ds.set(DICOMTag(0x0010, 0x0030), .DA, "")  // Birth Date
         ds.set(DICOMTag(0x0010, 0x0040), .CS, "O")  // Sex
         ds.set(DICOMTag(0x0012, 0x0062), .CS, "YES")  // Patient Identity Removed
         ds.set(DICOMTag(0x0012, 0x0063), .LO, "Synthetic phantom: no patient data")  // De-identification Method
-        ds.set(.bodyPartExamined, .CS, "LSPINE")
-        var region = DataSet()  // Anatomic Region: lumbar spine (SNOMED CT, CID 4031)
-        region.set(DICOMTag(0x0008, 0x0100), .SH, "122496007")
+        ds.set(.bodyPartExamined, .CS, cervical ? "CSPINE" : "LSPINE")
+        var region = DataSet()  // Anatomic Region: lumbar or cervical spine (SNOMED CT, CID 4031)
+        region.set(DICOMTag(0x0008, 0x0100), .SH, cervical ? "122494005" : "122496007")
         region.set(DICOMTag(0x0008, 0x0102), .SH, "SCT")
-        region.set(DICOMTag(0x0008, 0x0104), .LO, "Lumbar spine")
+        region.set(DICOMTag(0x0008, 0x0104), .LO, cervical ? "Cervical spine" : "Lumbar spine")
         ds.set(DICOMTag(0x0008, 0x2218), items: [region])
         ds.set(DICOMTag(0x0040, 0x0555), items: [])  // Acquisition Context Sequence (empty)
         ds.set(DICOMTag(0x0018, 0x7004), .CS, "SCINTILLATOR")  // Detector Type
@@ -118,14 +124,14 @@ public enum RadiographWriter {
         // Estimated Radiographic Magnification Factor
         ds.set(DICOMTag(0x0018, 0x1114), decimals: [t.sourceImageDistanceMM / t.sourceIsocentreDistanceMM])
         ds.set(.imagerPixelSpacing, decimals: t.imagerPixelSpacingMM)
-        ds.set(DICOMTag(0x0018, 0x5101), .CS, radiograph.view == .lateral ? "LL" : "AP")  // View Position
+        ds.set(DICOMTag(0x0018, 0x5101), .CS, radiograph.view.isLateral ? "LL" : "AP")  // View Position
         ds.set(.studyInstanceUID, .UI, study.studyInstanceUID)
         ds.set(.seriesInstanceUID, .UI, PhantomDICOM.uid(seed: study.seed, 13, UInt64(seriesNumber)))
         ds.set(DICOMTag(0x0020, 0x0010), .SH, "1")  // Study ID
         ds.set(.seriesNumber, .IS, String(seriesNumber))
         ds.set(.instanceNumber, .IS, "1")
         // Patient Orientation: the directions of increasing column and row.
-        ds.set(DICOMTag(0x0020, 0x0020), .CS, radiograph.view == .lateral ? ["P", "F"] : ["L", "F"])
+        ds.set(DICOMTag(0x0020, 0x0020), .CS, radiograph.view.isLateral ? ["P", "F"] : ["L", "F"])
         ds.set(DICOMTag(0x0020, 0x0062), .CS, "U")  // Image Laterality (unpaired)
         ds.set(.samplesPerPixel, .US, numbers: [1])
         ds.set(.photometricInterpretation, .CS, t.photometricInterpretation)

@@ -2,7 +2,8 @@
 ///
 /// Schema version 4 (version 3 plus disc herniations, `DiscTruth.herniation`, see `HerniationTruth`, and the
 /// dural sac's area, AP diameter and width measured on the sampled anatomy rather than taken from its ellipse;
-/// files of versions 1–3 decode, the new fields absent). Schema version 3 (version 2 plus the ribs: `VertebraTruth.ribs`, see `RibTruth`, and
+/// `vertebrae` and `discs` list the whole column from C2 and C2-C3 — the atlas and the coccyx are in the label maps
+/// only; files of versions 1–3 decode, the new fields absent). Schema version 3 (version 2 plus the ribs: `VertebraTruth.ribs`, see `RibTruth`, and
 /// `ribBearingVertebrae`; Modic changes: `DiscTruth.modic`, see `ModicTruth`); version 2 was version 1 plus `DiscTruth.foramina`, see `ForamenTruth`; `scoliosis` and
 /// `VertebraTruth.coronalTiltDeg`. Lengths in mm, areas in mm², angles in degrees, points and
 /// directions in world (patient) LPS mm like the images. Each height is the length, along

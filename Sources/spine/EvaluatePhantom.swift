@@ -35,6 +35,12 @@ struct ModelEvaluationOptions: ParsableArguments {
     )
     var labels = PhantomLabelSource.model
 
+    @Option(
+        help:
+            "Phantom with --labels truth: the field analysed — lumbar (the study's sagittal stack) or whole-spine (a C1-to-coccyx sagittal localizer grid, where the vertebrae can be counted from C2)."
+    )
+    var view = PhantomView.lumbar
+
     @Option(help: "Phantom, held-out: inference threads.")
     var threads: Int?
 
@@ -54,6 +60,12 @@ struct ModelEvaluationOptions: ParsableArguments {
             "Held-out: cross-validation over all folds: --model NAME scores models NAME-0 … NAME-(validationEvery−1), each on its fold, pooled over cases."
     )
     var crossValidation = false
+}
+
+/// The field of view `spine evaluate --task phantom` analyses.
+enum PhantomView: String, ExpressibleByArgument, CaseIterable {
+    case lumbar
+    case wholeSpine = "whole-spine"
 }
 
 /// What `spine evaluate --task phantom` analyses: the model's segmentation or the phantom's truth label map.
@@ -242,6 +254,11 @@ struct PhantomEvaluation {
         }
         let forced = options.anomaly
         let onTruth = options.labels == .truth
+        let wholeSpine = options.view == .wholeSpine
+        if wholeSpine, !onTruth {
+            throw ImagingError(
+                .invalidArgument, "--view whole-spine needs --labels truth (no model is trained on whole-spine images)")
+        }
         let model = onTruth ? nil : try ModelRegistry.standard().requireModel(named: options.model)
         let segmenter = model.map { ModelSegmenter(model: $0, threads: options.threads) }
         let classMap = segmenter?.classMap ?? .spineKit
@@ -263,13 +280,23 @@ struct PhantomEvaluation {
                 throw ImagingError(.invalidArgument, "phantom seed \(seed): \(e.description)")
             }
             let rendered = study.sagittal.rendered
+            // The truth label maps of the field analysed: the study's sagittal stack, or a whole-spine grid.
+            let (truthClasses, truthInstances) =
+                wholeSpine
+                ? MRRenderer.labels(study.model, on: MRProtocol.wholeSpine(study.model))
+                : (rendered.classLabels, rendered.instanceLabels)
             let predicted: Volume<UInt8>
             if let segmenter {
                 predicted = try segmenter.segment(AnyVolume(rendered.images[0]))
             } else {
-                predicted = rendered.classLabels
+                predicted = truthClasses
             }
-            var report = try SpineAnalyzer.analyze(labelMap: AnyVolume(predicted), classMap: classMap)
+            // Cervical bodies hold about a tenth of a lumbar body's voxels on 4 mm slices: the default fragment
+            // fraction (0.1 of the largest body) would drop them.
+            var analysisOptions = AnalysisOptions()
+            if wholeSpine { analysisOptions.fragmentFraction = 0.02 }
+            var report = try SpineAnalyzer.analyze(
+                labelMap: AnyVolume(predicted), classMap: classMap, options: analysisOptions)
             let sagittalAreas = Dictionary(report.discs.compactMap { d in d.canal.map { (d.level, $0.areaMM2) } }) {
                 a, _ in a
             }
@@ -287,7 +314,7 @@ struct PhantomEvaluation {
 
             // Dice per SpineKit class on the sagittal grid.
             let scores = try SegmentationEvaluation.evaluate(
-                prediction: predicted.converted(to: Int32.self), truth: rendered.classLabels.converted(to: Int32.self),
+                prediction: predicted.converted(to: Int32.self), truth: truthClasses.converted(to: Int32.self),
                 labels: StructureClass.allCases.map(\.rawValue), surfaceDistances: false)
             var dice: [String: Double] = [:]
             for s in scores where s.truthVoxels > 0 {
@@ -300,9 +327,13 @@ struct PhantomEvaluation {
             // sacral names are expected as the truth gives them; thoracic names as counted cranially from the lumbar
             // spine (see `expectedNames`), since a sagittal lumbar MRI shows no ribs to tell T12 from T13.
             let truth = study.truth
-            let expectedName = Self.expectedNames(truth.vertebrae.map(\.name))
+            // On a whole-spine view every vertebra is expected under its own name (the count from C2 is possible).
+            let expectedName =
+                wholeSpine
+                ? Dictionary(uniqueKeysWithValues: truth.vertebrae.map { ($0.name, $0.name) })
+                : Self.expectedNames(truth.vertebrae.map(\.name))
             var counts: [UInt8: Int] = [:]
-            for v in rendered.instanceLabels.voxels where v != 0 { counts[v, default: 0] += 1 }
+            for v in truthInstances.voxels where v != 0 { counts[v, default: 0] += 1 }
             let lumbar = truth.vertebrae.filter { $0.name.region == .lumbar }
             let typical = lumbar.compactMap { counts[$0.instanceLabel] }.max() ?? 0
             let expected = lumbar.filter { Double(counts[$0.instanceLabel] ?? 0) >= 0.5 * Double(typical) }.map(\.name)

@@ -124,6 +124,19 @@ import Testing
         #expect(Self.files(dir) == ["labels.nii.gz"])
     }
 
+    /// On a whole-spine view of a phantom with thirteen thoracic vertebrae the count from C2 names and flags the T13
+    /// (a lumbar view cannot); the view is for truth label maps only.
+    @Test func aWholeSpineViewCountsFromC2() throws {
+        let base = ["evaluate", "--task", "phantom", "--view", "whole-spine", "--seeds", "9001-9001"]
+        let r = try Self.run(base + ["--labels", "truth", "--anomaly", "thirteen-thoracic"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let row = r.stdout.split(separator: "\n").first { $0.hasPrefix("thirteenThoracic") }
+        #expect(row?.split(separator: " ", omittingEmptySubsequences: true).last == "(100%)", "\(r.stdout)")
+        let refused = try Self.run(base)
+        #expect(refused.status == 2)
+        #expect(refused.stderr == "spine: error: --view whole-spine needs --labels truth (no model is trained on whole-spine images)\n")
+    }
+
     @Test func anImageWithNoModelInstalledIsUnsupported() throws {
         let dir = try Self.tempFolder()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -5,10 +5,12 @@
 /// al., "Effect of spinal segment variants on numbering vertebral levels at lumbar MR imaging", Radiology 2011;259(1):
 /// 196–202; numbering from the lumbar MRI alone was wrong in 14.1 % of 1,049 patients in Tokgoz et al., Korean J
 /// Radiol 2014;15(2):258–266). A lumbar field of view alone cannot tell a thirteenth thoracic vertebra from the twelfth. Seven cervical vertebrae are taken as fixed (C1
-/// has no body, so C2…C7 are six bodies; a different cervical count is exceedingly rare). The thoracic bodies are the
-/// rib-bearing ones when the ribs are seen; otherwise the lumbar-type bodies (``ThoracolumbarJunction``) are lumbar and
-/// the rest thoracic; with neither cue, five lumbar bodies are assumed and only a plain count beyond the usual is
-/// reported.
+/// has no body, so C2…C7 are six bodies; a different cervical count is exceedingly rare). The lumbar-type bodies
+/// (``ThoracolumbarJunction``, from the disc wedges) are lumbar and the rest thoracic; the ribs confirm that split, or
+/// move it down when a rib is seen on a body the wedges call lumbar (a rib is positive evidence; a missing one is not:
+/// ribs merged with their arches on thick slices go unseen). Without wedges the ribs split the column; with neither
+/// cue five lumbar bodies are assumed and only a plain count beyond the usual is reported. The usual 23 bodies from
+/// C2 are read as the usual column whatever the cues say (two anomalies at once would be needed otherwise).
 public struct ColumnCount: Sendable, Hashable {
     /// Cervical bodies from C2: always 6 (C2…C7).
     public static let cervicalBodies = 6
@@ -17,9 +19,9 @@ public struct ColumnCount: Sendable, Hashable {
 
     public var thoracic: Int
     public var lumbar: Int
-    /// What split thoracic from lumbar: "ribs", "disc wedges" or "assumed five lumbar".
+    /// What split thoracic from lumbar: "the usual count", "disc wedges", "ribs" or "assumed five lumbar".
     public var cue: String
-    /// Whether two cues (ribs and disc wedges) were read and gave the same split.
+    /// true when the ribs confirm the wedges' split, false when a rib on a lumbar-type body moved it, nil otherwise.
     public var cuesAgree: Bool?
 
     /// Bodies from C2 to the one above the sacrum.
@@ -33,20 +35,35 @@ public struct ColumnCount: Sendable, Hashable {
     /// - Returns: nil when the count is not that of a human column (thoracic outside 11…13 or lumbar outside 4…6).
     public init?(presacralBodies n: Int, lowestRibBearing: Int?, lumbarTypeCount: Int?) {
         let thoracicAndLumbar = n - Self.cervicalBodies
-        let fromRibs = lowestRibBearing.map { $0 - Self.cervicalBodies + 1 }
+        // The lowest rib seen marks at least the last thoracic vertebra: lower ribs merged with their arches on thick
+        // slices go unseen, so a rib count short of the wedges' is incomplete, not a contradiction.
+        let fromRibs = lowestRibBearing.map { $0 - Self.cervicalBodies + 1 }.flatMap { (11...13).contains($0) ? $0 : nil }
         let fromWedges = lumbarTypeCount.map { thoracicAndLumbar - $0 }
-        if let t = fromRibs {
-            thoracic = t
+        switch (fromWedges, fromRibs) {
+        case _ where n == Self.usualPresacralBodies:
+            // The usual count is taken as the usual column: a shifted junction would need two anomalies at once
+            // (T13 with four lumbar, or T11 with six), and the wedges misread more often than that.
+            thoracic = 12
+            cue = "the usual count"
+            cuesAgree = nil
+        case (let w?, let r?) where r > w:
+            thoracic = r  // a rib on a body the wedges call lumbar: the rib is positive evidence
             cue = "ribs"
-        } else if let t = fromWedges {
-            thoracic = t
+            cuesAgree = false
+        case (let w?, let r):
+            thoracic = w
             cue = "disc wedges"
-        } else {
+            cuesAgree = r.map { $0 == w ? true : nil } ?? nil
+        case (nil, let r?):
+            thoracic = r
+            cue = "ribs"
+            cuesAgree = nil
+        case (nil, nil):
             thoracic = thoracicAndLumbar - 5
             cue = "assumed five lumbar"
+            cuesAgree = nil
         }
         lumbar = thoracicAndLumbar - thoracic
-        cuesAgree = fromRibs.flatMap { r in fromWedges.map { $0 == r } }
         guard (11...13).contains(thoracic), (4...6).contains(lumbar) else { return nil }
     }
 
@@ -57,10 +74,17 @@ public struct ColumnCount: Sendable, Hashable {
         return [.c2, .c3, .c4, .c5, .c6, .c7] + thoracicNames.prefix(thoracic) + lumbarNames.prefix(lumbar)
     }
 
-    /// Whether a body outline looks like the axis: C2's body with the dens on it stands about twice as tall as it is
-    /// deep (≈ 35–40 mm over ≈ 15 mm), where every other vertebral body is at most about as tall as it is deep. A
-    /// SpineKit convention for label maps that give C2 body and dens one label, not a validated sign.
-    public static func looksLikeAxis(middleHeightMM: Double, depthMM: Double, minimumRatio: Double = 1.6) -> Bool {
-        depthMM > 0 && middleHeightMM >= minimumRatio * depthMM
+    /// Whether the most cranial body looks like the axis: C2's body with the dens on it spans about 35–40 mm along the
+    /// spine, more than twice a lower cervical body (≈ 14 mm), where the bodies of a column otherwise grow steadily
+    /// from one level to the next. A SpineKit convention for label maps that give C2 body and dens one label (as the
+    /// phantom and VerSe-style maps do), checked on phantoms, not a validated sign.
+    ///
+    /// - Parameters:
+    ///   - extentMM: the top body's extent along the spine (2nd to 98th percentile of its voxels) [mm].
+    ///   - nextExtentsMM: the same for the next bodies down (two or three).
+    public static func looksLikeAxis(extentMM: Double, nextExtentsMM: [Double], minimumRatio: Double = 1.8) -> Bool {
+        guard !nextExtentsMM.isEmpty else { return false }
+        let sorted = nextExtentsMM.sorted()
+        return extentMM >= minimumRatio * sorted[sorted.count / 2]
     }
 }

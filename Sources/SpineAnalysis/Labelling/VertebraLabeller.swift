@@ -293,7 +293,7 @@ public enum VertebraLabeller {
             findings.append(
                 Finding(
                     "count-cues-disagree", .warning,
-                    "the lowest rib-bearing body and the disc wedges place the thoracolumbar junction differently: thoracic and lumbar names follow the ribs; verify them"
+                    "a rib is seen on a body the disc wedges call lumbar: thoracic and lumbar names follow the ribs; verify them"
                 ))
         }
         if count.presacralBodies != ColumnCount.usualPresacralBodies, count.cue == "assumed five lumbar" {

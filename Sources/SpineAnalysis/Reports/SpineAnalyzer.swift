@@ -1,4 +1,3 @@
-import Foundation
 import SpineImaging
 
 /// Options for `SpineAnalyzer`.
@@ -373,10 +372,17 @@ public enum SpineAnalyzer {
             }
             lumbarTypeCount = ThoracolumbarJunction.lumbarTypeCount(discAnglesDeg: angles)
             // A whole-spine view: the most cranial body is C2 when it carries the dens.
-            if let top = ordered.first, let m = measured[top.id]?.0,
-                ColumnCount.looksLikeAxis(middleHeightMM: m.middleHeightMM, depthMM: m.depthMM)
+            func extentAlongSpine(_ b: LabellingCandidate) -> Double {
+                let up = superior(at: b.centroidLPS)
+                let h = (bodyPoints[b.id] ?? []).map { (($0 - b.centroidLPS) * up).sum() }.sorted()
+                guard h.count >= 10 else { return 0 }
+                return h[h.count * 98 / 100] - h[h.count * 2 / 100]
+            }
+            if ordered.count >= 4,
+                ColumnCount.looksLikeAxis(
+                    extentMM: extentAlongSpine(ordered[0]), nextExtentsMM: ordered[1...3].map(extentAlongSpine))
             {
-                axisID = top.id
+                axisID = ordered[0].id
             }
             // Ribs: posterior-element components apart from every vertebra's own, beside a body.
             if !posteriorIDs.isEmpty, let curve {

@@ -22,6 +22,20 @@ public enum MRProtocol {
             spacing: SIMD3(inPlane, inPlane, thickness))
     }
 
+    /// A whole-spine sagittal localizer grid, C1 to the coccyx: 1 mm in-plane, 13 slices of 4 mm, rows running
+    /// posterior and columns inferior, not oblique, the field fitted to the column with 60 mm to spare in front, 80 mm
+    /// behind, 60 mm above C2 and 150 mm below the last lumbar body. Deterministic (no random draw): for counting the
+    /// vertebrae from C2 (`spine evaluate --view whole-spine`).
+    public static func wholeSpine(_ model: SpineModel) -> ImageGeometry {
+        let ys = model.vertebrae.map(\.frame.cy), zs = model.vertebrae.map(\.frame.cz)
+        let (y0, y1) = (ys.min()! - 60, ys.max()! + 80), (z0, z1) = (zs.min()! - 150, zs.max()! + 60)
+        let spacing = SIMD3(1.0, 1.0, 4.0)
+        let size = SIMD3(Int(((y1 - y0) / spacing.x).rounded(.up)), Int(((z1 - z0) / spacing.y).rounded(.up)), 13)
+        return grid(
+            model, centreBody: SIMD3(0, (y0 + y1) / 2, (z0 + z1) / 2), rowBody: SIMD3(0, 1, 0),
+            colBody: SIMD3(0, 0, -1), size: size, spacing: spacing)
+    }
+
     /// An axial stack angled through a disc: plane parallel to the disc's mid-plane, 3–5 slices of 3–4 mm.
     public static func axial(_ model: SpineModel, disc index: Int, _ rng: inout PhantomRandom) -> ImageGeometry {
         let d = model.discs[index]

@@ -98,7 +98,7 @@ import Testing
             o.ghosting = ghosting
             let r = try MRRenderer.render(model, on: g, sequences: sequences, options: o)
             let hashes = r.images.map { PhantomOutputPinTests.hex(PhantomOutputPinTests.fnv1a($0.voxels)) }
-            #expect(hashes == ["0x3ee98509fdda8cdd", "0x2da48a0b31079bdd", "0x120a82380ba1792b"])
+            #expect(hashes == ["0xd45425765ace7213", "0x7b3eed5db5f1cd5", "0xc34e168bc2ae0107"])
         }
     }
 

@@ -84,13 +84,16 @@ import Testing
             parameters: p)
         let s = try #require(truth.scoliosis)
         let tilts = measuredTilts(model)
-        for v in truth.vertebrae {
+        // The curves' field: T10 down (the column above is straight and outside `measuredTilts`' grid).
+        let curved = truth.vertebrae.filter { $0.name >= .t10 }
+        #expect(curved.count >= 8)
+        for v in curved {
             let m = try #require(tilts[v.name])
             #expect(abs(m - v.coronalTiltDeg) <= 2, "seed \(p.seed) \(v.name) tilt \(m) vs \(v.coronalTiltDeg)")
         }
         var cobb = 0.0
-        for (i, a) in truth.vertebrae.enumerated() {
-            for b in truth.vertebrae[(i + 1)...] { cobb = max(cobb, abs(tilts[a.name]! - tilts[b.name]!)) }
+        for (i, a) in curved.enumerated() {
+            for b in curved[(i + 1)...] { cobb = max(cobb, abs(tilts[a.name]! - tilts[b.name]!)) }
         }
         #expect(abs(cobb - s.cobbDeg) <= 2, "seed \(p.seed) Cobb \(cobb) vs \(s.cobbDeg)")
         for (c, t) in zip(s.curves, p.scoliosis) {

@@ -50,7 +50,7 @@ func exportBench(_ arguments: [String]) throws {
     }
     func median(_ a: [Double]) -> Double { a.sorted()[a.count / 2] }
     func maxDiff(_ a: [Tensor], _ b: [Tensor]) -> Float {
-        zip(a, b).map { zip($0.nchwScalars, $1.nchwScalars).map { abs($0 - $1) }.max() ?? 0 }.max() ?? 0
+        zip(a, b).map { $0.maxAbsDifference($1) }.max() ?? 0
     }
 
     /// One network: `native` runs the autograd graph, `names` are the session's outputs in the same order.

@@ -273,21 +273,31 @@ struct PhantomEvaluation {
             var studyOptions = MRStudyOptions()
             studyOptions.contrasts = [options.contrast]
             studyOptions.axialStacks = axial != nil
-            let study: MRStudy
+            // The truth label maps of the field analysed: the study's sagittal stack, or a whole-spine grid (where
+            // only the anatomy is needed: no study is rendered).
+            let study: MRStudy?
+            let truth: PhantomTruth
+            let truthClasses: Volume<UInt8>, truthInstances: Volume<UInt8>
             do {
-                study = try MRStudy(parameters: try Self.parameters(seed: seed, anomaly: forced), options: studyOptions)
+                let parameters = try Self.parameters(seed: seed, anomaly: forced)
+                if wholeSpine {
+                    let model = try SpineModel(parameters: parameters)
+                    study = nil
+                    truth = PhantomTruth(anatomyOf: model)
+                    (truthClasses, truthInstances) = MRRenderer.labels(model, on: MRProtocol.wholeSpine(model))
+                } else {
+                    let s = try MRStudy(parameters: parameters, options: studyOptions)
+                    study = s
+                    truth = s.truth
+                    truthClasses = s.sagittal.rendered.classLabels
+                    truthInstances = s.sagittal.rendered.instanceLabels
+                }
             } catch let e as PhantomError {
                 throw ImagingError(.invalidArgument, "phantom seed \(seed): \(e.description)")
             }
-            let rendered = study.sagittal.rendered
-            // The truth label maps of the field analysed: the study's sagittal stack, or a whole-spine grid.
-            let (truthClasses, truthInstances) =
-                wholeSpine
-                ? MRRenderer.labels(study.model, on: MRProtocol.wholeSpine(study.model))
-                : (rendered.classLabels, rendered.instanceLabels)
             let predicted: Volume<UInt8>
-            if let segmenter {
-                predicted = try segmenter.segment(AnyVolume(rendered.images[0]))
+            if let segmenter, let study {
+                predicted = try segmenter.segment(AnyVolume(study.sagittal.rendered.images[0]))
             } else {
                 predicted = truthClasses
             }
@@ -302,7 +312,7 @@ struct PhantomEvaluation {
             }
             // The axial stacks graded as `spine analyze` grades them: paired by position, one per level.
             var onStacks: [String: AxialCanal.Measurement] = [:]
-            if let axial {
+            if let axial, let study {
                 let refined = try AxialCanal.refine(
                     &report,
                     stacks: study.axials.map {
@@ -326,7 +336,6 @@ struct PhantomEvaluation {
             // centroid (≤ 20 mm); every truth lumbar vertebra mostly inside the image must be reported. Lumbar and
             // sacral names are expected as the truth gives them; thoracic names as counted cranially from the lumbar
             // spine (see `expectedNames`), since a sagittal lumbar MRI shows no ribs to tell T12 from T13.
-            let truth = study.truth
             // On a whole-spine view every vertebra is expected under its own name (the count from C2 is possible).
             let expectedName =
                 wholeSpine

@@ -55,10 +55,7 @@ extension ONNXCommand {
                         "\(model) is not a model folder (no \(Checkpoint.planFile) + \(Checkpoint.weightsFile))")
                 }
                 let plan = try Checkpoint.loadPlan(from: folder)
-                // The checkpoint overwrites every weight; the seed only fills them first.
-                var rng = SeededGenerator(seed: 0)
-                let network = try UNet(plan.network, using: &rng)
-                try Checkpoint.load(into: network, plan: plan, from: folder)
+                let network = try Checkpoint.loadUNet(plan: plan, from: folder)
                 network.setTraining(false)
                 let url = URL(fileURLWithPath: out)
                 try network.writeONNX(to: url)

@@ -72,9 +72,9 @@ import Testing
         #expect(!agreeFindings.contains { $0.code == "count-cues-disagree" })
     }
 
-    /// Ribs seen only down to T9 (the lower ones merged with their arches) do not overrule the wedges.
+    /// Ribs seen only down to T11 (the lower ones merged with their arches) do not overrule the wedges' T13.
     @Test func ribsSeenShortOfTheWedgesJunctionAreIncompleteNotContradictory() {
-        let (names, findings) = Self.label(24, lumbarTypeCount: 5, lowestRibBearing: 14)
+        let (names, findings) = Self.label(24, lumbarTypeCount: 5, lowestRibBearing: 16)
         #expect(names == Self.usual.prefix(18) + [.t13, .l1, .l2, .l3, .l4, .l5])
         #expect(!findings.contains { $0.code == "count-cues-disagree" || $0.code == "presacral-count-unusual" })
     }
@@ -85,9 +85,12 @@ import Testing
         #expect(Self.anomalies(findings) == ["L4"])
     }
 
-    @Test func anUnusualCountWithoutCuesIsReportedNotPlaced() {
+    /// Without ribs or wedges five lumbar bodies are assumed (the extra body is named T13) and the count is reported
+    /// as unusual.
+    @Test func anUnusualCountWithoutCuesAssumesFiveLumbarAndIsReported() {
         let (names, findings) = Self.label(24)
-        #expect(names.count == 24)
+        #expect(names == Self.usual.prefix(18) + [.t13, .l1, .l2, .l3, .l4, .l5])
+        #expect(findings.contains { $0.code == "counted-from-c2" && $0.message.contains("by assumed five lumbar") })
         #expect(findings.contains { $0.code == "presacral-count-unusual" })
     }
 

@@ -149,6 +149,8 @@ enum SyntheticForaminalSpine {
             #expect(abs(f.heightMM - 12) <= 0.5 && f.grade == 2, "\(d.level) \(f)")
         }
         #expect(r.findings.filter { $0.code == "foraminal-stenosis" }.count == 10)
+        // The report records the thresholds it was graded with.
+        #expect(r.grading?.foraminal.moderateHeightMM == 13)
     }
 
     @Test func noPosteriorElementsMeansNoForamina() throws {

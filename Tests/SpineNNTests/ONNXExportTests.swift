@@ -26,16 +26,6 @@ struct ONNXExportTests {
         }
     }
 
-    static func input(_ shape: [Int], seed: UInt64) -> Tensor {
-        var g = SeededGenerator(seed: seed)
-        return Tensor.randomNormal(shape, using: &g)
-    }
-
-    static func maxAbsDifference(_ a: Tensor, _ b: Tensor) -> Float {
-        precondition(a.shape == b.shape, "\(a.shape) vs \(b.shape)")
-        return zip(a.nchwScalars, b.nchwScalars).map { abs($0 - $1) }.max() ?? 0
-    }
-
     static func nativeEval(_ net: ResNet, _ x: Tensor) throws -> Tensor {
         net.setTraining(false)
         return try GradientMode.withoutGradients { try net(Variable(x)).value }
@@ -67,11 +57,11 @@ struct ONNXExportTests {
     func resNetParity(_ index: Int) throws {
         let (label, config, shape) = Self.resNetConfigurations[index]
         let net = try Self.resNet(config, seed: 10 + UInt64(index))
-        let x = Self.input(shape, seed: 99)
+        let x = randn(shape, seed: 99)
         let native = try Self.nativeEval(net, x)
         let session = try net.inferenceSession()
         let exported = try session(x)
-        let diff = Self.maxAbsDifference(native, exported)
+        let diff = native.maxAbsDifference(exported)
         #expect(diff <= 1e-4, "\(label): max |diff| \(diff)")
         // Outputs that are not all alike: the comparison means something.
         #expect(native.nchwScalars.map(abs).max()! > 0.1)
@@ -80,7 +70,7 @@ struct ONNXExportTests {
         #expect(session.fusedBatchNormCount == batchNorms, "\(label)")
         #expect(session.fusedAddCount == blocks, "\(label)")
         // The ResNet's own evaluation-mode prediction runs on the same fused path.
-        #expect(Self.maxAbsDifference(try net.predict(x), exported) == 0)
+        #expect(try net.predict(x).maxAbsDifference(exported) == 0)
     }
 
     @Test("ResNet: the model names its initializers like torchvision and runs with another batch and size")
@@ -97,8 +87,8 @@ struct ONNXExportTests {
         #expect(model.parameterCount >= net.trainableParameterCount)
         let session = try ONNXSession(model)
         for shape in [[3, 3, 33, 47], [1, 3, 64, 64]] {
-            let x = Self.input(shape, seed: UInt64(shape[2]))
-            #expect(Self.maxAbsDifference(try Self.nativeEval(net, x), try session(x)) <= 1e-4)
+            let x = randn(shape, seed: UInt64(shape[2]))
+            #expect(try Self.nativeEval(net, x).maxAbsDifference(session(x)) <= 1e-4)
         }
     }
 
@@ -106,7 +96,7 @@ struct ONNXExportTests {
     func misMappedWeightIsDetected() throws {
         let (_, config, shape) = Self.resNetConfigurations[0]
         let net = try Self.resNet(config, seed: 10)
-        let x = Self.input(shape, seed: 99)
+        let x = randn(shape, seed: 99)
         let native = try Self.nativeEval(net, x)
         // Transpose the spatial axes of one 3×3 kernel: what a mix-up of H and W in the exporter would do.
         let w = net.stages[0][0].conv1.weight
@@ -118,7 +108,7 @@ struct ONNXExportTests {
             for y in 0..<kh { for z in 0..<kw { t[(a * kh + z) * kw + y] = v[(a * kh + y) * kw + z] } }
         }
         try w.assign(try Tensor(shape: original.shape, nchw: t))
-        let transposed = Self.maxAbsDifference(native, try net.inferenceSession()(x))
+        let transposed = native.maxAbsDifference(try net.inferenceSession()(x))
         #expect(transposed > 1e-2, "a transposed kernel changes the output by \(transposed) only")
         try w.assign(original)
         // Running mean and variance swapped in one batch norm.
@@ -129,7 +119,7 @@ struct ONNXExportTests {
         bn.runningVariance.update { v in
             v.withUnsafeMutableBufferPointer { for k in 0..<$0.count { $0[k] = abs($0[k]) + 0.1 } }
         }
-        let swapped = Self.maxAbsDifference(native, try net.inferenceSession()(x))
+        let swapped = native.maxAbsDifference(try net.inferenceSession()(x))
         #expect(swapped > 1e-2, "swapped statistics change the output by \(swapped) only")
     }
 
@@ -137,17 +127,17 @@ struct ONNXExportTests {
     func predictFollowsWeights() throws {
         let (_, config, shape) = Self.resNetConfigurations[0]
         let net = try Self.resNet(config, seed: 12)
-        let x = Self.input(shape, seed: 7)
+        let x = randn(shape, seed: 7)
         net.setTraining(false)
         let before = try net.predict(x)
         net.classifier.bias!.update { b in b.withUnsafeMutableBufferPointer { for i in 0..<$0.count { $0[i] += 1 } } }
         let after = try net.predict(x)
-        #expect(Self.maxAbsDifference(after, try Self.nativeEval(net, x)) <= 1e-4)
-        #expect(abs(Self.maxAbsDifference(before, after) - 1) < 1e-4)
-        #expect(throws: NNError.self) { try net.predict(Self.input([1, 2, 20], seed: 1)) }
+        #expect(after.maxAbsDifference(try Self.nativeEval(net, x)) <= 1e-4)
+        #expect(abs(before.maxAbsDifference(after) - 1) < 1e-4)
+        #expect(throws: NNError.self) { try net.predict(randn([1, 2, 20], seed: 1)) }
         net.setTraining(true)
         let training = try net.predict(x)
-        #expect(Self.maxAbsDifference(training, after) > 1e-3, "training mode normalizes with batch statistics")
+        #expect(training.maxAbsDifference(after) > 1e-3, "training mode normalizes with batch statistics")
     }
 
     @Test("CenterNet: heatmap, size and offset heads match native eval; detect runs on the session")
@@ -158,14 +148,14 @@ struct ONNXExportTests {
             headFeatures: 8)
         let net = try CenterNet(config, using: &g)
         try Self.randomizeStatistics(net, seed: 32)
-        let x = Self.input([2, 1, 32, 24], seed: 33)
+        let x = randn([2, 1, 32, 24], seed: 33)
         net.setTraining(false)
         let native = try GradientMode.withoutGradients { try net(Variable(x)) }
         let session = try net.inferenceSession()
         let out = try session.run(["input": x])
         for (name, v) in [("heatmap", native.heatmap), ("size", native.size), ("offset", native.offset)] {
             let y = try #require(out[name])
-            let diff = Self.maxAbsDifference(v.value, y)
+            let diff = v.value.maxAbsDifference(y)
             #expect(diff <= 1e-4, "\(name): max |diff| \(diff)")
         }
         #expect(session.fusedBatchNormCount == net.namedParameters().filter { $0.name.hasSuffix("running_mean") }.count)
@@ -197,7 +187,7 @@ struct ONNXExportTests {
             let net = try UNet(config, using: &g)
             try Self.randomizeStatistics(net, seed: 50 + UInt64(k))
             net.setTraining(false)
-            let x = Self.input(
+            let x = randn(
                 [2, config.inputChannels] + (config.spatialDimensions == 2 ? [16, 12] : [4, 8, 8]), seed: 5)
             let native = try GradientMode.withoutGradients { try net.outputs(Variable(x)) }
             let session = try net.inferenceSession()
@@ -205,7 +195,7 @@ struct ONNXExportTests {
             let out = try session.run(["input": x])
             #expect(model.outputs.count == native.count)
             for (info, v) in zip(model.outputs, native) {
-                let diff = Self.maxAbsDifference(v.value, try #require(out[info.name]))
+                let diff = v.value.maxAbsDifference(try #require(out[info.name]))
                 #expect(diff <= 1e-4, "U-Net \(k) \(info.name): max |diff| \(diff)")
             }
             if config.normalization == .batch {
@@ -232,11 +222,11 @@ struct ONNXExportTests {
         let read = try ONNXModel(contentsOf: url)
         #expect(read.outputs.map(\.name) == ["heatmap", "size", "offset"])
         #expect(try Data(contentsOf: url) == (try net.onnxModelData()))
-        let x = Self.input([1, 1, 16, 16], seed: 63)
+        let x = randn([1, 1, 16, 16], seed: 63)
         let fromFile = try ONNXSession(read).run(["input": x])
         let inMemory = try net.inferenceSession().run(["input": x])
         for name in ["heatmap", "size", "offset"] {
-            #expect(Self.maxAbsDifference(try #require(fromFile[name]), try #require(inMemory[name])) == 0)
+            #expect(try #require(fromFile[name]).maxAbsDifference(#require(inMemory[name])) == 0)
         }
         #expect(throws: NNError.self) { try net.writeONNX(to: folder.appendingPathComponent("no/such/dir/x.onnx")) }
     }

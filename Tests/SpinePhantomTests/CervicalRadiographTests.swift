@@ -27,22 +27,7 @@ import Testing
     }
 
     @Test func cornerLandmarksLieInTheirProjectedBody() throws {
-        let (_, r) = try Self.shared.get()
-        func label(_ x: Int, _ y: Int) -> UInt8 {
-            guard x >= 0, y >= 0, x < r.columns, y < r.rows else { return 0 }
-            return r.bodyLabels[y * r.columns + x]
-        }
-        for b in r.truth.vertebrae {
-            let corners = try #require(b.corners)
-            #expect(label(Int(b.centre[0].rounded()), Int(b.centre[1].rounded())) == b.label)
-            for c in corners.all {
-                let x = Int(c[0].rounded()), y = Int(c[1].rounded())
-                let hit = (-1...1).contains { dy in (-1...1).contains { dx in label(x + dx, y + dy) == b.label } }
-                #expect(hit, "\(b.name) corner \(c)")
-            }
-            #expect(corners.anteriorSuperior[0] < corners.posteriorSuperior[0])
-            #expect(corners.anteriorSuperior[1] < corners.anteriorInferior[1])
-        }
+        try PhantomTestSupport.expectCornersInTheirBodies(try Self.shared.get().1)
     }
 
     /// Each body's mask lies within the projection of its body (the corners' box, widened by the far side's

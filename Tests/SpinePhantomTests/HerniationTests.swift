@@ -30,8 +30,8 @@ import Testing
     }
 
     @Test func measuredSacEqualsTheEllipseWithoutHerniations() throws {
-        // 60 seeds, every level, each seed as drawn (bulges, flavum, facets, slips, scoliosis) less its herniations.
-        var levels = 0, worst = 0.0
+        // 50 seeds, every level, each seed as drawn (bulges, flavum, facets, slips, scoliosis) less its herniations.
+        var levels = 0
         for seed in UInt64(1)...50 {
             var p = PhantomParameters(seed: seed)
             for n in p.discs.indices { p.discs[n].herniation = nil }
@@ -42,7 +42,6 @@ import Testing
                 let ellipse = model.canal.sacAreaMM2(at: k)
                 let ap = model.canal.sacAnt[k] - model.canal.sacPost[k], width = 2 * model.canal.sacHalfWidth[k]
                 let e = abs(s.areaMM2 - ellipse) / ellipse
-                worst = max(worst, e)
                 #expect(e < 0.005, "seed \(seed) \(model.discs[i].level): \(s.areaMM2) vs \(ellipse) mm²")
                 #expect(abs(s.apDiameterMM - ap) / ap < 0.005, "seed \(seed) \(model.discs[i].level) AP")
                 #expect(abs(s.widthMM - width) / width < 0.005, "seed \(seed) \(model.discs[i].level) width")
@@ -50,7 +49,6 @@ import Testing
             }
         }
         #expect(levels >= 400)
-        #expect(worst < 0.005)
     }
 
     /// A central 6 mm protrusion at L4-L5: the sac loses, on the measurement plane, the part of its ellipse behind

@@ -85,33 +85,19 @@ import Testing
         if axis == .row { #expect(offReadout > 100, "\(offReadout) changed voxels off the readout lines of moving tissue") }
     }
 
-    /// Off (nil) and at zero strength the sagittal pin of `PhantomOutputPinTests` holds: today's output, byte for
-    /// byte.
+    /// At zero strength the sagittal pin of `PhantomOutputPinTests` holds (off, nil, is that pin itself): today's
+    /// output, byte for byte.
     @Test func ghostingOffIsByteIdentical() throws {
-        let model = try SpineModel(parameters: PhantomParameters(seed: 11))
-        let g = PhantomTestSupport.midlineGrid(model, spacing: 2.5, slices: 5, widthMM: 330, sliceMM: 4)
-        for ghosting in [nil, MotionGhosting(phaseEncoding: .row, phaseErrorRad: 0, spacingFraction: 0.3)] {
-            var rng = PhantomRandom(seed: 11, stream: 0xAC9)
-            let sequences = [MRSequence.t1(&rng), .t2(&rng), .stir(&rng)]
-            var o = MRImagingOptions()
-            o.noiseSeed = 5
-            o.ghosting = ghosting
-            let r = try MRRenderer.render(model, on: g, sequences: sequences, options: o)
-            let hashes = r.images.map { PhantomOutputPinTests.hex(PhantomOutputPinTests.fnv1a($0.voxels)) }
-            #expect(hashes == ["0xd45425765ace7213", "0x7b3eed5db5f1cd5", "0xc34e168bc2ae0107"])
-        }
+        let (r, _) = try PhantomOutputPinTests.pinnedSagittal(
+            ghosting: MotionGhosting(phaseEncoding: .row, phaseErrorRad: 0, spacingFraction: 0.3))
+        let hashes = r.images.map { PhantomOutputPinTests.hex(PhantomOutputPinTests.fnv1a($0.voxels)) }
+        #expect(hashes == PhantomOutputPinTests.sagittalImageHashes)
     }
 
     @Test func studiesDrawGhostingFromTheSeedWhenAsked() throws {
-        var o = MRStudyOptions()
-        o.contrasts = ["T2"]
-        o.axialStacks = true
-        // A coarse sagittal slab from the back to 220 mm in front of the spine (the abdominal wall).
-        o.sagittalGeometry = ImageGeometry(
-            size: SIMD3(100, 64, 1), spacing: SIMD3(4, 4, 5), origin: SIMD3(5, -250, 150),
-            direction: Matrix3(columns: SIMD3(0, 1, 0), SIMD3(0, 0, -1), SIMD3(-1, 0, 0)))
-        o.motionGhostingProbability = 1
-        let on = try MRStudy(seed: 5, options: o)
+        // A coarse sagittal slab from the back to 220 mm in front of the spine (the abdominal wall), axial stacks.
+        let (on, drawn) = try PhaseEncodingTests.study(imaging: nil, ghostingProbability: 1)
+        var o = drawn
         let g = try #require(on.sagittal.ghosting)
         #expect(g.phaseEncoding == .row && g.phaseErrorRad >= 0.4 && g.phaseErrorRad <= 1.2)
         #expect(on.axials.allSatisfy { $0.ghosting?.phaseEncoding == .column })

@@ -45,17 +45,27 @@ import Testing
 
     static func hex(_ h: UInt64) -> String { "0x" + String(h, radix: 16) }
 
-    @Test func sagittalRenderingIsPinned() throws {
+    /// Seed 11's T1, T2 and STIR images on the pinned sagittal grid (`pinnedSagittal`).
+    static let sagittalImageHashes = ["0xd45425765ace7213", "0x7b3eed5db5f1cd5", "0xc34e168bc2ae0107"]
+
+    /// Seed 11 rendered T1, T2 and STIR on a coarse 5-slice midline grid: supersampling [2, 2, 3], SNR 30, coil
+    /// fall-off 130 mm, noise seed 5, and `ghosting`.
+    static func pinnedSagittal(ghosting: MotionGhosting? = nil) throws -> (RenderedSeries, ImageGeometry) {
         let model = try SpineModel(parameters: PhantomParameters(seed: 11))
         var rng = PhantomRandom(seed: 11, stream: 0xAC9)
         let sequences = [MRSequence.t1(&rng), .t2(&rng), .stir(&rng)]
-        var o = MRImagingOptions()  // supersampling [2, 2, 3], SNR 30, coil fall-off 130 mm
+        var o = MRImagingOptions()
         o.noiseSeed = 5
+        o.ghosting = ghosting
         let g = PhantomTestSupport.midlineGrid(model, spacing: 2.5, slices: 5, widthMM: 330, sliceMM: 4)
-        let r = try MRRenderer.render(model, on: g, sequences: sequences, options: o)
+        return (try MRRenderer.render(model, on: g, sequences: sequences, options: o), g)
+    }
+
+    @Test func sagittalRenderingIsPinned() throws {
+        let (r, g) = try Self.pinnedSagittal()
         #expect(g.voxelCount > 50_000)
         let hashes = r.images.map { Self.fnv1a($0.voxels) }
-        #expect(hashes.map(Self.hex) == ["0xd45425765ace7213", "0x7b3eed5db5f1cd5", "0xc34e168bc2ae0107"])
+        #expect(hashes.map(Self.hex) == Self.sagittalImageHashes)
         #expect(Self.hex(Self.fnv1a(r.classLabels.voxels)) == "0x4afe9e05eb43f98e")
         #expect(Self.hex(Self.fnv1a(r.instanceLabels.voxels)) == "0xa22bc5343e234879")
     }
@@ -88,8 +98,8 @@ import Testing
         let r = try Radiograph(model: model, view: .lateral, options: o)
         // Re-pinned when radiographs gained osteophytes (seed 42 draws spurs at L4 and L5) and again when the
         // pedicles were joined to their bodies, and again when the thoracic vertebrae gained ribs (truth schema 3;
-        // the body masks did not change); without the findings the value 0xf415aee1388bee45 holds
-        // (RadiographFindingsTests.withoutFindingsTheRadiographIsUnchanged).
+        // the body masks did not change); the same radiograph without its findings is pinned in
+        // RadiographFindingsTests.withoutFindingsTheRadiographIsUnchanged.
         #expect(Self.hex(Self.fnv1a(r.pixels)) == "0x51dccbb2cd956c45")
         #expect(Self.hex(Self.fnv1a(r.bodyLabels)) == "0x7c70ca62c199d48f")
     }

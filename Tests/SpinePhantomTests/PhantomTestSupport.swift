@@ -1,5 +1,6 @@
 import Foundation
 import SpineImaging
+import Testing
 
 @testable import SpinePhantom
 
@@ -84,6 +85,28 @@ enum PhantomTestSupport {
     }
 
     /// A cheap study for I/O tests: a coarse sagittal grid, no supersampling.
+    /// Each body's centre pixel is its own label, each of its four corners lies on its outline (its pixel or a
+    /// neighbour, one detector pixel, is the body), anterior corners lie anterior (left) of posterior ones and
+    /// superior above inferior.
+    static func expectCornersInTheirBodies(_ r: Radiograph, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        func label(_ x: Int, _ y: Int) -> UInt8 {
+            guard x >= 0, y >= 0, x < r.columns, y < r.rows else { return 0 }
+            return r.bodyLabels[y * r.columns + x]
+        }
+        for b in r.truth.vertebrae {
+            let corners = try #require(b.corners, sourceLocation: sourceLocation)
+            #expect(
+                label(Int(b.centre[0].rounded()), Int(b.centre[1].rounded())) == b.label, sourceLocation: sourceLocation)
+            for c in corners.all {
+                let x = Int(c[0].rounded()), y = Int(c[1].rounded())
+                let hit = (-1...1).contains { dy in (-1...1).contains { dx in label(x + dx, y + dy) == b.label } }
+                #expect(hit, "\(b.name) corner \(c)", sourceLocation: sourceLocation)
+            }
+            #expect(corners.anteriorSuperior[0] < corners.posteriorSuperior[0], sourceLocation: sourceLocation)
+            #expect(corners.anteriorSuperior[1] < corners.anteriorInferior[1], sourceLocation: sourceLocation)
+        }
+    }
+
     static func smallStudyOptions(_ model: SpineModel? = nil) -> MRStudyOptions {
         var o = MRStudyOptions()
         var imaging = MRImagingOptions()

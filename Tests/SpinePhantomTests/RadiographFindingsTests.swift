@@ -123,9 +123,9 @@ import Testing
         #expect(boxMax > outsideMax, "metal \(boxMax), brightest elsewhere \(outsideMax)")
     }
 
-    /// Without findings a radiograph is what it was before they existed: the pin of `PhantomOutputPinTests` from
-    /// before osteophytes and instrumentation (as re-pinned when the pedicles were joined to their bodies), which
-    /// that test re-pinned again for seed 42's drawn spurs.
+    /// Without findings a radiograph is what it was before they existed: seed 42's lateral radiograph of
+    /// `PhantomOutputPinTests.lateralRadiographIsPinned` (which draws spurs at L4 and L5) with none drawn. It was
+    /// that pin's value before osteophytes and instrumentation; both have been re-pinned since for the anatomy.
     @Test func withoutFindingsTheRadiographIsUnchanged() throws {
         let model = try SpineModel(parameters: PhantomParameters(seed: 42))
         #expect(!RadiographFindings(drawnFor: model.parameters).osteophytes.isEmpty)

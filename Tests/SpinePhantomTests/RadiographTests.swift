@@ -76,25 +76,7 @@ import Testing
     }
 
     @Test func cornerLandmarksLieInTheirProjectedBody() throws {
-        let (_, radiograph) = try Self.shared.get()
-        let t = radiograph.truth
-        func label(_ x: Int, _ y: Int) -> UInt8 {
-            guard x >= 0, y >= 0, x < radiograph.columns, y < radiograph.rows else { return 0 }
-            return radiograph.bodyLabels[y * radiograph.columns + x]
-        }
-        for b in t.vertebrae {
-            let corners = try #require(b.corners)
-            #expect(label(Int(b.centre[0].rounded()), Int(b.centre[1].rounded())) == b.label)
-            for c in corners.all {
-                // A corner lies on the outline: its pixel or a neighbour (one 1.25 mm detector pixel) is the body.
-                let x = Int(c[0].rounded()), y = Int(c[1].rounded())
-                let hit = (-1...1).contains { dy in (-1...1).contains { dx in label(x + dx, y + dy) == b.label } }
-                #expect(hit, "\(b.name) corner \(c)")
-            }
-            // Anterior corners lie anterior (left) of posterior ones; superior above inferior.
-            #expect(corners.anteriorSuperior[0] < corners.posteriorSuperior[0])
-            #expect(corners.anteriorSuperior[1] < corners.anteriorInferior[1])
-        }
+        try PhantomTestSupport.expectCornersInTheirBodies(try Self.shared.get().1)
     }
 
     @Test func impossibleOptionsAreRefused() throws {

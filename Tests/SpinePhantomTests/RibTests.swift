@@ -32,8 +32,10 @@ import Testing
                             #expect(
                                 r.headLateralOffsetMM >= 15 * p.bodyScale && r.headLateralOffsetMM <= 27 * p.bodyScale,
                                 "\(v.name) \(r.side) head \(r.headLateralOffsetMM) mm lateral")
+                        } when: {
+                            v.name == .t10
                         }
-                        #expect(r.lengthMM - 0 >= 55 && r.lengthMM <= 90, "\(v.name) rib \(r.lengthMM) mm")
+                        #expect(r.lengthMM >= 55 && r.lengthMM <= 90, "\(v.name) rib \(r.lengthMM) mm")
                     }
                 } else {
                     #expect(v.ribs == nil, "\(v.name) has ribs")
@@ -44,7 +46,7 @@ import Testing
                 sacralSlopeDeg: 0, bodyScale: 1, vertebrae: truth.vertebrae, discs: truth.discs, series: [],
                 classes: [:], labelMaps: [:], parameters: p)
             #expect(full.ribBearingVertebrae == thoracic)
-            #expect(full.schemaVersion >= 3)
+            #expect(full.schemaVersion == PhantomTruth.currentSchemaVersion)
         }
     }
 

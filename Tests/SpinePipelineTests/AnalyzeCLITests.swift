@@ -110,7 +110,7 @@ import Testing
         let dir = try Self.tempFolder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let out = dir + "/missing/metrics"
-        let evaluate = try Self.run(["evaluate", "--task", "phantom", "--labels", "truth", "--seeds", "1", "--out", out])
+        let evaluate = try Self.run(["evaluate", "--task", "phantom", "--labels", "truth", "--seeds", "1-1", "--out", out])
         #expect(evaluate.status == 6)
         #expect(evaluate.stdout.isEmpty, "no phantom was evaluated: \(evaluate.stdout)")
         #expect(evaluate.stderr.split(separator: "\n").count == 1)

@@ -4,12 +4,13 @@
 /// This is how a radiologist settles an enumeration anomaly: count down from C2 on a whole-spine localizer (Carrino et
 /// al., "Effect of spinal segment variants on numbering vertebral levels at lumbar MR imaging", Radiology 2011;259(1):
 /// 196–202; numbering from the lumbar MRI alone was wrong in 14.1 % of 1,049 patients in Tokgoz et al., Korean J
-/// Radiol 2014;15(2):258–266). A lumbar field of view alone cannot tell a thirteenth thoracic vertebra from the twelfth. Seven cervical vertebrae are taken as fixed (C1
-/// has no body, so C2…C7 are six bodies; a different cervical count is exceedingly rare). The lumbar-type bodies
+/// Radiol 2014;15(2):258–266). A lumbar field of view alone cannot tell a thirteenth thoracic vertebra from the
+/// twelfth. Seven cervical vertebrae are taken as fixed (C1 has no body, so C2…C7 are six bodies; a different
+/// cervical count is exceedingly rare). The lumbar-type bodies
 /// (``ThoracolumbarJunction``, from the disc wedges) are lumbar and the rest thoracic; the ribs confirm that split, or
 /// move it down when a rib is seen on a body the wedges call lumbar (a rib is positive evidence; a missing one is not:
 /// ribs merged with their arches on thick slices go unseen). Without wedges the ribs split the column; with neither
-/// cue five lumbar bodies are assumed and only a plain count beyond the usual is reported. The usual 23 bodies from
+/// cue five lumbar bodies are assumed and a count other than the usual is reported as unusual. The usual 23 bodies from
 /// C2 are read as the usual column whatever the cues say (two anomalies at once would be needed otherwise).
 public struct ColumnCount: Sendable, Hashable {
     /// Cervical bodies from C2: always 6 (C2…C7).
@@ -17,12 +18,19 @@ public struct ColumnCount: Sendable, Hashable {
     /// The usual presacral bodies from C2: six cervical, twelve thoracic, five lumbar.
     public static let usualPresacralBodies = 23
 
-    public var thoracic: Int
-    public var lumbar: Int
-    /// What split thoracic from lumbar: "the usual count", "disc wedges", "ribs" or "assumed five lumbar".
-    public var cue: String
+    /// What split thoracic from lumbar; the raw value is the phrase findings quote.
+    public enum Split: String, Sendable, Hashable {
+        case usualCount = "the usual count"
+        case discWedges = "disc wedges"
+        case ribs
+        case assumedFiveLumbar = "assumed five lumbar"
+    }
+
+    public let thoracic: Int
+    public let lumbar: Int
+    public let cue: Split
     /// true when the ribs confirm the wedges' split, false when a rib on a lumbar-type body moved it, nil otherwise.
-    public var cuesAgree: Bool?
+    public let cuesAgree: Bool?
 
     /// Bodies from C2 to the one above the sacrum.
     public var presacralBodies: Int { Self.cervicalBodies + thoracic + lumbar }
@@ -37,30 +45,32 @@ public struct ColumnCount: Sendable, Hashable {
         let thoracicAndLumbar = n - Self.cervicalBodies
         // The lowest rib seen marks at least the last thoracic vertebra: lower ribs merged with their arches on thick
         // slices go unseen, so a rib count short of the wedges' is incomplete, not a contradiction.
-        let fromRibs = lowestRibBearing.map { $0 - Self.cervicalBodies + 1 }.flatMap { (11...13).contains($0) ? $0 : nil }
+        let fromRibs = lowestRibBearing.map { $0 - Self.cervicalBodies + 1 }.flatMap {
+            (11...13).contains($0) ? $0 : nil
+        }
         let fromWedges = lumbarTypeCount.map { thoracicAndLumbar - $0 }
         switch (fromWedges, fromRibs) {
         case _ where n == Self.usualPresacralBodies:
             // The usual count is taken as the usual column: a shifted junction would need two anomalies at once
             // (T13 with four lumbar, or T11 with six), and the wedges misread more often than that.
             thoracic = 12
-            cue = "the usual count"
+            cue = .usualCount
             cuesAgree = nil
         case (let w?, let r?) where r > w:
             thoracic = r  // a rib on a body the wedges call lumbar: the rib is positive evidence
-            cue = "ribs"
+            cue = .ribs
             cuesAgree = false
         case (let w?, let r):
             thoracic = w
-            cue = "disc wedges"
-            cuesAgree = r.map { $0 == w ? true : nil } ?? nil
+            cue = .discWedges
+            cuesAgree = r == w ? true : nil
         case (nil, let r?):
             thoracic = r
-            cue = "ribs"
+            cue = .ribs
             cuesAgree = nil
         case (nil, nil):
             thoracic = thoracicAndLumbar - 5
-            cue = "assumed five lumbar"
+            cue = .assumedFiveLumbar
             cuesAgree = nil
         }
         lumbar = thoracicAndLumbar - thoracic
@@ -69,9 +79,8 @@ public struct ColumnCount: Sendable, Hashable {
 
     /// The names of the counted bodies, cranial to caudal: C2…C7, T1…T11/T12/T13, L1…L4/L5/L6.
     public var names: [Vertebra] {
-        let thoracicNames: [Vertebra] = [.t1, .t2, .t3, .t4, .t5, .t6, .t7, .t8, .t9, .t10, .t11, .t12, .t13]
-        let lumbarNames: [Vertebra] = [.l1, .l2, .l3, .l4, .l5, .l6]
-        return [.c2, .c3, .c4, .c5, .c6, .c7] + thoracicNames.prefix(thoracic) + lumbarNames.prefix(lumbar)
+        [.c2, .c3, .c4, .c5, .c6, .c7] + Vertebra.allCases.filter { $0.region == .thoracic }.prefix(thoracic)
+            + Vertebra.allCases.filter { $0.region == .lumbar }.prefix(lumbar)
     }
 
     /// Whether the most cranial body looks like the axis: C2's body with the dens on it spans about 35–40 mm along the

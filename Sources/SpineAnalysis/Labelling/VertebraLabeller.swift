@@ -68,8 +68,9 @@ public enum VertebraLabeller {
     ///   non-rib-bearing bodies over the sacrum confirm the wedges' L6; five, with six lumbar-type bodies by the
     ///   wedges, make the lowest rib-bearing body a T13 (the extra vertebra is thoracic); four report a rib on the
     ///   body counted as L1. Every anomaly is a finding; nothing is renumbered silently.
-    /// - Parameter axisID: the most cranial body when it is C2 (``ColumnCount/looksLikeAxis(middleHeightMM:depthMM:minimumRatio:)``):
-    ///   with the sacrum also labelled, the bodies are counted from C2 (``ColumnCount``), which settles T13 and L6.
+    /// - Parameter axisID: the most cranial body when it is C2
+    ///   (``ColumnCount/looksLikeAxis(extentMM:nextExtentsMM:minimumRatio:)``): with the sacrum also labelled, the
+    ///   bodies are counted from C2 (``ColumnCount``), which settles T13 and L6.
     public static func labelBodies(
         _ bodies: [LabellingCandidate], curve: SpineCurve?, sacrumCentroidLPS: SIMD3<Double>?, anchor: LabellingAnchor,
         lumbarTypeCount: Int? = nil, ribCount: RibCount? = nil, axisID: Int32? = nil
@@ -280,11 +281,11 @@ public enum VertebraLabeller {
             switch (count.cue, count.cuesAgree) {
             case (_, true?): 0.95
             case (_, false?): 0.6
-            case ("assumed five lumbar", _): 0.8
+            case (.assumedFiveLumbar, _): 0.8
             default: 0.9
             }
         let how =
-            "counted from C2 (\(count.presacralBodies) presacral bodies: 7 cervical, \(count.thoracic) thoracic, \(count.lumbar) lumbar by \(count.cue))"
+            "counted from C2 (\(count.presacralBodies) presacral bodies: 7 cervical, \(count.thoracic) thoracic, \(count.lumbar) lumbar by \(count.cue.rawValue))"
         findings.append(
             Finding(
                 "counted-from-c2", .info,
@@ -296,7 +297,7 @@ public enum VertebraLabeller {
                     "a rib is seen on a body the disc wedges call lumbar: thoracic and lumbar names follow the ribs; verify them"
                 ))
         }
-        if count.presacralBodies != ColumnCount.usualPresacralBodies, count.cue == "assumed five lumbar" {
+        if count.presacralBodies != ColumnCount.usualPresacralBodies, count.cue == .assumedFiveLumbar {
             findings.append(
                 Finding(
                     "presacral-count-unusual", .warning,

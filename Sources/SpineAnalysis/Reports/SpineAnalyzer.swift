@@ -541,7 +541,7 @@ public enum SpineAnalyzer {
                         level: d.level.name))
             }
             if !cut,
-                let (m, o) = DiscMeasurement.measure(
+                let (m, _) = DiscMeasurement.measure(
                     sampler: sampler, members: [d.id], frame: frame, axisSource: source, pointsLPS: pts,
                     endplateEdgesMM: edges)
             {
@@ -654,7 +654,7 @@ public enum SpineAnalyzer {
         report.discs = discReports
         // Transverse processes of the vertebra over the sacrum and the two above it.
         var tpCue: TransverseProcessCue? = nil
-        if sacrumCentroid != nil, !posteriorIDs.isEmpty, let curve {
+        if sacrumCentroid != nil, !posteriorIDs.isEmpty, curve != nil {
             let posteriorPoints = voxelsByID.pointsLPS(posteriorIDs, geometry: g)
             let column = namedBodies.sorted { $0.vertebra < $1.vertebra }
             var heights: [Vertebra: Double] = [:]

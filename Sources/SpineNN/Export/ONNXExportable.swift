@@ -44,27 +44,25 @@ extension ONNXGraphBuilder {
     }
 }
 
-/// The ``ONNXSession`` a network's evaluation-mode prediction runs on, rebuilt when a parameter
-/// changes: it keeps the parameter tensors it was exported from, and since tensors copy on write
-/// (an optimizer step or a checkpoint load gives a parameter new storage), a storage that differs
-/// from the one kept means the weights moved on.
+/// The ``ONNXSession`` a network's evaluation-mode prediction runs on, one per precision, rebuilt when a
+/// parameter changes: it keeps the parameter tensors it was exported from, and since tensors copy on write
+/// (an optimizer step or a checkpoint load gives a parameter new storage), a storage that differs from the one
+/// kept means the weights moved on. The network's `Parameter` objects are `let` members of its layers, so their
+/// list is taken once (no names are built per call).
 final class ExportedSessionCache {
-    private var session: ONNXSession?
-    private var precision: InferencePrecision?
-    private var exportedFrom: [Tensor] = []
+    private var parameters: [Parameter]?
+    private var sessions: [InferencePrecision: (session: ONNXSession, exportedFrom: [Tensor])] = [:]
 
     func session(for network: some ONNXExportable, precision: InferencePrecision) throws -> ONNXSession {
-        let current = network.namedParameters().map(\.parameter.value)
-        if let session, self.precision == precision, current.count == exportedFrom.count,
-            zip(current, exportedFrom).allSatisfy({ $0.storage === $1.storage && $0.shape == $1.shape })
+        let parameters = self.parameters ?? network.namedParameters().map(\.parameter)
+        self.parameters = parameters
+        if let kept = sessions[precision], kept.exportedFrom.count == parameters.count,
+            zip(parameters, kept.exportedFrom).allSatisfy({ $0.value.storage === $1.storage && $0.value.shape == $1.shape })
         {
-            return session
+            return kept.session
         }
         let fresh = try network.inferenceSession(precision: precision)
-        (session, self.precision, exportedFrom) = (fresh, precision, current)
+        sessions[precision] = (fresh, parameters.map(\.value))
         return fresh
     }
-
-    /// Drops the session (and the weights it keeps alive).
-    func reset() { (session, precision, exportedFrom) = (nil, nil, []) }
 }

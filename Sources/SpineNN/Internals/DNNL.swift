@@ -112,7 +112,7 @@ package final class DNNLContext: @unchecked Sendable {
     /// Primitives and reorders per OpenMP thread count (see `primitive(_:_:)`), then by key.
     private var primitives: [Int: [String: CachedPrimitive]] = [:]
     /// The same primitives by a structured key (see `primitive(_:fast:serial:_:)`).
-    private var fastPrimitives: [Int: [AnyHashable: CachedPrimitive]] = [:]
+    private var fastPrimitives: [Int: [PrimitiveKey: CachedPrimitive]] = [:]
     private var reorders: [Int: [[UInt8]: CachedPrimitive]] = [:]
     /// Reordered constant inputs: (storage, primitive key, argument) → buffer; the storage is kept alive.
     var constants: [String: (owner: TensorStorage, buffer: RawBuffer)] = [:]
@@ -211,16 +211,10 @@ package final class DNNLContext: @unchecked Sendable {
     /// microsecond) instead of the descriptive string, which is built only on a miss: formatting a
     /// convolution's key cost several microseconds per call, paid on every node of every run.
     func primitive(
-        _ key: @autoclosure () -> String, fast: AnyHashable, serial: Bool = false,
+        _ key: @autoclosure () -> String, fast: PrimitiveKey, serial: Bool = false,
         _ make: () throws -> dnnl_primitive_desc_t
     ) throws -> CachedPrimitive {
-        try withLock {
-            let t = serial ? 1 : threads
-            if let p = fastPrimitives[t]?[fast] { return p }
-            let p = try primitive(key(), serial: serial, make)
-            fastPrimitives[t, default: [:]][fast] = p
-            return p
-        }
+        try cached(fast: fast, serial: serial) { try primitive(key(), serial: serial, make) }
     }
 
     func reorder(from src: dnnl_memory_desc_t, to dst: dnnl_memory_desc_t, serial: Bool = false) throws
@@ -251,6 +245,13 @@ package final class DNNLContext: @unchecked Sendable {
 
     /// A reorder looked up by a structured key (`make` creates or finds it by its descriptors on a miss).
     func reorder(fast: PrimitiveKey, serial: Bool, _ make: () throws -> CachedPrimitive) throws -> CachedPrimitive {
+        try cached(fast: fast, serial: serial, make)
+    }
+
+    /// The primitive cached under `fast` for the calling configuration's thread count, or `make`'s, cached.
+    private func cached(fast: PrimitiveKey, serial: Bool, _ make: () throws -> CachedPrimitive) throws
+        -> CachedPrimitive
+    {
         try withLock {
             let t = serial ? 1 : threads
             if let p = fastPrimitives[t]?[fast] { return p }

@@ -145,12 +145,17 @@ struct CanalCurve: Sendable {
     }
 
     /// Adds a herniation and marks the dense samples its arc-length range covers.
-    mutating func add(_ h: DiscHerniationShape) {
+    /// Also sets the shape's `zRange`: the marked samples' z ± 20 mm (`zFallback` ± 20 when none is marked).
+    mutating func add(_ h: inout DiscHerniationShape, zFallback: Double) {
         if herniationAt.isEmpty { herniationAt = Array(repeating: -1, count: s.count) }
         // A 1 mm margin: a point's nearest sample may lie just outside the range its own arc length is in.
+        var zMin = Double.infinity, zMax = -Double.infinity
         for i in s.indices where s[i] >= h.sRange.lowerBound - 1 && s[i] <= h.sRange.upperBound + 1 {
             herniationAt[i] = herniations.count
+            zMin = min(zMin, z[i])
+            zMax = max(zMax, z[i])
         }
+        h.zRange = zMin <= zMax ? (zMin - 20)...(zMax + 20) : (zFallback - 20)...(zFallback + 20)
         herniations.append(h)
     }
 

@@ -32,20 +32,17 @@ extension SpineModel {
             var shape = DiscHerniationShape(
                 disc: i, herniation: h, sBase: canal.s[k], xCentre: xCentre, nBase: max(bulged, nMargin),
                 discHeight: d.height, annulus: d.annulus, nucleus: d.nucleus)
-            let covered = canal.s.indices.filter {
-                canal.s[$0] >= shape.sRange.lowerBound - 1 && canal.s[$0] <= shape.sRange.upperBound + 1
-            }
-            let zs = covered.map { canal.z[$0] }
-            shape.zRange = ((zs.min() ?? canal.z[k]) - 20)...((zs.max() ?? canal.z[k]) + 20)
-            canal.add(shape)
+            canal.add(&shape, zFallback: canal.z[k])
         }
     }
 
     /// Herniated disc material at a body-frame point outside the bony canal (x relative to the canal's midline, as
     /// `canalContent` takes it), or nil; inside the canal `canalContent` finds it.
     @inline(__always) func herniationOutsideCanal(x: Double, y: Double, z: Double) -> UInt16? {
+        var nearest: (index: Int, t: Double, n: Double)?
         for h in canal.herniations where h.zRange.contains(z) && abs(x - h.xCentre) <= h.maxHalfWidth {
-            let c = canal.closest(y: y, z: z)
+            let c = nearest ?? canal.closest(y: y, z: z)
+            nearest = c
             if let m = h.material(s: canal.arcLength(index: c.index, t: c.t), n: c.n, x: x) { return m }
         }
         return nil

@@ -183,7 +183,7 @@ public enum MRRenderer {
             }
         }
         if let ghosting = options.ghosting, ghosting.phaseErrorRad > 0 {
-            addGhosts(ghosting.resolved(on: geometry), to: &signal, sequences: ns, model: model, geometry: geometry, centre: centre)
+            addGhosts(ghosting, to: &signal, sequences: ns, model: model, geometry: geometry, centre: centre)
         }
         // Coil sensitivity, noise, quantisation: one noise stream per slice, whatever the thread.
         var stored = [UInt16](repeating: 0, count: count * ns)
@@ -236,7 +236,7 @@ public enum MRRenderer {
     ) {
         let size = geometry.size
         let steps = bodySteps(model, geometry)
-        let along = (g.phaseEncoding ?? MotionGhosting.Axis.anteroposterior(in: geometry)) == .row
+        let along = g.resolved(on: geometry).phaseEncoding == .row
         let n = along ? size.x : size.y
         let spacing = max(1, Int((g.spacingFraction * Double(n)).rounded()))
         let orders = Array(-3...3)
@@ -245,10 +245,10 @@ public enum MRRenderer {
             return k < 0 && abs(k) % 2 == 1 ? -j : j
         }
         let plane = size.x * size.y
-        let original = signal
-        original.withUnsafeBufferPointer { src in
-            signal.withUnsafeMutableBufferPointer { dst in
-                let srcP = SendableBuffer(src), out = SendableMutableBuffer(dst)
+        // In place: each slice's moving part is gathered before any of its voxels is written, and a voxel is read
+        // before it is written; slices are disjoint.
+        signal.withUnsafeMutableBufferPointer { dst in
+                let out = SendableMutableBuffer(dst), srcP = out
                 parallelRows(size.z) { k in
                     var moving = [Double](repeating: 0, count: plane * ns)
                     var any = false
@@ -281,7 +281,6 @@ public enum MRRenderer {
                         }
                     }
                 }
-            }
         }
     }
 

@@ -115,16 +115,7 @@ public struct MRStudy: Sendable {
             }
         }
         self.axials = axials
-        let anatomy = model.anatomyTruth()
-        truth = PhantomTruth(
-            seed: parameters.seed, anomaly: parameters.anomaly, lumbarCount: parameters.anomaly.lumbarCount,
-            thoracicCount: parameters.anomaly.thoracicCount, lordosisDeg: model.round3(model.lordosisDeg),
-            sacralSlopeDeg: model.round3(parameters.sacralSlopeDeg), bodyScale: parameters.bodyScale,
-            vertebrae: anatomy.vertebrae, discs: anatomy.discs, series: [],
-            classes: StructureClass.allCases.reduce(into: [String(StructureClass.backgroundLabel): "background"]) {
-                $0[String($1.labelValue)] = $1.displayName
-            },
-            labelMaps: [:], parameters: parameters)
+        truth = PhantomTruth(anatomyOf: model)
     }
 
     /// `g` with another slice count or thickness along its third axis, about the same centre.
@@ -152,5 +143,23 @@ public struct MRStudy: Sendable {
         guard g.isValid else {
             throw PhantomError(.outOfRange, parameter: name, "direction matrix is singular or the origin is not finite")
         }
+    }
+}
+
+extension PhantomTruth {
+    /// The truth of `model`'s anatomy (no series or label maps listed yet), as a study records it; it draws
+    /// nothing and renders nothing.
+    public init(anatomyOf model: SpineModel) {
+        let parameters = model.parameters
+        let anatomy = model.anatomyTruth()
+        self.init(
+            seed: parameters.seed, anomaly: parameters.anomaly, lumbarCount: parameters.anomaly.lumbarCount,
+            thoracicCount: parameters.anomaly.thoracicCount, lordosisDeg: model.round3(model.lordosisDeg),
+            sacralSlopeDeg: model.round3(parameters.sacralSlopeDeg), bodyScale: parameters.bodyScale,
+            vertebrae: anatomy.vertebrae, discs: anatomy.discs, series: [],
+            classes: StructureClass.allCases.reduce(into: [String(StructureClass.backgroundLabel): "background"]) {
+                $0[String($1.labelValue)] = $1.displayName
+            },
+            labelMaps: [:], parameters: parameters)
     }
 }

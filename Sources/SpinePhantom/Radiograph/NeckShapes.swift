@@ -48,7 +48,7 @@ struct NeckShapes: Sendable {
         var pts: [SIMD3<Double>] = []
         for k in 0...8 {
             let t = Double(k) / 8 * 2 - 1  // −1 … 1, right to left
-            pts.append(SIMD3(t * 46 * sc, chin.y + (1 - t * t) * 0 + t * t * 48 * sc, chin.z + t * t * 6 * sc))
+            pts.append(SIMD3(t * 46 * sc, chin.y + t * t * 48 * sc, chin.z + t * t * 6 * sc))
         }
         var bars: [(SIMD3<Double>, SIMD3<Double>)] = []
         for k in 0..<8 { bars.append((pts[k], pts[k + 1])) }
@@ -72,8 +72,7 @@ struct NeckShapes: Sendable {
         }
         for (a, b) in mandible where RibShape.inTube(p, a, b, mandibleRadius) { return Self.boneMu }
         if p.z < neckBottomZ { return modelMu }
-        let column: Set<StructureClass> = Self.columnClasses
-        if let c = material.structureClass, column.contains(c) { return modelMu }
+        if let c = material.structureClass, Self.isColumn(c) { return modelMu }
         let ti = table.index(p.z)
         let by = table.bodyY[ti], front = by - table.bodyHalfDepth[ti]
         // Airway in front of the bodies.
@@ -86,9 +85,14 @@ struct NeckShapes: Sendable {
         return nx * nx + ny * ny <= 1 ? Self.softMu : 0
     }
 
-    static let columnClasses: Set<StructureClass> = [
-        .vertebralBody, .posteriorElements, .intervertebralDisc, .spinalCanal, .caudaEquina, .epiduralFat, .sacrum,
-    ]
+    /// The column's own classes, kept as the model draws them (a switch: this runs per ray step).
+    @inline(__always) static func isColumn(_ c: StructureClass) -> Bool {
+        switch c {
+        case .vertebralBody, .posteriorElements, .intervertebralDisc, .spinalCanal, .caudaEquina, .epiduralFat, .sacrum:
+            true
+        default: false
+        }
+    }
     static let softMu = XRayAttenuation.muPerMM(.muscle)
     static let boneMu = XRayAttenuation.muPerMM(.corticalBone)
 }

@@ -65,13 +65,13 @@ public enum AxialCanal {
     /// Pairs each stack with the disc level it crosses (``StudyAnalysis/pair(_:with:)``, the level nearest its
     /// middle; one stack per level, the nearest), segments it, measures the sac and replaces that level's canal
     /// figures and grade in `report`; every other level with a canal keeps its sagittal figure, marked so.
-    /// Grades with `thresholds`, by default those the report was graded with (`report.grading`).
+    /// Grades with the thresholds the report was graded with (`report.grading`; the defaults when it has none).
     /// - Throws: the segmenter's errors (a model folder that does not load).
     public static func refine(
         _ report: inout AnalysisReport, stacks: [Stack], sagittalLabels: AnyVolume, classMap: ClassMap,
-        segmenter: ModelSegmenter, thresholds: CentralCanalGrade.Thresholds? = nil
+        segmenter: ModelSegmenter
     ) throws -> Result {
-        let thresholds = thresholds ?? report.grading?.centralCanal ?? .init()
+        let thresholds = report.grading?.centralCanal ?? .init()
         for i in report.discs.indices where report.discs[i].canal != nil { report.discs[i].canal?.source = "sagittal" }
         let discs = report.discs.map { ($0.level, $0.centroidLPS) }
         var best: [String: (stack: Stack, offset: Double)] = [:]

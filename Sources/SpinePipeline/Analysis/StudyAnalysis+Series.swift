@@ -46,7 +46,7 @@ extension StudyAnalysis {
     }
 
     /// Segments the axial stacks paired with disc levels with the axial model and grades those levels' canal on
-    /// them (``AxialCanal/refine(_:stacks:sagittalLabels:classMap:segmenter:thresholds:)``); a no-op without an
+    /// them (``AxialCanal/refine(_:stacks:sagittalLabels:classMap:segmenter:)``); a no-op without an
     /// image, a DICOM selection, a paired stack or an installed axial model, and (unless `axialModel` is named)
     /// when the label map was given rather than segmented.
     mutating func measureAxialStacks(of input: ReadInput) throws {

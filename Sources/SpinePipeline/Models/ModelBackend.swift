@@ -35,11 +35,7 @@ extension ModelRegistry.Model {
     func makePredictor(precision: InferencePrecision) throws -> (Tensor) throws -> Tensor {
         switch backend {
         case .native:
-            // The checkpoint overwrites every weight: a cheap seeded generator, not one getrandom call per weight
-            // (the system generator cost ~1 s of a 10 s `spine analyze`).
-            var rng = SeededGenerator(seed: 0)
-            let network = try UNet(plan.network, using: &rng)
-            try Checkpoint.load(into: network, plan: plan, from: folder)
+            let network = try Checkpoint.loadUNet(plan: plan, from: folder)
             let inference = try InferenceUNet(network, precision: precision)
             return { try inference($0) }
         case .onnx:

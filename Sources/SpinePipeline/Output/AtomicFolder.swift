@@ -1,8 +1,8 @@
 import Foundation
 import SpineImaging
 
-/// Throws unless the folder that will hold the output `path` (a file or a folder) exists: commands call it before their work,
-/// so that a mistyped `--out` fails in a second, not after an hour of inference.
+/// Throws unless the folder that will hold the output `path` (a file or a folder) exists: commands call it before
+/// their work, so that a mistyped `--out` fails in a second, not after an hour of inference.
 public func requireParentFolder(of path: String) throws {
     let parent = URL(fileURLWithPath: path).deletingLastPathComponent()
     var isDir: ObjCBool = false

@@ -301,12 +301,7 @@ struct PhantomEvaluation {
             } else {
                 predicted = truthClasses
             }
-            // Cervical bodies hold about a tenth of a lumbar body's voxels on 4 mm slices: the default fragment
-            // fraction (0.1 of the largest body) would drop them.
-            var analysisOptions = AnalysisOptions()
-            if wholeSpine { analysisOptions.fragmentFraction = 0.02 }
-            var report = try SpineAnalyzer.analyze(
-                labelMap: AnyVolume(predicted), classMap: classMap, options: analysisOptions)
+            var report = try SpineAnalyzer.analyze(labelMap: AnyVolume(predicted), classMap: classMap)
             let sagittalAreas = Dictionary(report.discs.compactMap { d in d.canal.map { (d.level, $0.areaMM2) } }) {
                 a, _ in a
             }

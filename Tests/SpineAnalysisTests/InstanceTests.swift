@@ -48,6 +48,36 @@ import Testing
         #expect(v.removingFragments(minimumFraction: 0, minimumVolumeMM3: 2)[8, 0, 0] == 0)
     }
 
+    /// A column of cubes shrinking from 20 mm to 6 mm along z (4 mm apart) and a 6 mm sliver beside the largest:
+    /// the fraction alone drops the two smallest cubes (6 % and 3 % of the largest); the neighbour rule keeps them,
+    /// each holding most of the next cube's voxels, and still drops the sliver (3 % of the cube beside it).
+    static let shrinkingColumn: Volume<UInt8> = {
+        var v = Volume<UInt8>(geometry: ImageGeometry(size: SIMD3(42, 42, 100)))
+        var z = 0
+        for edge in [20, 16, 13, 10, 8, 6] {
+            let x0 = 20 - edge / 2
+            for k in z..<(z + edge) { for j in x0..<(x0 + edge) { for i in x0..<(x0 + edge) { v[i, j, k] = 1 } } }
+            z += edge + 4
+        }
+        for k in 7..<13 { for j in 17..<23 { for i in 33..<39 { v[i, j, k] = 1 } } }  // the sliver
+        return v
+    }()
+
+    @Test func fragmentsBesideAKeptNeighbourOfTheirSizeAreKept() {
+        let cc = Self.shrinkingColumn.connectedComponents()
+        #expect(cc.components.map(\.voxelCount) == [8000, 216, 4096, 2197, 1000, 512, 216])
+        let byFraction = cc.removingFragments(minimumFraction: 0.1)
+        #expect(byFraction.components.map(\.voxelCount) == [8000, 4096, 2197, 1000])
+        let byNeighbours = cc.removingFragments(minimumFraction: 0.1, neighbours: .init())
+        #expect(byNeighbours.components.map(\.voxelCount) == [8000, 4096, 2197, 1000, 512, 216])
+        #expect(byNeighbours.components.map(\.id) == [1, 2, 3, 4, 5, 6])
+        // Exactly the components of the cleaned map.
+        let cleaned = Self.shrinkingColumn.removingFragments(minimumFraction: 0.1)
+        let recomputed = cleaned.connectedComponents()
+        #expect(recomputed.components == byFraction.components)
+        #expect(recomputed.labels.voxels == byFraction.labels.voxels)
+    }
+
     @Test func holesFilledPerLabel() {
         var v = Volume<UInt8>(geometry: ImageGeometry(size: SIMD3(7, 7, 7)))
         for k in 1...5 { for j in 1...5 { for i in 1...5 { v[i, j, k] = 2 } } }

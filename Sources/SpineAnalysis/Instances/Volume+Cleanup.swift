@@ -1,3 +1,4 @@
+import Foundation
 import SpineImaging
 
 extension Volume {
@@ -9,19 +10,9 @@ extension Volume {
         minimumFraction: Double = 0.1, minimumVolumeMM3: Double = 0, connectivity: Connectivity = .full
     ) -> Volume {
         let cc = connectedComponents(connectivity: connectivity)
-        var largest: [Int: Int] = [:]
-        for c in cc.components { largest[c.sourceLabel] = max(largest[c.sourceLabel] ?? 0, c.voxelCount) }
-        let keep = [Bool](unsafeUninitializedCapacity: cc.components.count + 1) { buf, n in
-            buf[0] = false
-            for c in cc.components {
-                buf[Int(c.id)] =
-                    Double(c.voxelCount) >= minimumFraction * Double(largest[c.sourceLabel]!)
-                    && c.volumeMM3 >= minimumVolumeMM3
-            }
-            n = cc.components.count + 1
-        }
+            .removingFragments(minimumFraction: minimumFraction, minimumVolumeMM3: minimumVolumeMM3)
         var out = voxels
-        for p in out.indices where out[p] != .zero && !keep[Int(cc.labels.voxels[p])] { out[p] = .zero }
+        for p in out.indices where out[p] != .zero && cc.labels.voxels[p] == 0 { out[p] = .zero }
         return Volume(geometry: geometry, voxels: out)
     }
 
@@ -70,5 +61,68 @@ extension Volume {
             if !invalid[id], let f = fillValue[id] { out[p] = f }
         }
         return Volume(geometry: geometry, voxels: out)
+    }
+}
+
+extension ConnectedComponents {
+    /// A column's members beside each other: a component below the fragment fraction is still kept when a kept
+    /// component of its label lies close (centroids within `reachVolumeRoots` cube roots of the kept one's volume)
+    /// and it holds at least `ratio` of that one's voxels — as each body of a spine holds most of the next one's,
+    /// where a fragment beside a body is a sliver of it. `floorFraction` of the label's largest bounds the chain.
+    public struct NeighbourRule: Sendable, Hashable {
+        public var ratio: Double
+        public var reachVolumeRoots: Double
+        public var floorFraction: Double
+        public init(ratio: Double = 0.3, reachVolumeRoots: Double = 3, floorFraction: Double = 0.01) {
+            self.ratio = ratio
+            self.reachVolumeRoots = reachVolumeRoots
+            self.floorFraction = floorFraction
+        }
+    }
+
+    /// These components without fragments, renumbered 1, 2, … in their order (exactly the components of the
+    /// cleaned label map): for each label, components smaller than `minimumFraction` of its largest or than
+    /// `minimumVolumeMM3` go, unless `neighbours` keeps them beside a kept component of their label (applied
+    /// until nothing more is kept, so a column's bodies are kept one from the next).
+    public func removingFragments(
+        minimumFraction: Double, minimumVolumeMM3: Double = 0, neighbours: NeighbourRule? = nil
+    ) -> ConnectedComponents {
+        var largest: [Int: Int] = [:]
+        for c in components { largest[c.sourceLabel] = Swift.max(largest[c.sourceLabel] ?? 0, c.voxelCount) }
+        var keep = components.map {
+            Double($0.voxelCount) >= minimumFraction * Double(largest[$0.sourceLabel]!) && $0.volumeMM3 >= minimumVolumeMM3
+        }
+        if let rule = neighbours {
+            var changed = true
+            while changed {
+                changed = false
+                for (n, c) in components.enumerated() where !keep[n] && c.volumeMM3 >= minimumVolumeMM3 {
+                    guard Double(c.voxelCount) >= rule.floorFraction * Double(largest[c.sourceLabel]!) else { continue }
+                    let beside = components.indices.contains { m in
+                        let k = components[m]
+                        guard keep[m], k.sourceLabel == c.sourceLabel,
+                            Double(c.voxelCount) >= rule.ratio * Double(k.voxelCount)
+                        else { return false }
+                        let reach = rule.reachVolumeRoots * Foundation.cbrt(k.volumeMM3)
+                        return (c.centroidLPS - k.centroidLPS).length <= reach
+                    }
+                    if beside {
+                        keep[n] = true
+                        changed = true
+                    }
+                }
+            }
+        }
+        guard keep.contains(false) else { return self }
+        var newID = [Int32](repeating: 0, count: components.count + 1)
+        var kept: [Component] = []
+        for (n, c) in components.enumerated() where keep[n] {
+            var c = c
+            c.id = Int32(kept.count + 1)
+            newID[n + 1] = c.id
+            kept.append(c)
+        }
+        let ids = labels.voxels.map { newID[Int($0)] }
+        return ConnectedComponents(labels: Volume(geometry: labels.geometry, voxels: ids), components: kept)
     }
 }

@@ -17,6 +17,8 @@ public struct ColumnCount: Sendable, Hashable {
     public static let cervicalBodies = 6
     /// The usual presacral bodies from C2: six cervical, twelve thoracic, five lumbar.
     public static let usualPresacralBodies = 23
+    /// The fewest presacral bodies from C2 a human column has: six cervical, eleven thoracic, four lumbar.
+    public static let fewestPresacralBodies = 21
 
     /// What split thoracic from lumbar; the raw value is the phrase findings quote.
     public enum Split: String, Sendable, Hashable {

@@ -8,8 +8,13 @@ public struct AnalysisOptions: Sendable {
     /// Coronal Cobb angle above which scoliosis is reported [degrees] (the usual 10° definition, e.g. the
     /// Scoliosis Research Society's).
     public var scoliosisCobbDeg = 10.0
-    /// Components smaller than this fraction of the largest of their class are dropped as fragments.
+    /// Components smaller than this fraction of the largest of their class are dropped as fragments, unless
+    /// `fragmentNeighbours` keeps them.
     public var fragmentFraction = 0.1
+    /// Keeps a component below `fragmentFraction` that holds at least 30 % of a kept neighbour of its class
+    /// (`ConnectedComponents.NeighbourRule`): on a whole-spine map a cervical body holds about 5 % of a lumbar
+    /// body's voxels, but most of the next body's. nil: the fraction alone decides.
+    public var fragmentNeighbours: ConnectedComponents.NeighbourRule? = .init()
     /// Cutting vertebral-body components that reach across a segmented disc (see
     /// `ConnectedComponents.cuttingAcrossDiscs`); nil leaves the components as they are.
     public var discCutting: DiscCuttingOptions? = DiscCuttingOptions()
@@ -187,7 +192,8 @@ public enum SpineAnalyzer {
             Volume<UInt8>(geometry: g, voxels: labels.voxels.map { $0 == Int32(label) ? 1 : 0 })
         }
         func components(_ label: Int) -> ConnectedComponents {
-            mask(label).removingFragments(minimumFraction: options.fragmentFraction).connectedComponents()
+            mask(label).connectedComponents().removingFragments(
+                minimumFraction: options.fragmentFraction, neighbours: options.fragmentNeighbours)
         }
         // Disc planes, to cut vertebral bodies joined across a disc (their components are kept for `assign`).
         var discPlanes: [DiscPlane] = []
@@ -378,7 +384,8 @@ public enum SpineAnalyzer {
                 guard h.count >= 10 else { return 0 }
                 return h[h.count * 98 / 100] - h[h.count * 2 / 100]
             }
-            if ordered.count >= 4,
+            // (Only where the bodies could reach from C2 to the sacrum: a lumbar view's long top body is not C2.)
+            if ordered.count >= ColumnCount.fewestPresacralBodies,
                 ColumnCount.looksLikeAxis(
                     extentMM: extentAlongSpine(ordered[0]), nextExtentsMM: ordered[1...3].map(extentAlongSpine))
             {

@@ -25,8 +25,12 @@ import Testing
         ([-3.0, -2.5, -1.5, 1.0, 2.0, -1.0, 5.0, 9.0], 6),
         ([-3.0, -2.5, -1.5, 1.0, 0.1, 3.0, nil, 9.0], 6),
         ([-2.5, -1.5, 1.0, 2.0, -0.7, 9.0], 5),
-        // A junction disc in the neutral band leaves two splits equally good: undecided.
-        ([-3.0, -2.5, -0.2, 2.0, 3.0, 5.0, 9.0], nil),
+        // A junction disc in the neutral band leaves two splits equally good by votes: its sign decides (slightly
+        // kyphotic: thoracic-type above it; slightly lordotic: lumbar-type below the kyphotic disc above it).
+        ([-3.0, -2.5, -0.2, 2.0, 3.0, 5.0, 9.0], 5),
+        ([-3.0, -2.5, 0.2, 2.0, 3.0, 5.0, 9.0], 6),
+        // Exactly flat: undecided.
+        ([-3.0, -2.5, 0.0, 2.0, 3.0, 5.0, 9.0], nil),
     ])
     func lumbarTypeCount(angles: [Double?], expected: Int?) {
         #expect(ThoracolumbarJunction.lumbarTypeCount(discAnglesDeg: angles) == expected)

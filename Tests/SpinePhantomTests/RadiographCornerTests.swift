@@ -36,12 +36,13 @@ import Testing
                 for dj in -3...3 {
                     for di in -3...3 where di * di + dj * dj <= 9 && mask(v.label, ci + di, cj + dj) { near = true }
                 }
-                // Known since the whole column entered the field (session 6, not investigated): on a 35° curve a
-                // thoracic body's corner can lie more than 3 pixels from its mask (T12 in the CI run).
+                // Known since the whole column entered the field (session 6, not investigated): on the 35° curve
+                // one of T12's corners ([173.49, 67.16]) lies more than 3 pixels from its mask; its other corners
+                // pass (hence intermittent).
                 withKnownIssue(isIntermittent: true) {
                     #expect(near, "\(v.name): no body pixel within 3 pixels of corner \(c)")
                 } when: {
-                    v.name.region == .thoracic && cobbDeg >= 35
+                    v.name == .t12 && cobbDeg >= 35
                 }
             }
             // On the side walls: between each side's two corners (2 rows in from each), the mask's outermost column

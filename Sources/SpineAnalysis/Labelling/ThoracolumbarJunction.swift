@@ -14,7 +14,8 @@ public enum ThoracolumbarJunction {
     /// Each disc votes kyphotic (angle below −`neutralBandDeg`), lordotic (above +`neutralBandDeg`) or not at all
     /// (within the band, or not measured). The junction is the disc that splits the column into a kyphotic part above
     /// (it included) and a lordotic part below with the most votes agreeing; one degenerate, flattened or kyphotic
-    /// lumbar disc costs its split a vote but does not move it.
+    /// lumbar disc costs its split a vote but does not move it. Splits within `minimumMargin` votes of the best are
+    /// told apart by the signs of all discs (the neutral band's included), else undecided.
     ///
     /// - Parameters:
     ///   - discAnglesDeg: for bodies ordered cranial → caudal with the sacrum below the last, the angle between each
@@ -23,7 +24,7 @@ public enum ThoracolumbarJunction {
     ///   - neutralBandDeg: discs flatter than this vote for neither side.
     ///   - minimumMargin: votes by which the best split must beat every other.
     /// - Returns: the bodies caudal to the junction; nil without a kyphotic disc above it and a lordotic one below,
-    ///   or when another split is within `minimumMargin` votes.
+    ///   or when another split is within `minimumMargin` votes and the discs' signs do not tell them apart.
     public static func lumbarTypeCount(
         discAnglesDeg: [Double?], neutralBandDeg: Double = 0.3, minimumMargin: Int = 2
     ) -> Int? {
@@ -36,10 +37,21 @@ public enum ThoracolumbarJunction {
         let agreement = votes.indices.map { j in
             votes[...j].reduce(0) { $0 - $1 } + votes[(j + 1)...].reduce(0, +)
         }
-        guard let best = agreement.indices.max(by: { agreement[$0] < agreement[$1] }),
-            votes[...best].contains(-1), votes[(best + 1)...].contains(1),
-            agreement.indices.allSatisfy({ $0 == best || agreement[$0] <= agreement[best] - minimumMargin })
-        else { return nil }
-        return discAnglesDeg.count - best
+        guard let best = agreement.indices.max(by: { agreement[$0] < agreement[$1] }) else { return nil }
+        func split(_ j: Int) -> Int? {
+            votes[...j].contains(-1) && votes[(j + 1)...].contains(1) ? discAnglesDeg.count - j : nil
+        }
+        if agreement.indices.allSatisfy({ $0 == best || agreement[$0] <= agreement[best] - minimumMargin }) {
+            return split(best)
+        }
+        // Splits within the margin of the best differ by discs in the neutral band (a flat junction: T12-L1 is
+        // straight to slightly kyphotic, L1-L2 the first lordotic disc): those discs decide by their sign alone.
+        // Found on whole-spine phantoms, where an L6 with a flat (+0.06 to +0.26°) L1-L2 under a kyphotic T12-L1
+        // left the count undecided on 5 of 40 (session 7); still nil when the signs tie too.
+        let signs = discAnglesDeg.map { a in a.map { $0 > 0 ? 1 : $0 < 0 ? -1 : 0 } ?? 0 }
+        let contenders = agreement.indices.filter { agreement[$0] > agreement[best] - minimumMargin }
+        let bySign = contenders.map { j in signs[...j].reduce(0) { $0 - $1 } + signs[(j + 1)...].reduce(0, +) }
+        guard let top = bySign.max(), bySign.filter({ $0 == top }).count == 1 else { return nil }
+        return split(contenders[bySign.firstIndex(of: top)!])
     }
 }

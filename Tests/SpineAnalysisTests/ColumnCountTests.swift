@@ -79,6 +79,16 @@ import Testing
         #expect(!findings.contains { $0.code == "count-cues-disagree" || $0.code == "presacral-count-unusual" })
     }
 
+    /// Wedges that misread the junction far from T12-L1 (three lumbar-type bodies of 24: fifteen thoracic) give way
+    /// to the ribs (twelve thoracic: an L6), as on whole-spine phantom seed 9017 with a kyphotic L2-L3.
+    @Test func anImpossibleWedgeSplitGivesWayToTheRibs() {
+        let (names, findings) = Self.label(24, lumbarTypeCount: 3, lowestRibBearing: 17)
+        #expect(names == Self.usual + [.l6])
+        #expect(Self.anomalies(findings) == ["L6"])
+        #expect(findings.contains { $0.code == "counted-from-c2" && $0.message.contains("by ribs") })
+        #expect(!findings.contains { $0.code == "presacral-count-unusual" })
+    }
+
     @Test func fourLumbarBodiesOverTheSacrumAreReported() {
         let (names, findings) = Self.label(22, lumbarTypeCount: 4)
         #expect(names == Array(Self.usual.prefix(22)))

@@ -9,7 +9,8 @@
 /// cervical count is exceedingly rare). The lumbar-type bodies
 /// (``ThoracolumbarJunction``, from the disc wedges) are lumbar and the rest thoracic; the ribs confirm that split, or
 /// move it down when a rib is seen on a body the wedges call lumbar (a rib is positive evidence; a missing one is not:
-/// ribs merged with their arches on thick slices go unseen). Without wedges the ribs split the column; with neither
+/// ribs merged with their arches on thick slices go unseen). Without wedges, or with wedges that split the count into
+/// no human column, the ribs split it; with neither
 /// cue five lumbar bodies are assumed and a count other than the usual is reported as unusual. The usual 23 bodies from
 /// C2 are read as the usual column whatever the cues say (two anomalies at once would be needed otherwise).
 public struct ColumnCount: Sendable, Hashable {
@@ -62,11 +63,16 @@ public struct ColumnCount: Sendable, Hashable {
             thoracic = r  // a rib on a body the wedges call lumbar: the rib is positive evidence
             cue = .ribs
             cuesAgree = false
-        case (let w?, let r):
+        case (let w?, let r?) where Self.splits(thoracicAndLumbar, thoracic: w):
             thoracic = w
             cue = .discWedges
             cuesAgree = r == w ? true : nil
-        case (nil, let r?):
+        case (let w?, nil):
+            thoracic = w
+            cue = .discWedges
+            cuesAgree = nil
+        case (_, let r?):
+            // No wedge split, or one no human column has (a junction misread far from T12-L1): the ribs split.
             thoracic = r
             cue = .ribs
             cuesAgree = nil
@@ -76,7 +82,12 @@ public struct ColumnCount: Sendable, Hashable {
             cuesAgree = nil
         }
         lumbar = thoracicAndLumbar - thoracic
-        guard (11...13).contains(thoracic), (4...6).contains(lumbar) else { return nil }
+        guard Self.splits(thoracicAndLumbar, thoracic: thoracic) else { return nil }
+    }
+
+    /// Whether `thoracic` of `thoracicAndLumbar` bodies leaves a human column: 11–13 thoracic, 4–6 lumbar.
+    static func splits(_ thoracicAndLumbar: Int, thoracic: Int) -> Bool {
+        (11...13).contains(thoracic) && (4...6).contains(thoracicAndLumbar - thoracic)
     }
 
     /// The names of the counted bodies, cranial to caudal: C2…C7, T1…T11/T12/T13, L1…L4/L5/L6.
